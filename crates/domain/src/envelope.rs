@@ -1,0 +1,634 @@
+//! The body of an eHRM change webhook (ehrm-contract.md §1), parsed and validated.
+//!
+//! Validation collects every broken rule, each as a [`Violation`] naming the JSON path of the
+//! field, so eHRM can fix everything in one go. Numbers are accepted as JSON numbers or as
+//! strings of digits (eHRM's PHP side may send either).
+
+use serde_json::{Map, Value};
+use time::{Date, OffsetDateTime, format_description::well_known::Rfc3339};
+
+use crate::kinerja::{
+    AnnualKinerja, KOEFISIEN_IDS, KinerjaData, Penilai, PenilaiStatus, Periodik, PeriodicKinerja,
+    Predikat, Rating,
+};
+use crate::nip::Nip;
+use crate::record::{Change, ChangeAction, RecordKey};
+use crate::violation::Violation;
+
+/// The first year of the SKP 2022 format (PermenPANRB 6/2022); earlier years use BKN's older
+/// SKP endpoints, which ehrm-sync does not write.
+pub const FIRST_SKP22_YEAR: i32 = 2022;
+
+/// The event types ehrm-sync accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventType {
+    TahunanUpserted,
+    TahunanDeleted,
+    PeriodikUpserted,
+    PeriodikDeleted,
+}
+
+impl EventType {
+    pub const ALL: [EventType; 4] = [
+        EventType::TahunanUpserted,
+        EventType::TahunanDeleted,
+        EventType::PeriodikUpserted,
+        EventType::PeriodikDeleted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::TahunanUpserted => "kinerja.tahunan.upserted",
+            EventType::TahunanDeleted => "kinerja.tahunan.deleted",
+            EventType::PeriodikUpserted => "kinerja.periodik.upserted",
+            EventType::PeriodikDeleted => "kinerja.periodik.deleted",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+/// A valid change event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChangeEvent {
+    pub event_type: EventType,
+    pub occurred_at: OffsetDateTime,
+    pub change: Change,
+}
+
+/// Why a body is not a valid change event.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum EnvelopeError {
+    /// Not JSON, not UTF-8, not an object (`400`).
+    #[error("malformed body: {0}")]
+    Malformed(String),
+    /// JSON, but rules are broken (`422`).
+    #[error("{} rule(s) broken", .0.len())]
+    Invalid(Vec<Violation>),
+}
+
+/// Parses and validates a webhook body. `today` (Asia/Jakarta) bounds years and NIP dates.
+pub fn parse_event(body: &[u8], today: Date) -> Result<ChangeEvent, EnvelopeError> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| EnvelopeError::Malformed("the body is not valid UTF-8".into()))?;
+    let value: Value = serde_json::from_str(text)
+        .map_err(|e| EnvelopeError::Malformed(format!("the body is not valid JSON ({e})")))?;
+    let Value::Object(root) = value else {
+        return Err(EnvelopeError::Malformed("the body must be a JSON object".into()));
+    };
+    let mut v = Validator {
+        errors: Vec::new(),
+        today,
+    };
+    let event_type = v.event_type(&root);
+    let occurred_at = v.occurred_at(&root);
+    let version = v.version(&root);
+    let data = match root.get("data") {
+        Some(Value::Object(d)) => Some(d),
+        Some(_) => {
+            v.fail("data", "must be an object");
+            None
+        }
+        None => {
+            v.fail("data", "is required");
+            None
+        }
+    };
+    let action = match (event_type, data) {
+        (Some(t), Some(d)) => v.action(t, d),
+        _ => None,
+    };
+    match (v.errors.is_empty(), event_type, occurred_at, version, action) {
+        (true, Some(event_type), Some(occurred_at), Some(version), Some((key, action))) => {
+            Ok(ChangeEvent {
+                event_type,
+                occurred_at,
+                change: Change {
+                    key,
+                    version,
+                    action,
+                },
+            })
+        }
+        _ => Err(EnvelopeError::Invalid(v.errors)),
+    }
+}
+
+struct Validator {
+    errors: Vec<Violation>,
+    today: Date,
+}
+
+impl Validator {
+    fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(Violation::new(field, message));
+    }
+
+    fn event_type(&mut self, root: &Map<String, Value>) -> Option<EventType> {
+        match root.get("type") {
+            Some(Value::String(s)) => match EventType::parse(s) {
+                Some(t) => Some(t),
+                None => {
+                    let known: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
+                    self.fail("type", format!("unknown type; expected one of {}", known.join(", ")));
+                    None
+                }
+            },
+            Some(_) => {
+                self.fail("type", "must be a string");
+                None
+            }
+            None => {
+                self.fail("type", "is required");
+                None
+            }
+        }
+    }
+
+    fn occurred_at(&mut self, root: &Map<String, Value>) -> Option<OffsetDateTime> {
+        match root.get("occurred_at") {
+            Some(Value::String(s)) => match OffsetDateTime::parse(s, &Rfc3339) {
+                Ok(t) => Some(t),
+                Err(_) => {
+                    self.fail("occurred_at", "must be an RFC 3339 timestamp with an offset");
+                    None
+                }
+            },
+            Some(_) => {
+                self.fail("occurred_at", "must be a string");
+                None
+            }
+            None => {
+                self.fail("occurred_at", "is required");
+                None
+            }
+        }
+    }
+
+    fn version(&mut self, root: &Map<String, Value>) -> Option<u64> {
+        match integer(root.get("version")) {
+            Int::Missing => {
+                self.fail("version", "is required");
+                None
+            }
+            Int::Value(n) if n >= 1 => Some(n as u64),
+            _ => {
+                self.fail("version", "must be a positive integer");
+                None
+            }
+        }
+    }
+
+    fn action(&mut self, t: EventType, d: &Map<String, Value>) -> Option<(RecordKey, ChangeAction)> {
+        let nip = self.nip("data.nip", d.get("nip"));
+        let tahun = self.tahun(d);
+        match t {
+            EventType::TahunanUpserted => {
+                let ratings = self.ratings(d);
+                let penilai = self.penilai(d);
+                let (nip, tahun, (h, p, k), penilai) = (nip?, tahun?, ratings?, penilai?);
+                let data = KinerjaData::Tahunan(AnnualKinerja {
+                    nip,
+                    tahun,
+                    hasil_kinerja: h,
+                    perilaku_kerja: p,
+                    predikat: k,
+                    penilai,
+                });
+                Some((RecordKey::of(&data), ChangeAction::Upsert(data)))
+            }
+            EventType::TahunanDeleted => {
+                Some((RecordKey::Tahunan { nip: nip?, tahun: tahun? }, ChangeAction::Delete))
+            }
+            EventType::PeriodikUpserted => {
+                let period = self.period(d, true);
+                let koefisien = self.koefisien(d);
+                let ratings = self.ratings(d);
+                let penilai = self.penilai(d);
+                let (nip, tahun, (periodik, mulai, selesai), koefisien_id, (h, p, k), penilai) =
+                    (nip?, tahun?, period?, koefisien?, ratings?, penilai?);
+                let data = KinerjaData::Periodik(PeriodicKinerja {
+                    nip,
+                    tahun,
+                    periodik,
+                    bulan_mulai: mulai,
+                    bulan_selesai: selesai,
+                    koefisien_id,
+                    hasil_kinerja: h,
+                    perilaku_kerja: p,
+                    predikat: k,
+                    penilai,
+                });
+                Some((RecordKey::of(&data), ChangeAction::Upsert(data)))
+            }
+            EventType::PeriodikDeleted => {
+                let (periodik, mulai, _) = self.period(d, false)?;
+                Some((
+                    RecordKey::Periodik {
+                        nip: nip?,
+                        tahun: tahun?,
+                        periodik,
+                        bulan_mulai: mulai,
+                    },
+                    ChangeAction::Delete,
+                ))
+            }
+        }
+    }
+
+    fn nip(&mut self, field: &str, value: Option<&Value>) -> Option<Nip> {
+        match value {
+            Some(Value::String(s)) => match Nip::parse_as_of(s, self.today) {
+                Ok(nip) => Some(nip),
+                Err(e) => {
+                    self.fail(field, format!("not a valid NIP: {e}"));
+                    None
+                }
+            },
+            Some(_) => {
+                self.fail(field, "must be a string of 18 digits");
+                None
+            }
+            None => {
+                self.fail(field, "is required");
+                None
+            }
+        }
+    }
+
+    fn tahun(&mut self, d: &Map<String, Value>) -> Option<i32> {
+        let this_year = self.today.year();
+        match integer(d.get("tahun")) {
+            Int::Missing => {
+                self.fail("data.tahun", "is required");
+                None
+            }
+            Int::Value(y) if (i64::from(FIRST_SKP22_YEAR)..=i64::from(this_year)).contains(&y) => {
+                Some(y as i32)
+            }
+            Int::Value(_) => {
+                self.fail(
+                    "data.tahun",
+                    format!(
+                        "must be between {FIRST_SKP22_YEAR} (first year of the SKP 2022 format) and {this_year}"
+                    ),
+                );
+                None
+            }
+            Int::Invalid => {
+                self.fail("data.tahun", "must be an integer year");
+                None
+            }
+        }
+    }
+
+    fn code(&mut self, d: &Map<String, Value>, name: &str, range: std::ops::RangeInclusive<i64>) -> Option<u8> {
+        let field = format!("data.{name}");
+        match integer(d.get(name)) {
+            Int::Missing => {
+                self.fail(&field, "is required");
+                None
+            }
+            Int::Value(n) if range.contains(&n) => Some(n as u8),
+            _ => {
+                self.fail(
+                    &field,
+                    format!("must be an integer from {} to {}", range.start(), range.end()),
+                );
+                None
+            }
+        }
+    }
+
+    fn ratings(&mut self, d: &Map<String, Value>) -> Option<(Rating, Rating, Predikat)> {
+        let hasil = self.code(d, "hasil_kinerja", 1..=3).and_then(Rating::from_code);
+        let perilaku = self.code(d, "perilaku_kerja", 1..=3).and_then(Rating::from_code);
+        let predikat = self.code(d, "predikat", 1..=5).and_then(Predikat::from_code);
+        let (hasil, perilaku, predikat) = (hasil?, perilaku?, predikat?);
+        let expected = Predikat::from_matrix(hasil, perilaku);
+        if predikat != expected {
+            self.fail(
+                "data.predikat",
+                format!(
+                    "disagrees with the PermenPANRB 6/2022 matrix: hasil_kinerja {} and perilaku_kerja {} give predikat {} ({}), not {}",
+                    hasil.code(),
+                    perilaku.code(),
+                    expected.code(),
+                    expected.label(),
+                    predikat.code()
+                ),
+            );
+            return None;
+        }
+        Some((hasil, perilaku, predikat))
+    }
+
+    fn period(&mut self, d: &Map<String, Value>, need_end: bool) -> Option<(Periodik, u8, u8)> {
+        let periodik = match d.get("periodik") {
+            Some(Value::String(s)) => Periodik::parse(s).or_else(|| {
+                self.fail("data.periodik", "must be \"bulanan\" or \"triwulan\"");
+                None
+            }),
+            Some(_) => {
+                self.fail("data.periodik", "must be \"bulanan\" or \"triwulan\"");
+                None
+            }
+            None => {
+                self.fail("data.periodik", "is required");
+                None
+            }
+        };
+        let mulai = self.code(d, "bulan_mulai", 1..=12);
+        let selesai = if need_end {
+            self.code(d, "bulan_selesai", 1..=12)
+        } else {
+            None
+        };
+        let (periodik, mulai) = (periodik?, mulai?);
+        if !need_end {
+            let ok = match periodik {
+                Periodik::Bulanan => true,
+                Periodik::Triwulan => matches!(mulai, 1 | 4 | 7 | 10),
+            };
+            if !ok {
+                self.fail("data.bulan_mulai", "a quarter starts in month 1, 4, 7 or 10");
+                return None;
+            }
+            return Some((periodik, mulai, mulai));
+        }
+        let selesai = selesai?;
+        if let Err(message) = periodik.check_months(mulai, selesai) {
+            self.fail("data.bulan_selesai", message);
+            return None;
+        }
+        Some((periodik, mulai, selesai))
+    }
+
+    fn koefisien(&mut self, d: &Map<String, Value>) -> Option<String> {
+        let raw = match d.get("koefisien_id") {
+            Some(Value::String(s)) => Some(s.trim().to_string()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(_) => None,
+            None => {
+                self.fail("data.koefisien_id", "is required");
+                return None;
+            }
+        };
+        match raw {
+            Some(k) if KOEFISIEN_IDS.contains(&k.as_str()) => Some(k),
+            _ => {
+                self.fail(
+                    "data.koefisien_id",
+                    format!("must be one of BKN's coefficient ids {}", KOEFISIEN_IDS.join(", ")),
+                );
+                None
+            }
+        }
+    }
+
+    fn penilai(&mut self, d: &Map<String, Value>) -> Option<Penilai> {
+        let p = match d.get("penilai") {
+            Some(Value::Object(p)) => p,
+            Some(_) => {
+                self.fail("data.penilai", "must be an object");
+                return None;
+            }
+            None => {
+                self.fail("data.penilai", "is required");
+                return None;
+            }
+        };
+        let status = match p.get("status") {
+            Some(Value::String(s)) if s == "ASN" => Some(PenilaiStatus::Asn),
+            Some(Value::String(s)) if s == "NON ASN" => Some(PenilaiStatus::NonAsn),
+            None => {
+                self.fail("data.penilai.status", "is required");
+                None
+            }
+            _ => {
+                self.fail("data.penilai.status", "must be \"ASN\" or \"NON ASN\"");
+                None
+            }
+        };
+        let nip = match status {
+            Some(PenilaiStatus::Asn) => self
+                .nip("data.penilai.nip", p.get("nip"))
+                .map(String::from),
+            _ => self.text(p, "penilai", "nip", 30),
+        };
+        let nama = self.text(p, "penilai", "nama", 200);
+        let jabatan = self.text(p, "penilai", "jabatan", 500);
+        let unor_nama = self.text(p, "penilai", "unor_nama", 500);
+        let golongan_id = self.text(p, "penilai", "golongan_id", 10).and_then(|g| {
+            if g.bytes().all(|b| b.is_ascii_digit()) {
+                Some(g)
+            } else {
+                self.fail("data.penilai.golongan_id", "must be a BKN golongan id such as \"41\"");
+                None
+            }
+        });
+        Some(Penilai {
+            nip: nip?,
+            nama: nama?,
+            jabatan: jabatan?,
+            unor_nama: unor_nama?,
+            golongan_id: golongan_id?,
+            status: status?,
+        })
+    }
+
+    fn text(&mut self, obj: &Map<String, Value>, parent: &str, name: &str, max: usize) -> Option<String> {
+        let field = format!("data.{parent}.{name}");
+        match obj.get(name) {
+            Some(Value::String(s)) if s.trim().is_empty() => {
+                self.fail(&field, "must not be empty");
+                None
+            }
+            Some(Value::String(s)) if s.chars().count() > max => {
+                self.fail(&field, format!("must be at most {max} characters"));
+                None
+            }
+            Some(Value::String(s)) => Some(s.trim().to_string()),
+            Some(_) => {
+                self.fail(&field, "must be a string");
+                None
+            }
+            None => {
+                self.fail(&field, "is required");
+                None
+            }
+        }
+    }
+}
+
+enum Int {
+    Missing,
+    Value(i64),
+    Invalid,
+}
+
+fn integer(v: Option<&Value>) -> Int {
+    match v {
+        None | Some(Value::Null) => Int::Missing,
+        Some(Value::Number(n)) => n.as_i64().map_or(Int::Invalid, Int::Value),
+        Some(Value::String(s)) => s.trim().parse().map_or(Int::Invalid, Int::Value),
+        Some(_) => Int::Invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use time::macros::date;
+
+    const TODAY: Date = date!(2026 - 11 - 28);
+
+    fn annual() -> Value {
+        json!({
+            "type": "kinerja.tahunan.upserted",
+            "occurred_at": "2026-11-27T10:15:00+07:00",
+            "version": 7,
+            "data": {
+                "nip": "198507142010011002", "tahun": 2025,
+                "hasil_kinerja": 2, "perilaku_kerja": 2, "predikat": 2,
+                "penilai": {"nip": "197001011995031001", "nama": "SITI", "jabatan": "Direktur Y",
+                            "unor_nama": "Direktorat Y", "golongan_id": "41", "status": "ASN"}
+            }
+        })
+    }
+
+    fn periodic() -> Value {
+        json!({
+            "type": "kinerja.periodik.upserted",
+            "occurred_at": "2026-11-27T10:15:00+07:00",
+            "version": 3,
+            "data": {
+                "nip": "198507142010011002", "tahun": 2026, "periodik": "triwulan",
+                "bulan_mulai": 4, "bulan_selesai": 6, "koefisien_id": "22",
+                "hasil_kinerja": 1, "perilaku_kerja": 1, "predikat": 1,
+                "penilai": {"nip": "-", "nama": "A", "jabatan": "B", "unor_nama": "C",
+                            "golongan_id": "0", "status": "NON ASN"}
+            }
+        })
+    }
+
+    fn parse(v: &Value) -> Result<ChangeEvent, EnvelopeError> {
+        parse_event(v.to_string().as_bytes(), TODAY)
+    }
+
+    fn fields(v: &Value) -> Vec<String> {
+        match parse(v) {
+            Err(EnvelopeError::Invalid(errs)) => errs.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected violations, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_contract_example_is_valid() {
+        let ev = parse(&annual()).expect("valid");
+        assert_eq!(ev.event_type, EventType::TahunanUpserted);
+        assert_eq!(ev.change.version, 7);
+        assert_eq!(ev.change.key.to_string(), "kinerja.tahunan/198507142010011002/2025");
+        let ev = parse(&periodic()).expect("valid");
+        assert_eq!(
+            ev.change.key.to_string(),
+            "kinerja.periodik/198507142010011002/2026/triwulan/04"
+        );
+        assert_eq!(ev.change.months(), Some(0b111000));
+    }
+
+    #[test]
+    fn malformed_bodies_are_400s() {
+        for body in [&b"{not json"[..], b"[1,2]", b"\"x\"", b"\xff\xfe{}"] {
+            assert!(matches!(parse_event(body, TODAY), Err(EnvelopeError::Malformed(_))));
+        }
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(matches!(parse_event(deep.as_bytes(), TODAY), Err(EnvelopeError::Malformed(_))));
+    }
+
+    #[test]
+    fn every_broken_rule_is_reported() {
+        let mut v = annual();
+        v["type"] = json!("kinerja.tahunan.upserted");
+        v["version"] = json!(0);
+        v["occurred_at"] = json!("yesterday");
+        v["data"]["nip"] = json!("198502302010011002");
+        v["data"]["hasil_kinerja"] = json!(4);
+        v["data"]["penilai"]["nama"] = json!("");
+        v["data"]["penilai"]["status"] = json!("PNS");
+        assert_eq!(
+            fields(&v),
+            [
+                "occurred_at",
+                "version",
+                "data.nip",
+                "data.hasil_kinerja",
+                "data.penilai.status",
+                "data.penilai.nama"
+            ]
+        );
+    }
+
+    #[test]
+    fn rule_table() {
+        // (mutation, field expected to be reported)
+        type Mutation = fn(&mut Value);
+        let cases: Vec<(Mutation, &str)> = vec![
+            (|v| v["type"] = json!("kinerja.bulanan.upserted"), "type"),
+            (|v| { v.as_object_mut().map(|o| o.remove("type")); }, "type"),
+            (|v| v["version"] = json!(-1), "version"),
+            (|v| v["version"] = json!("x"), "version"),
+            (|v| v["data"] = json!([]), "data"),
+            (|v| v["data"]["nip"] = json!(198507142010011002u64), "data.nip"),
+            (|v| v["data"]["tahun"] = json!(2021), "data.tahun"),
+            (|v| v["data"]["tahun"] = json!(2027), "data.tahun"),
+            (|v| v["data"]["predikat"] = json!(1), "data.predikat"),
+            (|v| v["data"]["perilaku_kerja"] = json!(0), "data.perilaku_kerja"),
+            (|v| v["data"]["penilai"] = json!("SITI"), "data.penilai"),
+            (|v| v["data"]["penilai"]["nip"] = json!("123"), "data.penilai.nip"),
+            (|v| v["data"]["penilai"]["golongan_id"] = json!("IV/a"), "data.penilai.golongan_id"),
+        ];
+        for (i, (mutate, field)) in cases.into_iter().enumerate() {
+            let mut v = annual();
+            mutate(&mut v);
+            assert_eq!(fields(&v), [field], "case {i}");
+        }
+    }
+
+    #[test]
+    fn periodic_rule_table() {
+        type Mutation = fn(&mut Value);
+        let cases: Vec<(Mutation, &str)> = vec![
+            (|v| v["data"]["periodik"] = json!("mingguan"), "data.periodik"),
+            (|v| v["data"]["bulan_selesai"] = json!(7), "data.bulan_selesai"),
+            (|v| v["data"]["bulan_mulai"] = json!(13), "data.bulan_mulai"),
+            (|v| v["data"]["koefisien_id"] = json!("99"), "data.koefisien_id"),
+            (|v| { v["data"].as_object_mut().map(|o| o.remove("koefisien_id")); }, "data.koefisien_id"),
+        ];
+        for (i, (mutate, field)) in cases.into_iter().enumerate() {
+            let mut v = periodic();
+            mutate(&mut v);
+            assert_eq!(fields(&v), [field], "case {i}");
+        }
+        let mut v = periodic();
+        v["data"]["koefisien_id"] = json!(22);
+        v["data"]["tahun"] = json!("2026");
+        assert!(parse(&v).is_ok(), "numbers as strings and koefisien as number are accepted");
+    }
+
+    #[test]
+    fn deletes_need_only_the_key() {
+        let v = json!({"type": "kinerja.periodik.deleted", "occurred_at": "2026-11-27T10:15:00Z",
+                       "version": 9, "data": {"nip": "198507142010011002", "tahun": 2026,
+                       "periodik": "bulanan", "bulan_mulai": 5}});
+        let ev = parse(&v).expect("valid");
+        assert_eq!(ev.change.action, ChangeAction::Delete);
+        assert_eq!(ev.change.months(), None);
+        let v = json!({"type": "kinerja.tahunan.deleted", "occurred_at": "2026-11-27T10:15:00Z",
+                       "version": 9, "data": {"nip": "198507142010011002", "tahun": 2025}});
+        assert!(parse(&v).is_ok());
+    }
+}
