@@ -58,7 +58,11 @@ mod tests {
             (30, 1.0, 10_000),
         ];
         for (attempt, jitter, expected) in cases {
-            assert_eq!(p.delay_ms(attempt, jitter), expected, "attempt {attempt} jitter {jitter}");
+            assert_eq!(
+                p.delay_ms(attempt, jitter),
+                expected,
+                "attempt {attempt} jitter {jitter}"
+            );
         }
     }
 

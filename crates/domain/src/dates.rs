@@ -53,13 +53,23 @@ mod tests {
     fn bkn_and_iso_dates_round_trip() {
         let d = parse_bkn_date("02-01-2023").expect("valid");
         assert_eq!(format_iso_date(d), "2023-01-02");
-        assert_eq!(format_bkn_date(parse_iso_date("2023-01-02").expect("valid")), "02-01-2023");
+        assert_eq!(
+            format_bkn_date(parse_iso_date("2023-01-02").expect("valid")),
+            "02-01-2023"
+        );
         assert_eq!(parse_iso_date("2023-01-02T00:00:00"), Some(d));
     }
 
     #[test]
     fn impossible_dates_are_none() {
-        for bad in ["30-02-2023", "01-13-2023", "00-01-2023", "1-1-23", "", "aa-bb-cccc"] {
+        for bad in [
+            "30-02-2023",
+            "01-13-2023",
+            "00-01-2023",
+            "1-1-23",
+            "",
+            "aa-bb-cccc",
+        ] {
             assert_eq!(parse_bkn_date(bad), None, "{bad}");
         }
         assert_eq!(parse_iso_date("2023-02-29"), None);

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use time::{Date, OffsetDateTime, format_description::well_known::Rfc3339};
 
 use crate::kinerja::{
-    AnnualKinerja, KOEFISIEN_IDS, KinerjaData, Penilai, PenilaiStatus, Periodik, PeriodicKinerja,
+    AnnualKinerja, KOEFISIEN_IDS, KinerjaData, Penilai, PenilaiStatus, PeriodicKinerja, Periodik,
     Predikat, Rating,
 };
 use crate::nip::Nip;
@@ -76,7 +76,9 @@ pub fn parse_event(body: &[u8], today: Date) -> Result<ChangeEvent, EnvelopeErro
     let value: Value = serde_json::from_str(text)
         .map_err(|e| EnvelopeError::Malformed(format!("the body is not valid JSON ({e})")))?;
     let Value::Object(root) = value else {
-        return Err(EnvelopeError::Malformed("the body must be a JSON object".into()));
+        return Err(EnvelopeError::Malformed(
+            "the body must be a JSON object".into(),
+        ));
     };
     let mut v = Validator {
         errors: Vec::new(),
@@ -100,7 +102,13 @@ pub fn parse_event(body: &[u8], today: Date) -> Result<ChangeEvent, EnvelopeErro
         (Some(t), Some(d)) => v.action(t, d),
         _ => None,
     };
-    match (v.errors.is_empty(), event_type, occurred_at, version, action) {
+    match (
+        v.errors.is_empty(),
+        event_type,
+        occurred_at,
+        version,
+        action,
+    ) {
         (true, Some(event_type), Some(occurred_at), Some(version), Some((key, action))) => {
             Ok(ChangeEvent {
                 event_type,
@@ -132,7 +140,10 @@ impl Validator {
                 Some(t) => Some(t),
                 None => {
                     let known: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
-                    self.fail("type", format!("unknown type; expected one of {}", known.join(", ")));
+                    self.fail(
+                        "type",
+                        format!("unknown type; expected one of {}", known.join(", ")),
+                    );
                     None
                 }
             },
@@ -152,7 +163,10 @@ impl Validator {
             Some(Value::String(s)) => match OffsetDateTime::parse(s, &Rfc3339) {
                 Ok(t) => Some(t),
                 Err(_) => {
-                    self.fail("occurred_at", "must be an RFC 3339 timestamp with an offset");
+                    self.fail(
+                        "occurred_at",
+                        "must be an RFC 3339 timestamp with an offset",
+                    );
                     None
                 }
             },
@@ -181,7 +195,11 @@ impl Validator {
         }
     }
 
-    fn action(&mut self, t: EventType, d: &Map<String, Value>) -> Option<(RecordKey, ChangeAction)> {
+    fn action(
+        &mut self,
+        t: EventType,
+        d: &Map<String, Value>,
+    ) -> Option<(RecordKey, ChangeAction)> {
         let nip = self.nip("data.nip", d.get("nip"));
         let tahun = self.tahun(d);
         match t {
@@ -199,9 +217,13 @@ impl Validator {
                 });
                 Some((RecordKey::of(&data), ChangeAction::Upsert(data)))
             }
-            EventType::TahunanDeleted => {
-                Some((RecordKey::Tahunan { nip: nip?, tahun: tahun? }, ChangeAction::Delete))
-            }
+            EventType::TahunanDeleted => Some((
+                RecordKey::Tahunan {
+                    nip: nip?,
+                    tahun: tahun?,
+                },
+                ChangeAction::Delete,
+            )),
             EventType::PeriodikUpserted => {
                 let period = self.period(d, true);
                 let koefisien = self.koefisien(d);
@@ -284,7 +306,12 @@ impl Validator {
         }
     }
 
-    fn code(&mut self, d: &Map<String, Value>, name: &str, range: std::ops::RangeInclusive<i64>) -> Option<u8> {
+    fn code(
+        &mut self,
+        d: &Map<String, Value>,
+        name: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Option<u8> {
         let field = format!("data.{name}");
         match integer(d.get(name)) {
             Int::Missing => {
@@ -295,7 +322,11 @@ impl Validator {
             _ => {
                 self.fail(
                     &field,
-                    format!("must be an integer from {} to {}", range.start(), range.end()),
+                    format!(
+                        "must be an integer from {} to {}",
+                        range.start(),
+                        range.end()
+                    ),
                 );
                 None
             }
@@ -303,9 +334,15 @@ impl Validator {
     }
 
     fn ratings(&mut self, d: &Map<String, Value>) -> Option<(Rating, Rating, Predikat)> {
-        let hasil = self.code(d, "hasil_kinerja", 1..=3).and_then(Rating::from_code);
-        let perilaku = self.code(d, "perilaku_kerja", 1..=3).and_then(Rating::from_code);
-        let predikat = self.code(d, "predikat", 1..=5).and_then(Predikat::from_code);
+        let hasil = self
+            .code(d, "hasil_kinerja", 1..=3)
+            .and_then(Rating::from_code);
+        let perilaku = self
+            .code(d, "perilaku_kerja", 1..=3)
+            .and_then(Rating::from_code);
+        let predikat = self
+            .code(d, "predikat", 1..=5)
+            .and_then(Predikat::from_code);
         let (hasil, perilaku, predikat) = (hasil?, perilaku?, predikat?);
         let expected = Predikat::from_matrix(hasil, perilaku);
         if predikat != expected {
@@ -353,7 +390,10 @@ impl Validator {
                 Periodik::Triwulan => matches!(mulai, 1 | 4 | 7 | 10),
             };
             if !ok {
-                self.fail("data.bulan_mulai", "a quarter starts in month 1, 4, 7 or 10");
+                self.fail(
+                    "data.bulan_mulai",
+                    "a quarter starts in month 1, 4, 7 or 10",
+                );
                 return None;
             }
             return Some((periodik, mulai, mulai));
@@ -381,7 +421,10 @@ impl Validator {
             _ => {
                 self.fail(
                     "data.koefisien_id",
-                    format!("must be one of BKN's coefficient ids {}", KOEFISIEN_IDS.join(", ")),
+                    format!(
+                        "must be one of BKN's coefficient ids {}",
+                        KOEFISIEN_IDS.join(", ")
+                    ),
                 );
                 None
             }
@@ -413,9 +456,9 @@ impl Validator {
             }
         };
         let nip = match status {
-            Some(PenilaiStatus::Asn) => self
-                .nip("data.penilai.nip", p.get("nip"))
-                .map(String::from),
+            Some(PenilaiStatus::Asn) => {
+                self.nip("data.penilai.nip", p.get("nip")).map(String::from)
+            }
             _ => self.text(p, "penilai", "nip", 30),
         };
         let nama = self.text(p, "penilai", "nama", 200);
@@ -425,7 +468,10 @@ impl Validator {
             if g.bytes().all(|b| b.is_ascii_digit()) {
                 Some(g)
             } else {
-                self.fail("data.penilai.golongan_id", "must be a BKN golongan id such as \"41\"");
+                self.fail(
+                    "data.penilai.golongan_id",
+                    "must be a BKN golongan id such as \"41\"",
+                );
                 None
             }
         });
@@ -439,7 +485,13 @@ impl Validator {
         })
     }
 
-    fn text(&mut self, obj: &Map<String, Value>, parent: &str, name: &str, max: usize) -> Option<String> {
+    fn text(
+        &mut self,
+        obj: &Map<String, Value>,
+        parent: &str,
+        name: &str,
+        max: usize,
+    ) -> Option<String> {
         let field = format!("data.{parent}.{name}");
         match obj.get(name) {
             Some(Value::String(s)) if s.trim().is_empty() => {
@@ -531,7 +583,10 @@ mod tests {
         let ev = parse(&annual()).expect("valid");
         assert_eq!(ev.event_type, EventType::TahunanUpserted);
         assert_eq!(ev.change.version, 7);
-        assert_eq!(ev.change.key.to_string(), "kinerja.tahunan/198507142010011002/2025");
+        assert_eq!(
+            ev.change.key.to_string(),
+            "kinerja.tahunan/198507142010011002/2025"
+        );
         let ev = parse(&periodic()).expect("valid");
         assert_eq!(
             ev.change.key.to_string(),
@@ -543,10 +598,16 @@ mod tests {
     #[test]
     fn malformed_bodies_are_400s() {
         for body in [&b"{not json"[..], b"[1,2]", b"\"x\"", b"\xff\xfe{}"] {
-            assert!(matches!(parse_event(body, TODAY), Err(EnvelopeError::Malformed(_))));
+            assert!(matches!(
+                parse_event(body, TODAY),
+                Err(EnvelopeError::Malformed(_))
+            ));
         }
         let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-        assert!(matches!(parse_event(deep.as_bytes(), TODAY), Err(EnvelopeError::Malformed(_))));
+        assert!(matches!(
+            parse_event(deep.as_bytes(), TODAY),
+            Err(EnvelopeError::Malformed(_))
+        ));
     }
 
     #[test]
@@ -578,18 +639,35 @@ mod tests {
         type Mutation = fn(&mut Value);
         let cases: Vec<(Mutation, &str)> = vec![
             (|v| v["type"] = json!("kinerja.bulanan.upserted"), "type"),
-            (|v| { v.as_object_mut().map(|o| o.remove("type")); }, "type"),
+            (
+                |v| {
+                    v.as_object_mut().map(|o| o.remove("type"));
+                },
+                "type",
+            ),
             (|v| v["version"] = json!(-1), "version"),
             (|v| v["version"] = json!("x"), "version"),
             (|v| v["data"] = json!([]), "data"),
-            (|v| v["data"]["nip"] = json!(198507142010011002u64), "data.nip"),
+            (
+                |v| v["data"]["nip"] = json!(198507142010011002u64),
+                "data.nip",
+            ),
             (|v| v["data"]["tahun"] = json!(2021), "data.tahun"),
             (|v| v["data"]["tahun"] = json!(2027), "data.tahun"),
             (|v| v["data"]["predikat"] = json!(1), "data.predikat"),
-            (|v| v["data"]["perilaku_kerja"] = json!(0), "data.perilaku_kerja"),
+            (
+                |v| v["data"]["perilaku_kerja"] = json!(0),
+                "data.perilaku_kerja",
+            ),
             (|v| v["data"]["penilai"] = json!("SITI"), "data.penilai"),
-            (|v| v["data"]["penilai"]["nip"] = json!("123"), "data.penilai.nip"),
-            (|v| v["data"]["penilai"]["golongan_id"] = json!("IV/a"), "data.penilai.golongan_id"),
+            (
+                |v| v["data"]["penilai"]["nip"] = json!("123"),
+                "data.penilai.nip",
+            ),
+            (
+                |v| v["data"]["penilai"]["golongan_id"] = json!("IV/a"),
+                "data.penilai.golongan_id",
+            ),
         ];
         for (i, (mutate, field)) in cases.into_iter().enumerate() {
             let mut v = annual();
@@ -602,11 +680,25 @@ mod tests {
     fn periodic_rule_table() {
         type Mutation = fn(&mut Value);
         let cases: Vec<(Mutation, &str)> = vec![
-            (|v| v["data"]["periodik"] = json!("mingguan"), "data.periodik"),
-            (|v| v["data"]["bulan_selesai"] = json!(7), "data.bulan_selesai"),
+            (
+                |v| v["data"]["periodik"] = json!("mingguan"),
+                "data.periodik",
+            ),
+            (
+                |v| v["data"]["bulan_selesai"] = json!(7),
+                "data.bulan_selesai",
+            ),
             (|v| v["data"]["bulan_mulai"] = json!(13), "data.bulan_mulai"),
-            (|v| v["data"]["koefisien_id"] = json!("99"), "data.koefisien_id"),
-            (|v| { v["data"].as_object_mut().map(|o| o.remove("koefisien_id")); }, "data.koefisien_id"),
+            (
+                |v| v["data"]["koefisien_id"] = json!("99"),
+                "data.koefisien_id",
+            ),
+            (
+                |v| {
+                    v["data"].as_object_mut().map(|o| o.remove("koefisien_id"));
+                },
+                "data.koefisien_id",
+            ),
         ];
         for (i, (mutate, field)) in cases.into_iter().enumerate() {
             let mut v = periodic();
@@ -616,7 +708,10 @@ mod tests {
         let mut v = periodic();
         v["data"]["koefisien_id"] = json!(22);
         v["data"]["tahun"] = json!("2026");
-        assert!(parse(&v).is_ok(), "numbers as strings and koefisien as number are accepted");
+        assert!(
+            parse(&v).is_ok(),
+            "numbers as strings and koefisien as number are accepted"
+        );
     }
 
     #[test]

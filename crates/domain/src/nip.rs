@@ -118,7 +118,9 @@ impl Nip {
         if nip.appointment_year() > today.year()
             || (nip.kind() == NipKind::Pns
                 && nip.appointment_year() == today.year()
-                && nip.cpns_month().is_some_and(|m| m > u8::from(today.month())))
+                && nip
+                    .cpns_month()
+                    .is_some_and(|m| m > u8::from(today.month())))
         {
             return Err(NipError::Future("the appointment date"));
         }

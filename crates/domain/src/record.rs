@@ -617,7 +617,11 @@ mod tests {
             let key: RecordKey = k.parse().expect("parses");
             assert_eq!(key.to_string(), k);
         }
-        for bad in ["", "kinerja.tahunan/123/2025", "kinerja.periodik/198507142010011002/2025/x/1"] {
+        for bad in [
+            "",
+            "kinerja.tahunan/123/2025",
+            "kinerja.periodik/198507142010011002/2025/x/1",
+        ] {
             assert!(bad.parse::<RecordKey>().is_err(), "{bad}");
         }
         let key: RecordKey = keys[0].parse().expect("parses");
@@ -641,7 +645,12 @@ mod tests {
         assert_eq!(rec.due_at(), Some(NOW));
         let (token, version) = leased(&mut rec, NOW);
         assert_eq!(rec.status, SyncStatus::Sending);
-        assert_eq!(rec.lease(NOW + 1, 30_000, "t2"), LeaseDecision::Busy { until: NOW + 30_000 });
+        assert_eq!(
+            rec.lease(NOW + 1, 30_000, "t2"),
+            LeaseDecision::Busy {
+                until: NOW + 30_000
+            }
+        );
         let ok = DeliveryOutcome::Delivered {
             bkn_id: Some("ABC".into()),
             deleted_at_bkn: false,
@@ -669,7 +678,11 @@ mod tests {
             .expect("lease held");
         assert_eq!(rec.status, SyncStatus::Pending);
         assert_eq!(rec.delivered_version, Some(1));
-        assert_eq!(rec.bkn_id.as_deref(), Some("ABC"), "the id is kept for the update");
+        assert_eq!(
+            rec.bkn_id.as_deref(),
+            Some("ABC"),
+            "the id is kept for the update"
+        );
     }
 
     #[test]
@@ -690,7 +703,10 @@ mod tests {
                 assert_eq!(rec.status, SyncStatus::Retrying);
                 let at = rec.next_attempt_at.expect("scheduled");
                 assert_eq!(at - now, policy().delay_ms(attempt, 0.5));
-                assert!(matches!(rec.lease(now, 1, "x"), LeaseDecision::NotDue { .. }));
+                assert!(matches!(
+                    rec.lease(now, 1, "x"),
+                    LeaseDecision::NotDue { .. }
+                ));
                 now = at;
             }
         }

@@ -1,0 +1,373 @@
+//! Sorting BKN's answers (bkn-siasn-api.md §5). Pure functions, tested table by table.
+//!
+//! | answer                                                         | class            |
+//! |----------------------------------------------------------------|------------------|
+//! | any body mentioning `SUSPENDED` (WSO2 `Runtime Error`)          | transient, BKN down; no token refresh |
+//! | 401; `invalid or expired jwt`; `Invalid Credentials`; `Token SSO mismatch`; `Runtime Error` | token error: refresh both, retry once |
+//! | 429                                                            | transient, `Retry-After` honoured |
+//! | 5xx, unreadable 2xx                                            | transient        |
+//! | 404 / 200 with `Data tidak ditemukan`                          | empty            |
+//! | `success:false` (also with 200), other 4xx                     | permanent, BKN's message kept |
+
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc2822;
+
+use ehrm_sync_core::ports::{BknError, BknErrorKind};
+
+/// Default wait after a 429 without a usable `Retry-After`.
+pub const DEFAULT_RETRY_AFTER_MS: i64 = 30_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    /// A successful answer, parsed.
+    Ok(Value),
+    /// BKN says there is nothing ("Data tidak ditemukan").
+    Empty,
+    /// The tokens were refused: refresh both and retry once.
+    TokenError(String),
+    Fail(BknError),
+}
+
+/// Classifies an HTTP answer. `write` marks requests that change data at BKN.
+pub fn classify(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+    write: bool,
+    now_unix: i64,
+) -> Answer {
+    let text = String::from_utf8_lossy(body);
+    let json: Option<Value> = serde_json::from_slice(body).ok();
+    let message = json.as_ref().map_or_else(|| snippet(&text), message_of);
+
+    if text.contains("SUSPENDED") {
+        return Answer::Fail(BknError {
+            kind: BknErrorKind::Transient {
+                retry_after_ms: None,
+                maybe_applied: false,
+                suspended: true,
+            },
+            message: format!("BKN backend suspended: {message}"),
+            http_status: Some(status),
+        });
+    }
+    if status == 401 || is_token_error(json.as_ref()) {
+        return Answer::TokenError(message);
+    }
+    if status == 429 {
+        let wait = retry_after
+            .and_then(|v| parse_retry_after(v, now_unix))
+            .unwrap_or(DEFAULT_RETRY_AFTER_MS);
+        return Answer::Fail(BknError {
+            kind: BknErrorKind::Transient {
+                retry_after_ms: Some(wait),
+                maybe_applied: false,
+                suspended: false,
+            },
+            message: format!("BKN rate limit (429): {message}"),
+            http_status: Some(status),
+        });
+    }
+    if status >= 500 {
+        return Answer::Fail(BknError {
+            kind: BknErrorKind::Transient {
+                retry_after_ms: retry_after.and_then(|v| parse_retry_after(v, now_unix)),
+                maybe_applied: write,
+                suspended: false,
+            },
+            message: format!("BKN server error {status}: {message}"),
+            http_status: Some(status),
+        });
+    }
+    if is_not_found(json.as_ref()) {
+        return Answer::Empty;
+    }
+    if status == 404 && json.is_none() {
+        return Answer::Fail(BknError::permanent(
+            format!("BKN has no such endpoint (404): check BKN_API_BASE_URL; {message}"),
+            Some(status),
+        ));
+    }
+    if status >= 400 {
+        return Answer::Fail(BknError::permanent(message, Some(status)));
+    }
+    let Some(json) = json else {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Answer::Ok(Value::Null);
+        }
+        return Answer::Fail(BknError {
+            kind: BknErrorKind::Transient {
+                retry_after_ms: None,
+                maybe_applied: write,
+                suspended: false,
+            },
+            message: format!("BKN answered {status} with something that is not JSON: {message}"),
+            http_status: Some(status),
+        });
+    };
+    if json.get("success").and_then(Value::as_bool) == Some(false) {
+        return Answer::Fail(BknError::permanent(message, Some(status)));
+    }
+    if json.get("code").and_then(loose_i64) == Some(0)
+        && let Some(Value::String(data)) = json.get("data")
+    {
+        return Answer::Fail(BknError::permanent(data.clone(), Some(status)));
+    }
+    Answer::Ok(json)
+}
+
+fn is_token_error(json: Option<&Value>) -> bool {
+    let Some(json) = json else { return false };
+    let texts: Vec<String> = [
+        "message",
+        "data",
+        "description",
+        "error",
+        "error_description",
+        "fault",
+    ]
+    .iter()
+    .filter_map(|k| json.get(*k))
+    .map(|v| match v {
+        Value::String(s) => s.to_lowercase(),
+        other => other.to_string().to_lowercase(),
+    })
+    .collect();
+    let code = json
+        .get("code")
+        .map(|c| c.to_string().trim_matches('"').to_string());
+    let runtime_error = json.get("message").and_then(Value::as_str) == Some("Runtime Error");
+    runtime_error
+        || matches!(code.as_deref(), Some("900901" | "900902" | "900900"))
+        || texts.iter().any(|t| {
+            t.contains("invalid or expired jwt")
+                || t.contains("invalid credentials")
+                || t.contains("token sso mismatch")
+                || t.contains("missing credentials")
+        })
+}
+
+fn is_not_found(json: Option<&Value>) -> bool {
+    let Some(json) = json else { return false };
+    ["data", "message"].iter().any(|k| {
+        json.get(*k)
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.to_lowercase().contains("tidak ditemukan"))
+    })
+}
+
+/// BKN's own message from an answer body.
+pub fn message_of(json: &Value) -> String {
+    let s = |k: &str| json.get(k).and_then(Value::as_str).map(str::to_string);
+    match (
+        s("message"),
+        s("description"),
+        s("data"),
+        s("error_description"),
+        s("error"),
+    ) {
+        (Some(m), Some(d), _, _, _) if m != d => format!("{m}: {d}"),
+        (Some(m), _, _, _, _) => m,
+        (_, Some(d), _, _, _) => d,
+        (_, _, Some(d), _, _) => d,
+        (_, _, _, Some(e), _) => e,
+        (_, _, _, _, Some(e)) => e,
+        _ => snippet(&json.to_string()),
+    }
+}
+
+fn snippet(text: &str) -> String {
+    let t: String = text.trim().chars().take(300).collect();
+    if t.is_empty() {
+        "(empty answer)".into()
+    } else {
+        t
+    }
+}
+
+/// `Retry-After` as seconds or an HTTP date, in milliseconds from now.
+pub fn parse_retry_after(value: &str, now_unix: i64) -> Option<i64> {
+    let v = value.trim();
+    if let Ok(secs) = v.parse::<f64>() {
+        return (secs >= 0.0 && secs.is_finite()).then(|| (secs * 1000.0).round() as i64);
+    }
+    let normalised = v.replace(" GMT", " +0000");
+    OffsetDateTime::parse(&normalised, &Rfc2822)
+        .ok()
+        .map(|t| ((t.unix_timestamp() - now_unix) * 1000).max(0))
+}
+
+/// A number that may come as a JSON number or a string.
+pub fn loose_i64(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A transport failure (no HTTP answer was read).
+pub fn classify_transport(err: &reqwest::Error, write: bool) -> BknError {
+    let (what, maybe_applied) = if err.is_connect() {
+        ("could not connect to BKN", false)
+    } else if err.is_timeout() {
+        ("BKN did not answer in time", write)
+    } else {
+        (
+            "the connection to BKN broke before an answer was read",
+            write,
+        )
+    };
+    BknError {
+        kind: BknErrorKind::Transient {
+            retry_after_ms: None,
+            maybe_applied,
+            suspended: false,
+        },
+        message: what.to_string(),
+        http_status: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(status: u16, body: &str) -> Answer {
+        classify(status, None, body.as_bytes(), true, 0)
+    }
+
+    fn kind(a: &Answer) -> &'static str {
+        match a {
+            Answer::Ok(_) => "ok",
+            Answer::Empty => "empty",
+            Answer::TokenError(_) => "token",
+            Answer::Fail(e) => match e.kind {
+                BknErrorKind::Permanent => "permanent",
+                BknErrorKind::Transient {
+                    suspended: true, ..
+                } => "suspended",
+                BknErrorKind::Transient { .. } => "transient",
+            },
+        }
+    }
+
+    #[test]
+    fn answer_table() {
+        let cases = [
+            (
+                200,
+                r#"{"success":true,"message":"success","mapData":"ABC"}"#,
+                "ok",
+            ),
+            (200, r#"{"code":1,"data":null}"#, "ok"),
+            (
+                200,
+                r#"{"success":false,"message":"2 errors occurred:\n\t* PnsDinilaiId is required"}"#,
+                "permanent",
+            ),
+            (
+                400,
+                r#"{"success":false,"message":"tahun is required"}"#,
+                "permanent",
+            ),
+            (422, "not json", "permanent"),
+            (403, r#"{"message":"forbidden"}"#, "permanent"),
+            (404, r#"{"code":0,"data":"Data tidak ditemukan"}"#, "empty"),
+            (200, r#"{"code":0,"data":"Data tidak ditemukan"}"#, "empty"),
+            (404, "<html>Not Found</html>", "permanent"),
+            (401, r#"{"message":"invalid or expired jwt"}"#, "token"),
+            (200, r#"{"message":"invalid or expired jwt"}"#, "token"),
+            (401, "", "token"),
+            (200, r#"{"code":0,"data":"Token SSO mismatch"}"#, "token"),
+            (
+                401,
+                r#"{"code":"900901","message":"Invalid Credentials","description":"x"}"#,
+                "token",
+            ),
+            (
+                500,
+                r#"{"message":"Runtime Error","description":"internal"}"#,
+                "token",
+            ),
+            (
+                503,
+                r#"{"message":"Runtime Error","description":"The endpoint is SUSPENDED"}"#,
+                "suspended",
+            ),
+            (
+                200,
+                r#"{"message":"Runtime Error","description":"Endpoint SUSPENDED"}"#,
+                "suspended",
+            ),
+            (500, "oops", "transient"),
+            (502, "<html>Bad gateway</html>", "transient"),
+            (200, "<html>maintenance</html>", "transient"),
+            (200, "", "ok"),
+        ];
+        for (status, body, expected) in cases {
+            assert_eq!(kind(&run(status, body)), expected, "{status} {body}");
+        }
+    }
+
+    #[test]
+    fn bkn_messages_are_kept_verbatim() {
+        let body = r#"{"success":false,"message":"2 errors occurred:\n\t* PnsDinilaiId is required\n\t* KoefisienId is required"}"#;
+        match run(200, body) {
+            Answer::Fail(e) => {
+                assert_eq!(
+                    e.message,
+                    "2 errors occurred:\n\t* PnsDinilaiId is required\n\t* KoefisienId is required"
+                );
+                assert_eq!(e.http_status, Some(200));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        match classify(429, Some("7"), b"{}", false, 0) {
+            Answer::Fail(BknError {
+                kind: BknErrorKind::Transient { retry_after_ms, .. },
+                ..
+            }) => {
+                assert_eq!(retry_after_ms, Some(7_000));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Sun, 06 Nov 1994 08:49:37 GMT = 784111777
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_770),
+            Some(7_000)
+        );
+        assert_eq!(parse_retry_after("soon", 0), None);
+        match classify(429, Some("soon"), b"", false, 0) {
+            Answer::Fail(BknError {
+                kind: BknErrorKind::Transient { retry_after_ms, .. },
+                ..
+            }) => {
+                assert_eq!(retry_after_ms, Some(DEFAULT_RETRY_AFTER_MS));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn messages_prefer_bkn_fields() {
+        assert_eq!(
+            message_of(&json!({"message": "a", "description": "b"})),
+            "a: b"
+        );
+        assert_eq!(
+            message_of(&json!({"code": 0, "data": "Token SSO mismatch"})),
+            "Token SSO mismatch"
+        );
+        assert_eq!(
+            message_of(&json!({"error_description": "Invalid user credentials"})),
+            "Invalid user credentials"
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! The BKN SIASN web-service client (bkn-siasn-api.md §2–§5).
+//!
+//! * [`tokens`] — the APIM token (client credentials) and the SSO token (password grant, or a
+//!   pasted static token), cached by `expires_in`, both dropped and fetched again once when BKN
+//!   answers with a token error.
+//! * [`classify`] — every answer and failure sorted into success, "empty", transient (timeouts,
+//!   connection errors, 429 with `Retry-After`, 5xx, `SUSPENDED`) or permanent (`success:false`
+//!   even with HTTP 200, other 4xx), keeping BKN's message.
+//! * [`wire`] — request and response bodies with BKN's casing (explicit renames), loose numbers.
+//! * [`client`] — the endpoints, implementing the core [`Bkn`](ehrm_sync_core::ports::Bkn) port.
+//!
+//! Every request, token requests included, first waits for its turn at the shared
+//! [`Pacer`](ehrm_sync_core::ports::Pacer), so the configured rate holds across all workers.
+
+pub mod classify;
+pub mod client;
+pub mod config;
+pub mod tokens;
+pub mod wire;
+
+pub use client::BknClient;
+pub use config::{BknConfig, SsoCredentials};

@@ -1,0 +1,179 @@
+//! The two SIASN tokens, cached until shortly before `expires_in` runs out.
+//!
+//! A generation number identifies each pair: when a request fails with a token error it drops
+//! the pair it used, and only that pair, so a burst of concurrent failures refreshes once.
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::Value;
+use tokio::sync::Mutex;
+
+use ehrm_sync_core::ports::{BknError, BknErrorKind};
+
+use crate::classify::{loose_i64, message_of};
+use crate::config::{BknConfig, SsoCredentials};
+
+/// Tokens are renewed this long before they expire.
+const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
+/// Used when a token answer has no usable `expires_in`.
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+
+#[derive(Clone)]
+struct Cached {
+    value: String,
+    valid_until: Instant,
+}
+
+impl Cached {
+    fn fresh(&self) -> bool {
+        Instant::now() + EXPIRY_MARGIN < self.valid_until
+    }
+}
+
+#[derive(Default)]
+struct State {
+    apim: Option<Cached>,
+    sso: Option<Cached>,
+    generation: u64,
+}
+
+/// The pair to send, and which generation it belongs to.
+#[derive(Clone)]
+pub struct TokenPair {
+    pub apim: String,
+    pub sso: String,
+    pub generation: u64,
+}
+
+#[derive(Deserialize)]
+struct TokenAnswer {
+    access_token: Option<String>,
+    expires_in: Option<Value>,
+}
+
+pub struct TokenCache {
+    state: Mutex<State>,
+}
+
+impl Default for TokenCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl TokenCache {
+    pub fn new() -> Self {
+        TokenCache {
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    /// The current pair, fetching whichever token is missing or about to expire. `fetch` is
+    /// called with `(url, form, basic_auth)` and returns `(status, body)`.
+    pub async fn pair<F, Fut>(&self, config: &BknConfig, fetch: F) -> Result<TokenPair, BknError>
+    where
+        F: Fn(String, Vec<(&'static str, String)>, Option<(String, String)>) -> Fut,
+        Fut: std::future::Future<Output = Result<(u16, Vec<u8>), BknError>>,
+    {
+        let mut state = self.state.lock().await;
+        let mut renewed = false;
+        if !state.apim.as_ref().is_some_and(Cached::fresh) {
+            let (status, body) = fetch(
+                config.apim_token_url.clone(),
+                vec![("grant_type", "client_credentials".into())],
+                Some((config.consumer_key.clone(), config.consumer_secret.clone())),
+            )
+            .await?;
+            state.apim = Some(parse_token("APIM", status, &body)?);
+            renewed = true;
+        }
+        if !state.sso.as_ref().is_some_and(Cached::fresh) {
+            let cached = match &config.sso {
+                SsoCredentials::Static { token } => Cached {
+                    value: token.clone(),
+                    valid_until: Instant::now() + Duration::from_secs(365 * 24 * 3600),
+                },
+                SsoCredentials::Password {
+                    client_id,
+                    username,
+                    password,
+                } => {
+                    let (status, body) = fetch(
+                        config.sso_token_url.clone(),
+                        vec![
+                            ("client_id", client_id.clone()),
+                            ("grant_type", "password".into()),
+                            ("username", username.clone()),
+                            ("password", password.clone()),
+                        ],
+                        None,
+                    )
+                    .await?;
+                    parse_token("SSO", status, &body)?
+                }
+            };
+            state.sso = Some(cached);
+            renewed = true;
+        }
+        if renewed {
+            state.generation += 1;
+            tracing::info!(generation = state.generation, "BKN tokens renewed");
+        }
+        match (&state.apim, &state.sso) {
+            (Some(a), Some(s)) => Ok(TokenPair {
+                apim: a.value.clone(),
+                sso: s.value.clone(),
+                generation: state.generation,
+            }),
+            _ => Err(BknError::transient("BKN tokens unavailable")),
+        }
+    }
+
+    /// Drops both tokens if they are still the generation that was refused.
+    pub async fn invalidate(&self, generation: u64) {
+        let mut state = self.state.lock().await;
+        if state.generation == generation {
+            state.apim = None;
+            state.sso = None;
+            tracing::info!(generation, "BKN refused our tokens; both dropped");
+        }
+    }
+}
+
+fn parse_token(which: &str, status: u16, body: &[u8]) -> Result<Cached, BknError> {
+    let parsed: Option<TokenAnswer> = serde_json::from_slice(body).ok();
+    match parsed {
+        Some(TokenAnswer {
+            access_token: Some(token),
+            expires_in,
+        }) if (200..300).contains(&status) && !token.is_empty() => {
+            let lifetime = expires_in
+                .as_ref()
+                .and_then(loose_i64)
+                .filter(|s| *s > 0)
+                .map(|s| Duration::from_secs(s as u64))
+                .unwrap_or(DEFAULT_LIFETIME);
+            Ok(Cached {
+                value: token,
+                valid_until: Instant::now() + lifetime,
+            })
+        }
+        _ => {
+            let detail = serde_json::from_slice::<Value>(body)
+                .map(|v| message_of(&v))
+                .unwrap_or_else(|_| format!("HTTP {status}"));
+            // Credentials trouble is systemic, not the fault of any one record: transient, so
+            // records wait (and the breaker opens) instead of failing for good.
+            Err(BknError {
+                kind: BknErrorKind::Transient {
+                    retry_after_ms: None,
+                    maybe_applied: false,
+                    suspended: false,
+                },
+                message: format!("BKN {which} token request refused ({status}): {detail}"),
+                http_status: Some(status),
+            })
+        }
+    }
+}

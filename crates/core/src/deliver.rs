@@ -1,0 +1,560 @@
+//! Deliver: push the latest version of one record to BKN SIASN.
+//!
+//! A message only names a record; the store holds the truth. Per message:
+//! 1. take the record's lease (one worker per record; a settled record needs nothing, a
+//!    record leased elsewhere or not yet due asks for the message back later);
+//! 2. resolve the SIASN PNS id (cache, else data-utama);
+//! 3. if BKN's id for the record is unknown, look the record up in the riwayat list (by year,
+//!    and period) and adopt it — so a create whose answer was lost, or a record entered at BKN
+//!    by hand, is updated instead of duplicated; if it already holds this version, stop there;
+//! 4. save (create or update) or delete;
+//! 5. record the outcome on the record (compare-and-swap, the lease token must still be ours)
+//!    and in the attempt history.
+//!
+//! Transient failures come back after the backoff; permanent ones stop at once as `failed`.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use ehrm_sync_domain::backoff::RetryPolicy;
+use ehrm_sync_domain::kinerja::{AnnualKinerja, KinerjaData, PeriodicKinerja};
+use ehrm_sync_domain::record::{
+    DeliveryOutcome, LeaseDecision, Millis, RecordKey, SyncRecord, SyncStatus,
+};
+
+use crate::crashpoint::crashpoint;
+use crate::ports::{
+    AttemptEntry, Bkn, BknAnnualRecord, BknError, BknErrorKind, BknPeriodicRecord, Clock,
+    DeliveryMessage, Metric, Metrics, PnsIdCache, StoreError, SyncStore,
+};
+
+/// What to do with the message that triggered a delivery.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Disposition {
+    /// Delete it: the record is settled, or another message/worker owns what remains.
+    Done,
+    /// Hide it for this long, then process it again.
+    RetryIn { ms: i64 },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeliverError {
+    /// The store failed; the message must come back (transient).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct DeliverySettings {
+    pub retry: RetryPolicy,
+    /// Longest lease a worker takes; shortened to the time the worker has left.
+    pub lease_ms: i64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            retry: RetryPolicy::default(),
+            lease_ms: 120_000,
+        }
+    }
+}
+
+/// Margin kept before a worker's deadline: no lease runs into it.
+const DEADLINE_MARGIN_MS: i64 = 3_000;
+const MAX_CAS_ROUNDS: usize = 8;
+/// A record may receive a newer version while being delivered; deliver it at once, a few times.
+const MAX_ROUNDS_PER_MESSAGE: usize = 3;
+
+/// Observers of final outcomes (the eHRM outcome callbacks).
+#[async_trait::async_trait]
+pub trait OutcomeObserver: Send + Sync {
+    async fn settled(&self, record: &SyncRecord);
+}
+
+pub struct DeliveryService {
+    store: Arc<dyn SyncStore>,
+    pns_ids: Arc<dyn PnsIdCache>,
+    bkn: Arc<dyn Bkn>,
+    clock: Arc<dyn Clock>,
+    metrics: Arc<dyn Metrics>,
+    settings: DeliverySettings,
+    observers: Vec<Arc<dyn OutcomeObserver>>,
+}
+
+struct Pushed {
+    outcome: DeliveryOutcome,
+    pns_id: Option<String>,
+    operation: Vec<&'static str>,
+    http_status: Option<u16>,
+}
+
+impl Pushed {
+    fn new(operation: Vec<&'static str>, outcome: DeliveryOutcome) -> Self {
+        Pushed {
+            outcome,
+            pns_id: None,
+            operation,
+            http_status: None,
+        }
+    }
+
+    fn delivered(
+        operation: Vec<&'static str>,
+        bkn_id: Option<String>,
+        deleted_at_bkn: bool,
+    ) -> Self {
+        Pushed::new(
+            operation,
+            DeliveryOutcome::Delivered {
+                bkn_id,
+                deleted_at_bkn,
+            },
+        )
+    }
+
+    fn failed(operation: Vec<&'static str>, err: BknError, creating: bool) -> Self {
+        let outcome = match err.kind {
+            BknErrorKind::Permanent => DeliveryOutcome::Permanent {
+                error: err.message.clone(),
+            },
+            BknErrorKind::Transient {
+                retry_after_ms,
+                maybe_applied,
+                ..
+            } => DeliveryOutcome::Transient {
+                error: err.message.clone(),
+                retry_after_ms,
+                ambiguous_create: creating && maybe_applied,
+            },
+        };
+        Pushed {
+            outcome,
+            pns_id: None,
+            operation,
+            http_status: err.http_status,
+        }
+    }
+
+    fn with_pns_id(mut self, pns_id: &str) -> Self {
+        self.pns_id = Some(pns_id.to_string());
+        self
+    }
+}
+
+impl DeliveryService {
+    pub fn new(
+        store: Arc<dyn SyncStore>,
+        pns_ids: Arc<dyn PnsIdCache>,
+        bkn: Arc<dyn Bkn>,
+        clock: Arc<dyn Clock>,
+        metrics: Arc<dyn Metrics>,
+        settings: DeliverySettings,
+    ) -> Self {
+        DeliveryService {
+            store,
+            pns_ids,
+            bkn,
+            clock,
+            metrics,
+            settings,
+            observers: Vec::new(),
+        }
+    }
+
+    pub fn with_observer(mut self, observer: Arc<dyn OutcomeObserver>) -> Self {
+        self.observers.push(observer);
+        self
+    }
+
+    pub fn settings(&self) -> DeliverySettings {
+        self.settings
+    }
+
+    /// Processes one delivery message. `deadline` is when the worker must have finished
+    /// (Lambda's deadline); `None` for long-running workers.
+    pub async fn process(
+        &self,
+        msg: &DeliveryMessage,
+        deadline: Option<Millis>,
+    ) -> Result<Disposition, DeliverError> {
+        for _ in 0..MAX_ROUNDS_PER_MESSAGE {
+            match self.deliver_once(&msg.key, deadline).await? {
+                Round::Again => continue,
+                Round::Finished(d) => return Ok(d),
+            }
+        }
+        Ok(Disposition::RetryIn { ms: 0 })
+    }
+
+    async fn deliver_once(
+        &self,
+        key: &RecordKey,
+        deadline: Option<Millis>,
+    ) -> Result<Round, DeliverError> {
+        let now = self.clock.now_ms();
+        let lease_ms = match deadline {
+            Some(d) => self.settings.lease_ms.min(d - now - DEADLINE_MARGIN_MS),
+            None => self.settings.lease_ms,
+        };
+        if lease_ms < 1_000 {
+            return Ok(Round::Finished(Disposition::RetryIn { ms: 0 }));
+        }
+        let token = new_token();
+        let (mut rec, version) = loop {
+            let Some(mut rec) = self.store.record(key).await? else {
+                tracing::warn!(record = %key.masked(), "message for an unknown record dropped");
+                return Ok(Round::Finished(Disposition::Done));
+            };
+            match rec.lease(now, lease_ms, &token) {
+                LeaseDecision::Settled => return Ok(Round::Finished(Disposition::Done)),
+                LeaseDecision::Busy { until } => {
+                    return Ok(Round::Finished(Disposition::RetryIn {
+                        ms: until - now + 1_000,
+                    }));
+                }
+                LeaseDecision::NotDue { at } => {
+                    return Ok(Round::Finished(Disposition::RetryIn { ms: at - now }));
+                }
+                LeaseDecision::Leased { version, .. } => match self.store.put_record(&rec).await {
+                    Ok(()) => {
+                        rec.revision += 1;
+                        break (rec, version);
+                    }
+                    Err(StoreError::Conflict) => continue,
+                    Err(e) => return Err(e.into()),
+                },
+            }
+        };
+        crashpoint("deliver.after_lease");
+
+        let started = Instant::now();
+        let pushed = self.push(&rec).await;
+        let elapsed = started.elapsed().as_millis() as i64;
+        self.metrics.record(Metric::BknLatency { ms: elapsed });
+        crashpoint("deliver.after_bkn_before_store");
+
+        let finished = self.finish(&mut rec, &token, version, &pushed).await?;
+        let attempt = AttemptEntry {
+            record_key: key.to_string(),
+            at: now,
+            version,
+            operation: pushed.operation.join("+"),
+            outcome: outcome_name(&pushed.outcome).into(),
+            http_status: pushed.http_status,
+            message: outcome_message(&pushed.outcome),
+            duration_ms: elapsed,
+        };
+        if let Err(e) = self.store.append_attempt(&attempt).await {
+            tracing::warn!(record = %key.masked(), error = %e, "attempt history not written");
+        }
+        crashpoint("deliver.after_store_before_ack");
+        let Some(rec) = finished else {
+            tracing::warn!(record = %key.masked(), "lease lost during delivery; the new holder continues");
+            return Ok(Round::Finished(Disposition::Done));
+        };
+        tracing::info!(record = %key.masked(), version, status = %rec.status,
+            operation = %attempt.operation, http_status = ?pushed.http_status, ms = elapsed,
+            "delivery attempt finished");
+        self.count(&rec);
+        if rec.status.is_settled() {
+            for o in &self.observers {
+                o.settled(&rec).await;
+            }
+        }
+        Ok(match rec.status {
+            SyncStatus::Pending => Round::Again,
+            SyncStatus::Retrying => Round::Finished(Disposition::RetryIn {
+                ms: rec.next_attempt_at.unwrap_or(now) - self.clock.now_ms(),
+            }),
+            _ => Round::Finished(Disposition::Done),
+        })
+    }
+
+    /// Applies the outcome under compare-and-swap; `None` if our lease was lost meanwhile.
+    async fn finish(
+        &self,
+        rec: &mut SyncRecord,
+        token: &str,
+        version: u64,
+        pushed: &Pushed,
+    ) -> Result<Option<SyncRecord>, DeliverError> {
+        for _ in 0..MAX_CAS_ROUNDS {
+            let mut candidate = rec.clone();
+            if let Some(id) = &pushed.pns_id {
+                candidate.siasn_pns_id = Some(id.clone());
+            }
+            let jitter: f64 = rand::random();
+            if candidate
+                .finish_delivery(
+                    token,
+                    version,
+                    &pushed.outcome,
+                    &self.settings.retry,
+                    jitter,
+                    self.clock.now_ms(),
+                )
+                .is_err()
+            {
+                return Ok(None);
+            }
+            match self.store.put_record(&candidate).await {
+                Ok(()) => {
+                    candidate.revision += 1;
+                    return Ok(Some(candidate));
+                }
+                Err(StoreError::Conflict) => match self.store.record(&rec.key).await? {
+                    Some(fresh) => *rec = fresh,
+                    None => return Ok(None),
+                },
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Unavailable(
+            "the record kept changing while its outcome was written".into(),
+        )
+        .into())
+    }
+
+    fn count(&self, rec: &SyncRecord) {
+        let metric = match rec.status {
+            SyncStatus::Synced => Metric::Delivered,
+            SyncStatus::Retrying => Metric::Retried,
+            SyncStatus::Failed => Metric::Failed,
+            SyncStatus::Dead => Metric::Dead,
+            SyncStatus::NeedsAction => Metric::NeedsAction,
+            _ => return,
+        };
+        self.metrics.record(metric);
+    }
+
+    async fn push(&self, rec: &SyncRecord) -> Pushed {
+        match (&rec.key, rec.deleted, &rec.data) {
+            (RecordKey::Tahunan { tahun, .. }, false, Some(KinerjaData::Tahunan(data))) => {
+                self.push_annual(rec, *tahun, data).await
+            }
+            (RecordKey::Periodik { .. }, false, Some(KinerjaData::Periodik(data))) => {
+                self.push_periodic(rec, data).await
+            }
+            (RecordKey::Periodik { .. }, true, _) => self.delete_periodic(rec).await,
+            (RecordKey::Tahunan { tahun, .. }, true, _) => self.delete_annual(rec, *tahun).await,
+            _ => Pushed::new(
+                vec!["check"],
+                DeliveryOutcome::Permanent {
+                    error: "the stored record has no data matching its type".into(),
+                },
+            ),
+        }
+    }
+
+    async fn resolve_pns_id(&self, rec: &SyncRecord) -> Result<Option<String>, BknError> {
+        if let Some(id) = &rec.siasn_pns_id {
+            return Ok(Some(id.clone()));
+        }
+        let nip = rec.key.nip();
+        match self.pns_ids.pns_id(nip).await {
+            Ok(Some(id)) => return Ok(Some(id)),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "PNS id cache unreadable; asking BKN"),
+        }
+        let id = self.bkn.pns_id(nip).await?;
+        if let Some(id) = &id
+            && let Err(e) = self.pns_ids.put_pns_id(nip, id, self.clock.now_ms()).await
+        {
+            tracing::warn!(error = %e, "PNS id not cached");
+        }
+        Ok(id)
+    }
+
+    async fn pns_id_or_fail(&self, rec: &SyncRecord) -> Result<String, Pushed> {
+        match self.resolve_pns_id(rec).await {
+            Ok(Some(id)) => Ok(id),
+            Ok(None) => Err(Pushed::new(
+                vec!["data-utama"],
+                DeliveryOutcome::Permanent {
+                    error: "the NIP is not known at BKN SIASN (data-utama: Data tidak ditemukan)"
+                        .into(),
+                },
+            )),
+            Err(e) => Err(Pushed::failed(vec!["data-utama"], e, false)),
+        }
+    }
+
+    async fn push_annual(&self, rec: &SyncRecord, tahun: i32, data: &AnnualKinerja) -> Pushed {
+        let pns_id = match self.pns_id_or_fail(rec).await {
+            Ok(id) => id,
+            Err(p) => return p,
+        };
+        let mut ops = Vec::new();
+        let mut id = rec.bkn_id.clone();
+        if id.is_none() {
+            ops.push("lookup");
+            match self.bkn.annual_records(rec.key.nip()).await {
+                Ok(list) => {
+                    if let Some(found) = list.iter().find(|r| r.tahun == Some(tahun)) {
+                        if annual_matches(found, data) {
+                            return Pushed::delivered(ops, Some(found.id.clone()), false)
+                                .with_pns_id(&pns_id);
+                        }
+                        id = Some(found.id.clone());
+                    }
+                }
+                Err(e) => return Pushed::failed(ops, e, false).with_pns_id(&pns_id),
+            }
+        }
+        let creating = id.is_none();
+        ops.push(if creating { "create" } else { "update" });
+        match self.bkn.save_annual(id.as_deref(), &pns_id, data).await {
+            Ok(new_id) => Pushed::delivered(ops, new_id.or(id), false),
+            Err(e) => Pushed::failed(ops, e, creating),
+        }
+        .with_pns_id(&pns_id)
+    }
+
+    async fn push_periodic(&self, rec: &SyncRecord, data: &PeriodicKinerja) -> Pushed {
+        let pns_id = match self.pns_id_or_fail(rec).await {
+            Ok(id) => id,
+            Err(p) => return p,
+        };
+        let mut ops = Vec::new();
+        let mut id = rec.bkn_id.clone();
+        if id.is_none() {
+            ops.push("lookup");
+            match self.find_periodic(rec).await {
+                Ok(Some(found)) => {
+                    if periodic_matches(&found, data) {
+                        return Pushed::delivered(ops, Some(found.id), false).with_pns_id(&pns_id);
+                    }
+                    id = Some(found.id);
+                }
+                Ok(None) => {}
+                Err(e) => return Pushed::failed(ops, e, false).with_pns_id(&pns_id),
+            }
+        }
+        let creating = id.is_none();
+        ops.push(if creating { "create" } else { "update" });
+        match self.bkn.save_periodic(id.as_deref(), &pns_id, data).await {
+            Ok(new_id) => Pushed::delivered(ops, new_id.or(id), false),
+            Err(e) => Pushed::failed(ops, e, creating),
+        }
+        .with_pns_id(&pns_id)
+    }
+
+    async fn find_periodic(&self, rec: &SyncRecord) -> Result<Option<BknPeriodicRecord>, BknError> {
+        let RecordKey::Periodik {
+            nip,
+            tahun,
+            periodik,
+            bulan_mulai,
+        } = &rec.key
+        else {
+            return Ok(None);
+        };
+        let list = self.bkn.periodic_records(nip).await?;
+        Ok(list.into_iter().find(|r| {
+            r.tahun == Some(*tahun)
+                && r.bulan_mulai == Some(*bulan_mulai)
+                && r.periodik.is_none_or(|p| p == *periodik)
+        }))
+    }
+
+    async fn delete_periodic(&self, rec: &SyncRecord) -> Pushed {
+        let mut ops = Vec::new();
+        let id = match &rec.bkn_id {
+            Some(id) => Some(id.clone()),
+            None => {
+                ops.push("lookup");
+                match self.find_periodic(rec).await {
+                    Ok(found) => found.map(|f| f.id),
+                    Err(e) => return Pushed::failed(ops, e, false),
+                }
+            }
+        };
+        let Some(id) = id else {
+            // BKN never held it: the delete is complete.
+            return Pushed::delivered(ops, None, true);
+        };
+        ops.push("delete");
+        match self.bkn.delete_periodic(&id).await {
+            Ok(()) => Pushed::delivered(ops, None, true),
+            Err(e) => Pushed::failed(ops, e, false),
+        }
+    }
+
+    async fn delete_annual(&self, rec: &SyncRecord, tahun: i32) -> Pushed {
+        let mut ops = Vec::new();
+        let id = match &rec.bkn_id {
+            Some(id) => Some(id.clone()),
+            None => {
+                ops.push("lookup");
+                match self.bkn.annual_records(rec.key.nip()).await {
+                    Ok(list) => list
+                        .into_iter()
+                        .find(|r| r.tahun == Some(tahun))
+                        .map(|r| r.id),
+                    Err(e) => return Pushed::failed(ops, e, false),
+                }
+            }
+        };
+        match id {
+            None => Pushed::delivered(ops, None, true),
+            Some(id) => Pushed::new(
+                ops,
+                DeliveryOutcome::NeedsAction {
+                    reason: format!(
+                        "deleted in eHRM, but BKN SIASN offers no delete for annual SKP 2022 records: remove riwayat SKP {tahun} (BKN id {id}) in SIASN by hand"
+                    ),
+                },
+            ),
+        }
+    }
+}
+
+enum Round {
+    Again,
+    Finished(Disposition),
+}
+
+fn annual_matches(found: &BknAnnualRecord, data: &AnnualKinerja) -> bool {
+    found.hasil_kinerja == Some(data.hasil_kinerja.code())
+        && found.perilaku_kerja == Some(data.perilaku_kerja.code())
+        && found.kuadran == Some(data.predikat.code())
+        && found.penilai_nip.as_deref() == Some(data.penilai.nip.as_str())
+}
+
+fn periodic_matches(found: &BknPeriodicRecord, data: &PeriodicKinerja) -> bool {
+    found.bulan_selesai == Some(data.bulan_selesai)
+        && found.hasil_kinerja == Some(data.hasil_kinerja.code())
+        && found.perilaku_kerja == Some(data.perilaku_kerja.code())
+        && found.kuadran == Some(data.predikat.code())
+        && found.koefisien_id.as_deref() == Some(data.koefisien_id.as_str())
+        && found.penilai_nip.as_deref() == Some(data.penilai.nip.as_str())
+}
+
+fn outcome_name(o: &DeliveryOutcome) -> &'static str {
+    match o {
+        DeliveryOutcome::Delivered { .. } => "delivered",
+        DeliveryOutcome::NeedsAction { .. } => "needs_action",
+        DeliveryOutcome::Transient { .. } => "transient",
+        DeliveryOutcome::Permanent { .. } => "permanent",
+    }
+}
+
+fn outcome_message(o: &DeliveryOutcome) -> Option<String> {
+    match o {
+        DeliveryOutcome::Delivered { .. } => None,
+        DeliveryOutcome::NeedsAction { reason } => Some(reason.clone()),
+        DeliveryOutcome::Transient { error, .. } | DeliveryOutcome::Permanent { error } => {
+            Some(error.clone())
+        }
+    }
+}
+
+/// A random lease token.
+pub fn new_token() -> String {
+    format!(
+        "{:016x}{:016x}",
+        rand::random::<u64>(),
+        rand::random::<u64>()
+    )
+}

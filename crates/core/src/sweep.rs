@@ -1,0 +1,138 @@
+//! The sweeper: queues again what is due but has no message in flight — a change recorded while
+//! the queue was unreachable, a lease left behind by a crashed or timed-out worker, a retry
+//! whose message was lost.
+//!
+//! It reads only the "due" index, page by page. A record is claimed before it is queued (its
+//! `last_enqueued_at` is moved forward with compare-and-swap), so two sweepers running at once
+//! queue each record once, and a record queued recently is left alone.
+
+use std::sync::Arc;
+
+use ehrm_sync_domain::record::Millis;
+
+use crate::ports::{Clock, DeliveryMessage, DeliveryQueue, QueueError, StoreError, SyncStore};
+
+#[derive(Clone, Copy, Debug)]
+pub struct SweepSettings {
+    /// A record must be overdue by this much before the sweeper takes an interest: its own
+    /// message normally arrives on time.
+    pub grace_ms: i64,
+    /// A record queued less than this long ago is assumed to have its message in flight.
+    pub requeue_after_ms: i64,
+    pub page_size: usize,
+    /// Upper bound of records queued in one sweep.
+    pub max_per_sweep: usize,
+}
+
+impl Default for SweepSettings {
+    fn default() -> Self {
+        SweepSettings {
+            grace_ms: 60_000,
+            requeue_after_ms: 15 * 60_000,
+            page_size: 200,
+            max_per_sweep: 10_000,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SweepReport {
+    pub examined: usize,
+    pub queued: usize,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SweepError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Queue(#[from] QueueError),
+}
+
+pub struct Sweeper {
+    store: Arc<dyn SyncStore>,
+    queue: Arc<dyn DeliveryQueue>,
+    clock: Arc<dyn Clock>,
+    settings: SweepSettings,
+}
+
+impl Sweeper {
+    pub fn new(
+        store: Arc<dyn SyncStore>,
+        queue: Arc<dyn DeliveryQueue>,
+        clock: Arc<dyn Clock>,
+        settings: SweepSettings,
+    ) -> Self {
+        Sweeper {
+            store,
+            queue,
+            clock,
+            settings,
+        }
+    }
+
+    /// One pass over the due index.
+    pub async fn sweep(&self) -> Result<SweepReport, SweepError> {
+        let now = self.clock.now_ms();
+        let mut report = SweepReport::default();
+        let mut cursor = None;
+        loop {
+            let (page, next) = self
+                .store
+                .due_records(
+                    now - self.settings.grace_ms,
+                    cursor,
+                    self.settings.page_size,
+                )
+                .await?;
+            report.examined += page.len();
+            let mut batch = Vec::new();
+            for rec in page {
+                if report.queued + batch.len() >= self.settings.max_per_sweep {
+                    break;
+                }
+                if rec
+                    .last_enqueued_at
+                    .is_some_and(|t| t > now - self.settings.requeue_after_ms)
+                {
+                    continue;
+                }
+                if self.claim(rec.clone(), now).await? {
+                    batch.push(DeliveryMessage {
+                        key: rec.key.clone(),
+                        version: rec.received_version,
+                    });
+                }
+            }
+            for chunk in batch.chunks(10) {
+                self.queue.enqueue(chunk).await?;
+            }
+            report.queued += batch.len();
+            match next {
+                Some(c) if report.queued < self.settings.max_per_sweep => cursor = Some(c),
+                _ => break,
+            }
+        }
+        if report.queued > 0 {
+            tracing::info!(
+                queued = report.queued,
+                examined = report.examined,
+                "sweeper queued due records"
+            );
+        }
+        Ok(report)
+    }
+
+    async fn claim(
+        &self,
+        mut rec: ehrm_sync_domain::record::SyncRecord,
+        now: Millis,
+    ) -> Result<bool, StoreError> {
+        rec.last_enqueued_at = Some(now);
+        match self.store.put_record(&rec).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}

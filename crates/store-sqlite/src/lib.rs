@@ -1,0 +1,21 @@
+//! The embedded store and queue: everything ehrm-sync keeps, in one SQLite file.
+//!
+//! * WAL journal, `synchronous=FULL`: a commit is on disk before any caller hears "done", so a
+//!   `2xx` to eHRM means the change survives a crash or power cut.
+//! * One writer thread owns the connection and runs every operation. Operations that arrive
+//!   together share one transaction and one fsync (group commit); each runs in its own
+//!   savepoint, so one failing operation does not undo its neighbours.
+//! * The queue has SQS's semantics (visibility timeout, receive count, a dead-letter table after
+//!   the maximum receives, delete by receipt), so the deliver logic runs unchanged on SQS.
+//!
+//! Tables: `idempotency`, `records` (with partial indexes for "due" and by status),
+//! `change_log`, `attempts`, `guards`, `pns_ids`, `queue_messages`, `dead_letters`,
+//! `rate_gate`.
+
+mod actor;
+mod queue;
+mod schema;
+mod store;
+
+pub use queue::{QueueOptions, SqliteQueue};
+pub use store::SqliteStore;
