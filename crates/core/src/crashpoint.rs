@@ -48,4 +48,5 @@ pub const ALL: &[&str] = &[
     "deliver.after_lease",
     "deliver.after_bkn_before_store",
     "deliver.after_store_before_ack",
+    "worker.before_delete",
 ];

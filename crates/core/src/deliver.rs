@@ -12,6 +12,9 @@
 //!    and in the attempt history.
 //!
 //! Transient failures come back after the backoff; permanent ones stop at once as `failed`.
+//!
+//! Each record has one message that carries it (the one whose worker scheduled its next step);
+//! duplicates — a message for a record leased elsewhere or not due for a while — are dropped.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -49,13 +52,17 @@ pub struct DeliverySettings {
     pub retry: RetryPolicy,
     /// Longest lease a worker takes; shortened to the time the worker has left.
     pub lease_ms: i64,
+    /// A write to BKN is only started with at least this much lease left (the BKN timeout plus
+    /// a margin), so no write can land after the lease passed to another worker.
+    pub write_guard_ms: i64,
 }
 
 impl Default for DeliverySettings {
     fn default() -> Self {
         DeliverySettings {
             retry: RetryPolicy::default(),
-            lease_ms: 120_000,
+            lease_ms: 600_000,
+            write_guard_ms: 35_000,
         }
     }
 }
@@ -63,6 +70,9 @@ impl Default for DeliverySettings {
 /// Margin kept before a worker's deadline: no lease runs into it.
 const DEADLINE_MARGIN_MS: i64 = 3_000;
 const MAX_CAS_ROUNDS: usize = 8;
+/// A message back a little before its record's retry time (queue timing is approximate) waits
+/// for it; one back much earlier is a duplicate.
+const NOT_DUE_TOLERANCE_MS: i64 = 10_000;
 /// A record may receive a newer version while being delivered; deliver it at once, a few times.
 const MAX_ROUNDS_PER_MESSAGE: usize = 3;
 
@@ -208,10 +218,12 @@ impl DeliveryService {
             };
             match rec.lease(now, lease_ms, &token) {
                 LeaseDecision::Settled => return Ok(Round::Finished(Disposition::Done)),
-                LeaseDecision::Busy { until } => {
-                    return Ok(Round::Finished(Disposition::RetryIn {
-                        ms: until - now + 1_000,
-                    }));
+                // The lease holder's own message carries the record onwards (and the sweeper
+                // recovers a lost one), so extra messages are dropped rather than kept circling
+                // and piling up receive counts.
+                LeaseDecision::Busy { .. } => return Ok(Round::Finished(Disposition::Done)),
+                LeaseDecision::NotDue { at } if at - now > NOT_DUE_TOLERANCE_MS => {
+                    return Ok(Round::Finished(Disposition::Done));
                 }
                 LeaseDecision::NotDue { at } => {
                     return Ok(Round::Finished(Disposition::RetryIn { ms: at - now }));
@@ -229,7 +241,8 @@ impl DeliveryService {
         crashpoint("deliver.after_lease");
 
         let started = Instant::now();
-        let pushed = self.push(&rec).await;
+        let lease_until = rec.lease.as_ref().map_or(now, |l| l.until);
+        let pushed = self.push(&rec, lease_until).await;
         let elapsed = started.elapsed().as_millis() as i64;
         self.metrics.record(Metric::BknLatency { ms: elapsed });
         crashpoint("deliver.after_bkn_before_store");
@@ -328,15 +341,26 @@ impl DeliveryService {
         self.metrics.record(metric);
     }
 
-    async fn push(&self, rec: &SyncRecord) -> Pushed {
+    /// Whether enough lease is left to start a write.
+    fn may_write(&self, lease_until: Millis) -> Result<(), BknError> {
+        if lease_until - self.clock.now_ms() >= self.settings.write_guard_ms {
+            Ok(())
+        } else {
+            Err(BknError::transient(
+                "the delivery lease ran too short to write safely; retrying later",
+            ))
+        }
+    }
+
+    async fn push(&self, rec: &SyncRecord, lease_until: Millis) -> Pushed {
         match (&rec.key, rec.deleted, &rec.data) {
             (RecordKey::Tahunan { tahun, .. }, false, Some(KinerjaData::Tahunan(data))) => {
-                self.push_annual(rec, *tahun, data).await
+                self.push_annual(rec, *tahun, data, lease_until).await
             }
             (RecordKey::Periodik { .. }, false, Some(KinerjaData::Periodik(data))) => {
-                self.push_periodic(rec, data).await
+                self.push_periodic(rec, data, lease_until).await
             }
-            (RecordKey::Periodik { .. }, true, _) => self.delete_periodic(rec).await,
+            (RecordKey::Periodik { .. }, true, _) => self.delete_periodic(rec, lease_until).await,
             (RecordKey::Tahunan { tahun, .. }, true, _) => self.delete_annual(rec, *tahun).await,
             _ => Pushed::new(
                 vec!["check"],
@@ -380,7 +404,13 @@ impl DeliveryService {
         }
     }
 
-    async fn push_annual(&self, rec: &SyncRecord, tahun: i32, data: &AnnualKinerja) -> Pushed {
+    async fn push_annual(
+        &self,
+        rec: &SyncRecord,
+        tahun: i32,
+        data: &AnnualKinerja,
+        lease_until: Millis,
+    ) -> Pushed {
         let pns_id = match self.pns_id_or_fail(rec).await {
             Ok(id) => id,
             Err(p) => return p,
@@ -402,6 +432,9 @@ impl DeliveryService {
                 Err(e) => return Pushed::failed(ops, e, false).with_pns_id(&pns_id),
             }
         }
+        if let Err(e) = self.may_write(lease_until) {
+            return Pushed::failed(ops, e, false).with_pns_id(&pns_id);
+        }
         let creating = id.is_none();
         ops.push(if creating { "create" } else { "update" });
         match self.bkn.save_annual(id.as_deref(), &pns_id, data).await {
@@ -411,7 +444,12 @@ impl DeliveryService {
         .with_pns_id(&pns_id)
     }
 
-    async fn push_periodic(&self, rec: &SyncRecord, data: &PeriodicKinerja) -> Pushed {
+    async fn push_periodic(
+        &self,
+        rec: &SyncRecord,
+        data: &PeriodicKinerja,
+        lease_until: Millis,
+    ) -> Pushed {
         let pns_id = match self.pns_id_or_fail(rec).await {
             Ok(id) => id,
             Err(p) => return p,
@@ -430,6 +468,9 @@ impl DeliveryService {
                 Ok(None) => {}
                 Err(e) => return Pushed::failed(ops, e, false).with_pns_id(&pns_id),
             }
+        }
+        if let Err(e) = self.may_write(lease_until) {
+            return Pushed::failed(ops, e, false).with_pns_id(&pns_id);
         }
         let creating = id.is_none();
         ops.push(if creating { "create" } else { "update" });
@@ -458,7 +499,7 @@ impl DeliveryService {
         }))
     }
 
-    async fn delete_periodic(&self, rec: &SyncRecord) -> Pushed {
+    async fn delete_periodic(&self, rec: &SyncRecord, lease_until: Millis) -> Pushed {
         let mut ops = Vec::new();
         let id = match &rec.bkn_id {
             Some(id) => Some(id.clone()),
@@ -474,6 +515,9 @@ impl DeliveryService {
             // BKN never held it: the delete is complete.
             return Pushed::delivered(ops, None, true);
         };
+        if let Err(e) = self.may_write(lease_until) {
+            return Pushed::failed(ops, e, false);
+        }
         ops.push("delete");
         match self.bkn.delete_periodic(&id).await {
             Ok(()) => Pushed::delivered(ops, None, true),

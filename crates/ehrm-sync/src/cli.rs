@@ -1,0 +1,201 @@
+//! Command-line parsing and dispatch.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use ehrm_sync_core::config::ProcessEnv;
+use ehrm_sync_local::{LocalSettings, Runtime};
+
+use crate::logging::{self, LogFormat};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "ehrm-sync",
+    version,
+    about = "Keeps eHRM and BKN SIASN in step (performance records first)."
+)]
+pub struct Cli {
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value = "json")]
+    pub log_format: LogFormat,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the eHRM webhook and the status API, and deliver to BKN (configured by environment).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080", env = "EHRM_SYNC_LISTEN")]
+        listen: SocketAddr,
+        #[arg(long, default_value = "ehrm-sync.db", env = "EHRM_SYNC_DB")]
+        db: PathBuf,
+        /// Delivery workers (the BKN rate limit holds across all of them).
+        #[arg(long, default_value_t = 4, env = "DELIVERY_WORKERS")]
+        workers: usize,
+    },
+    /// Run the whole push path against a simulated BKN with faults on, then check the invariants.
+    Demo(crate::demo::DemoArgs),
+    /// Show what the store holds: counts by status, queue depth, or one employee's records.
+    Status(crate::status::StatusArgs),
+    /// Run the BKN SIASN simulator on its own.
+    Sim(SimArgs),
+    /// Load commands behind the figures in the README.
+    #[command(subcommand)]
+    Bench(crate::bench::BenchCommand),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct SimArgs {
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    pub listen: SocketAddr,
+    #[arg(long, default_value_t = 300)]
+    pub employees: usize,
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Load the population from a JSON file instead of generating it.
+    #[arg(long)]
+    pub population: Option<PathBuf>,
+    /// Start with these faults (JSON, as `PUT /_sim/faults` takes).
+    #[arg(long)]
+    pub faults: Option<PathBuf>,
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let quiet = matches!(
+        cli.command,
+        None | Some(Command::Demo(_)) | Some(Command::Bench(_)) | Some(Command::Status(_))
+    );
+    logging::init(cli.log_format, if quiet { "warn" } else { "info" });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            None => crate::demo::run(crate::demo::DemoArgs::default()).await,
+            Some(Command::Demo(args)) => crate::demo::run(args).await,
+            Some(Command::Serve {
+                listen,
+                db,
+                workers,
+            }) => serve(listen, db, workers).await,
+            Some(Command::Status(args)) => crate::status::run(args).await,
+            Some(Command::Sim(args)) => sim(args).await,
+            Some(Command::Bench(cmd)) => crate::bench::run(cmd).await,
+        }
+    })
+}
+
+async fn serve(listen: SocketAddr, db: PathBuf, workers: usize) -> ExitCode {
+    let settings = match LocalSettings::from_env(&ProcessEnv, db, listen, workers) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match Runtime::start(settings).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    eprintln!(
+        "ehrm-sync listening on http://{} (Ctrl-C stops)",
+        runtime.addr
+    );
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    runtime.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn sim(args: SimArgs) -> ExitCode {
+    let population = match &args.population {
+        Some(path) => match ehrm_sync_population::Population::load(path) {
+            Ok(p) => p,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => ehrm_sync_population::generate(&ehrm_sync_population::PopulationSpec {
+            seed: args.seed,
+            employees: args.employees,
+            ..Default::default()
+        }),
+    };
+    let mut config = siasn_sim::SimConfig::new(population);
+    if let Some(path) = &args.faults {
+        match std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+        {
+            Ok(f) => config.faults = f,
+            Err(e) => {
+                eprintln!("error: cannot read faults from {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let sim = match siasn_sim::SiasnSim::start(config, args.listen).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let c = sim.credentials();
+    println!("SIASN simulator on {}", sim.origin());
+    println!("BKN_API_BASE_URL={}", sim.api_base_url());
+    println!("BKN_APIM_TOKEN_URL={}", sim.apim_token_url());
+    println!("BKN_SSO_TOKEN_URL={}", sim.sso_token_url());
+    println!("BKN_CONSUMER_KEY={}", c.consumer_key);
+    println!("BKN_CONSUMER_SECRET={}", c.consumer_secret);
+    println!("BKN_SSO_CLIENT_ID={}", c.sso_client_id);
+    println!("BKN_SSO_USERNAME={}", c.sso_username);
+    println!("BKN_SSO_PASSWORD={}", c.sso_password);
+    println!(
+        "faults: GET/PUT {}/_sim/faults; stored records: {}/_sim/state; counters: {}/_sim/stats",
+        sim.origin(),
+        sim.origin(),
+        sim.origin()
+    );
+    wait_for_signal().await;
+    ExitCode::SUCCESS
+}
+
+/// Ctrl-C or SIGTERM.
+pub async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

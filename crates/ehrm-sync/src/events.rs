@@ -1,0 +1,99 @@
+//! Signed eHRM change webhooks, built as ehrm-contract.md §1 describes them.
+
+use serde_json::{Value, json};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use ehrm_sync_population::{Employee, Kinerja};
+use ehrm_sync_webhook::Secret;
+
+/// A webhook ready to send.
+#[derive(Clone, Debug)]
+pub struct SignedEvent {
+    pub id: String,
+    pub timestamp: i64,
+    pub signature: String,
+    pub body: Vec<u8>,
+}
+
+pub fn now_secs() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+impl SignedEvent {
+    /// Signs `body` with `secret` now.
+    pub fn sign(secret: &Secret, id: &str, body: Vec<u8>) -> Self {
+        let timestamp = now_secs();
+        SignedEvent {
+            id: id.to_string(),
+            timestamp,
+            signature: secret.sign(id, timestamp, &body),
+            body,
+        }
+    }
+
+    /// Sends it to `{base}/v1/events`; returns the status and the JSON answer.
+    pub async fn send(
+        &self,
+        http: &reqwest::Client,
+        base: &str,
+    ) -> Result<(u16, Value), reqwest::Error> {
+        let resp = http
+            .post(format!("{base}/v1/events"))
+            .header("content-type", "application/json")
+            .header("webhook-id", &self.id)
+            .header("webhook-timestamp", self.timestamp.to_string())
+            .header("webhook-signature", &self.signature)
+            .body(self.body.clone())
+            .send()
+            .await?;
+        let status = resp.status().as_u16();
+        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        Ok((status, body))
+    }
+}
+
+fn penilai(k: &Kinerja) -> Value {
+    json!({
+        "nip": k.penilai.nip, "nama": k.penilai.nama, "jabatan": k.penilai.jabatan,
+        "unor_nama": k.penilai.unor_nama, "golongan_id": k.penilai.golongan_id, "status": k.penilai.status,
+    })
+}
+
+/// The body of an upsert of `k` (annual or periodic) for `e` at `version`.
+pub fn upsert_body(e: &Employee, k: &Kinerja, version: u64) -> Value {
+    let mut data = json!({
+        "nip": e.nip, "tahun": k.tahun,
+        "hasil_kinerja": k.hasil_kinerja, "perilaku_kerja": k.perilaku_kerja, "predikat": k.predikat,
+        "penilai": penilai(k),
+    });
+    let kind = if k.jenis == "periodik" {
+        data["periodik"] = json!(k.periodik);
+        data["bulan_mulai"] = json!(k.bulan_mulai);
+        data["bulan_selesai"] = json!(k.bulan_selesai);
+        data["koefisien_id"] = json!(k.koefisien_id);
+        "kinerja.periodik.upserted"
+    } else {
+        "kinerja.tahunan.upserted"
+    };
+    json!({"type": kind, "occurred_at": "2026-11-27T10:15:00+07:00", "version": version, "data": data})
+}
+
+/// The body of a delete of `k` for `e` at `version`.
+pub fn delete_body(e: &Employee, k: &Kinerja, version: u64) -> Value {
+    if k.jenis == "periodik" {
+        json!({"type": "kinerja.periodik.deleted", "occurred_at": "2026-11-27T10:15:00+07:00", "version": version,
+               "data": {"nip": e.nip, "tahun": k.tahun, "periodik": k.periodik, "bulan_mulai": k.bulan_mulai}})
+    } else {
+        json!({"type": "kinerja.tahunan.deleted", "occurred_at": "2026-11-27T10:15:00+07:00", "version": version,
+               "data": {"nip": e.nip, "tahun": k.tahun}})
+    }
+}
+
+/// A fresh random webhook secret.
+pub fn random_secret() -> Secret {
+    let key: Vec<u8> = (0..32).map(|_| rand::random::<u8>()).collect();
+    Secret::from_bytes(key)
+}

@@ -1,0 +1,182 @@
+//! Everything on one machine: the embedded SQLite store and queue, the HTTP server of the
+//! webhook and status endpoints, a pool of delivery workers, and the sweeper — the same
+//! services the Lambdas run, wired to local adapters.
+
+mod settings;
+mod worker;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use ehrm_sync_bkn::BknClient;
+use ehrm_sync_core::clock::SystemClock;
+use ehrm_sync_core::deliver::DeliveryService;
+use ehrm_sync_core::ingest::IngestService;
+use ehrm_sync_core::metrics::LogMetrics;
+use ehrm_sync_core::pacer::GatePacer;
+use ehrm_sync_core::ports::{Bkn, Clock, Metrics, StoreError};
+use ehrm_sync_core::sweep::Sweeper;
+use ehrm_sync_sqlite::{SqliteQueue, SqliteStore};
+use ehrm_sync_webhook::Verifier;
+
+pub use settings::LocalSettings;
+pub use worker::{WorkerReport, process_received};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the store could not be opened: {0}")]
+    Store(#[from] StoreError),
+    #[error("the BKN client could not be built: {0}")]
+    Bkn(String),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+}
+
+/// The adapters and services of one process.
+pub struct Wiring {
+    pub store: SqliteStore,
+    pub queue: SqliteQueue,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<dyn Metrics>,
+    pub bkn: Arc<dyn Bkn>,
+    pub settings: LocalSettings,
+}
+
+impl Wiring {
+    pub fn new(settings: LocalSettings) -> Result<Self, StartError> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let store = SqliteStore::open_with_clock(&settings.db_path, clock.clone())?;
+        let queue = store.queue(settings.queue.clone());
+        let pacer = Arc::new(GatePacer::new(
+            Arc::new(store.clone()),
+            clock.clone(),
+            settings.rate_per_sec,
+            settings.rate_margin_ms,
+        ));
+        let bkn = BknClient::new(settings.bkn.clone(), pacer)
+            .map_err(|e| StartError::Bkn(e.to_string()))?;
+        Ok(Wiring {
+            store,
+            queue,
+            clock,
+            metrics: Arc::new(LogMetrics),
+            bkn: Arc::new(bkn),
+            settings,
+        })
+    }
+
+    pub fn ingest(&self) -> IngestService {
+        IngestService::new(
+            Verifier::new(self.settings.webhook_secrets.clone()),
+            Arc::new(self.store.clone()),
+            Arc::new(self.queue.clone()),
+            self.clock.clone(),
+            self.metrics.clone(),
+        )
+    }
+
+    pub fn delivery(&self) -> DeliveryService {
+        DeliveryService::new(
+            Arc::new(self.store.clone()),
+            Arc::new(self.store.clone()),
+            self.bkn.clone(),
+            self.clock.clone(),
+            self.metrics.clone(),
+            self.settings.delivery(),
+        )
+    }
+
+    pub fn sweeper(&self) -> Sweeper {
+        Sweeper::new(
+            Arc::new(self.store.clone()),
+            Arc::new(self.queue.clone()),
+            self.clock.clone(),
+            self.settings.sweep,
+        )
+    }
+}
+
+/// A running `serve`: HTTP server, workers, sweeper.
+pub struct Runtime {
+    pub addr: SocketAddr,
+    pub store: SqliteStore,
+    pub queue: SqliteQueue,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Runtime {
+    pub async fn start(settings: LocalSettings) -> Result<Runtime, StartError> {
+        let listen = settings.listen;
+        let wiring = Wiring::new(settings)?;
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        let api = Arc::new(ehrm_sync_http::Api {
+            ingest: Arc::new(wiring.ingest()),
+            store: Arc::new(wiring.store.clone()),
+            status_api_key: wiring.settings.status_api_key.clone(),
+        });
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| StartError::Listen(listen, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Listen(listen, e))?;
+        let mut http_stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let serve = axum::serve(listener, ehrm_sync_http::router(api)).with_graceful_shutdown(
+                async move {
+                    let _ = http_stop.changed().await;
+                },
+            );
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "HTTP server stopped");
+            }
+        }));
+
+        let delivery = Arc::new(wiring.delivery());
+        for id in 0..wiring.settings.workers.max(1) {
+            tasks.push(tokio::spawn(worker::run(
+                id,
+                delivery.clone(),
+                Arc::new(wiring.queue.clone()),
+                stop_rx.clone(),
+            )));
+        }
+        let sweeper = wiring.sweeper();
+        let interval = wiring.settings.sweep_interval;
+        let mut sweep_stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = sweep_stop.changed() => return,
+                }
+                if let Err(e) = sweeper.sweep().await {
+                    tracing::warn!(error = %e, "sweep failed; next one in {interval:?}");
+                }
+            }
+        }));
+        tracing::info!(%addr, workers = wiring.settings.workers, "ehrm-sync serving");
+        Ok(Runtime {
+            addr,
+            store: wiring.store.clone(),
+            queue: wiring.queue.clone(),
+            stop,
+            tasks,
+        })
+    }
+
+    /// Stops accepting, lets workers finish the message in hand, then returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
+        }
+    }
+}

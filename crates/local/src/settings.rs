@@ -1,0 +1,111 @@
+//! Settings of the local runtime, from the environment plus command-line choices.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ehrm_sync_bkn::BknConfig;
+use ehrm_sync_core::config::{
+    ConfigError, EnvSource, bkn_rate, optional, retry_policy, status_api_key, webhook_secrets,
+};
+use ehrm_sync_core::deliver::DeliverySettings;
+use ehrm_sync_core::sweep::SweepSettings;
+use ehrm_sync_domain::backoff::RetryPolicy;
+use ehrm_sync_sqlite::QueueOptions;
+use ehrm_sync_webhook::Secret;
+
+#[derive(Clone, Debug)]
+pub struct LocalSettings {
+    pub db_path: PathBuf,
+    pub listen: SocketAddr,
+    pub workers: usize,
+    pub bkn: BknConfig,
+    pub webhook_secrets: Vec<Secret>,
+    pub status_api_key: String,
+    pub retry: RetryPolicy,
+    /// `BKN_RATE_PER_SEC`
+    pub rate_per_sec: f64,
+    /// `BKN_RATE_MARGIN_MS` (default 50): jitter allowance spread over each second of calls.
+    pub rate_margin_ms: i64,
+    /// `LEASE_SECONDS` (default 600)
+    pub lease: Duration,
+    /// `QUEUE_VISIBILITY_SECONDS` (default 900), `QUEUE_MAX_RECEIVES` (default 30)
+    pub queue: QueueOptions,
+    /// `SWEEP_INTERVAL_SECONDS` (default 30)
+    pub sweep_interval: Duration,
+    /// `SWEEP_GRACE_SECONDS` (default 60), `SWEEP_REQUEUE_SECONDS` (default 900)
+    pub sweep: SweepSettings,
+}
+
+impl LocalSettings {
+    pub fn from_env(
+        env: &dyn EnvSource,
+        db_path: PathBuf,
+        listen: SocketAddr,
+        workers: usize,
+    ) -> Result<Self, ConfigError> {
+        let bkn = BknConfig::from_env(env)?;
+        let retry = retry_policy(env)?;
+        let lease_secs: u64 = optional(env, "LEASE_SECONDS", 600)?;
+        let visibility: u32 = optional(env, "QUEUE_VISIBILITY_SECONDS", 900)?;
+        let max_receives: u32 = optional(env, "QUEUE_MAX_RECEIVES", 30)?;
+        if lease_secs < 2 {
+            return Err(ConfigError::new("LEASE_SECONDS", "must be at least 2"));
+        }
+        if u64::from(visibility) <= lease_secs {
+            return Err(ConfigError::new(
+                "QUEUE_VISIBILITY_SECONDS",
+                "must be longer than LEASE_SECONDS, so a crashed worker's message returns after its lease expired",
+            ));
+        }
+        if max_receives <= retry.max_attempts {
+            return Err(ConfigError::new(
+                "QUEUE_MAX_RECEIVES",
+                "must be larger than RETRY_MAX_ATTEMPTS, so only undeliverable messages reach the dead-letter table",
+            ));
+        }
+        let write_guard = bkn.timeout + Duration::from_secs(1);
+        if write_guard.as_secs() >= lease_secs {
+            return Err(ConfigError::new(
+                "LEASE_SECONDS",
+                "must be longer than BKN_TIMEOUT_SECONDS + 1, or no write to BKN could ever start",
+            ));
+        }
+        let d = SweepSettings::default();
+        Ok(LocalSettings {
+            db_path,
+            listen,
+            workers,
+            webhook_secrets: webhook_secrets(env)?,
+            status_api_key: status_api_key(env)?,
+            retry,
+            rate_per_sec: bkn_rate(env)?,
+            rate_margin_ms: optional(env, "BKN_RATE_MARGIN_MS", 50)?,
+            lease: Duration::from_secs(lease_secs),
+            queue: QueueOptions {
+                name: "delivery".into(),
+                visibility_secs: visibility,
+                max_receives,
+            },
+            sweep_interval: Duration::from_secs(optional(env, "SWEEP_INTERVAL_SECONDS", 30)?),
+            sweep: SweepSettings {
+                grace_ms: optional::<i64>(env, "SWEEP_GRACE_SECONDS", d.grace_ms / 1000)? * 1000,
+                requeue_after_ms: optional::<i64>(
+                    env,
+                    "SWEEP_REQUEUE_SECONDS",
+                    d.requeue_after_ms / 1000,
+                )? * 1000,
+                ..d
+            },
+            bkn,
+        })
+    }
+
+    pub fn delivery(&self) -> DeliverySettings {
+        DeliverySettings {
+            retry: self.retry,
+            lease_ms: self.lease.as_millis() as i64,
+            write_guard_ms: (self.bkn.timeout + Duration::from_secs(1)).as_millis() as i64,
+        }
+    }
+}
