@@ -62,7 +62,7 @@ impl BknClient {
         url: String,
         form: Vec<(&'static str, String)>,
         basic: Option<(String, String)>,
-    ) -> Result<(u16, Vec<u8>), BknError> {
+    ) -> Result<(u16, Option<String>, Vec<u8>), BknError> {
         self.pacer.wait_turn().await.map_err(BknError::transient)?;
         let mut req = self
             .http
@@ -77,11 +77,16 @@ impl BknClient {
             .await
             .map_err(|e| classify_transport(&e, false))?;
         let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = resp
             .bytes()
             .await
             .map_err(|e| classify_transport(&e, false))?;
-        Ok((status, body.to_vec()))
+        Ok((status, retry_after, body.to_vec()))
     }
 
     /// One API call with both tokens. `Ok(None)` means BKN has nothing ("Data tidak ditemukan").
@@ -94,10 +99,23 @@ impl BknClient {
         let write = method != Method::GET;
         let url = format!("{}{}", self.config.api_base, path);
         for attempt in 0..2 {
-            let pair = self
+            let pair = match self
                 .tokens
                 .pair(&self.config, |u, f, b| self.token_request(u, f, b))
-                .await?;
+                .await
+            {
+                Ok(p) => p,
+                Err(e) => {
+                    if let BknErrorKind::Transient {
+                        retry_after_ms: Some(ms),
+                        ..
+                    } = e.kind
+                    {
+                        self.pacer.hold_for(ms).await;
+                    }
+                    return Err(e);
+                }
+            };
             self.pacer.wait_turn().await.map_err(BknError::transient)?;
             let mut req = self
                 .http

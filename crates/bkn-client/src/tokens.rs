@@ -11,7 +11,18 @@ use tokio::sync::Mutex;
 
 use ehrm_sync_core::ports::{BknError, BknErrorKind};
 
-use crate::classify::{loose_i64, message_of};
+use crate::classify::{DEFAULT_RETRY_AFTER_MS, loose_i64, message_of, parse_retry_after};
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn text_has_suspended(body: &[u8]) -> bool {
+    String::from_utf8_lossy(body).contains("SUSPENDED")
+}
 use crate::config::{BknConfig, SsoCredentials};
 
 /// Tokens are renewed this long before they expire.
@@ -70,22 +81,22 @@ impl TokenCache {
     }
 
     /// The current pair, fetching whichever token is missing or about to expire. `fetch` is
-    /// called with `(url, form, basic_auth)` and returns `(status, body)`.
+    /// called with `(url, form, basic_auth)` and returns `(status, retry_after, body)`.
     pub async fn pair<F, Fut>(&self, config: &BknConfig, fetch: F) -> Result<TokenPair, BknError>
     where
         F: Fn(String, Vec<(&'static str, String)>, Option<(String, String)>) -> Fut,
-        Fut: std::future::Future<Output = Result<(u16, Vec<u8>), BknError>>,
+        Fut: std::future::Future<Output = Result<(u16, Option<String>, Vec<u8>), BknError>>,
     {
         let mut state = self.state.lock().await;
         let mut renewed = false;
         if !state.apim.as_ref().is_some_and(Cached::fresh) {
-            let (status, body) = fetch(
+            let (status, retry_after, body) = fetch(
                 config.apim_token_url.clone(),
                 vec![("grant_type", "client_credentials".into())],
                 Some((config.consumer_key.clone(), config.consumer_secret.clone())),
             )
             .await?;
-            state.apim = Some(parse_token("APIM", status, &body)?);
+            state.apim = Some(parse_token("APIM", status, retry_after.as_deref(), &body)?);
             renewed = true;
         }
         if !state.sso.as_ref().is_some_and(Cached::fresh) {
@@ -99,7 +110,7 @@ impl TokenCache {
                     username,
                     password,
                 } => {
-                    let (status, body) = fetch(
+                    let (status, retry_after, body) = fetch(
                         config.sso_token_url.clone(),
                         vec![
                             ("client_id", client_id.clone()),
@@ -110,7 +121,7 @@ impl TokenCache {
                         None,
                     )
                     .await?;
-                    parse_token("SSO", status, &body)?
+                    parse_token("SSO", status, retry_after.as_deref(), &body)?
                 }
             };
             state.sso = Some(cached);
@@ -141,7 +152,12 @@ impl TokenCache {
     }
 }
 
-fn parse_token(which: &str, status: u16, body: &[u8]) -> Result<Cached, BknError> {
+fn parse_token(
+    which: &str,
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> Result<Cached, BknError> {
     let parsed: Option<TokenAnswer> = serde_json::from_slice(body).ok();
     match parsed {
         Some(TokenAnswer {
@@ -165,11 +181,16 @@ fn parse_token(which: &str, status: u16, body: &[u8]) -> Result<Cached, BknError
                 .unwrap_or_else(|_| format!("HTTP {status}"));
             // Credentials trouble is systemic, not the fault of any one record: transient, so
             // records wait (and the breaker opens) instead of failing for good.
+            let retry_after_ms = (status == 429).then(|| {
+                retry_after
+                    .and_then(|v| parse_retry_after(v, now_unix()))
+                    .unwrap_or(DEFAULT_RETRY_AFTER_MS)
+            });
             Err(BknError {
                 kind: BknErrorKind::Transient {
-                    retry_after_ms: None,
+                    retry_after_ms,
                     maybe_applied: false,
-                    suspended: false,
+                    suspended: text_has_suspended(body),
                 },
                 message: format!("BKN {which} token request refused ({status}): {detail}"),
                 http_status: Some(status),

@@ -216,7 +216,7 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
         ),
     };
     let secret = random_secret();
-    let env = demo_env(&sim, &secret, args.rate);
+    let env = local_env(&sim, &secret, args.rate);
     let settings =
         LocalSettings::from_env(&env, db.clone(), loopback(), 8).map_err(|e| e.to_string())?;
     let runtime = Runtime::start(settings).await.map_err(|e| e.to_string())?;
@@ -298,7 +298,8 @@ fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
 
-fn demo_env(sim: &SiasnSim, secret: &Secret, rate: f64) -> HashMap<String, String> {
+/// The environment that points a local runtime at a simulator (also used by the tests).
+pub fn local_env(sim: &SiasnSim, secret: &Secret, rate: f64) -> HashMap<String, String> {
     let c = sim.credentials();
     [
         ("BKN_API_BASE_URL", sim.api_base_url()),

@@ -1,0 +1,85 @@
+//! The contract every store and queue backend must honour, written once. A backend's test file
+//! instantiates it with [`store_contract!`](crate::store_contract) and
+//! [`queue_contract!`](crate::queue_contract), giving a factory that returns a fresh backend.
+
+use std::sync::Arc;
+
+use ehrm_sync_core::ports::{
+    DeadLetters, DeliveryQueue, PnsIdCache, QueueConsumer, RateGate, SyncStore,
+};
+
+pub mod queue;
+pub mod store;
+
+/// A store backend under test.
+pub struct StoreUnderTest {
+    pub store: Arc<dyn SyncStore>,
+    pub pns: Arc<dyn PnsIdCache>,
+    pub gate: Arc<dyn RateGate>,
+    /// Whatever must live as long as the backend (a temporary directory, a stack).
+    pub keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+/// A queue backend under test.
+pub struct QueueUnderTest {
+    pub producer: Arc<dyn DeliveryQueue>,
+    pub consumer: Arc<dyn QueueConsumer>,
+    pub dead: Arc<dyn DeadLetters>,
+    /// How long a received message stays hidden.
+    pub visibility_secs: u32,
+    /// Receives after which a message moves to the dead letters.
+    pub max_receives: u32,
+    pub keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+/// Generates one `#[tokio::test]` per store contract case. `$make` is an expression (usually an
+/// `async` block) evaluating to a [`StoreUnderTest`].
+#[macro_export]
+macro_rules! store_contract {
+    ($make:expr) => {
+        $crate::store_contract!(@cases $make;
+            accept_is_atomic_and_idempotent,
+            stale_writes_lose_compare_and_swap,
+            concurrent_writers_never_lose_an_update,
+            guards_make_cross_record_checks_atomic,
+            due_index_pages_in_order_and_skips_settled,
+            status_queries_and_counts,
+            attempts_are_kept_in_order,
+            expired_idempotency_is_forgotten,
+            pns_ids_are_cached,
+            rate_gate_spaces_and_holds,
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let backend = $make;
+                $crate::contract::store::$case(&backend).await;
+            }
+        )*
+    };
+}
+
+/// Generates one `#[tokio::test]` per queue contract case.
+#[macro_export]
+macro_rules! queue_contract {
+    ($make:expr) => {
+        $crate::queue_contract!(@cases $make;
+            sent_messages_are_received_once,
+            unacknowledged_messages_return_after_visibility,
+            deleted_messages_never_return,
+            visibility_can_be_shortened,
+            poison_messages_move_to_dead_letters_and_redrive_back,
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let backend = $make;
+                $crate::contract::queue::$case(&backend).await;
+            }
+        )*
+    };
+}
