@@ -75,7 +75,7 @@ impl BknConfig {
             },
         };
         let timeout: f64 = optional(env, "BKN_TIMEOUT_SECONDS", 30.0)?;
-        if !(timeout >= 1.0 && timeout <= 300.0) {
+        if !(1.0..=300.0).contains(&timeout) {
             return Err(ConfigError::new(
                 "BKN_TIMEOUT_SECONDS",
                 "must be between 1 and 300",

@@ -33,7 +33,7 @@ pub enum Command {
         listen: SocketAddr,
         #[arg(long, default_value = "ehrm-sync.db", env = "EHRM_SYNC_DB")]
         db: PathBuf,
-        /// Delivery workers (the BKN rate limit holds across all of them).
+        /// Delivery workers (the BKN rate limit holds across all of them; 0 for an ingest-only node).
         #[arg(long, default_value_t = 4, env = "DELIVERY_WORKERS")]
         workers: usize,
     },

@@ -140,7 +140,7 @@ impl Runtime {
         }));
 
         let delivery = Arc::new(wiring.delivery());
-        for id in 0..wiring.settings.workers.max(1) {
+        for id in 0..wiring.settings.workers {
             tasks.push(tokio::spawn(worker::run(
                 id,
                 delivery.clone(),

@@ -94,8 +94,14 @@ pub const GELAR_BELAKANG: &[&str] = &[
     "S.T., M.P.P.",
 ];
 
+/// A unit's name and the title of its head.
+pub type Post = (&'static str, &'static str);
+
+/// An eselon I unit, the title of its head, and its eselon II units.
+pub type Branch = (&'static str, &'static str, &'static [Post]);
+
 /// Eselon I units and their eselon II units.
-pub const ORGANISATION: &[(&str, &str, &[(&str, &str)])] = &[
+pub const ORGANISATION: &[Branch] = &[
     (
         "Sekretariat Jenderal",
         "Sekretaris Jenderal",
