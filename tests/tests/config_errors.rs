@@ -6,13 +6,19 @@ fn valid_env() -> Vec<(&'static str, &'static str)> {
     vec![
         ("BKN_API_BASE_URL", "http://127.0.0.1:1/apisiasn/1.0"),
         ("BKN_APIM_TOKEN_URL", "http://127.0.0.1:1/oauth2/token"),
-        ("BKN_SSO_TOKEN_URL", "http://127.0.0.1:1/auth/realms/public-siasn/protocol/openid-connect/token"),
+        (
+            "BKN_SSO_TOKEN_URL",
+            "http://127.0.0.1:1/auth/realms/public-siasn/protocol/openid-connect/token",
+        ),
         ("BKN_CONSUMER_KEY", "key"),
         ("BKN_CONSUMER_SECRET", "secret"),
         ("BKN_SSO_CLIENT_ID", "client"),
         ("BKN_SSO_USERNAME", "199001012015031001"),
         ("BKN_SSO_PASSWORD", "password"),
-        ("EHRM_WEBHOOK_SECRET", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"),
+        (
+            "EHRM_WEBHOOK_SECRET",
+            "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        ),
         ("STATUS_API_KEY", "status-key-0123456789"),
     ]
 }
@@ -20,13 +26,23 @@ fn valid_env() -> Vec<(&'static str, &'static str)> {
 fn serve_with(env: &[(&str, &str)]) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().expect("temp dir");
     let out = Command::new(env!("CARGO_BIN_EXE_ehrm-sync-under-test"))
-        .args(["--log-format", "text", "serve", "--listen", "127.0.0.1:0", "--db"])
+        .args([
+            "--log-format",
+            "text",
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--db",
+        ])
         .arg(dir.path().join("s.db"))
         .env_clear()
         .envs(env.iter().copied())
         .output()
         .expect("runs");
-    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -44,7 +60,8 @@ fn each_missing_or_malformed_variable_is_named() {
         ("RETRY_BASE_SECONDS", Some("0")),
     ];
     for (var, value) in cases {
-        let mut env: Vec<(&str, &str)> = valid_env().into_iter().filter(|(k, _)| *k != var).collect();
+        let mut env: Vec<(&str, &str)> =
+            valid_env().into_iter().filter(|(k, _)| *k != var).collect();
         if let Some(v) = value {
             env.push((var, v));
         }
