@@ -1,13 +1,60 @@
 #!/usr/bin/env bash
-# Every test of ehrm-sync, from a clean checkout: formatting, lints, then the whole test suite.
+# Every test of ehrm-sync, from a clean checkout: formatting, lints, then the whole test suite on
+# the embedded store and on an AWS endpoint.
+#
+# The AWS tests use AWS_ENDPOINT_URL if it is set (LocalStack on a laptop). Otherwise this script
+# installs the pinned Python tools (tests/requirements.txt) into target/ci-venv, starts
+# moto_server on a free port, and stops it when done. If no endpoint can be had, it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+ROOT=$(pwd)
 
 step() { printf '\n==> %s\n' "$*"; }
+fail() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+VENV="$ROOT/target/ci-venv"
+step "Python tools (tests/requirements.txt) in $VENV"
+mkdir -p "$ROOT/target"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV" || fail "cannot create a Python virtual environment (python3 -m venv)"
+fi
+"$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt \
+  || fail "cannot install tests/requirements.txt from PyPI"
+
+MOTO_PID=""
+cleanup() { if [ -n "$MOTO_PID" ]; then kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; fi; }
+trap cleanup EXIT
+
+export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-test}"
+export AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-test}"
+export AWS_REGION="${AWS_REGION:-ap-southeast-3}"
+export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-$AWS_REGION}"
+if [ -z "${AWS_ENDPOINT_URL:-}" ]; then
+  step "starting moto_server"
+  PORT=$("$VENV/bin/python" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" > "$ROOT/target/moto.log" 2>&1 &
+  MOTO_PID=$!
+  for _ in $(seq 1 100); do
+    if "$VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/moto-api/')" 2>/dev/null; then
+      break
+    fi
+    kill -0 "$MOTO_PID" 2>/dev/null || fail "moto_server exited; see target/moto.log"
+    sleep 0.1
+  done
+  "$VENV/bin/python" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$PORT/moto-api/')" 2>/dev/null \
+    || fail "moto_server did not answer on port $PORT; see target/moto.log"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$PORT"
+fi
+echo "AWS endpoint: $AWS_ENDPOINT_URL"
+
+step "template data resources for the tests (infra/tools/translate.py --data)"
+export EHRM_SYNC_DATA_TEMPLATE="$ROOT/target/aws/data-stack.json"
+mkdir -p "$ROOT/target/aws"
+"$VENV/bin/python" infra/tools/translate.py infra/template.yaml --data > "$EHRM_SYNC_DATA_TEMPLATE"
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
-step "cargo test --workspace"
+step "cargo test --workspace (embedded store and $AWS_ENDPOINT_URL)"
 cargo test --workspace

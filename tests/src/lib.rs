@@ -2,5 +2,6 @@
 //! on a temporary store + a signed sender) and the store/queue [`contract`] suite that every
 //! backend must pass.
 
+pub mod aws;
 pub mod contract;
 pub mod harness;

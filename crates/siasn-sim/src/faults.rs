@@ -34,6 +34,8 @@ pub struct Faults {
     pub lost_response_rate: f64,
     /// NIPs whose saves BKN refuses, with the message it gives.
     pub reject_nips: HashMap<String, String>,
+    /// NIPs whose calls (any path naming them) fail with a 503, as if their partition were down.
+    pub unavailable_nips: Vec<String>,
     /// HTTP status of a refused save (`success:false`): 200 or 400 (unknown at BKN).
     pub reject_status: u16,
     /// `string` (`"mapData": "<id>"`) or `object` (`"mapData": {"rwSkpId": "<id>"}`).
@@ -57,6 +59,7 @@ impl Default for Faults {
             token_expire_after_calls: None,
             lost_response_rate: 0.0,
             reject_nips: HashMap::new(),
+            unavailable_nips: Vec::new(),
             reject_status: 200,
             map_data: MapDataStyle::String,
             dedupe_creates: false,

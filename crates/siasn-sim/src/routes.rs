@@ -88,6 +88,10 @@ impl Sim {
     /// Everything that happens before a call is served: counting, latency, outages, throttling,
     /// token checks, injected errors.
     async fn before(&self, endpoint: &str, headers: &HeaderMap, api: bool) -> Pre {
+        self.before_path(endpoint, "", headers, api).await
+    }
+
+    async fn before_path(&self, endpoint: &str, path: &str, headers: &HeaderMap, api: bool) -> Pre {
         let now = self.elapsed_ms();
         let f = self.faults();
         {
@@ -187,6 +191,20 @@ impl Sim {
                 ));
             }
         }
+        if !path.is_empty()
+            && f.unavailable_nips
+                .iter()
+                .any(|nip| path.contains(nip.as_str()))
+        {
+            db.stats.errors_injected += 1;
+            return Pre::Answer(
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "<html><body>503 Service Unavailable</body></html>",
+                )
+                    .into_response(),
+            );
+        }
         if f.error_rate > 0.0 && rng.random_bool(f.error_rate.min(1.0)) {
             db.stats.errors_injected += 1;
             let status = [
@@ -226,6 +244,13 @@ fn use_token(tokens: &mut HashMap<String, Token>, token: &str, expire_after: u64
 macro_rules! pre {
     ($sim:expr, $drop:expr, $endpoint:expr, $headers:expr, $api:expr) => {
         match $sim.before($endpoint, &$headers, $api).await {
+            Pre::Go => {}
+            Pre::Answer(r) => return r,
+            Pre::Drop => return drop_now($drop).await,
+        }
+    };
+    ($sim:expr, $drop:expr, $endpoint:expr, $path:expr, $headers:expr, $api:expr) => {
+        match $sim.before_path($endpoint, $path, &$headers, $api).await {
             Pre::Go => {}
             Pre::Answer(r) => return r,
             Pre::Drop => return drop_now($drop).await,
@@ -373,7 +398,7 @@ async fn data_utama(
     headers: HeaderMap,
     Path(nip): Path<String>,
 ) -> Response {
-    pre!(sim, drop, "data-utama", headers, true);
+    pre!(sim, drop, "data-utama", &nip, headers, true);
     let Ok(db) = sim.db.lock() else {
         return not_found();
     };
@@ -392,7 +417,7 @@ async fn rw_jabatan(
     headers: HeaderMap,
     Path(nip): Path<String>,
 ) -> Response {
-    pre!(sim, drop, "rw-jabatan", headers, true);
+    pre!(sim, drop, "rw-jabatan", &nip, headers, true);
     let Ok(db) = sim.db.lock() else {
         return not_found();
     };
@@ -408,7 +433,7 @@ async fn rw_skp22(
     headers: HeaderMap,
     Path(nip): Path<String>,
 ) -> Response {
-    pre!(sim, drop, "rw-skp22", headers, true);
+    pre!(sim, drop, "rw-skp22", &nip, headers, true);
     let Ok(db) = sim.db.lock() else {
         return not_found();
     };
@@ -430,7 +455,7 @@ async fn rw_kinerjaperiodik(
     headers: HeaderMap,
     Path(nip): Path<String>,
 ) -> Response {
-    pre!(sim, drop, "rw-kinerjaperiodik", headers, true);
+    pre!(sim, drop, "rw-kinerjaperiodik", &nip, headers, true);
     let Ok(db) = sim.db.lock() else {
         return not_found();
     };

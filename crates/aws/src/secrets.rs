@@ -1,0 +1,100 @@
+//! Secrets from AWS Secrets Manager, overlaid on the plain environment.
+//!
+//! | variable naming the secret | secret value | becomes |
+//! |---|---|---|
+//! | `EHRM_WEBHOOK_SECRET_ID` | `whsec_…` (space-separated during rotation) | `EHRM_WEBHOOK_SECRET` |
+//! | `STATUS_API_KEY_SECRET_ID` | the key | `STATUS_API_KEY` |
+//! | `BKN_CREDENTIALS_SECRET_ID` | JSON with `BKN_CONSUMER_KEY`, `BKN_CONSUMER_SECRET`, `BKN_SSO_CLIENT_ID`, `BKN_SSO_USERNAME`, `BKN_SSO_PASSWORD` (or `BKN_SSO_TOKEN`) | those variables |
+//! | `EHRM_CALLBACK_SECRET_ID` | `whsec_…` | `EHRM_CALLBACK_SECRET` |
+//!
+//! Without the `_SECRET_ID` variable, the plain variable is read (local runs, tests).
+
+use std::collections::HashMap;
+
+use aws_sdk_secretsmanager::Client;
+
+use ehrm_sync_core::config::{ConfigError, EnvSource};
+
+/// The plain environment with secret values laid over it.
+pub struct WithSecrets<'a> {
+    secrets: HashMap<String, String>,
+    base: &'a dyn EnvSource,
+}
+
+impl EnvSource for WithSecrets<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        self.secrets
+            .get(name)
+            .cloned()
+            .or_else(|| self.base.get(name))
+    }
+}
+
+const PLAIN: [(&str, &str); 3] = [
+    ("EHRM_WEBHOOK_SECRET_ID", "EHRM_WEBHOOK_SECRET"),
+    ("STATUS_API_KEY_SECRET_ID", "STATUS_API_KEY"),
+    ("EHRM_CALLBACK_SECRET_ID", "EHRM_CALLBACK_SECRET"),
+];
+
+const BKN_KEYS: [&str; 6] = [
+    "BKN_CONSUMER_KEY",
+    "BKN_CONSUMER_SECRET",
+    "BKN_SSO_CLIENT_ID",
+    "BKN_SSO_USERNAME",
+    "BKN_SSO_PASSWORD",
+    "BKN_SSO_TOKEN",
+];
+
+async fn fetch(client: &Client, id_var: &str, id: &str) -> Result<String, ConfigError> {
+    let out = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| {
+            ConfigError::new(
+                id_var,
+                format!(
+                    "names a secret that cannot be read ({})",
+                    e.into_service_error()
+                ),
+            )
+        })?;
+    out.secret_string
+        .ok_or_else(|| ConfigError::new(id_var, "names a secret without a string value"))
+}
+
+/// Reads every configured secret once (at cold start).
+pub async fn overlay<'a>(
+    client: &Client,
+    base: &'a dyn EnvSource,
+) -> Result<WithSecrets<'a>, ConfigError> {
+    let mut secrets = HashMap::new();
+    for (id_var, target) in PLAIN {
+        if let Some(id) = base.get(id_var).filter(|v| !v.trim().is_empty()) {
+            secrets.insert(
+                target.to_string(),
+                fetch(client, id_var, id.trim()).await?.trim().to_string(),
+            );
+        }
+    }
+    if let Some(id) = base
+        .get("BKN_CREDENTIALS_SECRET_ID")
+        .filter(|v| !v.trim().is_empty())
+    {
+        let raw = fetch(client, "BKN_CREDENTIALS_SECRET_ID", id.trim()).await?;
+        let json: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&raw).map_err(|_| {
+                ConfigError::new(
+                    "BKN_CREDENTIALS_SECRET_ID",
+                    "names a secret that is not a JSON object",
+                )
+            })?;
+        for key in BKN_KEYS {
+            if let Some(v) = json.get(key).and_then(|v| v.as_str()) {
+                secrets.insert(key.to_string(), v.to_string());
+            }
+        }
+    }
+    Ok(WithSecrets { secrets, base })
+}

@@ -1,0 +1,161 @@
+//! Everything a function needs, built once per cold start from the environment (and Secrets
+//! Manager): `SYNC_TABLE_NAME`, `DELIVERY_QUEUE_URL`, `DEAD_LETTER_QUEUE_URL`, plus the variables
+//! of the local runtime (`BKN_*`, `RETRY_*`, `EHRM_WEBHOOK_SECRET`, `STATUS_API_KEY`).
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+
+use ehrm_sync_aws::emf::EmfMetrics;
+use ehrm_sync_aws::{DynamoStore, SqsQueue};
+use ehrm_sync_bkn::{BknClient, BknConfig};
+use ehrm_sync_core::clock::SystemClock;
+use ehrm_sync_core::config::{
+    ConfigError, EnvSource, bkn_rate, optional, required, retry_policy, status_api_key,
+    webhook_secrets,
+};
+use ehrm_sync_core::deliver::{DeliveryService, DeliverySettings};
+use ehrm_sync_core::ingest::IngestService;
+use ehrm_sync_core::pacer::GatePacer;
+use ehrm_sync_core::ports::Clock;
+use ehrm_sync_domain::backoff::RetryPolicy;
+use ehrm_sync_webhook::Verifier;
+
+/// Where the data lives.
+#[derive(Clone, Debug)]
+pub struct AwsResources {
+    pub table: String,
+    pub queue_url: String,
+    pub dead_letter_url: Option<String>,
+}
+
+impl AwsResources {
+    pub fn from_env(env: &dyn EnvSource) -> Result<Self, ConfigError> {
+        Ok(AwsResources {
+            table: required(env, "SYNC_TABLE_NAME")?,
+            queue_url: required(env, "DELIVERY_QUEUE_URL")?,
+            dead_letter_url: ehrm_sync_core::config::optional_string(env, "DEAD_LETTER_QUEUE_URL"),
+        })
+    }
+}
+
+/// Adapters shared by all functions.
+#[derive(Clone)]
+pub struct Adapters {
+    pub store: DynamoStore,
+    pub queue: SqsQueue,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Adapters {
+    pub fn new(sdk: &SdkConfig, resources: &AwsResources) -> Self {
+        Adapters {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &resources.table),
+            queue: SqsQueue::new(
+                aws_sdk_sqs::Client::new(sdk),
+                &resources.queue_url,
+                resources.dead_letter_url.clone(),
+            ),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// The ingest function's services.
+pub fn ingest_service(
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+    metrics: Arc<EmfMetrics>,
+) -> Result<(IngestService, String), ConfigError> {
+    let service = IngestService::new(
+        Verifier::new(webhook_secrets(env)?),
+        Arc::new(adapters.store.clone()),
+        Arc::new(adapters.queue.clone()),
+        adapters.clock.clone(),
+        metrics,
+    );
+    Ok((service, status_api_key(env)?))
+}
+
+/// The deliver function's service and retry policy.
+pub fn delivery_service(
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+    metrics: Arc<EmfMetrics>,
+) -> Result<(DeliveryService, RetryPolicy), ConfigError> {
+    let bkn_config = BknConfig::from_env(env)?;
+    let retry = retry_policy(env)?;
+    let pacer = Arc::new(GatePacer::new(
+        Arc::new(adapters.store.clone()),
+        adapters.clock.clone(),
+        bkn_rate(env)?,
+        optional(env, "BKN_RATE_MARGIN_MS", 50)?,
+    ));
+    let write_guard_ms = (bkn_config.timeout.as_millis() as i64) + 1_000;
+    let bkn = BknClient::new(bkn_config, pacer).map_err(|e| {
+        ConfigError::new(
+            "BKN_API_BASE_URL",
+            format!("cannot build the BKN client: {e}"),
+        )
+    })?;
+    let lease_secs: i64 = optional(env, "LEASE_SECONDS", 900)?;
+    let settings = DeliverySettings {
+        retry,
+        lease_ms: lease_secs * 1000,
+        write_guard_ms,
+    };
+    let service = DeliveryService::new(
+        Arc::new(adapters.store.clone()),
+        Arc::new(adapters.store.clone()),
+        Arc::new(bkn),
+        adapters.clock.clone(),
+        metrics,
+        settings,
+    );
+    Ok((service, retry))
+}
+
+/// Cold start of a function: SDK configuration, secrets over the environment, adapters.
+pub async fn cold_start() -> Result<
+    (
+        SdkConfig,
+        ehrm_sync_aws::secrets::WithSecrets<'static>,
+        Adapters,
+    ),
+    ConfigError,
+> {
+    let sdk = ehrm_sync_aws::sdk::load().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let env =
+        ehrm_sync_aws::secrets::overlay(&secrets, &ehrm_sync_core::config::ProcessEnv).await?;
+    let resources = AwsResources::from_env(&env)?;
+    let adapters = Adapters::new(&sdk, &resources);
+    Ok((sdk, env, adapters))
+}
+
+/// The deliver handler, configured from the environment.
+pub async fn deliver_handler() -> Result<crate::deliver::DeliverHandler, ConfigError> {
+    let (_, env, adapters) = cold_start().await?;
+    let metrics = Arc::new(EmfMetrics::new("deliver"));
+    let (delivery, retry) = delivery_service(&env, &adapters, metrics.clone())?;
+    Ok(crate::deliver::DeliverHandler {
+        delivery,
+        visibility: Arc::new(adapters.queue.clone()),
+        clock: adapters.clock.clone(),
+        retry,
+        metrics,
+    })
+}
+
+/// The ingest router, configured from the environment.
+pub async fn ingest_router() -> Result<axum::Router, ConfigError> {
+    let (_, env, adapters) = cold_start().await?;
+    let metrics = Arc::new(EmfMetrics::new("ingest"));
+    let (ingest, key) = ingest_service(&env, &adapters, metrics.clone())?;
+    Ok(crate::ingest::router(
+        ingest,
+        Arc::new(adapters.store.clone()),
+        key,
+        metrics,
+    ))
+}

@@ -1,0 +1,203 @@
+//! The Lambda handlers, invoked with the event JSON Lambda sends (API Gateway HTTP API, function
+//! URL, SQS), on DynamoDB and SQS from the template.
+
+use std::time::Duration;
+
+use aws_lambda_events::event::sqs::SqsEvent;
+use serde_json::{Value, json};
+
+use ehrm_sync::events::upsert_body;
+use ehrm_sync_core::ports::{QueueConsumer, ReceivedMessage, SyncStore};
+use ehrm_sync_domain::record::{RecordKey, SyncStatus};
+use ehrm_sync_population::Kinerja;
+use ehrm_sync_tests::aws::world::{AwsWorld, Shape};
+use ehrm_sync_tests::harness::STATUS_KEY;
+use siasn_sim::Faults;
+
+fn changed_annual(w: &AwsWorld, i: usize) -> (Value, RecordKey) {
+    let e = &w.population.employees[i];
+    let k = e
+        .kinerja
+        .iter()
+        .filter(|k| k.jenis == "tahunan")
+        .max_by_key(|k| k.tahun)
+        .cloned()
+        .expect("annual");
+    let k = Kinerja {
+        hasil_kinerja: if k.hasil_kinerja == 1 { 2 } else { 1 },
+        perilaku_kerja: 2,
+        predikat: 2,
+        ..k
+    };
+    let key: RecordKey = format!("kinerja.tahunan/{}/{}", e.nip, k.tahun)
+        .parse()
+        .expect("key");
+    (upsert_body(e, &k, k.version + 1), key)
+}
+
+async fn receive_all(w: &AwsWorld, n: usize) -> Vec<ReceivedMessage> {
+    let mut got = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while got.len() < n && std::time::Instant::now() < deadline {
+        got.extend(
+            w.consumer
+                .receive(10, Duration::from_secs(1))
+                .await
+                .expect("receive"),
+        );
+    }
+    got
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ingest_answers_http_api_and_function_url_events() {
+    let w = AwsWorld::start(Faults::default(), &[]).await;
+    for (i, shape) in [Shape::HttpApi, Shape::HttpApiBase64, Shape::FunctionUrl]
+        .into_iter()
+        .enumerate()
+    {
+        let (body, key) = changed_annual(&w, i);
+        let (status, answer) = w.post_change(shape, &body).await;
+        assert_eq!(status, 202, "{shape:?}: {answer}");
+        let rec = w
+            .adapters
+            .store
+            .record(&key)
+            .await
+            .expect("readable")
+            .expect("in DynamoDB");
+        assert_eq!(rec.status, SyncStatus::Pending);
+    }
+    let messages = receive_all(&w, 3).await;
+    assert_eq!(
+        messages.len(),
+        3,
+        "one delivery message per change, carrying only key and version"
+    );
+    for m in &messages {
+        let v: Value = serde_json::from_str(&m.body).expect("JSON");
+        assert_eq!(v.as_object().map(|o| o.len()), Some(2), "{v}");
+    }
+
+    let nip = w.population.employees[0].nip.clone();
+    let path = format!("/v1/sync/{nip}");
+    let authorised = AwsWorld::http_event(
+        Shape::HttpApi,
+        "GET",
+        &path,
+        &[("authorization", format!("Bearer {STATUS_KEY}"))],
+        b"",
+    );
+    let (status, answer) = w.invoke_http(&authorised).await;
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["records"][0]["status"], "pending");
+    let anonymous = AwsWorld::http_event(Shape::FunctionUrl, "GET", &path, &[], b"");
+    assert_eq!(w.invoke_http(&anonymous).await.0, 401);
+
+    let forged = AwsWorld::http_event(
+        Shape::HttpApi,
+        "POST",
+        "/v1/events",
+        &[
+            ("webhook-id", "evt_x".into()),
+            ("webhook-timestamp", "1".into()),
+            ("webhook-signature", "v1,AAAA".into()),
+        ],
+        b"{}",
+    );
+    assert_eq!(w.invoke_http(&forged).await.0, 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deliver_handler_reports_exactly_the_transient_failures() {
+    let w = AwsWorld::start(Faults::default(), &[]).await;
+    let (good, good_key) = changed_annual(&w, 0);
+    let (refused, refused_key) = changed_annual(&w, 1);
+    let (transient, transient_key) = changed_annual(&w, 2);
+    let refused_nip = w.population.employees[1].nip.clone();
+    w.sim.set_faults(Faults {
+        reject_nips: [(
+            refused_nip,
+            "1 error occurred:\n\t* PenilaiNipNrp tidak valid".to_string(),
+        )]
+        .into(),
+        unavailable_nips: vec![w.population.employees[2].nip.clone()],
+        ..Faults::default()
+    });
+    for body in [&good, &refused, &transient] {
+        assert_eq!(w.post_change(Shape::HttpApi, body).await.0, 202);
+    }
+    let messages = receive_all(&w, 3).await;
+    assert_eq!(messages.len(), 3);
+    let event = w.sqs_event(&messages);
+    let deadline = ehrm_sync_core::ports::Clock::now_ms(w.adapters.clock.as_ref()) + 120_000;
+    let response = w.deliver.handle(event, Some(deadline)).await;
+
+    let transient_id = messages
+        .iter()
+        .find(|m| m.body.contains(&transient_key.to_string()))
+        .map(|m| m.message_id.clone())
+        .expect("the transient one was received");
+    let reported: Vec<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(
+        reported,
+        [transient_id],
+        "only the transient failure is reported"
+    );
+
+    let status = |key: RecordKey| {
+        let store = w.adapters.store.clone();
+        async move {
+            store
+                .record(&key)
+                .await
+                .expect("readable")
+                .expect("present")
+        }
+    };
+    assert_eq!(status(good_key).await.status, SyncStatus::Synced);
+    let r = status(refused_key).await;
+    assert_eq!(
+        (r.status, r.last_error.as_deref()),
+        (
+            SyncStatus::Failed,
+            Some("1 error occurred:\n\t* PenilaiNipNrp tidak valid")
+        )
+    );
+    assert_eq!(status(transient_key).await.status, SyncStatus::Retrying);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn odd_records_never_panic_and_no_failure_is_reported_without_an_id() {
+    let w = AwsWorld::start(Faults::default(), &[]).await;
+    let unknown = json!({"key": format!("kinerja.tahunan/{}/2025", w.population.employees[3].nip), "version": 1});
+    let records = json!({"Records": [
+        {"messageId": null, "receiptHandle": "r1", "body": unknown.to_string(), "attributes": {}, "messageAttributes": {}},
+        {"messageId": "", "receiptHandle": "r2", "body": "not json", "attributes": {}, "messageAttributes": {}},
+        {"messageId": "m3", "receiptHandle": "r3", "body": "{\"key\": \"nonsense\"}", "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}},
+        {"messageId": "m4", "receiptHandle": "r4", "body": unknown.to_string(), "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {}},
+        {"messageId": "m5", "attributes": {}, "messageAttributes": {}}
+    ]});
+    let event: SqsEvent = serde_json::from_value(records).expect("an SQS event");
+    let response = w.deliver.handle(event, None).await;
+    let reported: Vec<&str> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect();
+    assert_eq!(
+        reported,
+        ["m3", "m5"],
+        "unreadable bodies stay for the dead-letter queue; a message for an unknown record is done"
+    );
+    assert!(reported.iter().all(|id| !id.is_empty()));
+    let out = serde_json::to_value(&response).expect("serialises");
+    assert_eq!(
+        out["batchItemFailures"][0]["itemIdentifier"], "m3",
+        "the wire shape Lambda expects"
+    );
+}
