@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test of ehrm-sync, from a clean checkout: formatting, lints, then the whole test suite on
-# the embedded store and on an AWS endpoint.
+# Every test of ehrm-sync, from a clean checkout: formatting and lints; the infrastructure
+# template's lint, security check and their self-test; the whole test suite on the embedded store
+# and on an AWS endpoint; the arm64 Lambda zips; and a smoke test of the real function binaries.
 #
 # The AWS tests use AWS_ENDPOINT_URL if it is set (LocalStack on a laptop). Otherwise this script
 # installs the pinned Python tools (tests/requirements.txt) into target/ci-venv, starts
@@ -56,5 +57,26 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+
+step "infrastructure: cfn-lint (SAM and translated) and checkov on infra/template.yaml"
+VENV="$VENV" infra/tools/lint.sh infra/template.yaml
+step "infrastructure: the lint step rejects broken templates"
+VENV="$VENV" infra/tools/lint-selftest.sh
+
 step "cargo test --workspace (embedded store and $AWS_ENDPOINT_URL)"
 cargo test --workspace
+
+step "Lambda zips: cargo lambda build --release --arm64"
+export PATH="$VENV/bin:$PATH"
+rustup target add aarch64-unknown-linux-gnu > /dev/null
+cargo lambda build --release --arm64 --output-format zip \
+  -p ehrm-sync-fn-ingest -p ehrm-sync-fn-deliver -p ehrm-sync-fn-reconcile
+for zip in target/lambda/*/bootstrap.zip; do
+  size=$(stat -c %s "$zip")
+  awk -v z="$zip" -v s="$size" 'BEGIN { printf "  %-40s %6.2f MB\n", z, s / 1048576 }'
+  [ "$size" -lt $((10 * 1024 * 1024)) ] || fail "$zip is over 10 MB"
+done
+
+step "smoke test: the function binaries under cargo lambda watch, against $AWS_ENDPOINT_URL and the SIASN simulator"
+cargo build -p ehrm-sync -p ehrm-sync-fn-ingest -p ehrm-sync-fn-deliver
+"$VENV/bin/python" infra/tools/smoke.py

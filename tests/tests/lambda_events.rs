@@ -183,7 +183,8 @@ async fn odd_records_never_panic_and_no_failure_is_reported_without_an_id() {
         {"messageId": "m5", "attributes": {}, "messageAttributes": {}}
     ]});
     let event: SqsEvent = serde_json::from_value(records).expect("an SQS event");
-    let response = w.deliver.handle(event, None).await;
+    // A zero deadline is what local runtime emulators send: "unknown", not "expired".
+    let response = w.deliver.handle(event, Some(0)).await;
     let reported: Vec<&str> = response
         .batch_item_failures
         .iter()
@@ -199,5 +200,34 @@ async fn odd_records_never_panic_and_no_failure_is_reported_without_an_id() {
     assert_eq!(
         out["batchItemFailures"][0]["itemIdentifier"], "m3",
         "the wire shape Lambda expects"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_message_is_started_without_enough_time_left() {
+    let w = AwsWorld::start(Faults::default(), &[]).await;
+    let (body, key) = changed_annual(&w, 4);
+    assert_eq!(w.post_change(Shape::FunctionUrl, &body).await.0, 202);
+    let messages = receive_all(&w, 1).await;
+    let now = ehrm_sync_core::ports::Clock::now_ms(w.adapters.clock.as_ref());
+    let response = w
+        .deliver
+        .handle(w.sqs_event(&messages), Some(now + 5_000))
+        .await;
+    assert_eq!(
+        response.batch_item_failures.len(),
+        1,
+        "left for the next invocation"
+    );
+    assert_eq!(
+        w.adapters
+            .store
+            .record(&key)
+            .await
+            .expect("readable")
+            .expect("present")
+            .status,
+        SyncStatus::Pending,
+        "untouched"
     );
 }

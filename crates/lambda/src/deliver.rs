@@ -19,6 +19,8 @@ use ehrm_sync_domain::backoff::{MAX_DELAY_MS, RetryPolicy};
 
 /// No new message is started with less time than this left.
 const MIN_TIME_LEFT_MS: i64 = 10_000;
+/// A deadline further than this from now is not a Lambda deadline.
+const PLAUSIBLE_DEADLINE_MS: i64 = 3_600_000;
 
 pub struct DeliverHandler {
     pub delivery: DeliveryService,
@@ -33,8 +35,13 @@ fn seconds(ms: i64) -> u32 {
 }
 
 impl DeliverHandler {
-    /// Handles one batch; `deadline` is the invocation's deadline (ms since the epoch).
+    /// Handles one batch; `deadline` is the invocation's deadline (ms since the epoch). A value
+    /// nowhere near now (Lambda allows at most 15 minutes) means the runtime gave none: local
+    /// emulators send 0 or a bare timeout.
     pub async fn handle(&self, event: SqsEvent, deadline: Option<i64>) -> SqsBatchResponse {
+        let now = self.clock.now_ms();
+        let deadline = deadline
+            .filter(|d| (now - PLAUSIBLE_DEADLINE_MS..=now + PLAUSIBLE_DEADLINE_MS).contains(d));
         let mut failures = Vec::new();
         for message in &event.records {
             let Some(id) = message.message_id.clone().filter(|id| !id.is_empty()) else {
@@ -43,7 +50,11 @@ impl DeliverHandler {
                 );
                 continue;
             };
-            if deadline.is_some_and(|d| d - self.clock.now_ms() < MIN_TIME_LEFT_MS) {
+            if let Some(d) = deadline
+                && d - self.clock.now_ms() < MIN_TIME_LEFT_MS
+            {
+                tracing::info!(message_id = %id, time_left_ms = d - self.clock.now_ms(),
+                    "too little time left in this invocation; message left for the next one");
                 failures.push(id);
                 continue;
             }

@@ -159,3 +159,27 @@ pub async fn ingest_router() -> Result<axum::Router, ConfigError> {
         metrics,
     ))
 }
+
+/// The scheduled function's handler, configured from the environment
+/// (`SWEEP_GRACE_SECONDS`, `SWEEP_REQUEUE_SECONDS`).
+pub async fn scheduled_handler() -> Result<crate::reconcile::ScheduledHandler, ConfigError> {
+    let (_, env, adapters) = cold_start().await?;
+    let d = ehrm_sync_core::sweep::SweepSettings::default();
+    let settings = ehrm_sync_core::sweep::SweepSettings {
+        grace_ms: optional::<i64>(&env, "SWEEP_GRACE_SECONDS", d.grace_ms / 1000)? * 1000,
+        requeue_after_ms: optional::<i64>(
+            &env,
+            "SWEEP_REQUEUE_SECONDS",
+            d.requeue_after_ms / 1000,
+        )? * 1000,
+        ..d
+    };
+    Ok(crate::reconcile::ScheduledHandler {
+        sweeper: ehrm_sync_core::sweep::Sweeper::new(
+            Arc::new(adapters.store.clone()),
+            Arc::new(adapters.queue.clone()),
+            adapters.clock.clone(),
+            settings,
+        ),
+    })
+}
