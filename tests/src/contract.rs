@@ -5,7 +5,8 @@
 use std::sync::Arc;
 
 use ehrm_sync_core::ports::{
-    DeadLetters, DeliveryQueue, PnsIdCache, QueueConsumer, RateGate, SyncStore,
+    CallbackOutbox, ControlStore, DeadLetters, DeliveryQueue, PnsIdCache, QueueConsumer, RateGate,
+    SyncStore,
 };
 
 pub mod queue;
@@ -16,6 +17,8 @@ pub struct StoreUnderTest {
     pub store: Arc<dyn SyncStore>,
     pub pns: Arc<dyn PnsIdCache>,
     pub gate: Arc<dyn RateGate>,
+    pub control: Arc<dyn ControlStore>,
+    pub outbox: Arc<dyn CallbackOutbox>,
     /// Whatever must live as long as the backend (a temporary directory, a stack).
     pub keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -48,6 +51,10 @@ macro_rules! store_contract {
             expired_idempotency_is_forgotten,
             pns_ids_are_cached,
             rate_gate_spaces_and_holds,
+            controls_are_compare_and_swap,
+            events_come_back_newest_first,
+            callbacks_are_idempotent_and_due_in_order,
+            callbacks_stay_out_of_record_queries,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

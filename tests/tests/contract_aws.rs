@@ -12,7 +12,9 @@ async fn dynamo_store() -> StoreUnderTest {
     StoreUnderTest {
         store: Arc::new(store.clone()),
         pns: Arc::new(store.clone()),
-        gate: Arc::new(store),
+        gate: Arc::new(store.clone()),
+        control: Arc::new(store.clone()),
+        outbox: Arc::new(store),
         keep_alive: vec![Box::new(stack.name)],
     }
 }

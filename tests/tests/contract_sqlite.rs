@@ -16,7 +16,9 @@ fn sqlite_store() -> StoreUnderTest {
     StoreUnderTest {
         store: Arc::new(store.clone()),
         pns: Arc::new(store.clone()),
-        gate: Arc::new(store),
+        gate: Arc::new(store.clone()),
+        control: Arc::new(store.clone()),
+        outbox: Arc::new(store),
         keep_alive: vec![Box::new(dir)],
     }
 }

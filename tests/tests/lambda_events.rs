@@ -231,3 +231,56 @@ async fn no_message_is_started_without_enough_time_left() {
         "untouched"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_ops_function_reports_replays_and_redrives() {
+    use ehrm_sync_core::ports::DeadLetters;
+    let w = AwsWorld::start(Faults::default(), &[("DeliveryMaxReceiveCount", "2")]).await;
+    let ops = ehrm_sync_lambda::ops::OpsHandler {
+        store: std::sync::Arc::new(w.adapters.store.clone()),
+        queue: std::sync::Arc::new(w.adapters.queue.clone()),
+        dead: std::sync::Arc::new(w.adapters.queue.clone()),
+        clock: w.adapters.clock.clone(),
+    };
+    // A failed record and a dead-lettered message.
+    let nip = w.population.employees[5].nip.clone();
+    w.sim.set_faults(Faults {
+        reject_nips: [(nip, "1 error occurred:\n\t* Tahun is required".to_string())].into(),
+        ..Faults::default()
+    });
+    let (body, key) = changed_annual(&w, 5);
+    assert_eq!(w.post_change(Shape::HttpApi, &body).await.0, 202);
+    w.pump().await;
+    aws_sdk_sqs::Client::new(&w.stack.sdk)
+        .send_message()
+        .queue_url(&w.stack.queue_url)
+        .message_body("garbage")
+        .send()
+        .await
+        .expect("sent");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while w.adapters.queue.depth().await.expect("depth") == 0 {
+        assert!(std::time::Instant::now() < deadline, "never dead-lettered");
+        w.pump().await;
+    }
+
+    let status = ops.handle(&json!({"op": "status"})).await.expect("status");
+    assert_eq!(status["records"]["failed"], 1);
+    assert_eq!(status["dead_letters"], 1);
+    let dry = ops
+        .handle(&json!({"op": "replay", "status": "failed", "dry_run": true}))
+        .await
+        .expect("replay");
+    assert_eq!(dry["matched"], json!([key.to_string()]));
+    assert_eq!(dry["replayed"], 0);
+    let moved = ops
+        .handle(&json!({"op": "redrive"}))
+        .await
+        .expect("redrive");
+    assert_eq!(
+        moved["moved"], 1,
+        "receive-and-resend where the move task is missing"
+    );
+    assert_eq!(w.adapters.queue.depth().await.expect("depth"), 0);
+    assert!(ops.handle(&json!({"op": "reboot"})).await.is_err());
+}

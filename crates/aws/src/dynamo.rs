@@ -14,14 +14,18 @@
 //! | idempotency | `EVT#<webhook id>` | `EVT` | payload hash, record key, `expires_at`; `ttl` for cleanup |
 //! | guard counter | `GUARD#<name>` | `GUARD` | `revision` |
 //! | rate gate | `GATE#bkn` | `GATE` | `next_at` |
+//! | control document | `CTL#<name>` | `CTL` | `value` (JSON), `revision` |
+//! | event | `EVS#<stream>` | `<at>#<nonce>` | `event` (JSON) |
+//! | callback to eHRM | `CB#<id>` | `CB` | the callback, `revision`; `due_pk = CALLBACK` + `due_at` while pending |
 //!
 //! Two global secondary indexes, both projecting all attributes:
 //!
-//! * **`due`** — `due_pk` (S, always `DUE`) / `due_at` (N). *Sparse*: only records that are
-//!   pending, retrying or leased carry the two attributes, so settled records (the vast
-//!   majority) never appear in it and the sweeper reads exactly what is due, oldest first,
-//!   without a `Scan`. One partition value is enough: index writes follow record state changes,
-//!   which are bounded by the BKN call rate (a few per second), far below a partition's limits.
+//! * **`due`** — `due_pk` (S) / `due_at` (N). *Sparse*: only records that are pending,
+//!   retrying or leased carry the two attributes (`due_pk = DUE`), and only pending callbacks
+//!   (`due_pk = CALLBACK`), so settled items (the vast majority) never appear in it and the
+//!   sweeper and the callback dispatcher read exactly what is due, oldest first, without a
+//!   `Scan`. One partition value each is enough: index writes follow state changes, which are
+//!   bounded by the BKN call rate (a few per second), far below a partition's limits.
 //! * **`by_status`** — `status` (S) / `updated_at` (N): records in one status within a time
 //!   window (replay by status and `--since/--until`), and counts per status (`Select=COUNT`).
 //!
@@ -40,6 +44,9 @@
 //! | counts by status | `Query by_status, Select=COUNT` per status |
 //! | NIP → PNS id | `GetItem NIP#nip / PNSID`, `PutItem` |
 //! | next BKN call slot | `GetItem GATE#bkn` + `UpdateItem … IF next_at = :seen` |
+//! | breaker state, last sweep | `GetItem CTL#name`, `PutItem … IF revision = :expected` |
+//! | breaker history | `PutItem EVS#breaker`, `Query EVS#breaker` newest first |
+//! | callbacks due | `Query due: due_pk = CALLBACK, due_at <= now` |
 //!
 //! Nothing on a request or message path scans the table.
 
@@ -55,8 +62,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use ehrm_sync_core::ports::{
-    AcceptResult, AcceptWrite, AttemptEntry, IdempotencyEntry, PnsIdCache, RateGate, StoreError,
-    SyncStore,
+    AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackOutbox, CallbackStatus, Control,
+    ControlStore, IdempotencyEntry, PnsIdCache, RateGate, StoreError, SyncStore,
 };
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
@@ -64,6 +71,7 @@ use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
 pub const DUE_INDEX: &str = "due";
 pub const STATUS_INDEX: &str = "by_status";
 const DUE_PARTITION: &str = "DUE";
+const CALLBACK_PARTITION: &str = "CALLBACK";
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -625,6 +633,206 @@ impl RateGate for DynamoStore {
         match result {
             Ok(_) => Ok(()),
             Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+#[async_trait]
+impl ControlStore for DynamoStore {
+    async fn control(&self, name: &str) -> Result<Option<Control>, StoreError> {
+        let Some(item) = self.get(format!("CTL#{name}"), "CTL").await? else {
+            return Ok(None);
+        };
+        let value = match item.get("value") {
+            Some(AttributeValue::S(v)) => serde_json::from_str(v).map_err(corrupt)?,
+            _ => return Err(StoreError::Corrupt(format!("control {name} has no value"))),
+        };
+        Ok(Some(Control {
+            value,
+            revision: number(&item, "revision").unwrap_or(0) as u64,
+        }))
+    }
+
+    async fn put_control(
+        &self,
+        name: &str,
+        value: &serde_json::Value,
+        expected: u64,
+    ) -> Result<(), StoreError> {
+        let req = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(format!("CTL#{name}")))
+            .item("SK", s("CTL"))
+            .item("value", s(value.to_string()))
+            .item("revision", n(expected + 1));
+        let req = if expected == 0 {
+            req.condition_expression("attribute_not_exists(PK)")
+        } else {
+            req.condition_expression("revision = :expected")
+                .expression_attribute_values(":expected", n(expected))
+        };
+        match req.send().await {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::Conflict),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn append_event(
+        &self,
+        stream: &str,
+        at: Millis,
+        event: &serde_json::Value,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(format!("EVS#{stream}")))
+            .item("SK", s(format!("{at:013}#{:08x}", rand::random::<u32>())))
+            .item("at", n(at))
+            .item("event", s(event.to_string()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn events(
+        &self,
+        stream: &str,
+        limit: usize,
+    ) -> Result<Vec<(Millis, serde_json::Value)>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression("PK = :pk")
+            .expression_attribute_values(":pk", s(format!("EVS#{stream}")))
+            .scan_index_forward(false)
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| {
+                let at = number(&item, "at").unwrap_or(0);
+                match item.get("event") {
+                    Some(AttributeValue::S(e)) => {
+                        Ok((at, serde_json::from_str(e).map_err(corrupt)?))
+                    }
+                    _ => Err(StoreError::Corrupt("an event without a body".into())),
+                }
+            })
+            .collect()
+    }
+}
+
+impl DynamoStore {
+    fn callback_item(cb: &Callback, revision: u64) -> Result<Item, StoreError> {
+        let mut stored = cb.clone();
+        stored.revision = revision;
+        let mut item = to_item(&stored)?;
+        // `status` and `updated_at` are the keys of the records' `by_status` index; renamed so
+        // callbacks stay out of it.
+        for (from, to) in [("status", "cb_status"), ("updated_at", "cb_updated_at")] {
+            if let Some(v) = item.remove(from) {
+                item.insert(to.into(), v);
+            }
+        }
+        item.insert("PK".into(), s(format!("CB#{}", cb.id)));
+        item.insert("SK".into(), s("CB"));
+        if cb.status == CallbackStatus::Pending {
+            item.insert("due_pk".into(), s(CALLBACK_PARTITION));
+            item.insert(
+                "due_at".into(),
+                n(cb.next_attempt_at.unwrap_or(cb.created_at)),
+            );
+        }
+        Ok(item)
+    }
+
+    fn decode_callback(mut item: Item) -> Result<Callback, StoreError> {
+        for (from, to) in [("cb_status", "status"), ("cb_updated_at", "updated_at")] {
+            if let Some(v) = item.remove(from) {
+                item.insert(to.into(), v);
+            }
+        }
+        let revision = number(&item, "revision");
+        let mut cb: Callback = from_item(item)?;
+        if let Some(r) = revision {
+            cb.revision = r as u64;
+        }
+        Ok(cb)
+    }
+}
+
+#[async_trait]
+impl CallbackOutbox for DynamoStore {
+    async fn add_callback(&self, callback: &Callback) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::callback_item(callback, 1)?))
+            .condition_expression("attribute_not_exists(PK)")
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn callback(&self, id: &str) -> Result<Option<Callback>, StoreError> {
+        self.get(format!("CB#{id}"), "CB")
+            .await?
+            .map(Self::decode_callback)
+            .transpose()
+    }
+
+    async fn due_callbacks(
+        &self,
+        before: Millis,
+        limit: usize,
+    ) -> Result<Vec<Callback>, StoreError> {
+        let out = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .index_name(DUE_INDEX)
+            .key_condition_expression("due_pk = :due AND due_at <= :before")
+            .expression_attribute_values(":due", s(CALLBACK_PARTITION))
+            .expression_attribute_values(":before", n(before))
+            .limit(limit.clamp(1, 1000) as i32)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        out.items
+            .unwrap_or_default()
+            .into_iter()
+            .map(Self::decode_callback)
+            .collect()
+    }
+
+    async fn put_callback(&self, callback: &Callback) -> Result<(), StoreError> {
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(Self::callback_item(callback, callback.revision + 1)?))
+            .condition_expression("revision = :expected")
+            .expression_attribute_values(":expected", n(callback.revision))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(e) if is_condition_failure(&e) => Err(StoreError::Conflict),
             Err(e) => Err(unavailable(e)),
         }
     }

@@ -44,9 +44,35 @@ pub fn format_ms(ms: i64) -> String {
         .unwrap_or_else(|| ms.to_string())
 }
 
+/// Parses an operator's time: RFC 3339, or a date `YYYY-MM-DD` (midnight in Jakarta).
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(t) = OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339) {
+        return Some((t.unix_timestamp_nanos() / 1_000_000) as i64);
+    }
+    let d = ehrm_sync_domain::dates::parse_iso_date(s).filter(|_| s.len() == 10)?;
+    let t = d.midnight().assume_offset(WIB);
+    Some(t.unix_timestamp() * 1000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operator_times_parse() {
+        assert_eq!(
+            parse_time("2026-11-28T01:00:00+07:00"),
+            Some(1_795_802_400_000)
+        );
+        assert_eq!(
+            parse_time("2026-11-28"),
+            Some(1_795_798_800_000),
+            "midnight WIB"
+        );
+        assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(parse_time("2026-02-30"), None);
+    }
 
     #[test]
     fn jakarta_is_seven_hours_ahead() {

@@ -153,6 +153,45 @@ pub fn bkn_rate(env: &dyn EnvSource) -> Result<f64, ConfigError> {
     Ok(rate)
 }
 
+/// `BREAKER_FAILURES` (default 5), `BREAKER_COOLDOWN_SECONDS` (15), `BREAKER_MAX_COOLDOWN_SECONDS` (60).
+pub fn breaker_settings(
+    env: &dyn EnvSource,
+) -> Result<crate::breaker::BreakerSettings, ConfigError> {
+    let d = crate::breaker::BreakerSettings::default();
+    let failures: u32 = optional(env, "BREAKER_FAILURES", d.failure_threshold)?;
+    let cooldown: f64 = optional(
+        env,
+        "BREAKER_COOLDOWN_SECONDS",
+        d.cooldown_ms as f64 / 1000.0,
+    )?;
+    let max: f64 = optional(
+        env,
+        "BREAKER_MAX_COOLDOWN_SECONDS",
+        d.max_cooldown_ms as f64 / 1000.0,
+    )?;
+    if failures == 0 {
+        return Err(ConfigError::new("BREAKER_FAILURES", "must be at least 1"));
+    }
+    if !(cooldown > 0.0 && cooldown.is_finite()) {
+        return Err(ConfigError::new(
+            "BREAKER_COOLDOWN_SECONDS",
+            "must be a positive number of seconds",
+        ));
+    }
+    if !(max >= cooldown && max <= 3600.0) {
+        return Err(ConfigError::new(
+            "BREAKER_MAX_COOLDOWN_SECONDS",
+            "must be at least BREAKER_COOLDOWN_SECONDS and at most 3600",
+        ));
+    }
+    Ok(crate::breaker::BreakerSettings {
+        failure_threshold: failures,
+        cooldown_ms: (cooldown * 1000.0) as i64,
+        max_cooldown_ms: (max * 1000.0) as i64,
+        ..d
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

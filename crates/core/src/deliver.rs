@@ -25,6 +25,7 @@ use ehrm_sync_domain::record::{
     DeliveryOutcome, LeaseDecision, Millis, RecordKey, SyncRecord, SyncStatus,
 };
 
+use crate::breaker::{Breaker, CallResult, Permit};
 use crate::crashpoint::crashpoint;
 use crate::ports::{
     AttemptEntry, Bkn, BknAnnualRecord, BknError, BknErrorKind, BknPeriodicRecord, Clock,
@@ -90,6 +91,7 @@ pub struct DeliveryService {
     metrics: Arc<dyn Metrics>,
     settings: DeliverySettings,
     observers: Vec<Arc<dyn OutcomeObserver>>,
+    breaker: Option<Arc<Breaker>>,
 }
 
 struct Pushed {
@@ -97,6 +99,11 @@ struct Pushed {
     pns_id: Option<String>,
     operation: Vec<&'static str>,
     http_status: Option<u16>,
+    /// BKN itself was unreachable or down (what the breaker counts), with the reason and
+    /// whether it said SUSPENDED. `None` when BKN answered, or when nothing was asked of it.
+    bkn_down: Option<(String, bool)>,
+    /// No request was made (the lease ran short, the rate gate failed).
+    no_call: bool,
 }
 
 impl Pushed {
@@ -106,6 +113,8 @@ impl Pushed {
             pns_id: None,
             operation,
             http_status: None,
+            bkn_down: None,
+            no_call: false,
         }
     }
 
@@ -124,6 +133,12 @@ impl Pushed {
     }
 
     fn failed(operation: Vec<&'static str>, err: BknError, creating: bool) -> Self {
+        let bkn_down = match err.kind {
+            BknErrorKind::Transient { suspended, .. } if err.http_status != Some(429) => {
+                Some((err.message.clone(), suspended))
+            }
+            _ => None,
+        };
         let outcome = match err.kind {
             BknErrorKind::Permanent => DeliveryOutcome::Permanent {
                 error: err.message.clone(),
@@ -143,7 +158,17 @@ impl Pushed {
             pns_id: None,
             operation,
             http_status: err.http_status,
+            bkn_down,
+            no_call: false,
         }
+    }
+
+    /// A transient failure before any request was made.
+    fn not_attempted(operation: Vec<&'static str>, err: BknError) -> Self {
+        let mut p = Pushed::failed(operation, err, false);
+        p.bkn_down = None;
+        p.no_call = true;
+        p
     }
 
     fn with_pns_id(mut self, pns_id: &str) -> Self {
@@ -169,7 +194,13 @@ impl DeliveryService {
             metrics,
             settings,
             observers: Vec::new(),
+            breaker: None,
         }
+    }
+
+    pub fn with_breaker(mut self, breaker: Arc<Breaker>) -> Self {
+        self.breaker = Some(breaker);
+        self
     }
 
     pub fn with_observer(mut self, observer: Arc<dyn OutcomeObserver>) -> Self {
@@ -210,32 +241,26 @@ impl DeliveryService {
         if lease_ms < 1_000 {
             return Ok(Round::Finished(Disposition::RetryIn { ms: 0 }));
         }
-        let token = new_token();
-        let (mut rec, version) = loop {
-            let Some(mut rec) = self.store.record(key).await? else {
-                tracing::warn!(record = %key.masked(), "message for an unknown record dropped");
-                return Ok(Round::Finished(Disposition::Done));
-            };
-            match rec.lease(now, lease_ms, &token) {
-                LeaseDecision::Settled => return Ok(Round::Finished(Disposition::Done)),
-                // The lease holder's own message carries the record onwards (and the sweeper
-                // recovers a lost one), so extra messages are dropped rather than kept circling
-                // and piling up receive counts.
-                LeaseDecision::Busy { .. } => return Ok(Round::Finished(Disposition::Done)),
-                LeaseDecision::NotDue { at } if at - now > NOT_DUE_TOLERANCE_MS => {
-                    return Ok(Round::Finished(Disposition::Done));
+        let permit = match &self.breaker {
+            Some(b) => match b.permit().await? {
+                Permit::Wait { ms } => {
+                    // BKN is known to be down: the record is not touched, no attempt is spent.
+                    let jitter = (rand::random::<f64>() * 1_000.0) as i64;
+                    return Ok(Round::Finished(Disposition::RetryIn { ms: ms + jitter }));
                 }
-                LeaseDecision::NotDue { at } => {
-                    return Ok(Round::Finished(Disposition::RetryIn { ms: at - now }));
-                }
-                LeaseDecision::Leased { version, .. } => match self.store.put_record(&rec).await {
-                    Ok(()) => {
-                        rec.revision += 1;
-                        break (rec, version);
-                    }
-                    Err(StoreError::Conflict) => continue,
-                    Err(e) => return Err(e.into()),
-                },
+                p => p,
+            },
+            None => Permit::Go,
+        };
+        let (mut rec, version, token) = match self.lease(key, now, lease_ms).await {
+            Ok(Leased::Yes(rec, version, token)) => (*rec, version, token),
+            Ok(Leased::No(round)) => {
+                self.release_probe(&permit).await;
+                return Ok(round);
+            }
+            Err(e) => {
+                self.release_probe(&permit).await;
+                return Err(e);
             }
         };
         crashpoint("deliver.after_lease");
@@ -246,6 +271,7 @@ impl DeliveryService {
         let elapsed = started.elapsed().as_millis() as i64;
         self.metrics.record(Metric::BknLatency { ms: elapsed });
         crashpoint("deliver.after_bkn_before_store");
+        self.report_to_breaker(&permit, &pushed).await;
 
         let finished = self.finish(&mut rec, &token, version, &pushed).await?;
         let attempt = AttemptEntry {
@@ -282,6 +308,70 @@ impl DeliveryService {
             }),
             _ => Round::Finished(Disposition::Done),
         })
+    }
+
+    /// Takes the record's lease, or says what to do with the message instead.
+    async fn lease(
+        &self,
+        key: &RecordKey,
+        now: Millis,
+        lease_ms: i64,
+    ) -> Result<Leased, DeliverError> {
+        let token = new_token();
+        loop {
+            let Some(mut rec) = self.store.record(key).await? else {
+                tracing::warn!(record = %key.masked(), "message for an unknown record dropped");
+                return Ok(Leased::No(Round::Finished(Disposition::Done)));
+            };
+            let finished = |d| Ok(Leased::No(Round::Finished(d)));
+            match rec.lease(now, lease_ms, &token) {
+                LeaseDecision::Settled => return finished(Disposition::Done),
+                // The lease holder's own message carries the record onwards (and the sweeper
+                // recovers a lost one), so extra messages are dropped rather than kept circling
+                // and piling up receive counts.
+                LeaseDecision::Busy { .. } => return finished(Disposition::Done),
+                LeaseDecision::NotDue { at } if at - now > NOT_DUE_TOLERANCE_MS => {
+                    return finished(Disposition::Done);
+                }
+                LeaseDecision::NotDue { at } => {
+                    return finished(Disposition::RetryIn { ms: at - now });
+                }
+                LeaseDecision::Leased { version, .. } => match self.store.put_record(&rec).await {
+                    Ok(()) => {
+                        rec.revision += 1;
+                        return Ok(Leased::Yes(Box::new(rec), version, token));
+                    }
+                    Err(StoreError::Conflict) => continue,
+                    Err(e) => return Err(e.into()),
+                },
+            }
+        }
+    }
+
+    async fn release_probe(&self, permit: &Permit) {
+        if let Some(b) = &self.breaker
+            && let Err(e) = b.release(permit).await
+        {
+            tracing::warn!(error = %e, "breaker probe not released; it expires by itself");
+        }
+    }
+
+    async fn report_to_breaker(&self, permit: &Permit, pushed: &Pushed) {
+        let Some(b) = &self.breaker else { return };
+        let result = match &pushed.bkn_down {
+            Some((reason, suspended)) => CallResult::Unavailable {
+                reason: reason.clone(),
+                suspended: *suspended,
+            },
+            None if pushed.no_call => {
+                self.release_probe(permit).await;
+                return;
+            }
+            None => CallResult::Answered,
+        };
+        if let Err(e) = b.record(permit, &result).await {
+            tracing::warn!(error = %e, "breaker not updated");
+        }
     }
 
     /// Applies the outcome under compare-and-swap; `None` if our lease was lost meanwhile.
@@ -433,7 +523,7 @@ impl DeliveryService {
             }
         }
         if let Err(e) = self.may_write(lease_until) {
-            return Pushed::failed(ops, e, false).with_pns_id(&pns_id);
+            return Pushed::not_attempted(ops, e).with_pns_id(&pns_id);
         }
         let creating = id.is_none();
         ops.push(if creating { "create" } else { "update" });
@@ -470,7 +560,7 @@ impl DeliveryService {
             }
         }
         if let Err(e) = self.may_write(lease_until) {
-            return Pushed::failed(ops, e, false).with_pns_id(&pns_id);
+            return Pushed::not_attempted(ops, e).with_pns_id(&pns_id);
         }
         let creating = id.is_none();
         ops.push(if creating { "create" } else { "update" });
@@ -516,7 +606,7 @@ impl DeliveryService {
             return Pushed::delivered(ops, None, true);
         };
         if let Err(e) = self.may_write(lease_until) {
-            return Pushed::failed(ops, e, false);
+            return Pushed::not_attempted(ops, e);
         }
         ops.push("delete");
         match self.bkn.delete_periodic(&id).await {
@@ -557,6 +647,11 @@ impl DeliveryService {
 enum Round {
     Again,
     Finished(Disposition),
+}
+
+enum Leased {
+    Yes(Box<SyncRecord>, u64, String),
+    No(Round),
 }
 
 fn annual_matches(found: &BknAnnualRecord, data: &AnnualKinerja) -> bool {

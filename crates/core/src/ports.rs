@@ -354,3 +354,108 @@ pub enum Metric<'a> {
 pub trait Metrics: Send + Sync {
     fn record(&self, metric: Metric<'_>);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Control documents and events
+
+/// A small shared document (breaker state, markers, checkpoints) and its revision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Control {
+    pub value: serde_json::Value,
+    pub revision: u64,
+}
+
+/// Small documents shared by every worker, written with compare-and-swap, and append-only
+/// event streams (the breaker's opens and closes, for operators).
+#[async_trait]
+pub trait ControlStore: Send + Sync {
+    async fn control(&self, name: &str) -> Result<Option<Control>, StoreError>;
+    /// Writes `value` if the stored revision is `expected` (0: absent); `Conflict` otherwise.
+    async fn put_control(
+        &self,
+        name: &str,
+        value: &serde_json::Value,
+        expected: u64,
+    ) -> Result<(), StoreError>;
+    async fn append_event(
+        &self,
+        stream: &str,
+        at: Millis,
+        event: &serde_json::Value,
+    ) -> Result<(), StoreError>;
+    /// The newest events of a stream, newest first.
+    async fn events(
+        &self,
+        stream: &str,
+        limit: usize,
+    ) -> Result<Vec<(Millis, serde_json::Value)>, StoreError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outcome callbacks to eHRM
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallbackStatus {
+    Pending,
+    Sent,
+    /// eHRM refused it (4xx): kept for operators, not retried.
+    Failed,
+    /// Transient failures exhausted the attempts.
+    Dead,
+}
+
+impl CallbackStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallbackStatus::Pending => "pending",
+            CallbackStatus::Sent => "sent",
+            CallbackStatus::Failed => "failed",
+            CallbackStatus::Dead => "dead",
+        }
+    }
+}
+
+/// One signed event to POST to eHRM (ehrm-contract.md §3), with its delivery state.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Callback {
+    /// Also the `webhook-id`: eHRM deduplicates on it.
+    pub id: String,
+    pub payload: serde_json::Value,
+    pub status: CallbackStatus,
+    pub attempts: u32,
+    pub next_attempt_at: Option<Millis>,
+    pub last_error: Option<String>,
+    pub created_at: Millis,
+    pub updated_at: Millis,
+    pub revision: u64,
+}
+
+/// The outbox of callbacks.
+#[async_trait]
+pub trait CallbackOutbox: Send + Sync {
+    /// Adds a callback unless one with its id exists (idempotent).
+    async fn add_callback(&self, callback: &Callback) -> Result<(), StoreError>;
+    async fn callback(&self, id: &str) -> Result<Option<Callback>, StoreError>;
+    /// Pending callbacks due at or before `before`, oldest first.
+    async fn due_callbacks(
+        &self,
+        before: Millis,
+        limit: usize,
+    ) -> Result<Vec<Callback>, StoreError>;
+    /// Compare-and-swap on `revision`, like records.
+    async fn put_callback(&self, callback: &Callback) -> Result<(), StoreError>;
+}
+
+/// Sends one callback to eHRM.
+#[async_trait]
+pub trait CallbackSender: Send + Sync {
+    async fn send(&self, id: &str, payload: &serde_json::Value) -> Result<(), CallbackError>;
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct CallbackError {
+    pub transient: bool,
+    pub message: String,
+}

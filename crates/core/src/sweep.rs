@@ -10,7 +10,12 @@ use std::sync::Arc;
 
 use ehrm_sync_domain::record::Millis;
 
-use crate::ports::{Clock, DeliveryMessage, DeliveryQueue, QueueError, StoreError, SyncStore};
+use crate::ports::{
+    Clock, ControlStore, DeliveryMessage, DeliveryQueue, QueueError, StoreError, SyncStore,
+};
+
+/// The control document holding the last sweep's time and counts.
+pub const LAST_SWEEP: &str = "sweep/last";
 
 #[derive(Clone, Copy, Debug)]
 pub struct SweepSettings {
@@ -54,6 +59,7 @@ pub struct Sweeper {
     queue: Arc<dyn DeliveryQueue>,
     clock: Arc<dyn Clock>,
     settings: SweepSettings,
+    control: Option<Arc<dyn ControlStore>>,
 }
 
 impl Sweeper {
@@ -68,6 +74,29 @@ impl Sweeper {
             queue,
             clock,
             settings,
+            control: None,
+        }
+    }
+
+    /// Records each sweep's time and counts (for `ehrm-sync status`).
+    pub fn with_control(mut self, control: Arc<dyn ControlStore>) -> Self {
+        self.control = Some(control);
+        self
+    }
+
+    async fn mark(&self, at: Millis, report: &SweepReport) {
+        let Some(control) = &self.control else { return };
+        let value =
+            serde_json::json!({"at": at, "examined": report.examined, "queued": report.queued});
+        for _ in 0..3 {
+            let revision = match control.control(LAST_SWEEP).await {
+                Ok(c) => c.map_or(0, |c| c.revision),
+                Err(_) => return,
+            };
+            match control.put_control(LAST_SWEEP, &value, revision).await {
+                Err(StoreError::Conflict) => continue,
+                _ => return,
+            }
         }
     }
 
@@ -120,6 +149,7 @@ impl Sweeper {
                 "sweeper queued due records"
             );
         }
+        self.mark(now, &report).await;
         Ok(report)
     }
 

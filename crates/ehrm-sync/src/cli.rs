@@ -39,8 +39,13 @@ pub enum Command {
     },
     /// Run the whole push path against a simulated BKN with faults on, then check the invariants.
     Demo(crate::demo::DemoArgs),
-    /// Show what the store holds: counts by status, queue depth, or one employee's records.
+    /// Show what the store holds: counts by status, dead letters, breaker, last sweep, or one
+    /// employee's records with every attempt.
     Status(crate::status::StatusArgs),
+    /// Move dead-letter messages back to the delivery queue.
+    Redrive(crate::status::RedriveArgs),
+    /// Give dead or failed records another go, by status and time window (at most 14 days).
+    Replay(crate::status::ReplayArgs),
     /// Run the BKN SIASN simulator on its own.
     Sim(SimArgs),
     /// Load commands behind the figures in the README.
@@ -68,7 +73,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let quiet = matches!(
         cli.command,
-        None | Some(Command::Demo(_)) | Some(Command::Bench(_)) | Some(Command::Status(_))
+        None | Some(Command::Demo(_))
+            | Some(Command::Bench(_))
+            | Some(Command::Status(_))
+            | Some(Command::Replay(_))
+            | Some(Command::Redrive(_))
     );
     logging::init(cli.log_format, if quiet { "warn" } else { "info" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -91,6 +100,8 @@ pub fn main() -> ExitCode {
                 workers,
             }) => serve(listen, db, workers).await,
             Some(Command::Status(args)) => crate::status::run(args).await,
+            Some(Command::Redrive(args)) => crate::status::redrive(args).await,
+            Some(Command::Replay(args)) => crate::status::replay_cmd(args).await,
             Some(Command::Sim(args)) => sim(args).await,
             Some(Command::Bench(cmd)) => crate::bench::run(cmd).await,
         }

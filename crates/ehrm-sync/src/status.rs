@@ -1,22 +1,36 @@
-//! `ehrm-sync status`: counts by status and queue depth, or one employee's records with their
-//! attempt history.
+//! `ehrm-sync status`, `redrive` and `replay`: what operators need, on the embedded store or on
+//! AWS (`--aws`: `SYNC_TABLE_NAME`, `DELIVERY_QUEUE_URL`, `DEAD_LETTER_QUEUE_URL` and the usual
+//! AWS credentials).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use serde_json::json;
+use serde_json::{Value, json};
 
-use ehrm_sync_core::clock::format_ms;
-use ehrm_sync_core::ports::SyncStore;
-use ehrm_sync_core::status::{attempt_view, record_view};
+use ehrm_sync_core::clock::{SystemClock, format_ms, parse_time};
+use ehrm_sync_core::config::ProcessEnv;
+use ehrm_sync_core::ports::{Clock, ControlStore, DeadLetters, DeliveryQueue, SyncStore};
+use ehrm_sync_core::replay::{MAX_WINDOW_MS, ReplayRequest, replay};
+use ehrm_sync_core::status::{attempt_view, overview, record_view};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_sqlite::{QueueOptions, SqliteStore};
 
-#[derive(clap::Args, Debug)]
-pub struct StatusArgs {
+/// Where the store and queues are.
+#[derive(clap::Args, Debug, Clone)]
+pub struct BackendArgs {
     #[arg(long, default_value = "ehrm-sync.db", env = "EHRM_SYNC_DB")]
     pub db: PathBuf,
+    /// Work on DynamoDB and SQS instead of the embedded store.
+    #[arg(long)]
+    pub aws: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct StatusArgs {
+    #[command(flatten)]
+    pub backend: BackendArgs,
     /// Show one employee's records and every delivery attempt.
     #[arg(long)]
     pub nip: Option<String>,
@@ -25,25 +39,77 @@ pub struct StatusArgs {
     pub json: bool,
 }
 
-pub async fn run(args: StatusArgs) -> ExitCode {
-    if !args.db.exists() {
-        eprintln!(
-            "error: no store at {} (set --db or EHRM_SYNC_DB)",
-            args.db.display()
-        );
-        return ExitCode::from(2);
-    }
-    let store = match SqliteStore::open(&args.db) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
+#[derive(clap::Args, Debug)]
+pub struct RedriveArgs {
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// At most this many messages.
+    #[arg(long, default_value_t = 100_000)]
+    pub max: usize,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReplayArgs {
+    #[command(flatten)]
+    pub backend: BackendArgs,
+    /// `dead` or `failed`.
+    #[arg(long)]
+    pub status: String,
+    /// Records last updated at or after this (RFC 3339 or YYYY-MM-DD, Jakarta); default: 14 days before --until.
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Records last updated at or before this; default: now.
+    #[arg(long)]
+    pub until: Option<String>,
+    /// List what would be replayed, change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub struct Backend {
+    pub store: Arc<dyn SyncStore>,
+    pub control: Arc<dyn ControlStore>,
+    pub queue: Arc<dyn DeliveryQueue>,
+    pub dead: Arc<dyn DeadLetters>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Backend {
+    pub async fn open(args: &BackendArgs) -> Result<Backend, String> {
+        if args.aws {
+            let sdk = ehrm_sync_aws::sdk::load().await;
+            let resources = ehrm_sync_lambda::wiring::AwsResources::from_env(&ProcessEnv)
+                .map_err(|e| e.to_string())?;
+            let a = ehrm_sync_lambda::wiring::Adapters::new(&sdk, &resources);
+            return Ok(Backend {
+                store: Arc::new(a.store.clone()),
+                control: Arc::new(a.store.clone()),
+                queue: Arc::new(a.queue.clone()),
+                dead: Arc::new(a.queue.clone()),
+                clock: a.clock.clone(),
+            });
         }
-    };
-    let result = match &args.nip {
-        Some(nip) => employee(&store, nip, args.json).await,
-        None => overview(&store, args.json).await,
-    };
+        if !args.db.exists() {
+            return Err(format!(
+                "no store at {} (set --db or EHRM_SYNC_DB, or use --aws)",
+                args.db.display()
+            ));
+        }
+        let store = SqliteStore::open(&args.db).map_err(|e| e.to_string())?;
+        let queue = store.queue(QueueOptions::default());
+        Ok(Backend {
+            store: Arc::new(store.clone()),
+            control: Arc::new(store),
+            queue: Arc::new(queue.clone()),
+            dead: Arc::new(queue),
+            clock: Arc::new(SystemClock),
+        })
+    }
+}
+
+fn finish(result: Result<(), String>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -53,62 +119,81 @@ pub async fn run(args: StatusArgs) -> ExitCode {
     }
 }
 
-async fn overview(store: &SqliteStore, as_json: bool) -> Result<(), String> {
-    let counts = store.count_by_status().await.map_err(|e| e.to_string())?;
-    let queue = store
-        .queue(QueueOptions::default())
-        .stats()
-        .await
-        .map_err(|e| e.to_string())?;
-    let oldest_pending = store
-        .records_by_status(SyncStatus::Pending, i64::MIN, i64::MAX, 1)
-        .await
-        .map_err(|e| e.to_string())?
-        .first()
-        .map(|r| format_ms(r.updated_at));
-    let count_of = |s: SyncStatus| {
-        counts
-            .iter()
-            .find(|(st, _)| *st == s)
-            .map_or(0, |(_, n)| *n)
+pub async fn run(args: StatusArgs) -> ExitCode {
+    let backend = match Backend::open(&args.backend).await {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
     };
+    finish(match &args.nip {
+        Some(nip) => employee(&backend, nip, args.json).await,
+        None => show_overview(&backend, args.json).await,
+    })
+}
+
+async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
+    let o = overview(b.store.as_ref(), b.control.as_ref(), b.dead.as_ref()).await?;
     if as_json {
-        let by_status: serde_json::Map<String, serde_json::Value> = SyncStatus::ALL
-            .iter()
-            .map(|s| (s.as_str().to_string(), json!(count_of(*s))))
-            .collect();
-        println!(
-            "{}",
-            json!({"records": by_status, "oldest_pending": oldest_pending,
-                   "queue": {"visible": queue.visible, "in_flight": queue.in_flight, "dead_letters": queue.dead}})
-        );
+        println!("{o}");
         return Ok(());
     }
     println!("Records by status");
     for s in SyncStatus::ALL {
-        println!("  {:<13} {:>8}", s.as_str(), count_of(s));
+        println!("  {:<13} {:>8}", s.as_str(), o["records"][s.as_str()]);
     }
     println!(
         "Oldest pending   {}",
-        oldest_pending.as_deref().unwrap_or("-")
+        o["oldest_pending"].as_str().unwrap_or("-")
     );
-    println!(
-        "Queue            {} waiting, {} in flight, {} dead letters",
-        queue.visible, queue.in_flight, queue.dead
-    );
+    println!("Dead letters     {}", o["dead_letters"]);
+    let br = &o["breaker"];
+    let mode = br["mode"].as_str().unwrap_or("closed");
+    match mode {
+        "closed" => println!("BKN breaker      closed (deliveries flow)"),
+        _ => println!(
+            "BKN breaker      {mode} since {}; next probe {}; reason: {}",
+            br["since"].as_str().unwrap_or("-"),
+            br["retry_at"].as_str().unwrap_or("-"),
+            br["reason"].as_str().unwrap_or("-").replace('\n', " ")
+        ),
+    }
+    for e in o["breaker_events"].as_array().into_iter().flatten() {
+        println!(
+            "                   {}  {}  {}",
+            e["at"].as_str().unwrap_or(""),
+            e["event"].as_str().unwrap_or(""),
+            e["reason"].as_str().unwrap_or("").replace('\n', " ")
+        );
+    }
+    match o["last_sweep"].as_object() {
+        Some(s) => println!(
+            "Last sweep       {} ({} due, {} queued again)",
+            s.get("at").and_then(Value::as_str).unwrap_or("-"),
+            s.get("examined").cloned().unwrap_or(Value::Null),
+            s.get("queued").cloned().unwrap_or(Value::Null)
+        ),
+        None => println!("Last sweep       never"),
+    }
     Ok(())
 }
 
-async fn employee(store: &SqliteStore, nip: &str, as_json: bool) -> Result<(), String> {
+async fn employee(b: &Backend, nip: &str, as_json: bool) -> Result<(), String> {
     let nip = Nip::parse(nip).map_err(|e| format!("not a valid NIP: {e}"))?;
-    let records = store
+    let records = b
+        .store
         .records_for_nip(&nip)
         .await
         .map_err(|e| e.to_string())?;
     let mut views = Vec::new();
     for rec in &records {
         let mut v = record_view(rec);
-        let attempts = store.attempts(&rec.key).await.map_err(|e| e.to_string())?;
+        let attempts = b
+            .store
+            .attempts(&rec.key)
+            .await
+            .map_err(|e| e.to_string())?;
         v["attempt_history"] = attempts.iter().map(attempt_view).collect();
         views.push(v);
     }
@@ -149,4 +234,124 @@ async fn employee(store: &SqliteStore, nip: &str, as_json: bool) -> Result<(), S
         }
     }
     Ok(())
+}
+
+pub async fn redrive(args: RedriveArgs) -> ExitCode {
+    let backend = match Backend::open(&args.backend).await {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    finish(
+        async {
+            let before = backend.dead.depth().await.map_err(|e| e.to_string())?;
+            let moved = backend
+                .dead
+                .redrive(args.max)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{moved} of {before} dead-letter message(s) moved back to the delivery queue");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+pub async fn replay_cmd(args: ReplayArgs) -> ExitCode {
+    let Some(status) = SyncStatus::parse(&args.status) else {
+        eprintln!("error: --status must be dead or failed");
+        return ExitCode::from(2);
+    };
+    let backend = match Backend::open(&args.backend).await {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let now = backend.clock.now_ms();
+    let parse = |name: &str, v: &Option<String>, default: i64| match v {
+        Some(s) => parse_time(s)
+            .ok_or_else(|| format!("--{name} is not a date (YYYY-MM-DD) or an RFC 3339 time")),
+        None => Ok(default),
+    };
+    let window = parse("until", &args.until, now)
+        .and_then(|until| Ok((parse("since", &args.since, until - MAX_WINDOW_MS)?, until)));
+    let (since, until) = match window {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let request = ReplayRequest {
+        status,
+        since,
+        until,
+        dry_run: args.dry_run,
+    };
+    if let Err(e) = request.check() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let bar = indicatif::ProgressBar::hidden();
+    let progress = |done: usize, total: usize| {
+        if bar.is_hidden() && total > 50 && !args.json {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let result = replay(
+        &backend.store,
+        &backend.queue,
+        &backend.clock,
+        &request,
+        &progress,
+    )
+    .await;
+    bar.finish_and_clear();
+    finish(match result {
+        Err(e) => Err(e.to_string()),
+        Ok(report) => {
+            if args.json {
+                let listed: Vec<Value> = report.matched.iter().map(record_view).collect();
+                println!(
+                    "{}",
+                    json!({"dry_run": args.dry_run, "matched": listed, "replayed": report.replayed, "skipped": report.skipped})
+                );
+            } else {
+                let verb = if args.dry_run {
+                    "would replay"
+                } else {
+                    "matched"
+                };
+                println!(
+                    "{} {} record(s) {verb} (last updated {} – {}):",
+                    report.matched.len(),
+                    status.as_str(),
+                    format_ms(since),
+                    format_ms(until)
+                );
+                for r in &report.matched {
+                    println!(
+                        "  {}  v{}  {}  {}",
+                        r.key,
+                        r.received_version,
+                        format_ms(r.updated_at),
+                        r.last_error.as_deref().unwrap_or("").replace('\n', " ")
+                    );
+                }
+                if !args.dry_run {
+                    println!(
+                        "{} replayed and queued, {} changed meanwhile and left alone",
+                        report.replayed, report.skipped
+                    );
+                }
+            }
+            Ok(())
+        }
+    })
 }

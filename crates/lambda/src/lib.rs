@@ -7,5 +7,6 @@
 pub mod deliver;
 pub mod ingest;
 pub mod logging;
+pub mod ops;
 pub mod reconcile;
 pub mod wiring;

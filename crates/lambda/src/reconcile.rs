@@ -1,12 +1,15 @@
 //! The scheduled function: EventBridge Scheduler invokes it with `{"task": "sweep"}` (every few
-//! minutes) and, for reconciliation runs, `{"task": "reconcile"}`.
+//! minutes) and `{"task": "callbacks"}` (every minute, when callbacks to eHRM are configured).
 
 use serde_json::{Value, json};
 
+use ehrm_sync_core::callbacks::CallbackDispatcher;
 use ehrm_sync_core::sweep::Sweeper;
 
 pub struct ScheduledHandler {
     pub sweeper: Sweeper,
+    /// `None` when callbacks to eHRM are not configured.
+    pub callbacks: Option<CallbackDispatcher>,
 }
 
 #[derive(Debug)]
@@ -36,8 +39,20 @@ impl ScheduledHandler {
                 );
                 Ok(json!({"task": "sweep", "examined": report.examined, "queued": report.queued}))
             }
+            Some("callbacks") => {
+                let Some(dispatcher) = &self.callbacks else {
+                    return Ok(json!({"task": "callbacks", "configured": false}));
+                };
+                let r = dispatcher
+                    .dispatch(500)
+                    .await
+                    .map_err(|e| TaskError(format!("callbacks failed: {e}")))?;
+                Ok(
+                    json!({"task": "callbacks", "sent": r.sent, "retrying": r.retrying, "failed": r.failed, "dead": r.dead}),
+                )
+            }
             other => Err(TaskError(format!(
-                "unknown task {other:?}; expected \"sweep\""
+                "unknown task {other:?}; expected \"sweep\" or \"callbacks\""
             ))),
         }
     }

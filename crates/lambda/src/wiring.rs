@@ -104,6 +104,11 @@ pub fn delivery_service(
         lease_ms: lease_secs * 1000,
         write_guard_ms,
     };
+    let breaker = ehrm_sync_core::breaker::Breaker::new(
+        Arc::new(adapters.store.clone()),
+        adapters.clock.clone(),
+        ehrm_sync_core::config::breaker_settings(env)?,
+    );
     let service = DeliveryService::new(
         Arc::new(adapters.store.clone()),
         Arc::new(adapters.store.clone()),
@@ -111,7 +116,17 @@ pub fn delivery_service(
         adapters.clock.clone(),
         metrics,
         settings,
-    );
+    )
+    .with_breaker(Arc::new(breaker));
+    // Deliver only writes callbacks into the outbox; the scheduled function sends them.
+    let callbacks_on = ehrm_sync_core::config::optional_string(env, "EHRM_CALLBACK_URL").is_some();
+    let service = match callbacks_on {
+        true => service.with_observer(Arc::new(ehrm_sync_core::callbacks::OutcomeCallbacks::new(
+            Arc::new(adapters.store.clone()),
+            adapters.clock.clone(),
+        ))),
+        false => service,
+    };
     Ok((service, retry))
 }
 
@@ -174,12 +189,34 @@ pub async fn scheduled_handler() -> Result<crate::reconcile::ScheduledHandler, C
         )? * 1000,
         ..d
     };
+    let callbacks = match ehrm_sync_ehrm::CallbackConfig::from_env(&env)? {
+        Some(config) => Some(ehrm_sync_core::callbacks::CallbackDispatcher::new(
+            Arc::new(adapters.store.clone()),
+            Arc::new(ehrm_sync_ehrm::HttpCallbackSender::new(config)?),
+            adapters.clock.clone(),
+            retry_policy(&env)?,
+        )),
+        None => None,
+    };
     Ok(crate::reconcile::ScheduledHandler {
         sweeper: ehrm_sync_core::sweep::Sweeper::new(
             Arc::new(adapters.store.clone()),
             Arc::new(adapters.queue.clone()),
             adapters.clock.clone(),
             settings,
-        ),
+        )
+        .with_control(Arc::new(adapters.store.clone())),
+        callbacks,
+    })
+}
+
+/// The operations function's handler.
+pub async fn ops_handler() -> Result<crate::ops::OpsHandler, ConfigError> {
+    let (_, _, adapters) = cold_start().await?;
+    Ok(crate::ops::OpsHandler {
+        store: Arc::new(adapters.store.clone()),
+        queue: Arc::new(adapters.queue.clone()),
+        dead: Arc::new(adapters.queue.clone()),
+        clock: adapters.clock.clone(),
     })
 }

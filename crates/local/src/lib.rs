@@ -13,6 +13,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use ehrm_sync_bkn::BknClient;
+use ehrm_sync_core::breaker::Breaker;
+use ehrm_sync_core::callbacks::{CallbackDispatcher, OutcomeCallbacks};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::deliver::DeliveryService;
 use ehrm_sync_core::ingest::IngestService;
@@ -79,8 +81,16 @@ impl Wiring {
         )
     }
 
+    pub fn breaker(&self) -> Breaker {
+        Breaker::new(
+            Arc::new(self.store.clone()),
+            self.clock.clone(),
+            self.settings.breaker,
+        )
+    }
+
     pub fn delivery(&self) -> DeliveryService {
-        DeliveryService::new(
+        let service = DeliveryService::new(
             Arc::new(self.store.clone()),
             Arc::new(self.store.clone()),
             self.bkn.clone(),
@@ -88,6 +98,14 @@ impl Wiring {
             self.metrics.clone(),
             self.settings.delivery(),
         )
+        .with_breaker(Arc::new(self.breaker()));
+        match &self.settings.callbacks {
+            Some(_) => service.with_observer(Arc::new(OutcomeCallbacks::new(
+                Arc::new(self.store.clone()),
+                self.clock.clone(),
+            ))),
+            None => service,
+        }
     }
 
     pub fn sweeper(&self) -> Sweeper {
@@ -97,6 +115,22 @@ impl Wiring {
             self.clock.clone(),
             self.settings.sweep,
         )
+        .with_control(Arc::new(self.store.clone()))
+    }
+
+    /// The callback dispatcher, when callbacks to eHRM are configured.
+    pub fn callback_dispatcher(&self) -> Result<Option<CallbackDispatcher>, StartError> {
+        let Some(config) = self.settings.callbacks.clone() else {
+            return Ok(None);
+        };
+        let sender = ehrm_sync_ehrm::HttpCallbackSender::new(config)
+            .map_err(|e| StartError::Bkn(e.to_string()))?;
+        Ok(Some(CallbackDispatcher::new(
+            Arc::new(self.store.clone()),
+            Arc::new(sender),
+            self.clock.clone(),
+            self.settings.retry,
+        )))
     }
 }
 
@@ -162,6 +196,20 @@ impl Runtime {
                 }
             }
         }));
+        if let Some(dispatcher) = wiring.callback_dispatcher()? {
+            let mut cb_stop = stop_rx.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                        _ = cb_stop.changed() => return,
+                    }
+                    if let Err(e) = dispatcher.dispatch(100).await {
+                        tracing::warn!(error = %e, "callback dispatch failed; next round in 2 s");
+                    }
+                }
+            }));
+        }
         tracing::info!(%addr, workers = wiring.settings.workers, "ehrm-sync serving");
         Ok(Runtime {
             addr,

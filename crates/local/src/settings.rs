@@ -5,12 +5,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ehrm_sync_bkn::BknConfig;
+use ehrm_sync_core::breaker::BreakerSettings;
 use ehrm_sync_core::config::{
-    ConfigError, EnvSource, bkn_rate, optional, retry_policy, status_api_key, webhook_secrets,
+    ConfigError, EnvSource, bkn_rate, breaker_settings, optional, retry_policy, status_api_key,
+    webhook_secrets,
 };
 use ehrm_sync_core::deliver::DeliverySettings;
 use ehrm_sync_core::sweep::SweepSettings;
 use ehrm_sync_domain::backoff::RetryPolicy;
+use ehrm_sync_ehrm::CallbackConfig;
 use ehrm_sync_sqlite::QueueOptions;
 use ehrm_sync_webhook::Secret;
 
@@ -35,6 +38,10 @@ pub struct LocalSettings {
     pub sweep_interval: Duration,
     /// `SWEEP_GRACE_SECONDS` (default 60), `SWEEP_REQUEUE_SECONDS` (default 900)
     pub sweep: SweepSettings,
+    /// `BREAKER_*`
+    pub breaker: BreakerSettings,
+    /// `EHRM_CALLBACK_URL`, `EHRM_CALLBACK_SECRET` (optional)
+    pub callbacks: Option<CallbackConfig>,
 }
 
 impl LocalSettings {
@@ -97,6 +104,8 @@ impl LocalSettings {
                 )? * 1000,
                 ..d
             },
+            breaker: breaker_settings(env)?,
+            callbacks: CallbackConfig::from_env(env)?,
             bkn,
         })
     }

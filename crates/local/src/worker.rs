@@ -35,9 +35,12 @@ pub async fn process_received(
 ) -> WorkerReport {
     let parsed: Result<DeliveryMessage, _> = serde_json::from_str(&msg.body);
     let Ok(delivery_msg) = parsed else {
-        tracing::error!(message_id = %msg.message_id, "unreadable delivery message deleted");
-        let _ = queue.delete(&msg.receipt).await;
-        return WorkerReport::Deleted;
+        // As on SQS: left to come back until its receives are used up, then it sits in the
+        // dead-letter table for an operator to look at.
+        tracing::error!(message_id = %msg.message_id, receives = msg.receive_count,
+            "unreadable delivery message; it will move to the dead letters");
+        let _ = queue.change_visibility(&msg.receipt, 1).await;
+        return WorkerReport::Hidden { seconds: 1 };
     };
     match delivery.process(&delivery_msg, None).await {
         Ok(Disposition::Done) => {

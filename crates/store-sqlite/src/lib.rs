@@ -10,9 +10,10 @@
 //!
 //! Tables: `idempotency`, `records` (with partial indexes for "due" and by status),
 //! `change_log`, `attempts`, `guards`, `pns_ids`, `queue_messages`, `dead_letters`,
-//! `rate_gate`.
+//! `rate_gate`, `controls`, `events`, `callbacks`.
 
 mod actor;
+mod control;
 mod queue;
 mod schema;
 mod store;

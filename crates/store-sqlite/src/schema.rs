@@ -78,6 +78,26 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     moved_at      INTEGER NOT NULL,
     receive_count INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS controls (
+    name     TEXT PRIMARY KEY,
+    value    TEXT NOT NULL,
+    revision INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    id     INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream TEXT NOT NULL,
+    at     INTEGER NOT NULL,
+    event  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_stream ON events(stream, id);
+CREATE TABLE IF NOT EXISTS callbacks (
+    id       TEXT PRIMARY KEY,
+    status   TEXT NOT NULL,
+    due_at   INTEGER,
+    revision INTEGER NOT NULL,
+    doc      TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS callbacks_due ON callbacks(due_at) WHERE due_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS rate_gate (
     name    TEXT PRIMARY KEY,
     next_at INTEGER NOT NULL

@@ -1,7 +1,8 @@
 //! Store contract cases.
 
 use ehrm_sync_core::ports::{
-    AcceptResult, AcceptWrite, AttemptEntry, ChangeLogEntry, Guard, IdempotencyEntry, StoreError,
+    AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackStatus, ChangeLogEntry, Guard,
+    IdempotencyEntry, StoreError,
 };
 use ehrm_sync_domain::kinerja::{
     AnnualKinerja, KinerjaData, Penilai, PenilaiStatus, Predikat, Rating,
@@ -421,4 +422,114 @@ pub async fn rate_gate_spaces_and_holds(b: &StoreUnderTest) {
     g.hold_until(second + 10_000).await.expect("held");
     let third = g.reserve(now, 100).await.expect("reserved");
     assert!(third >= second + 10_000, "a hold pushes later slots back");
+}
+
+pub async fn controls_are_compare_and_swap(b: &StoreUnderTest) {
+    let c = &b.control;
+    let name = format!("test/{:08x}", rand::random::<u32>());
+    assert_eq!(c.control(&name).await.expect("readable"), None);
+    c.put_control(&name, &serde_json::json!({"n": 1}), 0)
+        .await
+        .expect("created");
+    assert!(matches!(
+        c.put_control(&name, &serde_json::json!({"n": 9}), 0).await,
+        Err(StoreError::Conflict)
+    ));
+    c.put_control(&name, &serde_json::json!({"n": 2}), 1)
+        .await
+        .expect("updated");
+    assert!(matches!(
+        c.put_control(&name, &serde_json::json!({"n": 9}), 1).await,
+        Err(StoreError::Conflict)
+    ));
+    let got = c.control(&name).await.expect("readable").expect("present");
+    assert_eq!((got.value["n"].as_i64(), got.revision), (Some(2), 2));
+}
+
+pub async fn events_come_back_newest_first(b: &StoreUnderTest) {
+    let stream = format!("test-{:08x}", rand::random::<u32>());
+    for i in 0..3 {
+        b.control
+            .append_event(&stream, NOW + i, &serde_json::json!({"i": i}))
+            .await
+            .expect("appended");
+    }
+    let got = b.control.events(&stream, 2).await.expect("readable");
+    let order: Vec<i64> = got.iter().filter_map(|(_, e)| e["i"].as_i64()).collect();
+    assert_eq!(order, [2, 1]);
+    assert_eq!(got[0].0, NOW + 2);
+}
+
+fn callback(id: &str, due: i64) -> Callback {
+    Callback {
+        id: id.into(),
+        payload: serde_json::json!({"type": "sync.outcome", "data": {"status": "synced"}}),
+        status: CallbackStatus::Pending,
+        attempts: 0,
+        next_attempt_at: Some(due),
+        last_error: None,
+        created_at: due,
+        updated_at: due,
+        revision: 0,
+    }
+}
+
+pub async fn callbacks_are_idempotent_and_due_in_order(b: &StoreUnderTest) {
+    let o = &b.outbox;
+    let tag = format!("{:08x}", rand::random::<u32>());
+    let (early, late) = (format!("cb_{tag}_early"), format!("cb_{tag}_late"));
+    o.add_callback(&callback(&late, NOW + 10))
+        .await
+        .expect("added");
+    o.add_callback(&callback(&early, NOW)).await.expect("added");
+    let mut again = callback(&early, NOW + 99);
+    again.payload = serde_json::json!({"other": true});
+    o.add_callback(&again)
+        .await
+        .expect("a second add is a no-op");
+    let due: Vec<String> = o
+        .due_callbacks(NOW + 10, 100)
+        .await
+        .expect("readable")
+        .into_iter()
+        .filter(|c| c.id.contains(&tag))
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(due, [early.clone(), late.clone()], "oldest first");
+    let mut sent = o
+        .callback(&early)
+        .await
+        .expect("readable")
+        .expect("present");
+    assert_eq!(sent.payload["type"], "sync.outcome", "the first add won");
+    sent.status = CallbackStatus::Sent;
+    sent.next_attempt_at = None;
+    o.put_callback(&sent).await.expect("updated");
+    assert!(
+        matches!(o.put_callback(&sent).await, Err(StoreError::Conflict)),
+        "stale revision"
+    );
+    let due: Vec<String> = o
+        .due_callbacks(NOW + 10, 100)
+        .await
+        .expect("readable")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert!(!due.contains(&early), "a sent callback is no longer due");
+    assert!(due.contains(&late));
+}
+
+pub async fn callbacks_stay_out_of_record_queries(b: &StoreUnderTest) {
+    let before = b.store.count_by_status().await.expect("readable");
+    let mut cb = callback(&format!("cb_{:08x}", rand::random::<u32>()), NOW);
+    b.outbox.add_callback(&cb).await.expect("added");
+    cb.revision = 1;
+    cb.status = CallbackStatus::Failed;
+    b.outbox.put_callback(&cb).await.expect("updated");
+    assert_eq!(b.store.count_by_status().await.expect("readable"), before);
+    b.store
+        .records_by_status(SyncStatus::Failed, NOW - 1_000_000, NOW + 1_000_000, 100)
+        .await
+        .expect("only records come back");
 }
