@@ -66,6 +66,12 @@ VENV="$VENV" infra/tools/lint-selftest.sh
 step "cargo test --workspace (embedded store and $AWS_ENDPOINT_URL)"
 cargo test --workspace
 
+step "fuzz: 30 s on the webhook path (signature, envelope, validation), from the committed corpus"
+cargo install --quiet --locked --root "$ROOT/target/ci-tools" cargo-fuzz --version 0.13.2
+mkdir -p "$ROOT/target/fuzz-corpus"
+PATH="$ROOT/target/ci-tools/bin:$PATH" cargo fuzz run --sanitizer none webhook \
+  "$ROOT/target/fuzz-corpus" fuzz/corpus/webhook -- -max_total_time=30 -max_len=8192 2>&1 | tail -n 3
+
 step "Lambda zips: cargo lambda build --release --arm64"
 export PATH="$VENV/bin:$PATH"
 rustup target add aarch64-unknown-linux-gnu > /dev/null

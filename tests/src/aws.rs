@@ -152,6 +152,37 @@ impl DataStack {
     }
 }
 
+/// An SQS event as the event source mapping builds it from received messages (the shape of the
+/// aws_lambda_events sample in `tests/fixtures/sqs-event.json`).
+pub fn sqs_event(
+    messages: &[ehrm_sync_core::ports::ReceivedMessage],
+    queue_url: &str,
+) -> aws_lambda_events::event::sqs::SqsEvent {
+    use serde_json::{Value, json};
+    let mut event: Value =
+        serde_json::from_str(include_str!("../fixtures/sqs-event.json")).expect("fixture");
+    let template = event["Records"][0].clone();
+    let arn = format!(
+        "arn:aws:sqs:ap-southeast-3:123456789012:{}",
+        queue_url.rsplit('/').next().unwrap_or("q")
+    );
+    let records: Vec<Value> = messages
+        .iter()
+        .map(|m| {
+            let mut r = template.clone();
+            r["messageId"] = json!(m.message_id);
+            r["receiptHandle"] = json!(m.receipt);
+            r["body"] = json!(m.body);
+            r["attributes"]["ApproximateReceiveCount"] = json!(m.receive_count.to_string());
+            r["eventSourceARN"] = json!(arn);
+            r["messageAttributes"] = json!({});
+            r
+        })
+        .collect();
+    event["Records"] = json!(records);
+    serde_json::from_value(event).expect("an SqsEvent")
+}
+
 /// The Lambda handlers wired to a deployed data stack and a SIASN simulator: what AWS runs,
 /// minus the Lambda service itself.
 pub mod world {
@@ -197,16 +228,27 @@ pub mod world {
         /// Receives as the event source mapping would, with a short visibility so that
         /// messages left in the queue return quickly.
         pub consumer: SqsQueue,
+        /// The variables the functions would be configured with (plain secrets).
+        pub env: HashMap<String, String>,
     }
 
     impl AwsWorld {
         pub async fn start(faults: Faults, stack_parameters: &[(&str, &str)]) -> AwsWorld {
-            let stack = DataStack::deploy_with(stack_parameters).await;
             let population = generate(&PopulationSpec {
                 seed: 31,
                 employees: 12,
                 ..Default::default()
             });
+            Self::start_with(population, faults, stack_parameters, 100.0).await
+        }
+
+        pub async fn start_with(
+            population: Population,
+            faults: Faults,
+            stack_parameters: &[(&str, &str)],
+            rate: f64,
+        ) -> AwsWorld {
+            let stack = DataStack::deploy_with(stack_parameters).await;
             let sim = SiasnSim::start(
                 SimConfig {
                     faults,
@@ -217,7 +259,7 @@ pub mod world {
             .await
             .expect("simulator");
             let secret = random_secret();
-            let mut env: HashMap<String, String> = ehrm_sync::demo::local_env(&sim, &secret, 100.0);
+            let mut env: HashMap<String, String> = ehrm_sync::demo::local_env(&sim, &secret, rate);
             for (k, v) in [
                 ("RETRY_BASE_SECONDS", "0.5"),
                 ("RETRY_MAX_SECONDS", "2"),
@@ -227,6 +269,12 @@ pub mod world {
             ] {
                 env.insert(k.into(), v.into());
             }
+            env.insert("SYNC_TABLE_NAME".into(), stack.table.clone());
+            env.insert("DELIVERY_QUEUE_URL".into(), stack.queue_url.clone());
+            env.insert(
+                "DEAD_LETTER_QUEUE_URL".into(),
+                stack.dead_letter_url.clone(),
+            );
             let resources = AwsResources {
                 table: stack.table.clone(),
                 queue_url: stack.queue_url.clone(),
@@ -262,6 +310,7 @@ pub mod world {
                 router,
                 deliver,
                 consumer,
+                env,
             }
         }
 
@@ -354,27 +403,7 @@ pub mod world {
 
         /// An SQS event as the event source mapping builds it from received messages.
         pub fn sqs_event(&self, messages: &[ReceivedMessage]) -> SqsEvent {
-            let mut event: Value =
-                serde_json::from_str(include_str!("../fixtures/sqs-event.json")).expect("fixture");
-            let template = event["Records"][0].clone();
-            let records: Vec<Value> = messages
-                .iter()
-                .map(|m| {
-                    let mut r = template.clone();
-                    r["messageId"] = json!(m.message_id);
-                    r["receiptHandle"] = json!(m.receipt);
-                    r["body"] = json!(m.body);
-                    r["attributes"]["ApproximateReceiveCount"] = json!(m.receive_count.to_string());
-                    r["eventSourceARN"] = json!(format!(
-                        "arn:aws:sqs:ap-southeast-3:123456789012:{}",
-                        self.stack.queue_url.rsplit('/').next().unwrap_or("q")
-                    ));
-                    r["messageAttributes"] = json!({});
-                    r
-                })
-                .collect();
-            event["Records"] = json!(records);
-            serde_json::from_value(event).expect("an SqsEvent")
+            super::sqs_event(messages, &self.stack.queue_url)
         }
 
         /// One poll of the event source mapping: receive, invoke deliver, delete what succeeded.

@@ -3,5 +3,6 @@
 //! backend must pass.
 
 pub mod aws;
+pub mod chaos;
 pub mod contract;
 pub mod harness;

@@ -40,8 +40,9 @@ impl Default for BreakerSettings {
     fn default() -> Self {
         BreakerSettings {
             failure_threshold: 5,
-            cooldown_ms: 15_000,
-            max_cooldown_ms: 60_000,
+            cooldown_ms: 10_000,
+            // Recovery is noticed within this long; probing BKN this often costs nothing.
+            max_cooldown_ms: 30_000,
             probe_ttl_ms: 120_000,
         }
     }
@@ -296,7 +297,10 @@ impl Breaker {
         };
         match after.mode {
             BreakerMode::Open => {
-                tracing::warn!(reason = ?after.reason, "BKN circuit breaker opened: deliveries wait")
+                tracing::warn!(
+                    reason = after.reason.as_deref().unwrap_or("-"),
+                    "BKN circuit breaker opened: deliveries wait"
+                )
             }
             _ => tracing::info!("BKN circuit breaker closed: deliveries resume"),
         }

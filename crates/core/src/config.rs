@@ -153,9 +153,12 @@ pub fn bkn_rate(env: &dyn EnvSource) -> Result<f64, ConfigError> {
     Ok(rate)
 }
 
-/// `BREAKER_FAILURES` (default 5), `BREAKER_COOLDOWN_SECONDS` (15), `BREAKER_MAX_COOLDOWN_SECONDS` (60).
+/// `BREAKER_FAILURES` (default 5), `BREAKER_COOLDOWN_SECONDS` (10), `BREAKER_MAX_COOLDOWN_SECONDS`
+/// (30). A probe's turn is one delivery's worth of BKN calls, derived from the BKN timeout, so a
+/// worker that dies while probing holds up the others only briefly.
 pub fn breaker_settings(
     env: &dyn EnvSource,
+    bkn_timeout: std::time::Duration,
 ) -> Result<crate::breaker::BreakerSettings, ConfigError> {
     let d = crate::breaker::BreakerSettings::default();
     let failures: u32 = optional(env, "BREAKER_FAILURES", d.failure_threshold)?;
@@ -188,7 +191,7 @@ pub fn breaker_settings(
         failure_threshold: failures,
         cooldown_ms: (cooldown * 1000.0) as i64,
         max_cooldown_ms: (max * 1000.0) as i64,
-        ..d
+        probe_ttl_ms: bkn_timeout.as_millis() as i64 * 2 + 5_000,
     })
 }
 
@@ -231,6 +234,24 @@ mod tests {
         assert_eq!(
             url(&env(&[("X", "ftp://a")]), "X").expect_err("scheme").var,
             "X"
+        );
+    }
+
+    #[test]
+    fn a_probe_turn_lasts_two_bkn_timeouts_and_a_margin() {
+        let b = breaker_settings(
+            &env(&[("BREAKER_FAILURES", "3")]),
+            std::time::Duration::from_secs(2),
+        )
+        .expect("valid");
+        assert_eq!((b.failure_threshold, b.probe_ttl_ms), (3, 9_000));
+        let bad = breaker_settings(
+            &env(&[("BREAKER_MAX_COOLDOWN_SECONDS", "1")]),
+            std::time::Duration::from_secs(2),
+        );
+        assert_eq!(
+            bad.expect_err("max below cooldown").var,
+            "BREAKER_MAX_COOLDOWN_SECONDS"
         );
     }
 

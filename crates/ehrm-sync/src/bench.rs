@@ -32,6 +32,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 0)]
         workers: usize,
     },
+    /// A backlog that piled up during a BKN outage: time to drain it once BKN returns, against
+    /// the ideal (calls needed ÷ rate).
+    Drain {
+        #[arg(long, default_value_t = 10_000)]
+        backlog: usize,
+        #[arg(long, default_value_t = 600)]
+        outage_secs: u64,
+        #[arg(long, default_value_t = 25.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 8)]
+        workers: usize,
+    },
     /// Delivery of a backlog against the simulator at a BKN rate: calls per change, utilisation.
     Deliver {
         #[arg(long, default_value_t = 400)]
@@ -55,6 +67,12 @@ pub async fn run(cmd: BenchCommand) -> ExitCode {
             rate,
             workers,
         } => deliver(changes, rate, workers).await,
+        BenchCommand::Drain {
+            backlog,
+            outage_secs,
+            rate,
+            workers,
+        } => crate::bench_drain::drain(backlog, outage_secs, rate, workers).await,
     };
     match result {
         Ok(report) => {

@@ -9,6 +9,7 @@
 //! [`events`] builds signed eHRM webhooks (used by the demo, the benches and the tests).
 
 pub mod bench;
+pub mod bench_drain;
 pub mod cli;
 pub mod demo;
 pub mod events;

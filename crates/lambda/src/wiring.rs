@@ -92,6 +92,7 @@ pub fn delivery_service(
         optional(env, "BKN_RATE_MARGIN_MS", 50)?,
     ));
     let write_guard_ms = (bkn_config.timeout.as_millis() as i64) + 1_000;
+    let bkn_timeout = bkn_config.timeout;
     let bkn = BknClient::new(bkn_config, pacer).map_err(|e| {
         ConfigError::new(
             "BKN_API_BASE_URL",
@@ -107,7 +108,7 @@ pub fn delivery_service(
     let breaker = ehrm_sync_core::breaker::Breaker::new(
         Arc::new(adapters.store.clone()),
         adapters.clock.clone(),
-        ehrm_sync_core::config::breaker_settings(env)?,
+        ehrm_sync_core::config::breaker_settings(env, bkn_timeout)?,
     );
     let service = DeliveryService::new(
         Arc::new(adapters.store.clone()),

@@ -104,7 +104,7 @@ impl LocalSettings {
                 )? * 1000,
                 ..d
             },
-            breaker: breaker_settings(env)?,
+            breaker: breaker_settings(env, bkn.timeout)?,
             callbacks: CallbackConfig::from_env(env)?,
             bkn,
         })
