@@ -94,7 +94,7 @@ async fn chaos_on_dynamodb_and_sqs() {
     }
     let plan = chaos::plan(&population, &config, &w.secret);
     let mut rng = StdRng::seed_from_u64(config.seed ^ 0x00a_5005);
-    let mut workers = vec![
+    let mut workers = [
         spawn(&env, random_crash(&mut rng)),
         spawn(&env, random_crash(&mut rng)),
     ];
@@ -162,13 +162,13 @@ async fn chaos_on_dynamodb_and_sqs() {
         let victim = rng.random_range(0..workers.len());
         let _ = workers[victim].0.kill();
         kills += 1;
-        for i in 0..workers.len() {
-            let exited = i == victim || workers[i].0.try_wait().ok().flatten().is_some();
+        for (i, worker) in workers.iter_mut().enumerate() {
+            let exited = i == victim || worker.0.try_wait().ok().flatten().is_some();
             if exited {
                 if i != victim {
-                    kills += 1;
+                    kills += 1; // it aborted at its crashpoint
                 }
-                workers[i] = spawn(&env, random_crash(&mut rng));
+                *worker = spawn(&env, random_crash(&mut rng));
             }
         }
     }

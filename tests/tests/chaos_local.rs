@@ -128,7 +128,7 @@ async fn chaos_on_the_embedded_store() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("store.db");
     let plan = chaos::plan(&population, &config, &secret);
-    let mut rng = StdRng::seed_from_u64(config.seed ^ 0x00c4_a05);
+    let mut rng = StdRng::seed_from_u64(config.seed ^ 0x000c_4a05);
 
     let workers: Arc<Mutex<Vec<Worker>>> = Arc::new(Mutex::new(vec![
         spawn(&db, &env, random_crash(&mut rng)),
@@ -177,21 +177,21 @@ async fn chaos_on_the_embedded_store() {
         let victim = rng.random_range(0..w.len());
         let _ = w[victim].child.kill();
         kills += 1;
-        for i in 0..w.len() {
-            let exited = i == victim || w[i].child.try_wait().ok().flatten().is_some();
+        for (i, worker) in w.iter_mut().enumerate() {
+            let exited = i == victim || worker.child.try_wait().ok().flatten().is_some();
             if exited {
                 if i != victim {
                     kills += 1; // it aborted at its crashpoint
                 }
-                w[i] = spawn(&db, &env, random_crash(&mut rng));
+                *worker = spawn(&db, &env, random_crash(&mut rng));
             }
         }
     }
     sender.await.expect("every event answered");
     {
         let mut w = workers.lock().expect("workers");
-        for i in 0..w.len() {
-            w[i] = spawn(&db, &env, None);
+        for worker in w.iter_mut() {
+            *worker = spawn(&db, &env, None);
         }
     }
     // Faults stop; the backlog drains by itself.
