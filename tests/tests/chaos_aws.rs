@@ -141,13 +141,20 @@ async fn chaos_on_dynamodb_and_sqs() {
                             &headers,
                             &ev.body,
                         );
-                        for _ in 0..20 {
-                            if w.invoke_http(&event).await.0 < 500 {
+                        // eHRM retries a 5xx with backoff; under a loaded emulator a store call
+                        // can time out now and then, so give each event a minute like eHRM would.
+                        let until = Instant::now() + Duration::from_secs(60);
+                        let mut pause = Duration::from_millis(200);
+                        let mut last = 0;
+                        while Instant::now() < until {
+                            last = w.invoke_http(&event).await.0;
+                            if last < 500 {
                                 return;
                             }
-                            tokio::time::sleep(Duration::from_millis(200)).await;
+                            tokio::time::sleep(pause).await;
+                            pause = (pause * 2).min(Duration::from_secs(5));
                         }
-                        panic!("an event was never accepted");
+                        panic!("event {} still answered {last} after a minute of retries", ev.id);
                     }
                 })
                 .await;
