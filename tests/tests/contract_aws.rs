@@ -14,7 +14,8 @@ async fn dynamo_store() -> StoreUnderTest {
         pns: Arc::new(store.clone()),
         gate: Arc::new(store.clone()),
         control: Arc::new(store.clone()),
-        outbox: Arc::new(store),
+        outbox: Arc::new(store.clone()),
+        rekon: Arc::new(store),
         keep_alive: vec![Box::new(stack.name)],
     }
 }

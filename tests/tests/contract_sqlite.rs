@@ -18,7 +18,8 @@ fn sqlite_store() -> StoreUnderTest {
         pns: Arc::new(store.clone()),
         gate: Arc::new(store.clone()),
         control: Arc::new(store.clone()),
-        outbox: Arc::new(store),
+        outbox: Arc::new(store.clone()),
+        rekon: Arc::new(store),
         keep_alive: vec![Box::new(dir)],
     }
 }

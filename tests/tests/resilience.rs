@@ -295,6 +295,7 @@ async fn outcomes_reach_ehrm_as_signed_callbacks_despite_its_failures() {
             population,
             callback_secret: secret.clone(),
             callback_failure_rate: 0.5,
+            api: ehrm_sim::read::ApiConfig::default(),
         },
         ehrm_sync_tests::harness::loopback(),
     )

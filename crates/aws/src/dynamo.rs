@@ -11,6 +11,9 @@
 //! | change (audit) | `NIP#<nip>` | `CHG#<record key>#<received_at>#<webhook id>` | the validated change |
 //! | attempt (audit) | `NIP#<nip>` | `ATT#<record key>#<at>#<nonce>` | operation, outcome, HTTP status, BKN's message |
 //! | SIASN PNS id | `NIP#<nip>` | `PNSID` | `pns_id`, `fetched_at` |
+//! | NIP of a PNS id | `PNS#<pns id>` | `NIP` | `nip` |
+//! | reconciliation row | `RKN#<run id>` | `ROW#<row key>` | `doc` (the row, JSON) |
+//! | reconciliation run | `RKNRUNS` | `<started_at>#<run id>` | `doc` (the summary, JSON) |
 //! | idempotency | `EVT#<webhook id>` | `EVT` | payload hash, record key, `expires_at`; `ttl` for cleanup |
 //! | guard counter | `GUARD#<name>` | `GUARD` | `revision` |
 //! | rate gate | `GATE#bkn` | `GATE` | `next_at` |
@@ -43,6 +46,9 @@
 //! | records by status and time | `Query by_status: status = s, updated_at BETWEEN a AND b` |
 //! | counts by status | `Query by_status, Select=COUNT` per status |
 //! | NIP → PNS id | `GetItem NIP#nip / PNSID`, `PutItem` |
+//! | PNS id → NIP (who heads a unit at BKN) | `GetItem PNS#id / NIP` |
+//! | a run's rows (written again on resume: same key, replaced) | `BatchWriteItem`; `Query PK = RKN#run` (paged) |
+//! | the last runs | `PutItem RKNRUNS`; `Query PK = RKNRUNS` newest first, `Limit` |
 //! | next BKN call slot | `GetItem GATE#bkn` + `UpdateItem … IF next_at = :seen` |
 //! | breaker state, last sweep | `GetItem CTL#name`, `PutItem … IF revision = :expected` |
 //! | breaker history | `PutItem EVS#breaker`, `Query EVS#breaker` newest first |
@@ -63,10 +69,11 @@ use serde::de::DeserializeOwned;
 
 use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackOutbox, CallbackStatus, Control,
-    ControlStore, IdempotencyEntry, PnsIdCache, RateGate, StoreError, SyncStore,
+    ControlStore, IdempotencyEntry, PnsIdCache, RateGate, RekonStore, StoreError, SyncStore,
 };
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
+use ehrm_sync_domain::rekon::Discrepancy;
 
 pub const DUE_INDEX: &str = "due";
 pub const STATUS_INDEX: &str = "by_status";
@@ -580,7 +587,147 @@ impl PnsIdCache for DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(format!("PNS#{}", pns_id.to_uppercase())))
+            .item("SK", s("NIP"))
+            .item("nip", s(nip.as_str()))
+            .send()
+            .await
+            .map_err(unavailable)?;
         Ok(())
+    }
+
+    async fn nip_for_pns_id(&self, pns_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get(format!("PNS#{}", pns_id.to_uppercase()), "NIP")
+            .await?
+            .and_then(|item| match item.get("nip") {
+                Some(AttributeValue::S(v)) => Some(v.clone()),
+                _ => None,
+            }))
+    }
+}
+
+impl DynamoStore {
+    async fn query_docs(
+        &self,
+        pk: String,
+        newest_first: bool,
+        limit: Option<usize>,
+    ) -> Result<Vec<String>, StoreError> {
+        let mut docs = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let mut q = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("PK = :pk")
+                .expression_attribute_values(":pk", s(pk.clone()))
+                .scan_index_forward(!newest_first)
+                .set_exclusive_start_key(start.take());
+            if let Some(l) = limit {
+                q = q.limit(l.clamp(1, 1000) as i32);
+            }
+            let out = q.send().await.map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                match item.get("doc") {
+                    Some(AttributeValue::S(d)) => docs.push(d.clone()),
+                    _ => return Err(StoreError::Corrupt(format!("{pk}: an item without a doc"))),
+                }
+            }
+            if limit.is_some_and(|l| docs.len() >= l) {
+                docs.truncate(limit.unwrap_or(docs.len()));
+                return Ok(docs);
+            }
+            match out.last_evaluated_key {
+                Some(k) if !k.is_empty() => start = Some(k),
+                _ => return Ok(docs),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl RekonStore for DynamoStore {
+    async fn put_rows(&self, run_id: &str, rows: &[Discrepancy]) -> Result<(), StoreError> {
+        use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
+        let mut requests = Vec::with_capacity(rows.len());
+        let mut seen = std::collections::HashSet::new();
+        for r in rows {
+            let key = r.row_key();
+            if !seen.insert(key.clone()) {
+                continue; // one batch may not name an item twice
+            }
+            let put = PutRequest::builder()
+                .item("PK", s(format!("RKN#{run_id}")))
+                .item("SK", s(format!("ROW#{key}")))
+                .item("doc", s(serde_json::to_string(r).map_err(corrupt)?))
+                .build()
+                .map_err(corrupt)?;
+            requests.push(WriteRequest::builder().put_request(put).build());
+        }
+        for batch in requests.chunks(25) {
+            let mut pending = batch.to_vec();
+            for round in 0..8 {
+                let out = self
+                    .client
+                    .batch_write_item()
+                    .request_items(self.table.clone(), pending)
+                    .send()
+                    .await
+                    .map_err(unavailable)?;
+                pending = out
+                    .unprocessed_items
+                    .and_then(|mut m| m.remove(&self.table))
+                    .unwrap_or_default();
+                if pending.is_empty() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50 << round)).await;
+            }
+            if !pending.is_empty() {
+                return Err(StoreError::Unavailable(
+                    "DynamoDB left reconciliation rows unprocessed".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn rows(&self, run_id: &str) -> Result<Vec<Discrepancy>, StoreError> {
+        self.query_docs(format!("RKN#{run_id}"), false, None)
+            .await?
+            .iter()
+            .map(|d| serde_json::from_str(d).map_err(corrupt))
+            .collect()
+    }
+
+    async fn put_run(&self, run_id: &str, summary: &serde_json::Value) -> Result<(), StoreError> {
+        let started_at = summary
+            .get("started_at")
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0);
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s("RKNRUNS"))
+            .item("SK", s(format!("{started_at:013}#{run_id}")))
+            .item("doc", s(summary.to_string()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn runs(&self, limit: usize) -> Result<Vec<serde_json::Value>, StoreError> {
+        self.query_docs("RKNRUNS".into(), true, Some(limit))
+            .await?
+            .iter()
+            .map(|d| serde_json::from_str(d).map_err(corrupt))
+            .collect()
     }
 }
 

@@ -27,6 +27,8 @@ pub struct BknClient {
     config: BknConfig,
     tokens: TokenCache,
     pacer: Arc<dyn Pacer>,
+    /// Requests sent (token requests included): what the shared rate budget paid.
+    calls: std::sync::atomic::AtomicU64,
 }
 
 fn now_unix() -> i64 {
@@ -54,6 +56,7 @@ impl BknClient {
             config,
             tokens: TokenCache::new(),
             pacer,
+            calls: std::sync::atomic::AtomicU64::new(0),
         })
     }
 
@@ -64,6 +67,7 @@ impl BknClient {
         basic: Option<(String, String)>,
     ) -> Result<(u16, Option<String>, Vec<u8>), BknError> {
         self.pacer.wait_turn().await.map_err(BknError::transient)?;
+        self.count_call();
         let mut req = self
             .http
             .post(url)
@@ -89,8 +93,18 @@ impl BknClient {
         Ok((status, retry_after, body.to_vec()))
     }
 
+    fn count_call(&self) {
+        self.calls
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Requests sent so far (token requests included).
+    pub fn calls_made(&self) -> u64 {
+        self.calls.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// One API call with both tokens. `Ok(None)` means BKN has nothing ("Data tidak ditemukan").
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: Method,
         path: &str,
@@ -117,6 +131,7 @@ impl BknClient {
                 }
             };
             self.pacer.wait_turn().await.map_err(BknError::transient)?;
+            self.count_call();
             let mut req = self
                 .http
                 .request(method.clone(), &url)

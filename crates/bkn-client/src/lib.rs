@@ -7,6 +7,7 @@
 //!   connection errors, 429 with `Retry-After`, 5xx, `SUSPENDED`) or permanent (`success:false`
 //!   even with HTTP 200, other 4xx), keeping BKN's message.
 //! * [`wire`] — request and response bodies with BKN's casing (explicit renames), loose numbers.
+//! * [`directory`] — the reads reconciliation needs, mapped into the comparison engine's facts.
 //! * [`client`] — the endpoints, implementing the core [`Bkn`](ehrm_sync_core::ports::Bkn) port.
 //!
 //! Every request, token requests included, first waits for its turn at the shared
@@ -15,6 +16,7 @@
 pub mod classify;
 pub mod client;
 pub mod config;
+pub mod directory;
 pub mod tokens;
 pub mod wire;
 

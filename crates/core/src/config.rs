@@ -195,6 +195,46 @@ pub fn breaker_settings(
     })
 }
 
+/// `REKON_COVER_DAYS` (default 7: every employee is compared at least once a week by the
+/// scheduled runs), `REKON_INTERVAL_HOURS` (24: how often a scheduled run starts),
+/// `REKON_CONCURRENCY` (4 employees read at once; BKN's rate still bounds the calls),
+/// `REKON_CHECKPOINT_EVERY` (25 employees), `REKON_LEASE_SECONDS` (120: how long a killed run
+/// blocks the next one).
+pub fn rekon_settings(env: &dyn EnvSource) -> Result<crate::rekon::RekonSettings, ConfigError> {
+    let d = crate::rekon::RekonSettings::default();
+    let cover_days: u32 = optional(env, "REKON_COVER_DAYS", d.cover_days)?;
+    let interval_h: f64 = optional(env, "REKON_INTERVAL_HOURS", d.interval_ms as f64 / 3.6e6)?;
+    let concurrency: usize = optional(env, "REKON_CONCURRENCY", d.concurrency)?;
+    let chunk: usize = optional(env, "REKON_CHECKPOINT_EVERY", d.chunk)?;
+    let lease_s: i64 = optional(env, "REKON_LEASE_SECONDS", d.lease_ms / 1000)?;
+    if !(1..=3600).contains(&lease_s) {
+        return Err(ConfigError::new("REKON_LEASE_SECONDS", "must be 1 to 3600"));
+    }
+    if !(1..=366).contains(&cover_days) {
+        return Err(ConfigError::new("REKON_COVER_DAYS", "must be 1 to 366"));
+    }
+    if !(interval_h > 0.0 && interval_h <= 24.0 * 31.0) {
+        return Err(ConfigError::new(
+            "REKON_INTERVAL_HOURS",
+            "must be above 0 and at most 744",
+        ));
+    }
+    if !(1..=64).contains(&concurrency) {
+        return Err(ConfigError::new("REKON_CONCURRENCY", "must be 1 to 64"));
+    }
+    if !(1..=1000).contains(&chunk) {
+        return Err(ConfigError::new("REKON_CHECKPOINT_EVERY", "must be 1 to 1000"));
+    }
+    Ok(crate::rekon::RekonSettings {
+        cover_days,
+        interval_ms: (interval_h * 3.6e6) as i64,
+        concurrency,
+        chunk,
+        lease_ms: lease_s * 1000,
+        ..d
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

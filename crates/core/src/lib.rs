@@ -6,6 +6,7 @@
 //! * [`deliver`] — lease a record, push its latest version to BKN, classify the outcome.
 //! * [`sweep`] — re-queue records that are due but have no message in flight.
 //! * [`callbacks`] — outcome callbacks to eHRM, through an outbox.
+//! * [`rekon`] — reconciliation runs: cohort, reads within the rate budget, repairs, report.
 //! * [`replay`] — dead or failed records given another go, by status and time window.
 //! * [`pacer`] — the global BKN call rate, shared by every worker through the store.
 //! * [`breaker`] — the circuit breaker on BKN, shared by every worker through the store.
@@ -21,6 +22,7 @@ pub mod ingest;
 pub mod metrics;
 pub mod pacer;
 pub mod ports;
+pub mod rekon;
 pub mod replay;
 pub mod status;
 pub mod sweep;

@@ -153,6 +153,8 @@ pub trait SyncStore: Send + Sync {
 pub trait PnsIdCache: Send + Sync {
     async fn pns_id(&self, nip: &Nip) -> Result<Option<String>, StoreError>;
     async fn put_pns_id(&self, nip: &Nip, pns_id: &str, now: Millis) -> Result<(), StoreError>;
+    /// The reverse: whose PNS id is this (reconciliation names the head BKN records for a unit).
+    async fn nip_for_pns_id(&self, pns_id: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// The shared BKN call schedule: each call takes the next free slot.
@@ -458,4 +460,84 @@ pub trait CallbackSender: Send + Sync {
 pub struct CallbackError {
     pub transient: bool,
     pub message: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reconciliation: the two directories read, where runs and rows are kept, where reports go
+
+use ehrm_sync_domain::rekon::{
+    Discrepancy, EmployeeFacts, PegawaiFacts, StructuralPost, UnitFacts,
+};
+
+/// A failed read of eHRM.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SourceError {
+    pub message: String,
+    /// Worth trying again later (network, 5xx); otherwise a configuration or contract problem.
+    pub transient: bool,
+}
+
+/// eHRM's read API (ehrm-contract.md §4).
+#[async_trait]
+pub trait EhrmDirectory: Send + Sync {
+    /// Every employee (all pages of `pegawai`).
+    async fn employees(&self) -> Result<Vec<PegawaiFacts>, SourceError>;
+    /// One employee with their position history and performance records.
+    async fn employee(&self, nip: &str) -> Result<Option<EmployeeFacts>, SourceError>;
+    /// The unit tree (all pages of `unor`).
+    async fn units(&self) -> Result<Vec<UnitFacts>, SourceError>;
+    /// Who holds each structural post (`pejabat_struktural`).
+    async fn structural_posts(&self) -> Result<Vec<StructuralPost>, SourceError>;
+}
+
+/// An entry of BKN's promotion or retirement list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListedPns {
+    pub nip: String,
+    pub pns_id: Option<String>,
+    pub nama: Option<String>,
+}
+
+/// BKN SIASN's reads for reconciliation. Every call counts against the shared rate.
+#[async_trait]
+pub trait BknDirectory: Send + Sync {
+    /// data-utama, and when the employee exists: rw-jabatan, rw-skp22, rw-kinerjaperiodik.
+    async fn employee(&self, nip: &Nip) -> Result<Option<EmployeeFacts>, BknError>;
+    /// All pages of ref-unor.
+    async fn units(&self) -> Result<Vec<UnitFacts>, BknError>;
+    /// `list-kp-instansi` for one period (`yyyy-mm-dd`).
+    async fn promotion_list(&self, periode: time::Date) -> Result<Vec<ListedPns>, BknError>;
+    /// `list-pensiun-instansi` between two dates.
+    async fn retirement_list(
+        &self,
+        from: time::Date,
+        to: time::Date,
+    ) -> Result<Vec<ListedPns>, BknError>;
+    /// BKN API calls made so far by this client (for the run's budget figures).
+    fn calls_made(&self) -> u64;
+}
+
+/// Reconciliation runs and their rows. Rows are keyed by [`Discrepancy::row_key`] within a
+/// run, so writing a row again (after a resume) replaces it.
+#[async_trait]
+pub trait RekonStore: Send + Sync {
+    async fn put_rows(&self, run_id: &str, rows: &[Discrepancy]) -> Result<(), StoreError>;
+    async fn rows(&self, run_id: &str) -> Result<Vec<Discrepancy>, StoreError>;
+    async fn put_run(&self, run_id: &str, summary: &serde_json::Value) -> Result<(), StoreError>;
+    /// The newest runs first.
+    async fn runs(&self, limit: usize) -> Result<Vec<serde_json::Value>, StoreError>;
+}
+
+/// Where report files go (a folder locally, S3 on AWS).
+#[async_trait]
+pub trait ReportSink: Send + Sync {
+    /// Writes one file of a run's report; returns where it went.
+    async fn write(
+        &self,
+        run_id: &str,
+        name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> Result<String, StoreError>;
 }

@@ -544,6 +544,40 @@ impl SyncRecord {
         Ok(())
     }
 
+    /// Reconciliation found BKN's copy missing or different: deliver eHRM's record again.
+    /// `data`/`version` are eHRM's current row (taken only if newer than what is held);
+    /// `bkn_id` is the id of BKN's differing copy (`None` when BKN has none: the delivery then
+    /// looks the record up before creating, as after an ambiguous create). Returns `false` when
+    /// nothing is to be done here: a delivery is already under way, or the record was deleted
+    /// in a version eHRM's read has not caught up with.
+    pub fn repair(
+        &mut self,
+        data: &KinerjaData,
+        version: u64,
+        bkn_id: Option<String>,
+        now: Millis,
+    ) -> bool {
+        if !self.status.is_settled() {
+            return false;
+        }
+        if version > self.received_version {
+            self.received_version = version;
+            self.data = Some(data.clone());
+            self.deleted = false;
+        } else if self.deleted {
+            return false;
+        }
+        self.delivered_version = None;
+        self.bkn_id = bkn_id;
+        self.status = SyncStatus::Pending;
+        self.attempts = 0;
+        self.last_error = None;
+        self.next_attempt_at = Some(now);
+        self.updated_at = now;
+        self.lease = None;
+        true
+    }
+
     /// An operator asks for another go at a failed or dead record.
     pub fn replay(&mut self, now: Millis) -> bool {
         if !matches!(self.status, SyncStatus::Failed | SyncStatus::Dead) {

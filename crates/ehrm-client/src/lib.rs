@@ -2,7 +2,11 @@
 //!
 //! * [`callback`] — outcome callbacks POSTed to eHRM (`EHRM_CALLBACK_URL`), signed with
 //!   `EHRM_CALLBACK_SECRET` the Standard Webhooks way (ehrm-contract.md §3).
+//! * [`read`] — eHRM's read API for reconciliation (ehrm-contract.md §4): DreamFactory session,
+//!   paged resources, field names mapped in one place.
 
 pub mod callback;
+pub mod read;
 
 pub use callback::{CallbackConfig, HttpCallbackSender};
+pub use read::{EhrmApiClient, EhrmApiConfig};

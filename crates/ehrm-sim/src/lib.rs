@@ -3,8 +3,15 @@
 //! * `POST /callbacks` receives ehrm-sync's outcome callbacks, verifies their Standard Webhooks
 //!   signature, keeps them (deduplicated by `webhook-id`), and can be told to fail a share of
 //!   them; `GET /_sim/callbacks` lists what arrived.
+//! * The read API (DreamFactory style, [`read`]): `POST /user/session`, then
+//!   `GET /v1/ehrm/{pegawai|riwayat_jabatan|pejabat_struktural|unor|kinerja}` with
+//!   `limit`/`offset`/`include_count`/`filter=nip=…`, both headers required, sessions that
+//!   expire (configurable) and injectable 503s.
 //!
-//! It serves from a [`Population`], the same generator output the SIASN simulator serves.
+//! It serves from a [`Population`], the same generator output the SIASN simulator serves; the
+//! two can be given different copies (`ehrm_sync_population::inject`) to plant discrepancies.
+
+pub mod read;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -27,6 +34,8 @@ use ehrm_sync_webhook::{Secret, SignedHeaders, Verifier};
 pub struct EhrmSimConfig {
     /// What eHRM holds.
     pub population: Population,
+    /// The read API's credentials and behaviour.
+    pub api: read::ApiConfig,
     /// The secret callbacks must be signed with.
     pub callback_secret: Secret,
     /// Share of callbacks answered 503 (eHRM busy).
@@ -41,9 +50,8 @@ pub struct ReceivedCallback {
     pub deliveries: u32,
 }
 
-struct Sim {
-    #[allow(dead_code)]
-    population: Population,
+pub(crate) struct Sim {
+    api: read::Api,
     verifier: Verifier,
     callback_failure_rate: Mutex<f64>,
     callbacks: Mutex<Vec<ReceivedCallback>>,
@@ -105,7 +113,7 @@ async fn list_callbacks(State(sim): State<Arc<Sim>>) -> Response {
 impl EhrmSim {
     pub async fn start(config: EhrmSimConfig, bind: SocketAddr) -> std::io::Result<EhrmSim> {
         let sim = Arc::new(Sim {
-            population: config.population,
+            api: read::Api::new(&config.population, config.api),
             verifier: Verifier::new(vec![config.callback_secret]),
             callback_failure_rate: Mutex::new(config.callback_failure_rate),
             callbacks: Mutex::new(Vec::new()),
@@ -113,6 +121,8 @@ impl EhrmSim {
         let router = Router::new()
             .route("/callbacks", post(receive_callback))
             .route("/_sim/callbacks", get(list_callbacks))
+            .route("/user/session", post(read::login))
+            .route("/v1/ehrm/{resource}", get(read::resource))
             .with_state(sim.clone());
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
@@ -148,6 +158,25 @@ impl EhrmSim {
         if let Ok(mut r) = self.sim.callback_failure_rate.lock() {
             *r = rate;
         }
+    }
+
+    /// `EHRM_API_BASE_URL` for this simulator.
+    pub fn api_base_url(&self) -> String {
+        self.origin()
+    }
+
+    /// Serves another population from now on (sessions stay valid).
+    pub fn set_population(&self, population: &Population) {
+        self.sim.api.set_population(population);
+    }
+
+    /// Read-API calls answered so far (logins included).
+    pub fn read_calls(&self) -> u64 {
+        self.sim.api.calls()
+    }
+
+    pub fn set_read_failure_rate(&self, rate: f64) {
+        self.sim.api.set_failure_rate(rate);
     }
 
     pub fn shutdown(&self) {

@@ -46,7 +46,10 @@ pub enum Command {
     Redrive(crate::status::RedriveArgs),
     /// Give dead or failed records another go, by status and time window (at most 14 days).
     Replay(crate::status::ReplayArgs),
-    /// Run the BKN SIASN simulator on its own.
+    /// Compare eHRM with BKN (employees, positions, structural officials, units, performance
+    /// records), repair what can be repaired, and write the report.
+    Reconcile(crate::reconcile::ReconcileArgs),
+    /// Run the BKN SIASN and eHRM simulators (same population; discrepancies injectable).
     Sim(SimArgs),
     /// Load commands behind the figures in the README.
     #[command(subcommand)]
@@ -55,8 +58,19 @@ pub enum Command {
 
 #[derive(clap::Args, Debug)]
 pub struct SimArgs {
+    /// The SIASN simulator's address.
     #[arg(long, default_value = "127.0.0.1:9090")]
     pub listen: SocketAddr,
+    /// The eHRM simulator's address.
+    #[arg(long, default_value = "127.0.0.1:9091")]
+    pub ehrm_listen: SocketAddr,
+    /// Inject this many discrepancies of every kind (eHRM and SIASN then differ); the expected
+    /// rows are written to --expected.
+    #[arg(long, default_value_t = 0)]
+    pub inject: usize,
+    /// Where to write the injected discrepancies (JSON).
+    #[arg(long, default_value = "expected-discrepancies.json")]
+    pub expected: PathBuf,
     #[arg(long, default_value_t = 300)]
     pub employees: usize,
     #[arg(long, default_value_t = 2026)]
@@ -78,6 +92,7 @@ pub fn main() -> ExitCode {
             | Some(Command::Status(_))
             | Some(Command::Replay(_))
             | Some(Command::Redrive(_))
+            | Some(Command::Reconcile(_))
     );
     logging::init(cli.log_format, if quiet { "warn" } else { "info" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -102,7 +117,8 @@ pub fn main() -> ExitCode {
             Some(Command::Status(args)) => crate::status::run(args).await,
             Some(Command::Redrive(args)) => crate::status::redrive(args).await,
             Some(Command::Replay(args)) => crate::status::replay_cmd(args).await,
-            Some(Command::Sim(args)) => sim(args).await,
+            Some(Command::Reconcile(args)) => crate::reconcile::run(args).await,
+            Some(Command::Sim(args)) => crate::simcmd::run(args).await,
             Some(Command::Bench(cmd)) => crate::bench::run(cmd).await,
         }
     })
@@ -130,61 +146,6 @@ async fn serve(listen: SocketAddr, db: PathBuf, workers: usize) -> ExitCode {
     wait_for_signal().await;
     tracing::info!("shutting down");
     runtime.shutdown().await;
-    ExitCode::SUCCESS
-}
-
-async fn sim(args: SimArgs) -> ExitCode {
-    let population = match &args.population {
-        Some(path) => match ehrm_sync_population::Population::load(path) {
-            Ok(p) => p,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-        },
-        None => ehrm_sync_population::generate(&ehrm_sync_population::PopulationSpec {
-            seed: args.seed,
-            employees: args.employees,
-            ..Default::default()
-        }),
-    };
-    let mut config = siasn_sim::SimConfig::new(population);
-    if let Some(path) = &args.faults {
-        match std::fs::read(path)
-            .map_err(|e| e.to_string())
-            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
-        {
-            Ok(f) => config.faults = f,
-            Err(e) => {
-                eprintln!("error: cannot read faults from {}: {e}", path.display());
-                return ExitCode::from(2);
-            }
-        }
-    }
-    let sim = match siasn_sim::SiasnSim::start(config, args.listen).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: cannot listen on {}: {e}", args.listen);
-            return ExitCode::FAILURE;
-        }
-    };
-    let c = sim.credentials();
-    println!("SIASN simulator on {}", sim.origin());
-    println!("BKN_API_BASE_URL={}", sim.api_base_url());
-    println!("BKN_APIM_TOKEN_URL={}", sim.apim_token_url());
-    println!("BKN_SSO_TOKEN_URL={}", sim.sso_token_url());
-    println!("BKN_CONSUMER_KEY={}", c.consumer_key);
-    println!("BKN_CONSUMER_SECRET={}", c.consumer_secret);
-    println!("BKN_SSO_CLIENT_ID={}", c.sso_client_id);
-    println!("BKN_SSO_USERNAME={}", c.sso_username);
-    println!("BKN_SSO_PASSWORD={}", c.sso_password);
-    println!(
-        "faults: GET/PUT {}/_sim/faults; stored records: {}/_sim/state; counters: {}/_sim/stats",
-        sim.origin(),
-        sim.origin(),
-        sim.origin()
-    );
-    wait_for_signal().await;
     ExitCode::SUCCESS
 }
 

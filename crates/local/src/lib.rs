@@ -2,6 +2,7 @@
 //! webhook and status endpoints, a pool of delivery workers, and the sweeper — the same
 //! services the Lambdas run, wired to local adapters.
 
+pub mod reports;
 mod settings;
 mod worker;
 
@@ -20,7 +21,9 @@ use ehrm_sync_core::deliver::DeliveryService;
 use ehrm_sync_core::ingest::IngestService;
 use ehrm_sync_core::metrics::LogMetrics;
 use ehrm_sync_core::pacer::GatePacer;
-use ehrm_sync_core::ports::{Bkn, Clock, Metrics, StoreError};
+use ehrm_sync_core::ports::{Bkn, CallbackOutbox, Clock, Metrics, StoreError};
+use ehrm_sync_core::rekon::{Rekon, RekonDeps};
+use ehrm_sync_ehrm::EhrmApiClient;
 use ehrm_sync_core::sweep::Sweeper;
 use ehrm_sync_sqlite::{SqliteQueue, SqliteStore};
 use ehrm_sync_webhook::Verifier;
@@ -36,6 +39,12 @@ pub enum StartError {
     Bkn(String),
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
+    #[error(
+        "reconciliation reads eHRM's API: set EHRM_API_BASE_URL, EHRM_API_KEY, EHRM_USERNAME and EHRM_PASSWORD"
+    )]
+    NoEhrmApi,
+    #[error("the eHRM client could not be built: {0}")]
+    Ehrm(String),
 }
 
 /// The adapters and services of one process.
@@ -45,6 +54,7 @@ pub struct Wiring {
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<dyn Metrics>,
     pub bkn: Arc<dyn Bkn>,
+    pub bkn_client: Arc<BknClient>,
     pub settings: LocalSettings,
 }
 
@@ -59,14 +69,17 @@ impl Wiring {
             settings.rate_per_sec,
             settings.rate_margin_ms,
         ));
-        let bkn = BknClient::new(settings.bkn.clone(), pacer)
-            .map_err(|e| StartError::Bkn(e.to_string()))?;
+        let bkn = Arc::new(
+            BknClient::new(settings.bkn.clone(), pacer)
+                .map_err(|e| StartError::Bkn(e.to_string()))?,
+        );
         Ok(Wiring {
             store,
             queue,
             clock,
             metrics: Arc::new(LogMetrics),
-            bkn: Arc::new(bkn),
+            bkn: bkn.clone(),
+            bkn_client: bkn,
             settings,
         })
     }
@@ -116,6 +129,33 @@ impl Wiring {
             self.settings.sweep,
         )
         .with_control(Arc::new(self.store.clone()))
+    }
+
+    /// Reconciliation, reporting into `reports` (a folder).
+    pub fn rekon(&self, reports: std::path::PathBuf) -> Result<Rekon, StartError> {
+        let config = self.settings.ehrm_api.clone().ok_or(StartError::NoEhrmApi)?;
+        let ehrm = EhrmApiClient::new(config).map_err(|e| StartError::Ehrm(e.to_string()))?;
+        let store = Arc::new(self.store.clone());
+        let outbox: Option<Arc<dyn CallbackOutbox>> = match self.settings.callbacks {
+            Some(_) => Some(store.clone()),
+            None => None,
+        };
+        Ok(Rekon::new(
+            RekonDeps {
+                ehrm: Arc::new(ehrm),
+                bkn: self.bkn_client.clone(),
+                store: store.clone(),
+                pns_ids: store.clone(),
+                queue: Arc::new(self.queue.clone()),
+                controls: store.clone(),
+                rekon: store,
+                outbox,
+                reports: Some(Arc::new(reports::FolderReports::new(reports))),
+                breaker: Some(Arc::new(self.breaker())),
+                clock: self.clock.clone(),
+            },
+            self.settings.rekon.clone(),
+        ))
     }
 
     /// The callback dispatcher, when callbacks to eHRM are configured.

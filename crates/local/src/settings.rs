@@ -7,9 +7,11 @@ use std::time::Duration;
 use ehrm_sync_bkn::BknConfig;
 use ehrm_sync_core::breaker::BreakerSettings;
 use ehrm_sync_core::config::{
-    ConfigError, EnvSource, bkn_rate, breaker_settings, optional, retry_policy, status_api_key,
-    webhook_secrets,
+    ConfigError, EnvSource, bkn_rate, breaker_settings, optional, rekon_settings, retry_policy,
+    status_api_key, webhook_secrets,
 };
+use ehrm_sync_core::rekon::RekonSettings;
+use ehrm_sync_ehrm::EhrmApiConfig;
 use ehrm_sync_core::deliver::DeliverySettings;
 use ehrm_sync_core::sweep::SweepSettings;
 use ehrm_sync_domain::backoff::RetryPolicy;
@@ -42,6 +44,9 @@ pub struct LocalSettings {
     pub breaker: BreakerSettings,
     /// `EHRM_CALLBACK_URL`, `EHRM_CALLBACK_SECRET` (optional)
     pub callbacks: Option<CallbackConfig>,
+    /// eHRM's read API (reconciliation); `None` when `EHRM_API_BASE_URL` is not set.
+    pub ehrm_api: Option<EhrmApiConfig>,
+    pub rekon: RekonSettings,
 }
 
 impl LocalSettings {
@@ -51,6 +56,19 @@ impl LocalSettings {
         listen: SocketAddr,
         workers: usize,
     ) -> Result<Self, ConfigError> {
+        let mut s = Self::for_jobs(env, db_path)?;
+        s.listen = listen;
+        s.workers = workers;
+        s.webhook_secrets = webhook_secrets(env)?;
+        s.status_api_key = status_api_key(env)?;
+        Ok(s)
+    }
+
+    /// For commands that serve nothing (`reconcile`): no webhook secret or status API key
+    /// is asked for.
+    pub fn for_jobs(env: &dyn EnvSource, db_path: PathBuf) -> Result<Self, ConfigError> {
+        let listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        let workers = 0;
         let bkn = BknConfig::from_env(env)?;
         let retry = retry_policy(env)?;
         let lease_secs: u64 = optional(env, "LEASE_SECONDS", 600)?;
@@ -83,8 +101,8 @@ impl LocalSettings {
             db_path,
             listen,
             workers,
-            webhook_secrets: webhook_secrets(env)?,
-            status_api_key: status_api_key(env)?,
+            webhook_secrets: Vec::new(),
+            status_api_key: String::new(),
             retry,
             rate_per_sec: bkn_rate(env)?,
             rate_margin_ms: optional(env, "BKN_RATE_MARGIN_MS", 50)?,
@@ -106,6 +124,8 @@ impl LocalSettings {
             },
             breaker: breaker_settings(env, bkn.timeout)?,
             callbacks: CallbackConfig::from_env(env)?,
+            ehrm_api: EhrmApiConfig::from_env(env)?,
+            rekon: rekon_settings(env)?,
             bkn,
         })
     }

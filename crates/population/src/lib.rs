@@ -9,10 +9,12 @@
 //! The JSON file format is [`Population`] serialised with `serde_json` (see the README).
 
 mod generate;
+pub mod inject;
 mod names;
 
 use serde::{Deserialize, Serialize};
 
+pub use ehrm_sync_domain::codes::{eselon_from_bkn, eselon_to_bkn, golongan_from_bkn, golongan_to_bkn};
 pub use generate::{PopulationSpec, generate};
 
 /// Kementerian PU in SIASN (instansi id and kode cepat as BKN's reference data has them).
@@ -221,53 +223,6 @@ impl Population {
     }
 }
 
-/// Golongan `III/d` ↔ BKN id `34`.
-pub fn golongan_to_bkn(g: &str) -> Option<String> {
-    let (roman, letter) = g.trim().split_once('/')?;
-    let major = match roman.trim().to_ascii_uppercase().as_str() {
-        "I" => 1,
-        "II" => 2,
-        "III" => 3,
-        "IV" => 4,
-        _ => return None,
-    };
-    let minor = match letter.trim().to_ascii_lowercase().as_str() {
-        "a" => 1,
-        "b" => 2,
-        "c" => 3,
-        "d" => 4,
-        "e" => 5,
-        _ => return None,
-    };
-    Some(format!("{major}{minor}"))
-}
-
-/// BKN golongan id `34` → `III/d`.
-pub fn golongan_from_bkn(id: &str) -> Option<String> {
-    let id = id.trim();
-    let mut chars = id.chars();
-    let (a, b) = (chars.next()?, chars.next()?);
-    if chars.next().is_some() {
-        return None;
-    }
-    let roman = match a {
-        '1' => "I",
-        '2' => "II",
-        '3' => "III",
-        '4' => "IV",
-        _ => return None,
-    };
-    let letter = match b {
-        '1' => "a",
-        '2' => "b",
-        '3' => "c",
-        '4' => "d",
-        '5' => "e",
-        _ => return None,
-    };
-    Some(format!("{roman}/{letter}"))
-}
-
 /// Pangkat name of a golongan, as data-utama shows it.
 pub fn pangkat_of(golongan: &str) -> &'static str {
     match golongan {
@@ -290,44 +245,6 @@ pub fn pangkat_of(golongan: &str) -> &'static str {
         "IV/e" => "Pembina Utama",
         _ => "",
     }
-}
-
-/// Eselon `II.a` ↔ BKN id `21`.
-pub fn eselon_to_bkn(e: &str) -> Option<String> {
-    let (roman, letter) = e.trim().split_once('.')?;
-    let major = match roman.trim().to_ascii_uppercase().as_str() {
-        "I" => 1,
-        "II" => 2,
-        "III" => 3,
-        "IV" => 4,
-        "V" => 5,
-        _ => return None,
-    };
-    let minor = match letter.trim().to_ascii_lowercase().as_str() {
-        "a" => 1,
-        "b" => 2,
-        _ => return None,
-    };
-    Some(format!("{major}{minor}"))
-}
-
-/// BKN eselon id `21` → `II.a` (`99` and unknown ids → `None`).
-pub fn eselon_from_bkn(id: &str) -> Option<String> {
-    let id = id.trim();
-    let roman = match id.get(..1)? {
-        "1" => "I",
-        "2" => "II",
-        "3" => "III",
-        "4" => "IV",
-        "5" => "V",
-        _ => return None,
-    };
-    let letter = match id.get(1..)? {
-        "1" => "a",
-        "2" => "b",
-        _ => return None,
-    };
-    Some(format!("{roman}.{letter}"))
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
-//! [`ControlStore`] and [`CallbackOutbox`] on SQLite.
+//! [`ControlStore`], [`CallbackOutbox`] and [`RekonStore`] on SQLite.
 
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
 use ehrm_sync_core::ports::{
-    Callback, CallbackOutbox, CallbackStatus, Control, ControlStore, StoreError,
+    Callback, CallbackOutbox, CallbackStatus, Control, ControlStore, RekonStore, StoreError,
 };
+use ehrm_sync_domain::rekon::Discrepancy;
 use ehrm_sync_domain::record::Millis;
 
 use crate::store::{SqliteStore, db_err};
@@ -198,5 +199,95 @@ impl CallbackOutbox for SqliteStore {
                 if changed == 1 { Ok(()) } else { Err(StoreError::Conflict) }
             })
             .await
+    }
+}
+
+#[async_trait]
+impl RekonStore for SqliteStore {
+    async fn put_rows(&self, run_id: &str, rows: &[Discrepancy]) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let run_id = run_id.to_string();
+        let docs: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| Ok((r.row_key(), serde_json::to_string(r).map_err(corrupt)?)))
+            .collect::<Result<_, StoreError>>()?;
+        self.actor
+            .call(move |c| {
+                let tx = c.unchecked_transaction().map_err(db_err)?;
+                {
+                    let mut stmt = tx
+                        .prepare_cached(
+                            "INSERT INTO rekon_rows (run_id, row_key, doc) VALUES (?1, ?2, ?3)
+                             ON CONFLICT(run_id, row_key) DO UPDATE SET doc = excluded.doc",
+                        )
+                        .map_err(db_err)?;
+                    for (key, doc) in &docs {
+                        stmt.execute(params![run_id, key, doc]).map_err(db_err)?;
+                    }
+                }
+                tx.commit().map_err(db_err)
+            })
+            .await
+    }
+
+    async fn rows(&self, run_id: &str) -> Result<Vec<Discrepancy>, StoreError> {
+        let run_id = run_id.to_string();
+        let docs: Vec<String> = self
+            .actor
+            .call(move |c| {
+                let mut stmt = c
+                    .prepare_cached("SELECT doc FROM rekon_rows WHERE run_id = ?1 ORDER BY row_key")
+                    .map_err(db_err)?;
+                let rows = stmt
+                    .query_map(params![run_id], |r| r.get(0))
+                    .map_err(db_err)?;
+                rows.collect::<Result<Vec<String>, _>>().map_err(db_err)
+            })
+            .await?;
+        docs.iter()
+            .map(|d| serde_json::from_str(d).map_err(corrupt))
+            .collect()
+    }
+
+    async fn put_run(&self, run_id: &str, summary: &Value) -> Result<(), StoreError> {
+        let run_id = run_id.to_string();
+        let started_at = summary
+            .get("started_at")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
+        let doc = summary.to_string();
+        self.actor
+            .call(move |c| {
+                c.execute(
+                    "INSERT INTO rekon_runs (run_id, started_at, doc) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(run_id) DO UPDATE SET doc = excluded.doc",
+                    params![run_id, started_at, doc],
+                )
+                .map_err(db_err)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn runs(&self, limit: usize) -> Result<Vec<Value>, StoreError> {
+        let docs: Vec<String> = self
+            .actor
+            .call(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT doc FROM rekon_runs ORDER BY started_at DESC, run_id DESC LIMIT ?1",
+                    )
+                    .map_err(db_err)?;
+                let rows = stmt
+                    .query_map(params![limit as i64], |r| r.get(0))
+                    .map_err(db_err)?;
+                rows.collect::<Result<Vec<String>, _>>().map_err(db_err)
+            })
+            .await?;
+        docs.iter()
+            .map(|d| serde_json::from_str(d).map_err(corrupt))
+            .collect()
     }
 }

@@ -98,6 +98,18 @@ CREATE TABLE IF NOT EXISTS callbacks (
     doc      TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS callbacks_due ON callbacks(due_at) WHERE due_at IS NOT NULL;
+CREATE INDEX IF NOT EXISTS pns_ids_reverse ON pns_ids(pns_id);
+CREATE TABLE IF NOT EXISTS rekon_rows (
+    run_id  TEXT NOT NULL,
+    row_key TEXT NOT NULL,
+    doc     TEXT NOT NULL,
+    PRIMARY KEY (run_id, row_key)
+);
+CREATE TABLE IF NOT EXISTS rekon_runs (
+    run_id     TEXT PRIMARY KEY,
+    started_at INTEGER NOT NULL,
+    doc        TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS rate_gate (
     name    TEXT PRIMARY KEY,
     next_at INTEGER NOT NULL

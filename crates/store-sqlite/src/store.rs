@@ -427,6 +427,21 @@ impl PnsIdCache for SqliteStore {
             })
             .await
     }
+
+    async fn nip_for_pns_id(&self, pns_id: &str) -> Result<Option<String>, StoreError> {
+        let pns_id = pns_id.to_string();
+        self.actor
+            .call(move |c| {
+                c.query_row(
+                    "SELECT nip FROM pns_ids WHERE pns_id = ?1 COLLATE NOCASE LIMIT 1",
+                    params![pns_id],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(db_err)
+            })
+            .await
+    }
 }
 
 #[async_trait]

@@ -408,6 +408,55 @@ pub async fn pns_ids_are_cached(b: &StoreUnderTest) {
         b.pns.pns_id(&nip).await.expect("readable").as_deref(),
         Some("D4E5F6")
     );
+    assert_eq!(
+        b.pns.nip_for_pns_id("D4E5F6").await.expect("readable").as_deref(),
+        Some(nip.as_str()),
+        "reverse lookup of the current id"
+    );
+    assert_eq!(
+        b.pns.nip_for_pns_id("FFFFFFFF").await.expect("readable"),
+        None
+    );
+}
+
+pub async fn rekon_rows_are_replaced_by_key_and_runs_listed_newest_first(b: &StoreUnderTest) {
+    use ehrm_sync_domain::rekon::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
+    let run = format!("run-{}", rand::random::<u32>());
+    let row = |field: &str, bkn: &str| Discrepancy {
+        data_set: DataSet::Pegawai,
+        kind: Kind::Differs,
+        nip: Some("198507142010011002".into()),
+        unor_id: None,
+        field: Some(field.into()),
+        ehrm_value: Some("III/d".into()),
+        bkn_value: Some(bkn.into()),
+        authority: Authority::Bkn,
+        action: Action::NeedsReview,
+        priority: Priority::Normal,
+    };
+    let r = &b.rekon;
+    r.put_rows(&run, &[row("golongan", "IV/a"), row("tmt_pensiun", "2030-01-01")])
+        .await
+        .expect("written");
+    r.put_rows(&run, &[row("golongan", "IV/b")])
+        .await
+        .expect("rewritten");
+    let mut rows = r.rows(&run).await.expect("readable");
+    rows.sort_by_key(|d| d.row_key());
+    assert_eq!(rows.len(), 2, "same key, one row");
+    assert_eq!(rows[0].bkn_value.as_deref(), Some("IV/b"));
+    assert!(r.rows("no-such-run").await.expect("readable").is_empty());
+    let base = 5_000_000_000_000 + i64::from(rand::random::<u16>()) * 1_000;
+    for (i, id) in ["a", "b", "c"].iter().enumerate() {
+        let summary = serde_json::json!({"run_id": format!("{run}-{id}"), "started_at": base + i as i64, "status": "running"});
+        r.put_run(&format!("{run}-{id}"), &summary).await.expect("written");
+    }
+    let summary = serde_json::json!({"run_id": format!("{run}-c"), "started_at": base + 2, "status": "finished"});
+    r.put_run(&format!("{run}-c"), &summary).await.expect("updated");
+    let runs = r.runs(2).await.expect("readable");
+    let ids: Vec<&str> = runs.iter().filter_map(|v| v["run_id"].as_str()).collect();
+    assert_eq!(ids, vec![format!("{run}-c"), format!("{run}-b")]);
+    assert_eq!(runs[0]["status"], "finished");
 }
 
 pub async fn rate_gate_spaces_and_holds(b: &StoreUnderTest) {

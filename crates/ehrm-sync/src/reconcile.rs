@@ -1,0 +1,215 @@
+//! `ehrm-sync reconcile`: a reconciliation run by hand on the embedded store, with a progress
+//! line and an ETA; an interrupted run (Ctrl-C, a crash, BKN down) is resumed by running the
+//! same command again.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use serde_json::Value;
+
+use ehrm_sync_core::config::ProcessEnv;
+use ehrm_sync_core::rekon::{Phase, Progress, RunOutcome, RunRequest, Scope};
+use ehrm_sync_domain::nip::Nip;
+use ehrm_sync_local::{LocalSettings, Wiring};
+
+#[derive(clap::Args, Debug)]
+pub struct ReconcileArgs {
+    #[arg(long, default_value = "ehrm-sync.db", env = "EHRM_SYNC_DB")]
+    pub db: PathBuf,
+    /// Only this employee.
+    #[arg(long, conflicts_with_all = ["unit", "priority_only"])]
+    pub nip: Option<String>,
+    /// Only this unit (eHRM `unor_id`) and the units below it.
+    #[arg(long, conflicts_with = "priority_only")]
+    pub unit: Option<String>,
+    /// Only the promotion list, the retirement list and structural officials.
+    #[arg(long)]
+    pub priority_only: bool,
+    /// Compare and report only: queue no repairs, send no callbacks.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Where the report goes (default: a `reports/` folder beside the store).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Abandon an unfinished run of another kind and start this one.
+    #[arg(long)]
+    pub restart: bool,
+    /// No progress line.
+    #[arg(long)]
+    pub quiet: bool,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn scope(args: &ReconcileArgs) -> Result<Scope, String> {
+    if let Some(nip) = &args.nip {
+        Nip::parse(nip).map_err(|e| format!("--nip: not a valid NIP: {e}"))?;
+        return Ok(Scope::Nip(nip.clone()));
+    }
+    if let Some(unit) = &args.unit {
+        return Ok(Scope::Unit(unit.clone()));
+    }
+    Ok(if args.priority_only {
+        Scope::PriorityOnly
+    } else {
+        Scope::All
+    })
+}
+
+fn eta(seconds: f64) -> String {
+    let s = seconds.max(0.0) as u64;
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else {
+        format!("{}m{:02}s", s / 60, s % 60)
+    }
+}
+
+pub async fn run(args: ReconcileArgs) -> ExitCode {
+    let scope = match scope(&args) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let settings = match LocalSettings::for_jobs(&ProcessEnv, args.db.clone()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let out = args.out.clone().unwrap_or_else(|| {
+        args.db
+            .parent()
+            .map_or_else(|| PathBuf::from("reports"), |p| p.join("reports"))
+    });
+    let rekon = match Wiring::new(settings).and_then(|w| w.rekon(out)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cancel = rekon.cancel_flag();
+    tokio::spawn(async move {
+        crate::cli::wait_for_signal().await;
+        eprintln!("\nstopping at the next checkpoint (run the same command to resume)…");
+        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    });
+    let started = Instant::now();
+    let first: Mutex<Option<(usize, Instant)>> = Mutex::new(None);
+    let quiet = args.quiet;
+    let progress = move |p: &Progress| {
+        if quiet || p.phase != Phase::Employees {
+            return;
+        }
+        let Ok(mut first) = first.lock() else { return };
+        let (done0, t0) = *first.get_or_insert((p.done, Instant::now()));
+        let rate = (p.done - done0) as f64 / t0.elapsed().as_secs_f64().max(0.001);
+        let left = p.total.saturating_sub(p.done);
+        let eta = if rate > 0.0 {
+            eta(left as f64 / rate)
+        } else {
+            "…".into()
+        };
+        let pct = if p.total == 0 {
+            100.0
+        } else {
+            p.done as f64 * 100.0 / p.total as f64
+        };
+        eprint!(
+            "\rrekon {}/{} employees ({pct:.1}%) · {} BKN calls · ETA {eta}   ",
+            p.done, p.total, p.bkn_calls
+        );
+    };
+    let request = RunRequest {
+        scope,
+        dry_run: args.dry_run,
+        restart: args.restart,
+    };
+    let outcome = rekon.run(&request, None, &progress).await;
+    if !args.quiet {
+        eprintln!();
+    }
+    match outcome {
+        Ok(RunOutcome::Finished(summary)) => {
+            print_summary(&summary, args.json, started.elapsed().as_secs_f64());
+            ExitCode::SUCCESS
+        }
+        Ok(RunOutcome::Paused { summary, reason }) => {
+            print_summary(&summary, args.json, started.elapsed().as_secs_f64());
+            eprintln!("run paused: {reason}. Run the same command again to resume.");
+            ExitCode::from(3)
+        }
+        Ok(RunOutcome::Busy { run_id }) => {
+            eprintln!(
+                "run {run_id} is being worked on by another process (or one that stopped less than REKON_LEASE_SECONDS ago); try again shortly"
+            );
+            ExitCode::from(3)
+        }
+        Ok(RunOutcome::Idle) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn print_summary(s: &Value, as_json: bool, secs: f64) {
+    if as_json {
+        println!("{s}");
+        return;
+    }
+    let n = |k: &str| s[k].as_u64().unwrap_or(0);
+    println!(
+        "Run {} ({}{}): {}",
+        s["run_id"].as_str().unwrap_or("?"),
+        s["scope"].as_str().unwrap_or("?"),
+        if s["dry_run"].as_bool() == Some(true) {
+            ", dry run"
+        } else {
+            ""
+        },
+        s["status"].as_str().unwrap_or("?")
+    );
+    let done = n("employees_done");
+    println!(
+        "  employees       {done} of {} ({} priority)",
+        n("employees_total"),
+        n("priority_employees")
+    );
+    println!(
+        "  BKN calls       {} ({:.2} per employee; this invocation {secs:.0}s)",
+        n("bkn_calls"),
+        n("bkn_calls") as f64 / done.max(1) as f64
+    );
+    if let Some(counts) = s["counts"].as_array() {
+        println!("  discrepancies   {}", n("rows"));
+        for c in counts {
+            println!(
+                "    {:<19} {:<16} {:<17} {:>6}",
+                c["data_set"].as_str().unwrap_or(""),
+                c["kind"].as_str().unwrap_or(""),
+                c["priority"].as_str().unwrap_or(""),
+                c["count"]
+            );
+        }
+        println!("  left for people {}", n("left_for_people"));
+    }
+    println!(
+        "  repairs queued  {} (delivered by `ehrm-sync serve`)",
+        n("repairs_queued")
+    );
+    println!("  sent to eHRM    {}", n("callbacks_sent"));
+    if n("unreadable") > 0 {
+        println!("  not readable    {} (see the run summary)", n("unreadable"));
+    }
+    for r in s["report"].as_array().into_iter().flatten() {
+        println!("  report          {}", r.as_str().unwrap_or(""));
+    }
+}
