@@ -3,7 +3,8 @@
 //! * `serve` — webhook and status endpoints, delivery workers and sweeper on the embedded store;
 //! * `demo` — the whole push path against an in-process SIASN simulator with faults on;
 //! * `status` — what the store holds, for operators;
-//! * `sim` — the SIASN simulator on its own;
+//! * `reconcile` — compare eHRM with BKN, repair, report ([`reconcile`]);
+//! * `sim` — the SIASN and eHRM simulators, discrepancies injectable ([`simcmd`]);
 //! * `bench` — load commands for the figures in the README.
 //!
 //! [`events`] builds signed eHRM webhooks (used by the demo, the benches and the tests).
@@ -14,4 +15,6 @@ pub mod cli;
 pub mod demo;
 pub mod events;
 pub mod logging;
+pub mod reconcile;
+pub mod simcmd;
 pub mod status;

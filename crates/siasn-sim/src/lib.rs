@@ -17,6 +17,7 @@ mod routes;
 mod server;
 mod state;
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
@@ -154,6 +155,26 @@ pub fn promotion_due(e: &Employee) -> Option<time::Date> {
     }
     let last = parse_iso_date(&e.tmt_golongan)?;
     last.replace_year(last.year() + 4).ok()
+}
+
+/// The NIPs BKN's promotion list (coming period) and retirement list (next 12 months) name on
+/// `today`: the same rules the list endpoints apply.
+pub fn listed_nips(pop: &Population, today: time::Date) -> (HashSet<String>, HashSet<String>) {
+    let periode = ehrm_sync_domain::rekon::next_kp_period(today);
+    let (from, to) = ehrm_sync_domain::rekon::retirement_window(today);
+    let kp = pop
+        .employees
+        .iter()
+        .filter(|e| promotion_due(e) == Some(periode))
+        .map(|e| e.nip.clone())
+        .collect();
+    let pensiun = pop
+        .employees
+        .iter()
+        .filter(|e| parse_iso_date(&e.tmt_pensiun).is_some_and(|d| d >= from && d <= to))
+        .map(|e| e.nip.clone())
+        .collect();
+    (kp, pensiun)
 }
 
 /// A running simulator.

@@ -215,19 +215,17 @@ impl RekonStore for SqliteStore {
             .collect::<Result<_, StoreError>>()?;
         self.actor
             .call(move |c| {
-                let tx = c.unchecked_transaction().map_err(db_err)?;
-                {
-                    let mut stmt = tx
-                        .prepare_cached(
-                            "INSERT INTO rekon_rows (run_id, row_key, doc) VALUES (?1, ?2, ?3)
-                             ON CONFLICT(run_id, row_key) DO UPDATE SET doc = excluded.doc",
-                        )
-                        .map_err(db_err)?;
-                    for (key, doc) in &docs {
-                        stmt.execute(params![run_id, key, doc]).map_err(db_err)?;
-                    }
+                // The actor commits a group of calls in one transaction.
+                let mut stmt = c
+                    .prepare_cached(
+                        "INSERT INTO rekon_rows (run_id, row_key, doc) VALUES (?1, ?2, ?3)
+                         ON CONFLICT(run_id, row_key) DO UPDATE SET doc = excluded.doc",
+                    )
+                    .map_err(db_err)?;
+                for (key, doc) in &docs {
+                    stmt.execute(params![run_id, key, doc]).map_err(db_err)?;
                 }
-                tx.commit().map_err(db_err)
+                Ok(())
             })
             .await
     }

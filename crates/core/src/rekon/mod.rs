@@ -306,7 +306,7 @@ impl Rekon {
             .await;
         state.bkn_calls += self.deps.bkn.calls_made().saturating_sub(calls_before);
         state.active_ms += self.deps.clock.now_ms() - started;
-        state.lease = None;
+        let held = state.lease.take();
         let reason = match result {
             Ok(None) => None,
             Ok(Some(Stop::Deadline)) if self.is_cancelled() => Some("interrupted".to_string()),
@@ -320,7 +320,7 @@ impl Rekon {
             Err(e) => {
                 // Keep what was done; the next invocation continues from the last checkpoint.
                 state.status = "paused".into();
-                if let Ok(rev) = self.reload_revision(&state).await {
+                if let Ok(rev) = self.reload_revision(&state, &held).await {
                     let _ = self.save(&state, rev).await;
                 }
                 return Err(e);
@@ -354,9 +354,18 @@ impl Rekon {
         })
     }
 
-    async fn reload_revision(&self, state: &RunState) -> Result<u64, StoreError> {
+    async fn reload_revision(
+        &self,
+        state: &RunState,
+        held: &Option<(String, Millis)>,
+    ) -> Result<u64, StoreError> {
+        let token = held.as_ref().map(|(t, _)| t);
         match self.load().await? {
-            Some((s, rev)) if s.run_id == state.run_id && s.lease == state.lease => Ok(rev),
+            Some((s, rev))
+                if s.run_id == state.run_id && s.lease.as_ref().map(|(t, _)| t) == token =>
+            {
+                Ok(rev)
+            }
             _ => Err(StoreError::Conflict),
         }
     }

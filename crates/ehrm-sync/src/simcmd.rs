@@ -1,0 +1,125 @@
+//! `ehrm-sync sim`: the SIASN and eHRM simulators on one population, with discrepancies injected
+//! on request, printing the environment ehrm-sync needs to talk to them.
+
+use std::process::ExitCode;
+
+use ehrm_sync_core::clock::{SystemClock, jakarta_date};
+use ehrm_sync_core::ports::Clock;
+use ehrm_sync_population::inject::{InjectSpec, inject};
+use ehrm_sync_population::{Population, PopulationSpec, generate};
+
+use crate::cli::{SimArgs, wait_for_signal};
+
+fn load(args: &SimArgs) -> Result<Population, String> {
+    match &args.population {
+        Some(path) => Population::load(path).map_err(|e| e.to_string()),
+        None => Ok(generate(&PopulationSpec {
+            seed: args.seed,
+            employees: args.employees,
+            ..Default::default()
+        })),
+    }
+}
+
+pub async fn run(args: SimArgs) -> ExitCode {
+    let population = match load(&args) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let (ehrm_pop, bkn_pop) = if args.inject > 0 {
+        let today = jakarta_date(SystemClock.now_ms());
+        let (kp, pensiun) = siasn_sim::listed_nips(&population, today);
+        let injected = inject(
+            &population,
+            &InjectSpec {
+                seed: args.seed,
+                per_kind: args.inject,
+                listed: kp.union(&pensiun).cloned().collect(),
+            },
+        );
+        match serde_json::to_vec_pretty(&injected.expected)
+            .map_err(|e| e.to_string())
+            .and_then(|b| std::fs::write(&args.expected, b).map_err(|e| e.to_string()))
+        {
+            Ok(()) => println!(
+                "{} discrepancies injected; expected rows in {}",
+                injected.expected.len(),
+                args.expected.display()
+            ),
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", args.expected.display());
+                return ExitCode::FAILURE;
+            }
+        }
+        (injected.ehrm, injected.bkn)
+    } else {
+        (population.clone(), population)
+    };
+    let mut config = siasn_sim::SimConfig::new(bkn_pop);
+    if let Some(path) = &args.faults {
+        match std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+        {
+            Ok(f) => config.faults = f,
+            Err(e) => {
+                eprintln!("error: cannot read faults from {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let sim = match siasn_sim::SiasnSim::start(config, args.listen).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let callback_secret = ehrm_sync_webhook::Secret::from_bytes(b"ehrm-sim-callback-secret-0001".to_vec());
+    let api = ehrm_sim::read::ApiConfig::default();
+    let ehrm = match ehrm_sim::EhrmSim::start(
+        ehrm_sim::EhrmSimConfig {
+            population: ehrm_pop,
+            api: api.clone(),
+            callback_secret: callback_secret.clone(),
+            callback_failure_rate: 0.0,
+        },
+        args.ehrm_listen,
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: cannot listen on {}: {e}", args.ehrm_listen);
+            return ExitCode::FAILURE;
+        }
+    };
+    let c = sim.credentials();
+    println!("SIASN simulator on {}, eHRM simulator on {}", sim.origin(), ehrm.origin());
+    println!("BKN_API_BASE_URL={}", sim.api_base_url());
+    println!("BKN_APIM_TOKEN_URL={}", sim.apim_token_url());
+    println!("BKN_SSO_TOKEN_URL={}", sim.sso_token_url());
+    println!("BKN_CONSUMER_KEY={}", c.consumer_key);
+    println!("BKN_CONSUMER_SECRET={}", c.consumer_secret);
+    println!("BKN_SSO_CLIENT_ID={}", c.sso_client_id);
+    println!("BKN_SSO_USERNAME={}", c.sso_username);
+    println!("BKN_SSO_PASSWORD={}", c.sso_password);
+    println!("EHRM_API_BASE_URL={}", ehrm.api_base_url());
+    println!("EHRM_API_KEY={}", api.api_key);
+    println!("EHRM_USERNAME={}", api.email);
+    println!("EHRM_PASSWORD={}", api.password);
+    println!("EHRM_CALLBACK_URL={}", ehrm.callback_url());
+    println!("EHRM_CALLBACK_SECRET={}", callback_secret.to_whsec());
+    println!(
+        "faults: GET/PUT {}/_sim/faults; stored records: {}/_sim/state; counters: {}/_sim/stats; callbacks received: {}/_sim/callbacks",
+        sim.origin(),
+        sim.origin(),
+        sim.origin(),
+        ehrm.origin()
+    );
+    wait_for_signal().await;
+    ExitCode::SUCCESS
+}
