@@ -104,6 +104,8 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
     let started = Instant::now();
     let first: Mutex<Option<(usize, Instant)>> = Mutex::new(None);
     let quiet = args.quiet;
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let last_tenth = std::sync::atomic::AtomicUsize::new(usize::MAX);
     let progress = move |p: &Progress| {
         if quiet || p.phase != Phase::Employees {
             return;
@@ -122,10 +124,19 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
         } else {
             p.done as f64 * 100.0 / p.total as f64
         };
-        eprint!(
-            "\rrekon {}/{} employees ({pct:.1}%) · {} BKN calls · ETA {eta}   ",
+        let line = format!(
+            "rekon {}/{} employees ({pct:.1}%) · {} BKN calls · ETA {eta}",
             p.done, p.total, p.bkn_calls
         );
+        if tty {
+            eprint!("\r{line}   ");
+        } else {
+            // Into a log: one line per tenth.
+            let tenth = (pct / 10.0) as usize;
+            if last_tenth.swap(tenth, std::sync::atomic::Ordering::Relaxed) != tenth {
+                eprintln!("{line}");
+            }
+        }
     };
     let request = RunRequest {
         scope,
@@ -133,7 +144,7 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
         restart: args.restart,
     };
     let outcome = rekon.run(&request, None, &progress).await;
-    if !args.quiet {
+    if !args.quiet && tty {
         eprintln!();
     }
     match outcome {

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 use ehrm_sync_core::clock::{SystemClock, format_ms, parse_time};
 use ehrm_sync_core::config::ProcessEnv;
-use ehrm_sync_core::ports::{Clock, ControlStore, DeadLetters, DeliveryQueue, SyncStore};
+use ehrm_sync_core::ports::{
+    Clock, ControlStore, DeadLetters, DeliveryQueue, RekonStore, SyncStore,
+};
 use ehrm_sync_core::replay::{MAX_WINDOW_MS, ReplayRequest, replay};
 use ehrm_sync_core::status::{attempt_view, overview, record_view};
 use ehrm_sync_domain::nip::Nip;
@@ -73,6 +75,7 @@ pub struct Backend {
     pub control: Arc<dyn ControlStore>,
     pub queue: Arc<dyn DeliveryQueue>,
     pub dead: Arc<dyn DeadLetters>,
+    pub rekon: Arc<dyn RekonStore>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -88,6 +91,7 @@ impl Backend {
                 control: Arc::new(a.store.clone()),
                 queue: Arc::new(a.queue.clone()),
                 dead: Arc::new(a.queue.clone()),
+                rekon: Arc::new(a.store.clone()),
                 clock: a.clock.clone(),
             });
         }
@@ -101,7 +105,8 @@ impl Backend {
         let queue = store.queue(QueueOptions::default());
         Ok(Backend {
             store: Arc::new(store.clone()),
-            control: Arc::new(store),
+            control: Arc::new(store.clone()),
+            rekon: Arc::new(store),
             queue: Arc::new(queue.clone()),
             dead: Arc::new(queue),
             clock: Arc::new(SystemClock),
@@ -134,7 +139,9 @@ pub async fn run(args: StatusArgs) -> ExitCode {
 }
 
 async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
-    let o = overview(b.store.as_ref(), b.control.as_ref(), b.dead.as_ref()).await?;
+    let mut o = overview(b.store.as_ref(), b.control.as_ref(), b.dead.as_ref()).await?;
+    let runs = b.rekon.runs(5).await.map_err(|e| e.to_string())?;
+    o["reconciliation_runs"] = Value::Array(runs.clone());
     if as_json {
         println!("{o}");
         return Ok(());
@@ -175,6 +182,30 @@ async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
             s.get("queued").cloned().unwrap_or(Value::Null)
         ),
         None => println!("Last sweep       never"),
+    }
+    if runs.is_empty() {
+        println!("Reconciliation   no runs yet");
+    }
+    for (i, r) in runs.iter().enumerate() {
+        let rows = r["rows"]
+            .as_u64()
+            .map_or("-".to_string(), |n| n.to_string());
+        println!(
+            "{}{}  {:<14} {:<9} {}/{} employees  {} BKN calls  {} discrepancies ({} for people){}",
+            if i == 0 { "Reconciliation   " } else { "                 " },
+            r["started_at_text"].as_str().unwrap_or("-"),
+            r["scope"].as_str().unwrap_or("-"),
+            r["status"].as_str().unwrap_or("-"),
+            r["employees_done"],
+            r["employees_total"],
+            r["bkn_calls"],
+            rows,
+            r["left_for_people"].as_u64().map_or("-".into(), |n| n.to_string()),
+            r["pause_reason"]
+                .as_str()
+                .map(|p| format!("; paused: {p}"))
+                .unwrap_or_default(),
+        );
     }
     Ok(())
 }
