@@ -44,6 +44,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 8)]
         workers: usize,
     },
+    /// The reconciliation comparison engine alone: time and peak memory.
+    Compare {
+        #[arg(long, default_value_t = 100_000)]
+        employees: usize,
+    },
+    /// A full reconciliation run against both simulators at a BKN rate: BKN calls per employee
+    /// and the share of the rate budget used.
+    Rekon {
+        #[arg(long, default_value_t = 25_000)]
+        employees: usize,
+        #[arg(long, default_value_t = 100.0)]
+        rate: f64,
+    },
     /// Delivery of a backlog against the simulator at a BKN rate: calls per change, utilisation.
     Deliver {
         #[arg(long, default_value_t = 400)]
@@ -57,6 +70,15 @@ pub enum BenchCommand {
 
 pub async fn run(cmd: BenchCommand) -> ExitCode {
     let result = match cmd {
+        BenchCommand::Compare { employees } => {
+            crate::bench_rekon::compare(employees).map(serde_json::Value::String)
+        }
+        BenchCommand::Rekon { employees, rate } => {
+            let dir = std::env::temp_dir().join(format!("ehrm-sync-bench-rekon-{}", std::process::id()));
+            let r = crate::bench_rekon::full_run(employees, rate, &dir).await;
+            let _ = std::fs::remove_dir_all(&dir);
+            r.map(serde_json::Value::String)
+        }
         BenchCommand::Ingest {
             events,
             concurrency,
