@@ -9,6 +9,7 @@
 
 pub mod dynamo;
 pub mod emf;
+pub mod reports;
 pub mod sdk;
 pub mod secrets;
 pub mod sqs;

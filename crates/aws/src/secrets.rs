@@ -6,6 +6,7 @@
 //! | `STATUS_API_KEY_SECRET_ID` | the key | `STATUS_API_KEY` |
 //! | `BKN_CREDENTIALS_SECRET_ID` | JSON with `BKN_CONSUMER_KEY`, `BKN_CONSUMER_SECRET`, `BKN_SSO_CLIENT_ID`, `BKN_SSO_USERNAME`, `BKN_SSO_PASSWORD` (or `BKN_SSO_TOKEN`) | those variables |
 //! | `EHRM_CALLBACK_SECRET_ID` | `whsec_…` | `EHRM_CALLBACK_SECRET` |
+//! | `EHRM_API_CREDENTIALS_SECRET_ID` | JSON with `EHRM_API_KEY`, `EHRM_USERNAME`, `EHRM_PASSWORD` | those variables |
 //!
 //! Without the `_SECRET_ID` variable, the plain variable is read (local runs, tests).
 
@@ -45,6 +46,8 @@ const BKN_KEYS: [&str; 6] = [
     "BKN_SSO_TOKEN",
 ];
 
+const EHRM_API_KEYS: [&str; 3] = ["EHRM_API_KEY", "EHRM_USERNAME", "EHRM_PASSWORD"];
+
 async fn fetch(client: &Client, id_var: &str, id: &str) -> Result<String, ConfigError> {
     let out = client
         .get_secret_value()
@@ -78,21 +81,19 @@ pub async fn overlay<'a>(
             );
         }
     }
-    if let Some(id) = base
-        .get("BKN_CREDENTIALS_SECRET_ID")
-        .filter(|v| !v.trim().is_empty())
-    {
-        let raw = fetch(client, "BKN_CREDENTIALS_SECRET_ID", id.trim()).await?;
-        let json: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(&raw).map_err(|_| {
-                ConfigError::new(
-                    "BKN_CREDENTIALS_SECRET_ID",
-                    "names a secret that is not a JSON object",
-                )
-            })?;
-        for key in BKN_KEYS {
-            if let Some(v) = json.get(key).and_then(|v| v.as_str()) {
-                secrets.insert(key.to_string(), v.to_string());
+    for (id_var, keys) in [
+        ("BKN_CREDENTIALS_SECRET_ID", &BKN_KEYS[..]),
+        ("EHRM_API_CREDENTIALS_SECRET_ID", &EHRM_API_KEYS[..]),
+    ] {
+        let Some(id) = base.get(id_var).filter(|v| !v.trim().is_empty()) else {
+            continue;
+        };
+        let raw = fetch(client, id_var, id.trim()).await?;
+        let json: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&raw)
+            .map_err(|_| ConfigError::new(id_var, "names a secret that is not a JSON object"))?;
+        for key in keys {
+            if let Some(v) = json.get(*key).and_then(|v| v.as_str()) {
+                secrets.insert((*key).to_string(), v.to_string());
             }
         }
     }

@@ -1,5 +1,7 @@
 //! The scheduled function: EventBridge Scheduler invokes it with `{"task": "sweep"}` (every few
-//! minutes) and `{"task": "callbacks"}` (every minute, when callbacks to eHRM are configured).
+//! minutes), `{"task": "callbacks"}` (every minute, when callbacks to eHRM are configured) and
+//! `{"task": "reconcile"}` (continues the open reconciliation run until a minute before the
+//! invocation's deadline, or starts a rolling one when the last is old enough).
 
 use serde_json::{Value, json};
 
@@ -7,6 +9,8 @@ use ehrm_sync_core::callbacks::CallbackDispatcher;
 use ehrm_sync_core::sweep::Sweeper;
 
 pub struct ScheduledHandler {
+    /// `None` when eHRM's read API is not configured.
+    pub rekon: Option<ehrm_sync_core::rekon::Rekon>,
     pub sweeper: Sweeper,
     /// `None` when callbacks to eHRM are not configured.
     pub callbacks: Option<CallbackDispatcher>,
@@ -24,8 +28,27 @@ impl std::fmt::Display for TaskError {
 impl std::error::Error for TaskError {}
 
 impl ScheduledHandler {
-    pub async fn handle(&self, event: &Value) -> Result<Value, TaskError> {
+    /// `deadline_ms`: the invocation's deadline (Unix ms), from the Lambda context.
+    pub async fn handle(&self, event: &Value, deadline_ms: Option<i64>) -> Result<Value, TaskError> {
         match event.get("task").and_then(Value::as_str) {
+            Some("reconcile") => {
+                let Some(rekon) = &self.rekon else {
+                    return Ok(json!({"task": "reconcile", "configured": false}));
+                };
+                use ehrm_sync_core::rekon::RunOutcome;
+                let outcome = rekon
+                    .scheduled(deadline_ms, &|_| {})
+                    .await
+                    .map_err(|e| TaskError(format!("reconciliation failed: {e}")))?;
+                Ok(match outcome {
+                    RunOutcome::Finished(s) => json!({"task": "reconcile", "outcome": "finished", "run": s}),
+                    RunOutcome::Paused { summary, reason } => {
+                        json!({"task": "reconcile", "outcome": "paused", "reason": reason, "run": summary})
+                    }
+                    RunOutcome::Busy { run_id } => json!({"task": "reconcile", "outcome": "busy", "run_id": run_id}),
+                    RunOutcome::Idle => json!({"task": "reconcile", "outcome": "idle"}),
+                })
+            }
             Some("sweep") => {
                 let report = self
                     .sweeper
@@ -52,7 +75,7 @@ impl ScheduledHandler {
                 )
             }
             other => Err(TaskError(format!(
-                "unknown task {other:?}; expected \"sweep\" or \"callbacks\""
+                "unknown task {other:?}; expected \"sweep\", \"callbacks\" or \"reconcile\""
             ))),
         }
     }

@@ -179,7 +179,7 @@ pub async fn ingest_router() -> Result<axum::Router, ConfigError> {
 /// The scheduled function's handler, configured from the environment
 /// (`SWEEP_GRACE_SECONDS`, `SWEEP_REQUEUE_SECONDS`).
 pub async fn scheduled_handler() -> Result<crate::reconcile::ScheduledHandler, ConfigError> {
-    let (_, env, adapters) = cold_start().await?;
+    let (sdk, env, adapters) = cold_start().await?;
     let d = ehrm_sync_core::sweep::SweepSettings::default();
     let settings = ehrm_sync_core::sweep::SweepSettings {
         grace_ms: optional::<i64>(&env, "SWEEP_GRACE_SECONDS", d.grace_ms / 1000)? * 1000,
@@ -199,7 +199,9 @@ pub async fn scheduled_handler() -> Result<crate::reconcile::ScheduledHandler, C
         )),
         None => None,
     };
+    let rekon = rekon_service(&sdk, &env, &adapters)?;
     Ok(crate::reconcile::ScheduledHandler {
+        rekon,
         sweeper: ehrm_sync_core::sweep::Sweeper::new(
             Arc::new(adapters.store.clone()),
             Arc::new(adapters.queue.clone()),
@@ -209,6 +211,68 @@ pub async fn scheduled_handler() -> Result<crate::reconcile::ScheduledHandler, C
         .with_control(Arc::new(adapters.store.clone())),
         callbacks,
     })
+}
+
+/// Reconciliation on AWS, when `EHRM_API_BASE_URL` is set: BKN through the shared rate gate
+/// and breaker in the table, reports to `REPORTS_BUCKET`.
+pub fn rekon_service(
+    sdk: &SdkConfig,
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+) -> Result<Option<ehrm_sync_core::rekon::Rekon>, ConfigError> {
+    let Some(ehrm_config) = ehrm_sync_ehrm::EhrmApiConfig::from_env(env)? else {
+        return Ok(None);
+    };
+    let ehrm = ehrm_sync_ehrm::EhrmApiClient::new(ehrm_config)
+        .map_err(|e| ConfigError::new("EHRM_API_BASE_URL", e.to_string()))?;
+    let bkn_config = BknConfig::from_env(env)?;
+    let bkn_timeout = bkn_config.timeout;
+    let pacer = Arc::new(GatePacer::new(
+        Arc::new(adapters.store.clone()),
+        adapters.clock.clone(),
+        bkn_rate(env)?,
+        optional(env, "BKN_RATE_MARGIN_MS", 50)?,
+    ));
+    let bkn = BknClient::new(bkn_config, pacer).map_err(|e| {
+        ConfigError::new(
+            "BKN_API_BASE_URL",
+            format!("cannot build the BKN client: {e}"),
+        )
+    })?;
+    let breaker = ehrm_sync_core::breaker::Breaker::new(
+        Arc::new(adapters.store.clone()),
+        adapters.clock.clone(),
+        ehrm_sync_core::config::breaker_settings(env, bkn_timeout)?,
+    );
+    let store = Arc::new(adapters.store.clone());
+    let outbox: Option<Arc<dyn ehrm_sync_core::ports::CallbackOutbox>> =
+        match ehrm_sync_core::config::optional_string(env, "EHRM_CALLBACK_URL") {
+            Some(_) => Some(store.clone()),
+            None => None,
+        };
+    let reports: Option<Arc<dyn ehrm_sync_core::ports::ReportSink>> =
+        ehrm_sync_core::config::optional_string(env, "REPORTS_BUCKET").map(|bucket| {
+            Arc::new(ehrm_sync_aws::reports::S3Reports::new(
+                aws_sdk_s3::Client::new(sdk),
+                bucket,
+            )) as Arc<dyn ehrm_sync_core::ports::ReportSink>
+        });
+    Ok(Some(ehrm_sync_core::rekon::Rekon::new(
+        ehrm_sync_core::rekon::RekonDeps {
+            ehrm: Arc::new(ehrm),
+            bkn: Arc::new(bkn),
+            store: store.clone(),
+            pns_ids: store.clone(),
+            queue: Arc::new(adapters.queue.clone()),
+            controls: store.clone(),
+            rekon: store,
+            outbox,
+            reports,
+            breaker: Some(Arc::new(breaker)),
+            clock: adapters.clock.clone(),
+        },
+        ehrm_sync_core::config::rekon_settings(env)?,
+    )))
 }
 
 /// The operations function's handler.

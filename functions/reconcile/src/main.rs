@@ -1,4 +1,5 @@
-//! Lambda `reconcile`: scheduled tasks, `{"task": "sweep"}` and `{"task": "reconcile"}`.
+//! Lambda `reconcile`: scheduled tasks, `{"task": "sweep"}`, `{"task": "callbacks"}` and
+//! `{"task": "reconcile"}`.
 
 use std::sync::Arc;
 
@@ -14,9 +15,17 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     );
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let handler = handler.clone();
+        // A deadline far off (or in the past) is not a real Lambda's: ignore it.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or(0);
+        let deadline = i64::try_from(event.context.deadline)
+            .ok()
+            .filter(|d| *d > now && *d < now + 16 * 60 * 1000);
         async move {
             handler
-                .handle(&event.payload)
+                .handle(&event.payload, deadline)
                 .await
                 .map_err(|e| lambda_runtime::Error::from(e.to_string()))
         }
