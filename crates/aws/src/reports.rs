@@ -13,6 +13,16 @@ pub struct S3Reports {
 }
 
 impl S3Reports {
+    /// A client from the shared SDK configuration; against an emulator (`AWS_ENDPOINT_URL`),
+    /// path-style addressing, since `bucket.127.0.0.1` does not resolve.
+    pub fn from_sdk(sdk: &aws_config::SdkConfig, bucket: impl Into<String>) -> Self {
+        let emulated = sdk.endpoint_url().is_some();
+        let config = aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(emulated)
+            .build();
+        Self::new(Client::from_conf(config), bucket)
+    }
+
     pub fn new(client: Client, bucket: impl Into<String>) -> Self {
         S3Reports {
             client,

@@ -252,10 +252,8 @@ pub fn rekon_service(
         };
     let reports: Option<Arc<dyn ehrm_sync_core::ports::ReportSink>> =
         ehrm_sync_core::config::optional_string(env, "REPORTS_BUCKET").map(|bucket| {
-            Arc::new(ehrm_sync_aws::reports::S3Reports::new(
-                aws_sdk_s3::Client::new(sdk),
-                bucket,
-            )) as Arc<dyn ehrm_sync_core::ports::ReportSink>
+            Arc::new(ehrm_sync_aws::reports::S3Reports::from_sdk(sdk, bucket))
+                as Arc<dyn ehrm_sync_core::ports::ReportSink>
         });
     Ok(Some(ehrm_sync_core::rekon::Rekon::new(
         ehrm_sync_core::rekon::RekonDeps {
