@@ -154,7 +154,10 @@ async fn chaos_on_dynamodb_and_sqs() {
                             tokio::time::sleep(pause).await;
                             pause = (pause * 2).min(Duration::from_secs(5));
                         }
-                        panic!("event {} still answered {last} after a minute of retries", ev.id);
+                        panic!(
+                            "event {} still answered {last} after a minute of retries",
+                            ev.id
+                        );
                     }
                 })
                 .await;

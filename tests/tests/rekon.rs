@@ -198,15 +198,26 @@ async fn a_run_reports_exactly_the_injected_discrepancies_and_repairs_performanc
         .filter(|r| r["action"] == "queued_for_bkn")
         .count();
     assert_eq!(summary["repairs_queued"].as_u64(), Some(queued as u64));
-    let sent = rows.iter().filter(|r| r["action"] == "sent_to_ehrm").count();
+    let sent = rows
+        .iter()
+        .filter(|r| r["action"] == "sent_to_ehrm")
+        .count();
     assert_eq!(summary["callbacks_sent"].as_u64(), Some(sent as u64));
-    let left = rows.iter().filter(|r| r["action"] == "needs_review").count();
+    let left = rows
+        .iter()
+        .filter(|r| r["action"] == "needs_review")
+        .count();
     assert_eq!(summary["left_for_people"].as_u64(), Some(left as u64));
 
     // Deliver the repairs (and the callbacks) the normal way, then reconcile again.
     let serve_env = env_with(&world, &[("LEASE_SECONDS", "5")]);
-    let settings = LocalSettings::from_env(&serve_env, db.clone(), ehrm_sync_tests::harness::loopback(), 4)
-        .expect("serve settings");
+    let settings = LocalSettings::from_env(
+        &serve_env,
+        db.clone(),
+        ehrm_sync_tests::harness::loopback(),
+        4,
+    )
+    .expect("serve settings");
     let runtime = Runtime::start(settings).await.expect("serve");
     let store = runtime.store.clone();
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -334,8 +345,7 @@ async fn scheduled_runs_stop_before_the_deadline_and_cover_everyone_in_rolling_s
             ("REKON_CHECKPOINT_EVERY", "10"),
         ],
     );
-    let mut settings =
-        LocalSettings::for_jobs(&env, dir.path().join("s.db")).expect("settings");
+    let mut settings = LocalSettings::for_jobs(&env, dir.path().join("s.db")).expect("settings");
     settings.rekon.deadline_margin_ms = 200;
     let wiring = Wiring::new(settings).expect("wiring");
     let rekon = wiring.rekon(dir.path().join("reports")).expect("rekon");
@@ -350,7 +360,10 @@ async fn scheduled_runs_stop_before_the_deadline_and_cover_everyone_in_rolling_s
         }
         // An invocation with 1.5 s to live, as a Lambda near its timeout.
         let deadline = now() + 1_500;
-        let outcome = rekon.scheduled(Some(deadline), &|_| {}).await.expect("works");
+        let outcome = rekon
+            .scheduled(Some(deadline), &|_| {})
+            .await
+            .expect("works");
         assert!(now() <= deadline + 300, "stopped before the deadline");
         match outcome {
             RunOutcome::Finished(s) => finished.push(s),
@@ -364,7 +377,10 @@ async fn scheduled_runs_stop_before_the_deadline_and_cover_everyone_in_rolling_s
     let priority = finished[0]["priority_employees"].as_u64().unwrap_or(0);
     let rest: u64 = finished
         .iter()
-        .map(|s| s["employees_total"].as_u64().unwrap_or(0) - s["priority_employees"].as_u64().unwrap_or(0))
+        .map(|s| {
+            s["employees_total"].as_u64().unwrap_or(0)
+                - s["priority_employees"].as_u64().unwrap_or(0)
+        })
         .sum();
     let others = world.injected.ehrm.employees.len() as u64 - priority;
     assert!(

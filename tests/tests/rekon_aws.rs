@@ -48,10 +48,9 @@ async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations()
         queue: stack.queue(),
         clock: Arc::new(SystemClock),
     };
-    let mut rekon = rekon_service(&sdk, &env, &adapters)
+    let rekon = rekon_service(&sdk, &env, &adapters)
         .expect("configuration")
         .expect("reconciliation is configured");
-    let _ = &mut rekon;
     let handler = ScheduledHandler {
         rekon: Some(rekon),
         sweeper: ehrm_sync_core::sweep::Sweeper::new(
@@ -139,7 +138,10 @@ async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations()
     );
     // The next invocation has nothing to do until the interval has passed.
     let idle = handler
-        .handle(&json!({"task": "reconcile"}), Some(SystemClock.now_ms() + 64_000))
+        .handle(
+            &json!({"task": "reconcile"}),
+            Some(SystemClock.now_ms() + 64_000),
+        )
         .await
         .expect("task works");
     assert_eq!(idle["outcome"], "idle");

@@ -223,7 +223,10 @@ pub fn rekon_settings(env: &dyn EnvSource) -> Result<crate::rekon::RekonSettings
         return Err(ConfigError::new("REKON_CONCURRENCY", "must be 1 to 64"));
     }
     if !(1..=1000).contains(&chunk) {
-        return Err(ConfigError::new("REKON_CHECKPOINT_EVERY", "must be 1 to 1000"));
+        return Err(ConfigError::new(
+            "REKON_CHECKPOINT_EVERY",
+            "must be 1 to 1000",
+        ));
     }
     Ok(crate::rekon::RekonSettings {
         cover_days,

@@ -85,4 +85,3 @@ pub fn eselon_from_bkn(id: &str) -> Option<String> {
     };
     Some(format!("{roman}.{letter}"))
 }
-

@@ -215,7 +215,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-pub(crate) async fn login(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
+pub(crate) async fn login(
+    State(sim): State<Arc<Sim>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let api = &sim.api;
     api.calls.fetch_add(1, Ordering::Relaxed);
     if header(&headers, "x-dreamfactory-api-key") != Some(api.config.api_key.as_str()) {

@@ -74,7 +74,8 @@ pub async fn run(cmd: BenchCommand) -> ExitCode {
             crate::bench_rekon::compare(employees).map(serde_json::Value::String)
         }
         BenchCommand::Rekon { employees, rate } => {
-            let dir = std::env::temp_dir().join(format!("ehrm-sync-bench-rekon-{}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("ehrm-sync-bench-rekon-{}", std::process::id()));
             let r = crate::bench_rekon::full_run(employees, rate, &dir).await;
             let _ = std::fs::remove_dir_all(&dir);
             r.map(serde_json::Value::String)

@@ -230,11 +230,7 @@ fn bkn_facts(e: &Employee, unit_ids: &HashMap<&str, String>) -> EmployeeFacts {
     p.unor = unit_ids.get(e.unor_id.as_str()).cloned();
     p.pns_id = Some(e.pns_id.clone());
     for j in &mut f.jabatan {
-        j.unor = j
-            .unor
-            .as_deref()
-            .and_then(|u| unit_ids.get(u))
-            .cloned();
+        j.unor = j.unor.as_deref().and_then(|u| unit_ids.get(u)).cloned();
         j.tmt_jabatan = j.tmt_jabatan.as_deref().map(bkn_date);
         j.tanggal_sk = j.tanggal_sk.as_deref().map(bkn_date);
         j.eselon = j.eselon.as_deref().and_then(eselon_to_bkn);
@@ -281,12 +277,17 @@ pub fn compare(employees: usize) -> Result<String, String> {
 }
 
 /// One batch: returns the comparison time and (rows, fields, positions, records, units, posts).
-fn compare_batch(seed: u64, employees: usize, with_units: bool) -> Result<(f64, [usize; 6]), String> {
+fn compare_batch(
+    seed: u64,
+    employees: usize,
+    with_units: bool,
+) -> Result<(f64, [usize; 6]), String> {
     let pop = generate(&PopulationSpec {
         seed,
         employees,
         ..Default::default()
-    });    let unit_ids: HashMap<&str, String> = pop
+    });
+    let unit_ids: HashMap<&str, String> = pop
         .units
         .iter()
         .filter_map(|u| Some((u.unor_id.as_str(), u.unor_id_bkn.clone()?)))
@@ -344,7 +345,11 @@ fn compare_batch(seed: u64, employees: usize, with_units: bool) -> Result<(f64, 
                 id: u.unor_id_bkn.clone()?,
                 bkn_id: None,
                 nama: Some(u.nama.to_uppercase()),
-                parent: u.parent_id.as_deref().and_then(|p| unit_ids.get(p)).cloned(),
+                parent: u
+                    .parent_id
+                    .as_deref()
+                    .and_then(|p| unit_ids.get(p))
+                    .cloned(),
                 eselon: u.eselon.as_deref().and_then(eselon_to_bkn),
                 nama_jabatan: Some(u.nama_jabatan.clone()),
                 head_pns_id: u
@@ -395,6 +400,10 @@ fn compare_batch(seed: u64, employees: usize, with_units: bool) -> Result<(f64, 
     let secs = started.elapsed().as_secs_f64();
     let positions = pairs.iter().map(|(e, _)| e.jabatan.len()).sum::<usize>();
     let records = pairs.iter().map(|(e, _)| e.kinerja.len()).sum::<usize>();
-    let (u, p) = if with_units { (units.len(), posts.len()) } else { (0, 0) };
+    let (u, p) = if with_units {
+        (units.len(), posts.len())
+    } else {
+        (0, 0)
+    };
     Ok((secs, [rows, fields, positions, records, u, p]))
 }

@@ -218,7 +218,10 @@ fn print_summary(s: &Value, as_json: bool, secs: f64) {
     );
     println!("  sent to eHRM    {}", n("callbacks_sent"));
     if n("unreadable") > 0 {
-        println!("  not readable    {} (see the run summary)", n("unreadable"));
+        println!(
+            "  not readable    {} (see the run summary)",
+            n("unreadable")
+        );
     }
     for r in s["report"].as_array().into_iter().flatten() {
         println!("  report          {}", r.as_str().unwrap_or(""));

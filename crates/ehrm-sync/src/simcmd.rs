@@ -78,7 +78,8 @@ pub async fn run(args: SimArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let callback_secret = ehrm_sync_webhook::Secret::from_bytes(b"ehrm-sim-callback-secret-0001".to_vec());
+    let callback_secret =
+        ehrm_sync_webhook::Secret::from_bytes(b"ehrm-sim-callback-secret-0001".to_vec());
     let api = ehrm_sim::read::ApiConfig::default();
     let ehrm = match ehrm_sim::EhrmSim::start(
         ehrm_sim::EhrmSimConfig {
@@ -98,7 +99,11 @@ pub async fn run(args: SimArgs) -> ExitCode {
         }
     };
     let c = sim.credentials();
-    println!("SIASN simulator on {}, eHRM simulator on {}", sim.origin(), ehrm.origin());
+    println!(
+        "SIASN simulator on {}, eHRM simulator on {}",
+        sim.origin(),
+        ehrm.origin()
+    );
     println!("BKN_API_BASE_URL={}", sim.api_base_url());
     println!("BKN_APIM_TOKEN_URL={}", sim.apim_token_url());
     println!("BKN_SSO_TOKEN_URL={}", sim.sso_token_url());

@@ -192,7 +192,11 @@ async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
             .map_or("-".to_string(), |n| n.to_string());
         println!(
             "{}{}  {:<14} {:<9} {}/{} employees  {} BKN calls  {} discrepancies ({} for people){}",
-            if i == 0 { "Reconciliation   " } else { "                 " },
+            if i == 0 {
+                "Reconciliation   "
+            } else {
+                "                 "
+            },
             r["started_at_text"].as_str().unwrap_or("-"),
             r["scope"].as_str().unwrap_or("-"),
             r["status"].as_str().unwrap_or("-"),
@@ -200,7 +204,9 @@ async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
             r["employees_total"],
             r["bkn_calls"],
             rows,
-            r["left_for_people"].as_u64().map_or("-".into(), |n| n.to_string()),
+            r["left_for_people"]
+                .as_u64()
+                .map_or("-".into(), |n| n.to_string()),
             r["pause_reason"]
                 .as_str()
                 .map(|p| format!("; paused: {p}"))

@@ -1,6 +1,7 @@
 //! The operations function, invoked by operators (`aws lambda invoke`):
 //!
-//! * `{"op": "status"}` — counts by status, oldest pending, dead letters, breaker, last sweep;
+//! * `{"op": "status"}` — counts by status, oldest pending, dead letters, breaker, last sweep,
+//!   the last reconciliation runs;
 //! * `{"op": "redrive", "max": 10000}` — dead-letter queue back to the delivery queue;
 //! * `{"op": "replay", "status": "dead"|"failed", "since": "2026-11-20", "until": "…",
 //!   "dry_run": true}` — as `ehrm-sync replay`.
@@ -27,13 +28,20 @@ pub struct OpsHandler {
 impl OpsHandler {
     pub async fn handle(&self, event: &Value) -> Result<Value, TaskError> {
         match event.get("op").and_then(Value::as_str) {
-            Some("status") => ehrm_sync_core::status::overview(
-                self.store.as_ref(),
-                self.store.as_ref(),
-                self.dead.as_ref(),
-            )
-            .await
-            .map_err(TaskError),
+            Some("status") => {
+                let mut o = ehrm_sync_core::status::overview(
+                    self.store.as_ref(),
+                    self.store.as_ref(),
+                    self.dead.as_ref(),
+                )
+                .await
+                .map_err(TaskError)?;
+                let runs = ehrm_sync_core::ports::RekonStore::runs(self.store.as_ref(), 5)
+                    .await
+                    .map_err(|e| TaskError(e.to_string()))?;
+                o["reconciliation_runs"] = Value::Array(runs);
+                Ok(o)
+            }
             Some("redrive") => {
                 let max = event.get("max").and_then(Value::as_u64).unwrap_or(10_000) as usize;
                 let moved = self

@@ -29,7 +29,11 @@ impl std::error::Error for TaskError {}
 
 impl ScheduledHandler {
     /// `deadline_ms`: the invocation's deadline (Unix ms), from the Lambda context.
-    pub async fn handle(&self, event: &Value, deadline_ms: Option<i64>) -> Result<Value, TaskError> {
+    pub async fn handle(
+        &self,
+        event: &Value,
+        deadline_ms: Option<i64>,
+    ) -> Result<Value, TaskError> {
         match event.get("task").and_then(Value::as_str) {
             Some("reconcile") => {
                 let Some(rekon) = &self.rekon else {
@@ -41,11 +45,15 @@ impl ScheduledHandler {
                     .await
                     .map_err(|e| TaskError(format!("reconciliation failed: {e}")))?;
                 Ok(match outcome {
-                    RunOutcome::Finished(s) => json!({"task": "reconcile", "outcome": "finished", "run": s}),
+                    RunOutcome::Finished(s) => {
+                        json!({"task": "reconcile", "outcome": "finished", "run": s})
+                    }
                     RunOutcome::Paused { summary, reason } => {
                         json!({"task": "reconcile", "outcome": "paused", "reason": reason, "run": summary})
                     }
-                    RunOutcome::Busy { run_id } => json!({"task": "reconcile", "outcome": "busy", "run_id": run_id}),
+                    RunOutcome::Busy { run_id } => {
+                        json!({"task": "reconcile", "outcome": "busy", "run_id": run_id})
+                    }
                     RunOutcome::Idle => json!({"task": "reconcile", "outcome": "idle"}),
                 })
             }

@@ -23,8 +23,8 @@ use ehrm_sync_core::metrics::LogMetrics;
 use ehrm_sync_core::pacer::GatePacer;
 use ehrm_sync_core::ports::{Bkn, CallbackOutbox, Clock, Metrics, StoreError};
 use ehrm_sync_core::rekon::{Rekon, RekonDeps};
-use ehrm_sync_ehrm::EhrmApiClient;
 use ehrm_sync_core::sweep::Sweeper;
+use ehrm_sync_ehrm::EhrmApiClient;
 use ehrm_sync_sqlite::{SqliteQueue, SqliteStore};
 use ehrm_sync_webhook::Verifier;
 
@@ -133,7 +133,11 @@ impl Wiring {
 
     /// Reconciliation, reporting into `reports` (a folder).
     pub fn rekon(&self, reports: std::path::PathBuf) -> Result<Rekon, StartError> {
-        let config = self.settings.ehrm_api.clone().ok_or(StartError::NoEhrmApi)?;
+        let config = self
+            .settings
+            .ehrm_api
+            .clone()
+            .ok_or(StartError::NoEhrmApi)?;
         let ehrm = EhrmApiClient::new(config).map_err(|e| StartError::Ehrm(e.to_string()))?;
         let store = Arc::new(self.store.clone());
         let outbox: Option<Arc<dyn CallbackOutbox>> = match self.settings.callbacks {

@@ -10,12 +10,12 @@ use ehrm_sync_core::config::{
     ConfigError, EnvSource, bkn_rate, breaker_settings, optional, rekon_settings, retry_policy,
     status_api_key, webhook_secrets,
 };
-use ehrm_sync_core::rekon::RekonSettings;
-use ehrm_sync_ehrm::EhrmApiConfig;
 use ehrm_sync_core::deliver::DeliverySettings;
+use ehrm_sync_core::rekon::RekonSettings;
 use ehrm_sync_core::sweep::SweepSettings;
 use ehrm_sync_domain::backoff::RetryPolicy;
 use ehrm_sync_ehrm::CallbackConfig;
+use ehrm_sync_ehrm::EhrmApiConfig;
 use ehrm_sync_sqlite::QueueOptions;
 use ehrm_sync_webhook::Secret;
 

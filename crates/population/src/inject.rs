@@ -117,11 +117,7 @@ struct Picker {
 }
 
 impl Picker {
-    fn employee(
-        &mut self,
-        pop: &Population,
-        ok: impl Fn(&Employee) -> bool,
-    ) -> Option<usize> {
+    fn employee(&mut self, pop: &Population, ok: impl Fn(&Employee) -> bool) -> Option<usize> {
         let candidates: Vec<usize> = (0..pop.employees.len())
             .filter(|&i| !self.used_nips.contains(&pop.employees[i].nip) && ok(&pop.employees[i]))
             .collect();
@@ -152,7 +148,11 @@ pub fn inject(base: &Population, spec: &InjectSpec) -> Injected {
     let mut ehrm = base.clone();
     let mut bkn = base.clone();
     let mut expected = Vec::new();
-    let heads: HashSet<String> = base.units.iter().filter_map(|u| u.head_nip.clone()).collect();
+    let heads: HashSet<String> = base
+        .units
+        .iter()
+        .filter_map(|u| u.head_nip.clone())
+        .collect();
     let mut p = Picker {
         rng: StdRng::seed_from_u64(spec.seed),
         used_nips: HashSet::new(),
@@ -241,7 +241,14 @@ fn inject_one(
                     "gelar_belakang"
                 }
             };
-            Some(row("pegawai", "differs", Some(&nip), None, Some(field.into()), "bkn"))
+            Some(row(
+                "pegawai",
+                "differs",
+                Some(&nip),
+                None,
+                Some(field.into()),
+                "bkn",
+            ))
         }
         InjectKind::PegawaiEhrmField => {
             let i = p.employee(base, staff)?;
@@ -268,31 +275,57 @@ fn inject_one(
                     "jenis_jabatan"
                 }
             };
-            Some(row("pegawai", "differs", Some(&nip), None, Some(field.into()), "ehrm"))
+            Some(row(
+                "pegawai",
+                "differs",
+                Some(&nip),
+                None,
+                Some(field.into()),
+                "ehrm",
+            ))
         }
         InjectKind::PegawaiMissingAtBkn => {
             let i = p.employee(base, staff)?;
             let nip = base.employees[i].nip.clone();
             bkn.employees.retain(|e| e.nip != nip);
-            Some(row("pegawai", "missing_at_bkn", Some(&nip), None, None, "bkn"))
+            Some(row(
+                "pegawai",
+                "missing_at_bkn",
+                Some(&nip),
+                None,
+                None,
+                "bkn",
+            ))
         }
         InjectKind::PegawaiMissingInEhrm => {
             let i = p.employee(base, |e| staff(e) && spec.listed.contains(&e.nip))?;
             let nip = base.employees[i].nip.clone();
             ehrm.employees.retain(|e| e.nip != nip);
-            Some(row("pegawai", "missing_in_ehrm", Some(&nip), None, None, "bkn"))
+            Some(row(
+                "pegawai",
+                "missing_in_ehrm",
+                Some(&nip),
+                None,
+                None,
+                "bkn",
+            ))
         }
         InjectKind::JabatanMissingAtBkn
         | InjectKind::JabatanMissingInEhrm
         | InjectKind::JabatanDiffers => {
             let unique_tmt = |e: &Employee| {
-                let tmts: HashSet<&str> =
-                    e.riwayat_jabatan.iter().map(|j| j.tmt_jabatan.as_str()).collect();
+                let tmts: HashSet<&str> = e
+                    .riwayat_jabatan
+                    .iter()
+                    .map(|j| j.tmt_jabatan.as_str())
+                    .collect();
                 tmts.len() == e.riwayat_jabatan.len() && e.riwayat_jabatan.len() >= 2
             };
             let i = p.employee(base, |e| staff(e) && unique_tmt(e))?;
             let nip = base.employees[i].nip.clone();
-            let j = p.rng.random_range(0..base.employees[i].riwayat_jabatan.len());
+            let j = p
+                .rng
+                .random_range(0..base.employees[i].riwayat_jabatan.len());
             let tmt = base.employees[i].riwayat_jabatan[j].tmt_jabatan.clone();
             let (target, kind_name, field) = match kind {
                 InjectKind::JabatanMissingAtBkn => (&mut *bkn, "missing_at_bkn", None),
@@ -315,7 +348,14 @@ fn inject_one(
             let other = p.employee(base, staff)?;
             let other_nip = base.employees[other].nip.clone();
             unit_mut(bkn, &unit)?.head_nip = Some(other_nip);
-            Some(row("pejabat_struktural", "differs", None, Some(&unit), Some("pemimpin".into()), "ehrm"))
+            Some(row(
+                "pejabat_struktural",
+                "differs",
+                None,
+                Some(&unit),
+                Some("pemimpin".into()),
+                "ehrm",
+            ))
         }
         InjectKind::StrukturalHolderEselon => {
             let u = p.unit(base, |u| {
@@ -348,7 +388,14 @@ fn inject_one(
             let e = &mut unit_mut(ehrm, &unit)?;
             e.head_nip = None;
             e.head_tmt = None;
-            Some(row("pejabat_struktural", "differs", None, Some(&unit), Some("pemimpin".into()), "ehrm"))
+            Some(row(
+                "pejabat_struktural",
+                "differs",
+                None,
+                Some(&unit),
+                Some("pemimpin".into()),
+                "ehrm",
+            ))
         }
         InjectKind::UnorDiffers => {
             let u = p.unit(base, |u| u.unor_id_bkn.is_some() && u.parent_id.is_some())?;
@@ -361,21 +408,33 @@ fn inject_one(
                 b.nama_jabatan = format!("{} Wilayah I", b.nama_jabatan);
                 "nama_jabatan"
             };
-            Some(row("unor", "differs", None, Some(&unit), Some(field.into()), "ehrm"))
+            Some(row(
+                "unor",
+                "differs",
+                None,
+                Some(&unit),
+                Some(field.into()),
+                "ehrm",
+            ))
         }
         InjectKind::UnorMissingAtBkn => {
             // A leaf unit without people, so nothing else refers to it.
-            let occupied: HashSet<&str> = base.employees.iter().map(|e| e.unor_id.as_str()).collect();
-            let parents: HashSet<&str> =
-                base.units.iter().filter_map(|u| u.parent_id.as_deref()).collect();
+            let occupied: HashSet<&str> =
+                base.employees.iter().map(|e| e.unor_id.as_str()).collect();
+            let parents: HashSet<&str> = base
+                .units
+                .iter()
+                .filter_map(|u| u.parent_id.as_deref())
+                .collect();
             let u = p.unit(base, |u| {
                 u.unor_id_bkn.is_some()
                     && u.head_nip.is_none()
                     && !occupied.contains(u.unor_id.as_str())
                     && !parents.contains(u.unor_id.as_str())
-                    && !base.employees.iter().any(|e| {
-                        e.riwayat_jabatan.iter().any(|j| j.unor_id == u.unor_id)
-                    })
+                    && !base
+                        .employees
+                        .iter()
+                        .any(|e| e.riwayat_jabatan.iter().any(|j| j.unor_id == u.unor_id))
             });
             let unit = match u {
                 Some(u) => base.units[u].unor_id.clone(),
@@ -399,7 +458,14 @@ fn inject_one(
             };
             unit_mut(ehrm, &unit)?.unor_id_bkn = None;
             unit_mut(bkn, &unit)?.unor_id_bkn = None;
-            Some(row("unor", "missing_at_bkn", None, Some(&unit), None, "ehrm"))
+            Some(row(
+                "unor",
+                "missing_at_bkn",
+                None,
+                Some(&unit),
+                None,
+                "ehrm",
+            ))
         }
         InjectKind::UnorMissingInEhrm => {
             let parent = p.unit(base, |u| u.unor_id_bkn.is_some())?;
@@ -416,7 +482,14 @@ fn inject_one(
                 head_nip: None,
                 head_tmt: None,
             });
-            Some(row("unor", "missing_in_ehrm", None, Some(&bkn_id), None, "ehrm"))
+            Some(row(
+                "unor",
+                "missing_in_ehrm",
+                None,
+                Some(&bkn_id),
+                None,
+                "ehrm",
+            ))
         }
         InjectKind::KinerjaMissingAtBkn
         | InjectKind::KinerjaDiffers
@@ -434,11 +507,25 @@ fn inject_one(
             match kind {
                 InjectKind::KinerjaMissingAtBkn => {
                     employee_mut(bkn, &nip)?.kinerja.remove(k);
-                    Some(row("kinerja", "missing_at_bkn", Some(&nip), None, None, "ehrm"))
+                    Some(row(
+                        "kinerja",
+                        "missing_at_bkn",
+                        Some(&nip),
+                        None,
+                        None,
+                        "ehrm",
+                    ))
                 }
                 InjectKind::KinerjaMissingInEhrm => {
                     employee_mut(ehrm, &nip)?.kinerja.remove(k);
-                    Some(row("kinerja", "missing_in_ehrm", Some(&nip), None, None, "ehrm"))
+                    Some(row(
+                        "kinerja",
+                        "missing_in_ehrm",
+                        Some(&nip),
+                        None,
+                        None,
+                        "ehrm",
+                    ))
                 }
                 _ => {
                     let b = &mut employee_mut(bkn, &nip)?.kinerja[k];

@@ -14,7 +14,9 @@ mod names;
 
 use serde::{Deserialize, Serialize};
 
-pub use ehrm_sync_domain::codes::{eselon_from_bkn, eselon_to_bkn, golongan_from_bkn, golongan_to_bkn};
+pub use ehrm_sync_domain::codes::{
+    eselon_from_bkn, eselon_to_bkn, golongan_from_bkn, golongan_to_bkn,
+};
 pub use generate::{PopulationSpec, generate};
 
 /// Kementerian PU in SIASN (instansi id and kode cepat as BKN's reference data has them).

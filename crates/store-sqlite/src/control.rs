@@ -7,8 +7,8 @@ use serde_json::Value;
 use ehrm_sync_core::ports::{
     Callback, CallbackOutbox, CallbackStatus, Control, ControlStore, RekonStore, StoreError,
 };
-use ehrm_sync_domain::rekon::Discrepancy;
 use ehrm_sync_domain::record::Millis;
+use ehrm_sync_domain::rekon::Discrepancy;
 
 use crate::store::{SqliteStore, db_err};
 

@@ -409,7 +409,11 @@ pub async fn pns_ids_are_cached(b: &StoreUnderTest) {
         Some("D4E5F6")
     );
     assert_eq!(
-        b.pns.nip_for_pns_id("D4E5F6").await.expect("readable").as_deref(),
+        b.pns
+            .nip_for_pns_id("D4E5F6")
+            .await
+            .expect("readable")
+            .as_deref(),
         Some(nip.as_str()),
         "reverse lookup of the current id"
     );
@@ -435,9 +439,12 @@ pub async fn rekon_rows_are_replaced_by_key_and_runs_listed_newest_first(b: &Sto
         priority: Priority::Normal,
     };
     let r = &b.rekon;
-    r.put_rows(&run, &[row("golongan", "IV/a"), row("tmt_pensiun", "2030-01-01")])
-        .await
-        .expect("written");
+    r.put_rows(
+        &run,
+        &[row("golongan", "IV/a"), row("tmt_pensiun", "2030-01-01")],
+    )
+    .await
+    .expect("written");
     r.put_rows(&run, &[row("golongan", "IV/b")])
         .await
         .expect("rewritten");
@@ -449,10 +456,14 @@ pub async fn rekon_rows_are_replaced_by_key_and_runs_listed_newest_first(b: &Sto
     let base = 5_000_000_000_000 + i64::from(rand::random::<u16>()) * 1_000;
     for (i, id) in ["a", "b", "c"].iter().enumerate() {
         let summary = serde_json::json!({"run_id": format!("{run}-{id}"), "started_at": base + i as i64, "status": "running"});
-        r.put_run(&format!("{run}-{id}"), &summary).await.expect("written");
+        r.put_run(&format!("{run}-{id}"), &summary)
+            .await
+            .expect("written");
     }
     let summary = serde_json::json!({"run_id": format!("{run}-c"), "started_at": base + 2, "status": "finished"});
-    r.put_run(&format!("{run}-c"), &summary).await.expect("updated");
+    r.put_run(&format!("{run}-c"), &summary)
+        .await
+        .expect("updated");
     let runs = r.runs(2).await.expect("readable");
     let ids: Vec<&str> = runs.iter().filter_map(|v| v["run_id"].as_str()).collect();
     assert_eq!(ids, vec![format!("{run}-c"), format!("{run}-b")]);

@@ -111,9 +111,14 @@ pub enum RunOutcome {
     Finished(Value),
     /// Stopped with the run checkpointed (deadline, BKN unavailable); the next invocation
     /// continues.
-    Paused { summary: Value, reason: String },
+    Paused {
+        summary: Value,
+        reason: String,
+    },
     /// Another invocation holds the run.
-    Busy { run_id: String },
+    Busy {
+        run_id: String,
+    },
     /// A scheduled invocation with nothing to do (the last run is recent enough).
     Idle,
 }
@@ -373,8 +378,8 @@ impl Rekon {
     fn out_of_time(&self, deadline: Option<Millis>, reserve_ms: i64) -> bool {
         self.is_cancelled()
             || deadline.is_some_and(|d| {
-            self.deps.clock.now_ms() + self.settings.deadline_margin_ms + reserve_ms >= d
-        })
+                self.deps.clock.now_ms() + self.settings.deadline_margin_ms + reserve_ms >= d
+            })
     }
 
     async fn phases(
@@ -445,7 +450,8 @@ impl Rekon {
                 phase: Phase::Units,
                 done: state.done(),
                 total: state.total(),
-                bkn_calls: state.bkn_calls + self.deps.bkn.calls_made().saturating_sub(calls_before),
+                bkn_calls: state.bkn_calls
+                    + self.deps.bkn.calls_made().saturating_sub(calls_before),
             });
         }
         state.finished = true;
@@ -667,8 +673,8 @@ impl Rekon {
 
     /// The employees still to do, in order.
     fn remaining(&self, state: &RunState, snap: &Snapshot) -> Vec<String> {
-        let mut out: Vec<String> = state.priority[state.priority_done.min(state.priority.len())..]
-            .to_vec();
+        let mut out: Vec<String> =
+            state.priority[state.priority_done.min(state.priority.len())..].to_vec();
         match &state.slice {
             Some(slice) => out.extend(slice[state.rest_done.min(slice.len())..].iter().cloned()),
             None if state.scope == Scope::PriorityOnly => {}
@@ -696,7 +702,9 @@ impl Rekon {
         deadline: Option<Millis>,
     ) -> Result<(usize, Option<Stop>), RekonError> {
         let results: Vec<Result<EmployeeDone, Stop>> = futures::stream::iter(
-            chunk.iter().map(|nip| self.process_employee(ctx, nip, deadline)),
+            chunk
+                .iter()
+                .map(|nip| self.process_employee(ctx, nip, deadline)),
         )
         .buffered(self.settings.concurrency.max(1))
         .collect()
@@ -882,8 +890,11 @@ impl Rekon {
         let mut summary = state.summary(None);
         summary["counts"] = counts(&rows);
         summary["rows"] = json!(rows.len());
-        summary["left_for_people"] =
-            json!(rows.iter().filter(|r| r.action == Action::NeedsReview).count());
+        summary["left_for_people"] = json!(
+            rows.iter()
+                .filter(|r| r.action == Action::NeedsReview)
+                .count()
+        );
         summary["finished_at_text"] = json!(format_ms(self.deps.clock.now_ms()));
         Ok(summary)
     }

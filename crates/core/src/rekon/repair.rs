@@ -6,8 +6,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use ehrm_sync_domain::kinerja::{
-    AnnualKinerja, KinerjaData, Penilai, PenilaiStatus, PeriodicKinerja, Periodik, Predikat,
-    Rating,
+    AnnualKinerja, KinerjaData, Penilai, PenilaiStatus, PeriodicKinerja, Periodik, Predikat, Rating,
 };
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::{Change, ChangeAction, RecordKey, SyncRecord};
@@ -72,7 +71,9 @@ fn kinerja_data(
         (Some(p), _) => penilai(p),
         (None, Some(d)) => d.penilai().clone(),
         (None, None) => {
-            return Err("eHRM's row names no appraiser (penilai) and no change was received".into());
+            return Err(
+                "eHRM's row names no appraiser (penilai) and no change was received".into(),
+            );
         }
     };
     if k.jenis != "periodik" {

@@ -243,7 +243,10 @@ mod tests {
         s.priority = vec!["a".into(), "b".into()];
         s.rest_total = 3;
         s.advance(&["a".into(), "b".into(), "c".into()]);
-        assert_eq!((s.priority_done, s.rest_done, s.cursor.as_deref()), (2, 1, Some("c")));
+        assert_eq!(
+            (s.priority_done, s.rest_done, s.cursor.as_deref()),
+            (2, 1, Some("c"))
+        );
         assert_eq!((s.done(), s.total()), (3, 5));
     }
 }

@@ -457,7 +457,11 @@ fn compare_kinerja(
         matched.insert(label.clone());
         let num = |x: Option<u8>| x.map(|n| n.to_string());
         let mut fields = vec![
-            ("hasil_kinerja", num(ek.hasil_kinerja), num(bk.hasil_kinerja)),
+            (
+                "hasil_kinerja",
+                num(ek.hasil_kinerja),
+                num(bk.hasil_kinerja),
+            ),
             (
                 "perilaku_kerja",
                 num(ek.perilaku_kerja),
@@ -466,7 +470,11 @@ fn compare_kinerja(
             ("predikat", num(ek.predikat), num(bk.predikat)),
         ];
         if ek.jenis == "periodik" {
-            fields.push(("bulan_selesai", num(ek.bulan_selesai), num(bk.bulan_selesai)));
+            fields.push((
+                "bulan_selesai",
+                num(ek.bulan_selesai),
+                num(bk.bulan_selesai),
+            ));
         }
         let found: Vec<usize> = fields
             .into_iter()
@@ -849,7 +857,15 @@ mod tests {
         }];
         let c = Context::new(&e, &posts);
         let holder = HashMap::from([(NIP.to_string(), "P1".to_string())]);
-        let out = compare_units(&c, &e, &b, &posts, &holder, &HashMap::new(), &HashSet::new());
+        let out = compare_units(
+            &c,
+            &e,
+            &b,
+            &posts,
+            &holder,
+            &HashMap::new(),
+            &HashSet::new(),
+        );
         let got: Vec<_> = out
             .iter()
             .map(|d| {
@@ -864,7 +880,12 @@ mod tests {
         assert_eq!(
             got,
             vec![
-                (DataSet::Unor, Kind::Differs, "PU.01".into(), Some("nama".into())),
+                (
+                    DataSet::Unor,
+                    Kind::Differs,
+                    "PU.01".into(),
+                    Some("nama".into())
+                ),
                 (DataSet::Unor, Kind::MissingAtBkn, "PU.02".into(), None),
                 (DataSet::Unor, Kind::MissingInEhrm, "A7".into(), None),
                 (

@@ -150,7 +150,11 @@ impl Discrepancy {
     /// A stable identity within a run, so that re-processing an employee after a resume
     /// overwrites its rows instead of adding them twice.
     pub fn row_key(&self) -> String {
-        let subject = self.nip.as_deref().or(self.unor_id.as_deref()).unwrap_or("");
+        let subject = self
+            .nip
+            .as_deref()
+            .or(self.unor_id.as_deref())
+            .unwrap_or("");
         let what = self
             .field
             .clone()
@@ -168,7 +172,11 @@ impl Discrepancy {
 
     /// The report's order: priority, data set, subject, field.
     pub fn sort_key(&self) -> (Priority, DataSet, String, String) {
-        let subject = self.nip.as_deref().or(self.unor_id.as_deref()).unwrap_or("");
+        let subject = self
+            .nip
+            .as_deref()
+            .or(self.unor_id.as_deref())
+            .unwrap_or("");
         (
             self.priority,
             self.data_set,
@@ -330,9 +338,18 @@ mod tests {
     #[test]
     fn the_coming_period_is_the_next_april_or_october() {
         let d = |y, m, day| Date::from_calendar_date(y, m, day).expect("date");
-        assert_eq!(next_kp_period(d(2026, Month::November, 28)), d(2027, Month::April, 1));
-        assert_eq!(next_kp_period(d(2026, Month::April, 1)), d(2026, Month::April, 1));
-        assert_eq!(next_kp_period(d(2026, Month::May, 2)), d(2026, Month::October, 1));
+        assert_eq!(
+            next_kp_period(d(2026, Month::November, 28)),
+            d(2027, Month::April, 1)
+        );
+        assert_eq!(
+            next_kp_period(d(2026, Month::April, 1)),
+            d(2026, Month::April, 1)
+        );
+        assert_eq!(
+            next_kp_period(d(2026, Month::May, 2)),
+            d(2026, Month::October, 1)
+        );
         assert_eq!(
             retirement_window(d(2024, Month::February, 29)).1,
             d(2025, Month::March, 1).previous_day().expect("date")

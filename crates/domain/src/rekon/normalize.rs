@@ -49,7 +49,12 @@ pub fn eselon(v: Option<&str>) -> Option<String> {
 /// Capitals, single spaces: `  budi   santoso ` → `BUDI SANTOSO`.
 pub fn text(v: Option<&str>) -> Option<String> {
     let v = non_empty(v)?;
-    Some(v.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase())
+    Some(
+        v.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase(),
+    )
 }
 
 /// Academic titles: capitals, no spaces (`S.T., M.T.` = `S.T.,M.T.`).

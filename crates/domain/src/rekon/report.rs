@@ -93,7 +93,8 @@ mod tests {
             lines[1],
             "pegawai,differs,198507142010011002,,nama,\"SANTOSO, BUDI\",\"'=HYPERLINK(\"\"x\"\")\",bkn,sent_to_ehrm,pensiun"
         );
-        let json: serde_json::Value = serde_json::from_slice(&to_json(&[row]).expect("json")).expect("parse");
+        let json: serde_json::Value =
+            serde_json::from_slice(&to_json(&[row]).expect("json")).expect("parse");
         assert_eq!(json[0]["data_set"], "pegawai");
         assert_eq!(json[0]["unor_id"], serde_json::Value::Null);
         assert_eq!(json[0]["action"], "sent_to_ehrm");
