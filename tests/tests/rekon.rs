@@ -392,3 +392,81 @@ async fn scheduled_runs_stop_before_the_deadline_and_cover_everyone_in_rolling_s
         assert_eq!(s["scope"], "rolling slice");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn filtered_runs_cover_one_employee_or_one_unit_subtree() {
+    let world = RekonWorld::start(400, 59, 1, RATE).await.expect("world");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let env = env_with(&world, &[]);
+    let run = |scope: Scope, db: &str| {
+        let env = env.clone();
+        let db = dir.path().join(db);
+        async move {
+            let settings = LocalSettings::for_jobs(&env, db.clone()).expect("settings");
+            let rekon = Wiring::new(settings)
+                .and_then(|w| w.rekon(db.with_extension("reports")))
+                .expect("wiring");
+            let request = RunRequest {
+                scope,
+                dry_run: true,
+                restart: false,
+            };
+            match rekon.run(&request, None, &|_| {}).await.expect("works") {
+                RunOutcome::Finished(s) => s,
+                other => panic!("{other:?}"),
+            }
+        }
+    };
+    // One employee with an injected difference: exactly that employee's rows, 4 BKN calls.
+    let target = world
+        .injected
+        .expected
+        .iter()
+        .find(|r| r.data_set == "kinerja" && r.kind == "differs")
+        .expect("a kinerja injection");
+    let nip = target.nip.clone().expect("nip");
+    let before = world.siasn.stats().calls_total;
+    let summary = run(Scope::Nip(nip.clone()), "nip.db").await;
+    let (rows, _) = read_report(&summary);
+    assert_eq!(summary["employees_total"], 1);
+    assert_eq!(
+        rows.iter().map(key).collect::<Vec<_>>(),
+        vec![target.clone()],
+        "only that employee's discrepancy"
+    );
+    // Planning reads the two lists (a page each) and the tokens; the employee costs 4 calls.
+    assert!(world.siasn.stats().calls_total - before <= 10);
+
+    // A unit subtree: its employees only, and unit rows only for units inside it.
+    let root = world
+        .injected
+        .ehrm
+        .units
+        .iter()
+        .find(|u| u.parent_id.is_some() && u.eselon.as_deref() == Some("II.a"))
+        .expect("an eselon II unit")
+        .unor_id
+        .clone();
+    let summary = run(Scope::Unit(root.clone()), "unit.db").await;
+    let (rows, _) = read_report(&summary);
+    let inside = |u: &str| u == root || u.starts_with(&format!("{root}."));
+    let in_unit: Vec<&str> = world
+        .injected
+        .ehrm
+        .employees
+        .iter()
+        .filter(|e| inside(&e.unor_id))
+        .map(|e| e.nip.as_str())
+        .collect();
+    assert_eq!(
+        summary["employees_total"].as_u64(),
+        Some(in_unit.len() as u64)
+    );
+    for r in &rows {
+        match (r["nip"].as_str(), r["unor_id"].as_str()) {
+            (Some(n), _) => assert!(in_unit.contains(&n), "{r}"),
+            (None, Some(u)) => assert!(inside(u) || r["kind"] == "missing_in_ehrm", "{r}"),
+            _ => panic!("a row about nothing: {r}"),
+        }
+    }
+}

@@ -67,6 +67,7 @@ impl RekonWorld {
                 seed,
                 per_kind,
                 listed: kp0.union(&pensiun0).cloned().collect(),
+                kinds: Vec::new(),
             },
         );
         let (kp, pensiun) = siasn_sim::listed_nips(&injected.bkn, today);

@@ -68,6 +68,10 @@ pub struct SimArgs {
     /// rows are written to --expected.
     #[arg(long, default_value_t = 0)]
     pub inject: usize,
+    /// Only these kinds (repeat the flag), e.g. `pegawai_bkn_field`, `kinerja_differs`,
+    /// `unor_missing_in_ehrm`; default: every kind.
+    #[arg(long)]
+    pub inject_kind: Vec<ehrm_sync_population::inject::InjectKind>,
     /// Where to write the injected discrepancies (JSON).
     #[arg(long, default_value = "expected-discrepancies.json")]
     pub expected: PathBuf,

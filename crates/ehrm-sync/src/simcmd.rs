@@ -38,6 +38,7 @@ pub async fn run(args: SimArgs) -> ExitCode {
                 seed: args.seed,
                 per_kind: args.inject,
                 listed: kp.union(&pensiun).cloned().collect(),
+                kinds: args.inject_kind.clone(),
             },
         );
         match serde_json::to_vec_pretty(&injected.expected)

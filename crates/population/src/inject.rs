@@ -42,6 +42,19 @@ pub enum InjectKind {
     KinerjaMissingInEhrm,
 }
 
+impl std::str::FromStr for InjectKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        serde_json::from_value(serde_json::Value::String(s.trim().to_string())).map_err(|_| {
+            let names: Vec<String> = InjectKind::ALL
+                .iter()
+                .filter_map(|k| serde_json::to_value(k).ok()?.as_str().map(str::to_string))
+                .collect();
+            format!("unknown kind {s:?}; one of {}", names.join(", "))
+        })
+    }
+}
+
 impl InjectKind {
     pub const ALL: [InjectKind; 16] = [
         InjectKind::PegawaiBknField,
@@ -90,6 +103,8 @@ pub struct InjectSpec {
     pub per_kind: usize,
     /// Employees in BKN's lists (promotion, retirement): candidates for "missing in eHRM".
     pub listed: HashSet<String>,
+    /// Only these kinds (empty: every kind).
+    pub kinds: Vec<InjectKind>,
 }
 
 fn row(
@@ -161,6 +176,9 @@ pub fn inject(base: &Population, spec: &InjectSpec) -> Injected {
     // Units whose structure other injections rely on are kept out of unit injections.
     for _ in 0..spec.per_kind {
         for kind in InjectKind::ALL {
+            if !spec.kinds.is_empty() && !spec.kinds.contains(&kind) {
+                continue;
+            }
             if let Some(r) = inject_one(kind, base, &mut ehrm, &mut bkn, &mut p, &heads, spec) {
                 expected.push(r);
             }
@@ -541,5 +559,53 @@ fn inject_one(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{PopulationSpec, generate};
+
+    #[test]
+    fn every_kind_is_injected_once_per_round_on_distinct_targets() {
+        let base = generate(&PopulationSpec {
+            seed: 3,
+            employees: 1_500,
+            ..PopulationSpec::default()
+        });
+        let listed = base.employees.iter().map(|e| e.nip.clone()).collect();
+        let spec = InjectSpec {
+            seed: 9,
+            per_kind: 2,
+            listed,
+            kinds: Vec::new(),
+        };
+        let a = inject(&base, &spec);
+        assert_eq!(a.expected.len(), InjectKind::ALL.len() * 2);
+        let subjects: HashSet<_> = a
+            .expected
+            .iter()
+            .map(|r| (r.nip.clone(), r.unor_id.clone()))
+            .collect();
+        assert_eq!(subjects.len(), a.expected.len(), "one injection per target");
+        assert_ne!(a.ehrm, a.bkn);
+        let b = inject(&base, &spec);
+        assert_eq!(a.expected, b.expected, "same seed, same injections");
+        let only = inject(
+            &base,
+            &InjectSpec {
+                kinds: vec!["kinerja_differs".parse().expect("a kind")],
+                per_kind: 3,
+                ..spec
+            },
+        );
+        assert_eq!(only.expected.len(), 3);
+        assert!(
+            only.expected
+                .iter()
+                .all(|r| r.data_set == "kinerja" && r.kind == "differs")
+        );
+        assert!("no_such_kind".parse::<InjectKind>().is_err());
     }
 }

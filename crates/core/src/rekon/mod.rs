@@ -643,8 +643,9 @@ impl Rekon {
             Some(s) => s.len(),
             None => rest.len(),
         };
-        // People in BKN's lists whom eHRM does not know.
-        if state.scope.compares_units() {
+        // People in BKN's lists whom eHRM does not know (not for a unit or one employee: they
+        // belong to no unit eHRM knows).
+        if matches!(state.scope, Scope::All | Scope::PriorityOnly | Scope::Slice) {
             let known: HashSet<&str> = snap.employees.iter().map(|e| e.nip.as_str()).collect();
             let mut rows = Vec::new();
             for l in kp.iter().chain(pensiun.iter()) {
