@@ -49,15 +49,7 @@ fn read_report(summary: &Value) -> (Vec<Value>, String) {
 }
 
 fn key(r: &Value) -> ExpectedRow {
-    let s = |k: &str| r[k].as_str().map(str::to_string);
-    ExpectedRow {
-        data_set: s("data_set").unwrap_or_default(),
-        kind: s("kind").unwrap_or_default(),
-        nip: s("nip"),
-        unor_id: s("unor_id"),
-        field: s("field"),
-        authority: s("authority").unwrap_or_default(),
-    }
+    ExpectedRow::from_report_row(r)
 }
 
 /// The priority the reconciler must give a row, worked out here from BKN's lists and eHRM's

@@ -108,20 +108,7 @@ async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations()
     .await
     .expect("rows in DynamoDB");
     assert_eq!(rows.len(), stored.len(), "the report is the stored rows");
-    let found: BTreeSet<ExpectedRow> = rows
-        .iter()
-        .map(|r| {
-            let s = |k: &str| r[k].as_str().map(str::to_string);
-            ExpectedRow {
-                data_set: s("data_set").unwrap_or_default(),
-                kind: s("kind").unwrap_or_default(),
-                nip: s("nip"),
-                unor_id: s("unor_id"),
-                field: s("field"),
-                authority: s("authority").unwrap_or_default(),
-            }
-        })
-        .collect();
+    let found: BTreeSet<ExpectedRow> = rows.iter().map(ExpectedRow::from_report_row).collect();
     let expected: BTreeSet<ExpectedRow> = world.injected.expected.iter().cloned().collect();
     assert!(
         found.is_subset(&expected),

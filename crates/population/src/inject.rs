@@ -88,6 +88,21 @@ pub struct ExpectedRow {
     pub authority: String,
 }
 
+impl ExpectedRow {
+    /// The same identity read from a row of `report.json`.
+    pub fn from_report_row(r: &serde_json::Value) -> Self {
+        let s = |k: &str| r[k].as_str().map(str::to_string);
+        ExpectedRow {
+            data_set: s("data_set").unwrap_or_default(),
+            kind: s("kind").unwrap_or_default(),
+            nip: s("nip"),
+            unor_id: s("unor_id"),
+            field: s("field"),
+            authority: s("authority").unwrap_or_default(),
+        }
+    }
+}
+
 /// The two copies and what must be found.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Injected {
