@@ -291,14 +291,26 @@ async fn a_run_killed_half_way_resumes_and_produces_the_same_report() {
         String::from_utf8_lossy(&status.stderr)
     );
     let calls_killed = world.siasn.stats().calls_total - calls_reference;
-    tokio::time::sleep(Duration::from_millis(1_200)).await; // the dead run's lease
-    let resumed = Command::new(bin)
-        .args(["reconcile", "--dry-run", "--quiet", "--json", "--db"])
-        .arg(&db)
-        .envs(&env)
-        .env("RUST_LOG", "error")
-        .output()
-        .expect("runs");
+    // The dead run's lease (REKON_LEASE_SECONDS, or three chunks' time) must run out first:
+    // until then the command says the run is held (exit 3).
+    let mut resumed = None;
+    for _ in 0..20 {
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+        let out = Command::new(bin)
+            .args(["reconcile", "--dry-run", "--quiet", "--json", "--db"])
+            .arg(&db)
+            .envs(&env)
+            .env("RUST_LOG", "error")
+            .output()
+            .expect("runs");
+        let held = out.status.code() == Some(3)
+            && String::from_utf8_lossy(&out.stderr).contains("being worked on");
+        if !held {
+            resumed = Some(out);
+            break;
+        }
+    }
+    let resumed = resumed.expect("the dead run's lease ran out");
     assert!(
         resumed.status.success(),
         "{}",

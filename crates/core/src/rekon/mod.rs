@@ -290,7 +290,7 @@ impl Rekon {
             });
         }
         let token = crate::deliver::new_token();
-        state.lease = Some((token, now + self.settings.lease_ms));
+        state.lease = Some((token, self.lease_until(deadline, 0)));
         state.invocations += 1;
         state.status = "running".into();
         let mut revision = match self.save(&state, revision).await {
@@ -394,7 +394,10 @@ impl Rekon {
         if state.phase == Phase::Planning {
             self.plan(state, &snapshot).await?;
             state.phase = Phase::Employees;
-            *revision = match self.checkpoint(state, *revision, calls_before).await? {
+            *revision = match self
+                .checkpoint(state, *revision, calls_before, deadline, 0)
+                .await?
+            {
                 Some(r) => r,
                 None => return Ok(Some(Stop::LeaseLost)),
             };
@@ -413,7 +416,10 @@ impl Rekon {
                     .await?;
                 state.advance(&chunk[..done]);
                 last_chunk_ms = self.deps.clock.now_ms() - t0;
-                *revision = match self.checkpoint(state, *revision, calls_before).await? {
+                *revision = match self
+                    .checkpoint(state, *revision, calls_before, deadline, last_chunk_ms)
+                    .await?
+                {
                     Some(r) => r,
                     None => return Ok(Some(Stop::LeaseLost)),
                 };
@@ -433,7 +439,10 @@ impl Rekon {
             } else {
                 Phase::Report
             };
-            *revision = match self.checkpoint(state, *revision, calls_before).await? {
+            *revision = match self
+                .checkpoint(state, *revision, calls_before, deadline, 0)
+                .await?
+            {
                 Some(r) => r,
                 None => return Ok(Some(Stop::LeaseLost)),
             };
@@ -459,14 +468,25 @@ impl Rekon {
     }
 
     /// Saves progress; `None` if the run was taken over meanwhile.
+    /// Until when an invocation holds the run: its deadline when it has one (it cannot outlive
+    /// it), else `lease_ms` or three chunks' time past now, whichever is longer.
+    fn lease_until(&self, deadline: Option<Millis>, chunk_ms: i64) -> Millis {
+        match deadline {
+            Some(d) => d + 5_000,
+            None => self.deps.clock.now_ms() + self.settings.lease_ms.max(chunk_ms * 3),
+        }
+    }
+
     async fn checkpoint(
         &self,
         state: &mut RunState,
         revision: u64,
         calls_before: u64,
+        deadline: Option<Millis>,
+        chunk_ms: i64,
     ) -> Result<Option<u64>, RekonError> {
         if let Some((_, until)) = &mut state.lease {
-            *until = self.deps.clock.now_ms() + self.settings.lease_ms;
+            *until = self.lease_until(deadline, chunk_ms);
         }
         let mut snapshot = state.clone();
         snapshot.bkn_calls += self.deps.bkn.calls_made().saturating_sub(calls_before);
