@@ -5,7 +5,9 @@ use std::process::ExitCode;
 
 use ehrm_sync_core::clock::{SystemClock, jakarta_date};
 use ehrm_sync_core::ports::Clock;
-use ehrm_sync_population::inject::{InjectSpec, inject};
+use std::collections::HashSet;
+
+use ehrm_sync_population::inject::{ExpectedRow, InjectSpec, inject};
 use ehrm_sync_population::{Population, PopulationSpec, generate};
 
 use crate::cli::{SimArgs, wait_for_signal};
@@ -18,6 +20,44 @@ fn load(args: &SimArgs) -> Result<Population, String> {
             employees: args.employees,
             ..Default::default()
         })),
+    }
+}
+
+/// The priority a row of an injected discrepancy must get: in BKN's promotion list, in its
+/// retirement list, holder of a structural post (in eHRM), or other; a structural post's row takes
+/// its holder's, at least `struktural`; unit rows are `normal`.
+fn priority_of(
+    r: &ExpectedRow,
+    ehrm: &Population,
+    kp: &HashSet<String>,
+    pensiun: &HashSet<String>,
+) -> &'static str {
+    let holder = |n: &str| ehrm.units.iter().any(|u| u.head_nip.as_deref() == Some(n));
+    let of_nip = |n: &str| {
+        if kp.contains(n) {
+            "kenaikan_pangkat"
+        } else if pensiun.contains(n) {
+            "pensiun"
+        } else if holder(n) {
+            "struktural"
+        } else {
+            "normal"
+        }
+    };
+    match (r.data_set.as_str(), &r.nip, &r.unor_id) {
+        ("pejabat_struktural", _, Some(u)) => {
+            let head = ehrm
+                .units
+                .iter()
+                .find(|x| &x.unor_id == u)
+                .and_then(|x| x.head_nip.as_deref());
+            match head.map(of_nip) {
+                Some(p) if p != "normal" => p,
+                _ => "struktural",
+            }
+        }
+        (_, Some(n), _) => of_nip(n),
+        _ => "normal",
     }
 }
 
@@ -41,7 +81,17 @@ pub async fn run(args: SimArgs) -> ExitCode {
                 kinds: args.inject_kind.clone(),
             },
         );
-        match serde_json::to_vec_pretty(&injected.expected)
+        let (kp, pensiun) = siasn_sim::listed_nips(&injected.bkn, today);
+        let rows: Vec<serde_json::Value> = injected
+            .expected
+            .iter()
+            .map(|r| {
+                let mut v = serde_json::to_value(r).unwrap_or_default();
+                v["priority"] = priority_of(r, &injected.ehrm, &kp, &pensiun).into();
+                v
+            })
+            .collect();
+        match serde_json::to_vec_pretty(&rows)
             .map_err(|e| e.to_string())
             .and_then(|b| std::fs::write(&args.expected, b).map_err(|e| e.to_string()))
         {
