@@ -135,6 +135,8 @@ pub enum RekonError {
         "an unfinished {scope} run ({run_id}) is open; resume it with the same filter, or start over with --restart"
     )]
     OtherRunOpen { run_id: String, scope: String },
+    #[error("a repair could not be queued: {0}")]
+    Repair(#[from] repair::RepairError),
     #[error("{0}")]
     Invalid(String),
 }
@@ -978,10 +980,7 @@ async fn apply_repairs(
     let mut queued = 0;
     let mut sent = 0;
     for r in std::mem::take(&mut done.repairs) {
-        match queue_kinerja(&deps.store, &deps.queue, &deps.clock, &r)
-            .await
-            .map_err(|e| RekonError::Bkn(e.to_string()))?
-        {
+        match queue_kinerja(&deps.store, &deps.queue, &deps.clock, &r).await? {
             Repaired::Queued => queued += 1,
             Repaired::NotPossible(why) => {
                 for i in &r.rows {
