@@ -404,7 +404,8 @@ impl Rekon {
                 None => return Ok(Some(Stop::LeaseLost)),
             };
         }
-        let snapshot = self.with_priorities(snapshot, state);
+        let mut snapshot = snapshot;
+        apply_lists(&mut snapshot.ctx, state);
         if state.phase == Phase::Employees {
             let cohort = self.remaining(state, &snapshot);
             let mut last_chunk_ms = 0;
@@ -503,33 +504,30 @@ impl Rekon {
     }
 
     async fn snapshot(&self, state: &RunState) -> Result<Snapshot, RekonError> {
-        let (employees, units, posts) = if matches!(state.scope, Scope::Nip(_)) {
-            (
-                Vec::new(),
-                self.ehrm_read(|| self.deps.ehrm.units()).await?,
-                self.ehrm_read(|| self.deps.ehrm.structural_posts()).await?,
-            )
-        } else {
-            (
-                self.ehrm_read(|| self.deps.ehrm.employees()).await?,
-                self.ehrm_read(|| self.deps.ehrm.units()).await?,
-                self.ehrm_read(|| self.deps.ehrm.structural_posts()).await?,
-            )
+        // eHRM's whole employee list is needed to plan, and to walk "everyone else" in NIP order;
+        // a rolling slice, the priority cohort or one NIP is already in the run's state.
+        let walks_everyone = matches!(state.scope, Scope::All | Scope::Unit(_));
+        let needs_employees = match state.phase {
+            Phase::Planning => !matches!(state.scope, Scope::Nip(_)),
+            Phase::Employees => walks_everyone,
+            Phase::Units | Phase::Report => false,
         };
+        let employees = if needs_employees {
+            self.ehrm_read(|| self.deps.ehrm.employees()).await?
+        } else {
+            Vec::new()
+        };
+        let units = self.ehrm_read(|| self.deps.ehrm.units()).await?;
+        let posts = self.ehrm_read(|| self.deps.ehrm.structural_posts()).await?;
         let mut ctx = Context::new(&units, &posts);
         ctx.callbacks_enabled = self.deps.outbox.is_some();
+        apply_lists(&mut ctx, state);
         Ok(Snapshot {
             employees,
             units,
             posts,
             ctx,
         })
-    }
-
-    fn with_priorities(&self, mut snapshot: Snapshot, state: &RunState) -> Snapshot {
-        snapshot.ctx.kenaikan_pangkat = state.listed_kp.iter().cloned().collect();
-        snapshot.ctx.pensiun = state.listed_pensiun.iter().cloned().collect();
-        snapshot
     }
 
     async fn ehrm_read<T, F, Fut>(&self, read: F) -> Result<T, RekonError>
@@ -631,8 +629,7 @@ impl Rekon {
         let in_scope = state.scope_filter(&snap.employees, &snap.units);
         let holders: HashSet<&str> = snap.posts.iter().filter_map(|p| p.nip.as_deref()).collect();
         let mut ctx = snap.ctx.clone();
-        ctx.kenaikan_pangkat = state.listed_kp.iter().cloned().collect();
-        ctx.pensiun = state.listed_pensiun.iter().cloned().collect();
+        apply_lists(&mut ctx, state);
         let mut priority: Vec<(Priority, String)> = in_scope
             .iter()
             .map(|n| (ctx.priority(n), n.clone()))
@@ -921,6 +918,12 @@ impl Rekon {
         summary["finished_at_text"] = json!(format_ms(self.deps.clock.now_ms()));
         Ok(summary)
     }
+}
+
+/// BKN's promotion and retirement lists, as planned, into the comparison's priorities.
+fn apply_lists(ctx: &mut Context, state: &RunState) {
+    ctx.kenaikan_pangkat = state.listed_kp.iter().cloned().collect();
+    ctx.pensiun = state.listed_pensiun.iter().cloned().collect();
 }
 
 fn stop_error(stop: Stop) -> RekonError {
