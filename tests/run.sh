@@ -76,7 +76,7 @@ step "Lambda zips: cargo lambda build --release --arm64"
 export PATH="$VENV/bin:$PATH"
 rustup target add aarch64-unknown-linux-gnu > /dev/null
 cargo lambda build --release --arm64 --output-format zip \
-  -p ehrm-sync-fn-ingest -p ehrm-sync-fn-deliver -p ehrm-sync-fn-reconcile -p ehrm-sync-fn-ops
+  -p ehrm-sync-fn-ingest -p ehrm-sync-fn-deliver -p ehrm-sync-fn-scheduled -p ehrm-sync-fn-ops
 for zip in target/lambda/*/bootstrap.zip; do
   size=$(stat -c %s "$zip")
   awk -v z="$zip" -v s="$size" 'BEGIN { printf "  %-40s %6.2f MB\n", z, s / 1048576 }'

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use ehrm_sync_core::ports::{
     CallbackOutbox, ControlStore, DeadLetters, DeliveryQueue, PnsIdCache, QueueConsumer, RateGate,
-    RekonStore, SyncStore,
+    ReconcileStore, SyncStore,
 };
 
 pub mod queue;
@@ -19,7 +19,7 @@ pub struct StoreUnderTest {
     pub gate: Arc<dyn RateGate>,
     pub control: Arc<dyn ControlStore>,
     pub outbox: Arc<dyn CallbackOutbox>,
-    pub rekon: Arc<dyn RekonStore>,
+    pub reconcile: Arc<dyn ReconcileStore>,
     /// Whatever must live as long as the backend (a temporary directory, a stack).
     pub keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -56,7 +56,7 @@ macro_rules! store_contract {
             events_come_back_newest_first,
             callbacks_are_idempotent_and_due_in_order,
             callbacks_stay_out_of_record_queries,
-            rekon_rows_are_replaced_by_key_and_runs_listed_newest_first,
+            reconcile_rows_are_replaced_by_key_and_runs_listed_newest_first,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

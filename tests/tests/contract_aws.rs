@@ -15,7 +15,7 @@ async fn dynamo_store() -> StoreUnderTest {
         gate: Arc::new(store.clone()),
         control: Arc::new(store.clone()),
         outbox: Arc::new(store.clone()),
-        rekon: Arc::new(store),
+        reconcile: Arc::new(store),
         keep_alive: vec![Box::new(stack.name)],
     }
 }

@@ -51,7 +51,7 @@ pub enum BenchCommand {
     },
     /// A full reconciliation run against both simulators at a BKN rate: BKN calls per employee
     /// and the share of the rate budget used.
-    Rekon {
+    Reconciler {
         #[arg(long, default_value_t = 25_000)]
         employees: usize,
         #[arg(long, default_value_t = 100.0)]
@@ -71,12 +71,12 @@ pub enum BenchCommand {
 pub async fn run(cmd: BenchCommand) -> ExitCode {
     let result = match cmd {
         BenchCommand::Compare { employees } => {
-            crate::bench_rekon::compare(employees).map(serde_json::Value::String)
+            crate::bench_reconcile::compare(employees).map(serde_json::Value::String)
         }
-        BenchCommand::Rekon { employees, rate } => {
-            let dir =
-                std::env::temp_dir().join(format!("ehrm-sync-bench-rekon-{}", std::process::id()));
-            let r = crate::bench_rekon::full_run(employees, rate, &dir).await;
+        BenchCommand::Reconciler { employees, rate } => {
+            let dir = std::env::temp_dir()
+                .join(format!("ehrm-sync-bench-reconcile-{}", std::process::id()));
+            let r = crate::bench_reconcile::full_run(employees, rate, &dir).await;
             let _ = std::fs::remove_dir_all(&dir);
             r.map(serde_json::Value::String)
         }

@@ -11,7 +11,7 @@
 
 pub mod bench;
 pub mod bench_drain;
-pub mod bench_rekon;
+pub mod bench_reconcile;
 pub mod cli;
 pub mod demo;
 pub mod events;

@@ -10,7 +10,7 @@ use std::time::Instant;
 use serde_json::Value;
 
 use ehrm_sync_core::config::ProcessEnv;
-use ehrm_sync_core::rekon::{Phase, Progress, RunOutcome, RunRequest, Scope};
+use ehrm_sync_core::reconcile::{Phase, Progress, RunOutcome, RunRequest, Scope};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_local::{LocalSettings, Wiring};
 
@@ -88,14 +88,14 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
             .parent()
             .map_or_else(|| PathBuf::from("reports"), |p| p.join("reports"))
     });
-    let rekon = match Wiring::new(settings).and_then(|w| w.rekon(out)) {
+    let reconcile = match Wiring::new(settings).and_then(|w| w.reconcile(out)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let cancel = rekon.cancel_flag();
+    let cancel = reconcile.cancel_flag();
     tokio::spawn(async move {
         crate::cli::wait_for_signal().await;
         eprintln!("\nstopping at the next checkpoint (run the same command to resume)…");
@@ -125,7 +125,7 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
             p.done as f64 * 100.0 / p.total as f64
         };
         let line = format!(
-            "rekon {}/{} employees ({pct:.1}%) · {} BKN calls · ETA {eta}",
+            "reconcile {}/{} employees ({pct:.1}%) · {} BKN calls · ETA {eta}",
             p.done, p.total, p.bkn_calls
         );
         if tty {
@@ -143,7 +143,7 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
         dry_run: args.dry_run,
         restart: args.restart,
     };
-    let outcome = rekon.run(&request, None, &progress).await;
+    let outcome = reconcile.run(&request, None, &progress).await;
     if !args.quiet && tty {
         eprintln!();
     }
@@ -159,7 +159,7 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
         }
         Ok(RunOutcome::Busy { run_id }) => {
             eprintln!(
-                "run {run_id} is being worked on by another process (or one that stopped less than REKON_LEASE_SECONDS ago); try again shortly"
+                "run {run_id} is being worked on by another process (or one that stopped less than RECONCILE_LEASE_SECONDS ago); try again shortly"
             );
             ExitCode::from(3)
         }

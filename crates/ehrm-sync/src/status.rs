@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use ehrm_sync_core::clock::{SystemClock, format_ms, parse_time};
 use ehrm_sync_core::config::ProcessEnv;
 use ehrm_sync_core::ports::{
-    Clock, ControlStore, DeadLetters, DeliveryQueue, RekonStore, SyncStore,
+    Clock, ControlStore, DeadLetters, DeliveryQueue, ReconcileStore, SyncStore,
 };
 use ehrm_sync_core::replay::{MAX_WINDOW_MS, ReplayRequest, replay};
 use ehrm_sync_core::status::{attempt_view, overview, record_view};
@@ -75,7 +75,7 @@ pub struct Backend {
     pub control: Arc<dyn ControlStore>,
     pub queue: Arc<dyn DeliveryQueue>,
     pub dead: Arc<dyn DeadLetters>,
-    pub rekon: Arc<dyn RekonStore>,
+    pub reconcile: Arc<dyn ReconcileStore>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -91,7 +91,7 @@ impl Backend {
                 control: Arc::new(a.store.clone()),
                 queue: Arc::new(a.queue.clone()),
                 dead: Arc::new(a.queue.clone()),
-                rekon: Arc::new(a.store.clone()),
+                reconcile: Arc::new(a.store.clone()),
                 clock: a.clock.clone(),
             });
         }
@@ -106,7 +106,7 @@ impl Backend {
         Ok(Backend {
             store: Arc::new(store.clone()),
             control: Arc::new(store.clone()),
-            rekon: Arc::new(store),
+            reconcile: Arc::new(store),
             queue: Arc::new(queue.clone()),
             dead: Arc::new(queue),
             clock: Arc::new(SystemClock),
@@ -140,7 +140,7 @@ pub async fn run(args: StatusArgs) -> ExitCode {
 
 async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
     let mut o = overview(b.store.as_ref(), b.control.as_ref(), b.dead.as_ref()).await?;
-    let runs = b.rekon.runs(5).await.map_err(|e| e.to_string())?;
+    let runs = b.reconcile.runs(5).await.map_err(|e| e.to_string())?;
     o["reconciliation_runs"] = Value::Array(runs.clone());
     if as_json {
         println!("{o}");

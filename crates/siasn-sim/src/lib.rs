@@ -160,8 +160,8 @@ pub fn promotion_due(e: &Employee) -> Option<time::Date> {
 /// The NIPs BKN's promotion list (coming period) and retirement list (next 12 months) name on
 /// `today`: the same rules the list endpoints apply.
 pub fn listed_nips(pop: &Population, today: time::Date) -> (HashSet<String>, HashSet<String>) {
-    let periode = ehrm_sync_domain::rekon::next_kp_period(today);
-    let (from, to) = ehrm_sync_domain::rekon::retirement_window(today);
+    let periode = ehrm_sync_domain::reconcile::next_kp_period(today);
+    let (from, to) = ehrm_sync_domain::reconcile::retirement_window(today);
     let kp = pop
         .employees
         .iter()

@@ -423,8 +423,8 @@ pub async fn pns_ids_are_cached(b: &StoreUnderTest) {
     );
 }
 
-pub async fn rekon_rows_are_replaced_by_key_and_runs_listed_newest_first(b: &StoreUnderTest) {
-    use ehrm_sync_domain::rekon::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
+pub async fn reconcile_rows_are_replaced_by_key_and_runs_listed_newest_first(b: &StoreUnderTest) {
+    use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
     let run = format!("run-{}", rand::random::<u32>());
     let row = |field: &str, bkn: &str| Discrepancy {
         data_set: DataSet::Pegawai,
@@ -438,7 +438,7 @@ pub async fn rekon_rows_are_replaced_by_key_and_runs_listed_newest_first(b: &Sto
         action: Action::NeedsReview,
         priority: Priority::Normal,
     };
-    let r = &b.rekon;
+    let r = &b.reconcile;
     r.put_rows(
         &run,
         &[row("golongan", "IV/a"), row("tmt_pensiun", "2030-01-01")],

@@ -1,0 +1,30 @@
+//! The application layer of ehrm-sync: what happens to a change from webhook to BKN, written
+//! once against narrow ports ([`ports`]) so the embedded store and queue and the AWS adapters
+//! run exactly the same logic.
+//!
+//! * [`ingest`] — verify, validate, record durably and idempotently, queue.
+//! * [`deliver`] — lease a record, push its latest version to BKN, classify the outcome.
+//! * [`sweep`] — re-queue records that are due but have no message in flight.
+//! * [`callbacks`] — outcome callbacks to eHRM, through an outbox.
+//! * [reconciliation] — reconciliation runs: cohort, reads within the rate budget, repairs, report.
+//! * [`replay`] — dead or failed records given another go, by status and time window.
+//! * [`pacer`] — the global BKN call rate, shared by every worker through the store.
+//! * [`breaker`] — the circuit breaker on BKN, shared by every worker through the store.
+//! * [`config`] — environment variables, read the same way by the binary and the Lambdas.
+
+pub mod breaker;
+pub mod callbacks;
+pub mod clock;
+pub mod config;
+pub mod crashpoint;
+pub mod deliver;
+pub mod ingest;
+pub mod metrics;
+pub mod pacer;
+pub mod ports;
+pub mod reconcile;
+pub mod replay;
+pub mod status;
+pub mod sweep;
+
+pub use ehrm_sync_domain as domain;

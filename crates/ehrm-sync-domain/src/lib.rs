@@ -1,0 +1,24 @@
+//! The business rules of ehrm-sync, free of I/O and of AWS.
+//!
+//! * [`nip`] — the 18-digit civil-servant number (PNS and PPPK layouts).
+//! * [`kinerja`] — performance records (annual SKP 2022 and periodic evaluations), their codes
+//!   and the PermenPANRB 6/2022 predikat matrix.
+//! * [`envelope`] — the eHRM change webhook body, validated with every broken rule reported.
+//! * [`record`] — the sync record of one eHRM record and its state machine.
+//! * [reconciliation] — reconciliation: both sides normalised, compared, discrepancies and the report.
+//! * [`codes`] — golongan and eselon codes in both notations.
+//! * [`backoff`] — the retry schedule (exponential, jittered, capped).
+//!
+//! Everything here is deterministic: time and randomness come in as arguments.
+
+pub mod backoff;
+pub mod codes;
+pub mod dates;
+pub mod envelope;
+pub mod kinerja;
+pub mod nip;
+pub mod reconcile;
+pub mod record;
+pub mod violation;
+
+pub use violation::Violation;

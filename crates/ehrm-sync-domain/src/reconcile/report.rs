@@ -1,0 +1,102 @@
+//! The report files of ehrm-contract.md §5: `report.json` (a list of rows) and `report.csv`
+//! (the same rows; UTF-8 with a byte-order mark so spreadsheets read it as UTF-8; headers in
+//! Indonesian).
+
+use super::Discrepancy;
+
+/// Column headers in Indonesian, in the order of the contract's fields (English names in the
+/// README): data_set, kind, nip, unor_id, field, ehrm_value, bkn_value, authority, action,
+/// priority.
+pub const CSV_HEADERS: [&str; 10] = [
+    "Set Data",
+    "Jenis Selisih",
+    "NIP",
+    "ID Unor",
+    "Kolom",
+    "Nilai eHRM",
+    "Nilai BKN",
+    "Sumber Berwenang",
+    "Tindakan",
+    "Prioritas",
+];
+
+const BOM: &str = "\u{feff}";
+
+fn csv_cell(v: &str) -> String {
+    // A leading = + - @ would be read as a formula by spreadsheets: neutralise it.
+    let v = if v.starts_with(['=', '+', '-', '@']) {
+        format!("'{v}")
+    } else {
+        v.to_string()
+    };
+    if v.contains([',', '"', '\n', '\r', ';']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+/// The CSV file, rows in the given order, CRLF line ends.
+pub fn to_csv(rows: &[Discrepancy]) -> String {
+    let mut out = String::from(BOM);
+    out.push_str(&CSV_HEADERS.join(","));
+    out.push_str("\r\n");
+    for r in rows {
+        let cells = [
+            r.data_set.as_str(),
+            r.kind.as_str(),
+            r.nip.as_deref().unwrap_or(""),
+            r.unor_id.as_deref().unwrap_or(""),
+            r.field.as_deref().unwrap_or(""),
+            r.ehrm_value.as_deref().unwrap_or(""),
+            r.bkn_value.as_deref().unwrap_or(""),
+            r.authority.as_str(),
+            r.action.as_str(),
+            r.priority.as_str(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The JSON file: a list of rows with the contract's field names.
+pub fn to_json(rows: &[Discrepancy]) -> Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec_pretty(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::reconcile::{Action, Authority, DataSet, Kind, Priority};
+
+    #[test]
+    fn csv_has_bom_headers_and_quoted_cells() {
+        let row = Discrepancy {
+            data_set: DataSet::Pegawai,
+            kind: Kind::Differs,
+            nip: Some("198507142010011002".into()),
+            unor_id: None,
+            field: Some("nama".into()),
+            ehrm_value: Some("SANTOSO, BUDI".into()),
+            bkn_value: Some("=HYPERLINK(\"x\")".into()),
+            authority: Authority::Bkn,
+            action: Action::SentToEhrm,
+            priority: Priority::Pensiun,
+        };
+        let csv = to_csv(std::slice::from_ref(&row));
+        assert!(csv.starts_with('\u{feff}'));
+        let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
+        assert_eq!(lines[0], CSV_HEADERS.join(","));
+        assert_eq!(
+            lines[1],
+            "pegawai,differs,198507142010011002,,nama,\"SANTOSO, BUDI\",\"'=HYPERLINK(\"\"x\"\")\",bkn,sent_to_ehrm,pensiun"
+        );
+        let json: serde_json::Value =
+            serde_json::from_slice(&to_json(&[row]).expect("json")).expect("parse");
+        assert_eq!(json[0]["data_set"], "pegawai");
+        assert_eq!(json[0]["unor_id"], serde_json::Value::Null);
+        assert_eq!(json[0]["action"], "sent_to_ehrm");
+    }
+}

@@ -1,0 +1,12 @@
+//! The Lambda side of ehrm-sync: configuration and wiring on AWS ([`wiring`]), the deliver
+//! handler ([`deliver`]), the ingest router ([`ingest`]) and the
+//! scheduled tasks ([`scheduled`]). The binaries in `functions/` build
+//! these once in `main` and hand them to the Lambda runtime; tests call them with the event JSON
+//! Lambda sends.
+
+pub mod deliver;
+pub mod ingest;
+pub mod logging;
+pub mod ops;
+pub mod scheduled;
+pub mod wiring;

@@ -1,0 +1,274 @@
+//! Everything on one machine: the embedded SQLite store and queue, the HTTP server of the
+//! webhook and status endpoints, a pool of delivery workers, and the sweeper — the same
+//! services the Lambdas run, wired to local adapters.
+
+pub mod reports;
+mod settings;
+mod worker;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use ehrm_sync_bkn::BknClient;
+use ehrm_sync_core::breaker::Breaker;
+use ehrm_sync_core::callbacks::{CallbackDispatcher, OutcomeCallbacks};
+use ehrm_sync_core::clock::SystemClock;
+use ehrm_sync_core::deliver::DeliveryService;
+use ehrm_sync_core::ingest::IngestService;
+use ehrm_sync_core::metrics::LogMetrics;
+use ehrm_sync_core::pacer::GatePacer;
+use ehrm_sync_core::ports::{Bkn, CallbackOutbox, Clock, Metrics, StoreError};
+use ehrm_sync_core::reconcile::{Reconciler, ReconcilerDeps};
+use ehrm_sync_core::sweep::Sweeper;
+use ehrm_sync_ehrm::EhrmApiClient;
+use ehrm_sync_sqlite::{SqliteQueue, SqliteStore};
+use ehrm_sync_webhook::Verifier;
+
+pub use settings::LocalSettings;
+pub use worker::{WorkerReport, process_received};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("the store could not be opened: {0}")]
+    Store(#[from] StoreError),
+    #[error("the BKN client could not be built: {0}")]
+    Bkn(String),
+    #[error("cannot listen on {0}: {1}")]
+    Listen(SocketAddr, std::io::Error),
+    #[error(
+        "reconciliation reads eHRM's API: set EHRM_API_BASE_URL, EHRM_API_KEY, EHRM_USERNAME and EHRM_PASSWORD"
+    )]
+    NoEhrmApi,
+    #[error("the eHRM client could not be built: {0}")]
+    Ehrm(String),
+}
+
+/// The adapters and services of one process.
+pub struct Wiring {
+    pub store: SqliteStore,
+    pub queue: SqliteQueue,
+    pub clock: Arc<dyn Clock>,
+    pub metrics: Arc<dyn Metrics>,
+    pub bkn: Arc<dyn Bkn>,
+    pub bkn_client: Arc<BknClient>,
+    pub settings: LocalSettings,
+}
+
+impl Wiring {
+    pub fn new(settings: LocalSettings) -> Result<Self, StartError> {
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let store = SqliteStore::open_with_clock(&settings.db_path, clock.clone())?;
+        let queue = store.queue(settings.queue.clone());
+        let pacer = Arc::new(GatePacer::new(
+            Arc::new(store.clone()),
+            clock.clone(),
+            settings.rate_per_sec,
+            settings.rate_margin_ms,
+        ));
+        let bkn = Arc::new(
+            BknClient::new(settings.bkn.clone(), pacer)
+                .map_err(|e| StartError::Bkn(e.to_string()))?,
+        );
+        Ok(Wiring {
+            store,
+            queue,
+            clock,
+            metrics: Arc::new(LogMetrics),
+            bkn: bkn.clone(),
+            bkn_client: bkn,
+            settings,
+        })
+    }
+
+    pub fn ingest(&self) -> IngestService {
+        IngestService::new(
+            Verifier::new(self.settings.webhook_secrets.clone()),
+            Arc::new(self.store.clone()),
+            Arc::new(self.queue.clone()),
+            self.clock.clone(),
+            self.metrics.clone(),
+        )
+    }
+
+    pub fn breaker(&self) -> Breaker {
+        Breaker::new(
+            Arc::new(self.store.clone()),
+            self.clock.clone(),
+            self.settings.breaker,
+        )
+    }
+
+    pub fn delivery(&self) -> DeliveryService {
+        let service = DeliveryService::new(
+            Arc::new(self.store.clone()),
+            Arc::new(self.store.clone()),
+            self.bkn.clone(),
+            self.clock.clone(),
+            self.metrics.clone(),
+            self.settings.delivery(),
+        )
+        .with_breaker(Arc::new(self.breaker()));
+        match &self.settings.callbacks {
+            Some(_) => service.with_observer(Arc::new(OutcomeCallbacks::new(
+                Arc::new(self.store.clone()),
+                self.clock.clone(),
+            ))),
+            None => service,
+        }
+    }
+
+    pub fn sweeper(&self) -> Sweeper {
+        Sweeper::new(
+            Arc::new(self.store.clone()),
+            Arc::new(self.queue.clone()),
+            self.clock.clone(),
+            self.settings.sweep,
+        )
+        .with_control(Arc::new(self.store.clone()))
+    }
+
+    /// Reconciliation, reporting into `reports` (a folder).
+    pub fn reconcile(&self, reports: std::path::PathBuf) -> Result<Reconciler, StartError> {
+        let config = self
+            .settings
+            .ehrm_api
+            .clone()
+            .ok_or(StartError::NoEhrmApi)?;
+        let ehrm = EhrmApiClient::new(config).map_err(|e| StartError::Ehrm(e.to_string()))?;
+        let store = Arc::new(self.store.clone());
+        let outbox: Option<Arc<dyn CallbackOutbox>> = match self.settings.callbacks {
+            Some(_) => Some(store.clone()),
+            None => None,
+        };
+        Ok(Reconciler::new(
+            ReconcilerDeps {
+                ehrm: Arc::new(ehrm),
+                bkn: self.bkn_client.clone(),
+                store: store.clone(),
+                pns_ids: store.clone(),
+                queue: Arc::new(self.queue.clone()),
+                controls: store.clone(),
+                reconcile: store,
+                outbox,
+                reports: Some(Arc::new(reports::FolderReports::new(reports))),
+                breaker: Some(Arc::new(self.breaker())),
+                clock: self.clock.clone(),
+            },
+            self.settings.reconcile.clone(),
+        ))
+    }
+
+    /// The callback dispatcher, when callbacks to eHRM are configured.
+    pub fn callback_dispatcher(&self) -> Result<Option<CallbackDispatcher>, StartError> {
+        let Some(config) = self.settings.callbacks.clone() else {
+            return Ok(None);
+        };
+        let sender = ehrm_sync_ehrm::HttpCallbackSender::new(config)
+            .map_err(|e| StartError::Bkn(e.to_string()))?;
+        Ok(Some(CallbackDispatcher::new(
+            Arc::new(self.store.clone()),
+            Arc::new(sender),
+            self.clock.clone(),
+            self.settings.retry,
+        )))
+    }
+}
+
+/// A running `serve`: HTTP server, workers, sweeper.
+pub struct Runtime {
+    pub addr: SocketAddr,
+    pub store: SqliteStore,
+    pub queue: SqliteQueue,
+    stop: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Runtime {
+    pub async fn start(settings: LocalSettings) -> Result<Runtime, StartError> {
+        let listen = settings.listen;
+        let wiring = Wiring::new(settings)?;
+        let (stop, stop_rx) = watch::channel(false);
+        let mut tasks = Vec::new();
+
+        let api = Arc::new(ehrm_sync_http::Api {
+            ingest: Arc::new(wiring.ingest()),
+            store: Arc::new(wiring.store.clone()),
+            status_api_key: wiring.settings.status_api_key.clone(),
+        });
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .map_err(|e| StartError::Listen(listen, e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| StartError::Listen(listen, e))?;
+        let mut http_stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            let serve = axum::serve(listener, ehrm_sync_http::router(api)).with_graceful_shutdown(
+                async move {
+                    let _ = http_stop.changed().await;
+                },
+            );
+            if let Err(e) = serve.await {
+                tracing::error!(error = %e, "HTTP server stopped");
+            }
+        }));
+
+        let delivery = Arc::new(wiring.delivery());
+        for id in 0..wiring.settings.workers {
+            tasks.push(tokio::spawn(worker::run(
+                id,
+                delivery.clone(),
+                Arc::new(wiring.queue.clone()),
+                stop_rx.clone(),
+            )));
+        }
+        let sweeper = wiring.sweeper();
+        let interval = wiring.settings.sweep_interval;
+        let mut sweep_stop = stop_rx.clone();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = tokio::time::sleep(interval) => {}
+                    _ = sweep_stop.changed() => return,
+                }
+                if let Err(e) = sweeper.sweep().await {
+                    tracing::warn!(error = %e, "sweep failed; next one in {interval:?}");
+                }
+            }
+        }));
+        if let Some(dispatcher) = wiring.callback_dispatcher()? {
+            let mut cb_stop = stop_rx.clone();
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(2)) => {}
+                        _ = cb_stop.changed() => return,
+                    }
+                    if let Err(e) = dispatcher.dispatch(100).await {
+                        tracing::warn!(error = %e, "callback dispatch failed; next round in 2 s");
+                    }
+                }
+            }));
+        }
+        tracing::info!(%addr, workers = wiring.settings.workers, "ehrm-sync serving");
+        Ok(Runtime {
+            addr,
+            store: wiring.store.clone(),
+            queue: wiring.queue.clone(),
+            stop,
+            tasks,
+        })
+    }
+
+    /// Stops accepting, lets workers finish the message in hand, then returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
+        }
+    }
+}
