@@ -193,10 +193,10 @@ pub mod world {
     use serde_json::{Value, json};
     use tower::ServiceExt;
 
-    use ehrm_sync::events::{SignedEvent, random_secret};
     use ehrm_sync_aws::SqsQueue;
     use ehrm_sync_aws::emf::EmfMetrics;
     use ehrm_sync_core::ports::{QueueConsumer, ReceivedMessage};
+    use ehrm_sync_devkit::events::{SignedEvent, random_secret};
     use ehrm_sync_lambda::deliver::DeliverHandler;
     use ehrm_sync_lambda::wiring::{Adapters, AwsResources, delivery_service, ingest_service};
     use ehrm_sync_population::{Population, PopulationSpec, generate};
@@ -259,7 +259,8 @@ pub mod world {
             .await
             .expect("simulator");
             let secret = random_secret();
-            let mut env: HashMap<String, String> = ehrm_sync::demo::local_env(&sim, &secret, rate);
+            let mut env: HashMap<String, String> =
+                ehrm_sync_devkit::world::local_env(&sim, &secret, rate);
             for (k, v) in [
                 ("RETRY_BASE_SECONDS", "0.5"),
                 ("RETRY_MAX_SECONDS", "2"),

@@ -8,8 +8,8 @@ use std::time::Duration;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use ehrm_sync::events::{SignedEvent, delete_body, upsert_body};
 use ehrm_sync_core::ports::SyncStore;
+use ehrm_sync_devkit::events::{SignedEvent, delete_body, upsert_body};
 use ehrm_sync_domain::kinerja::{Predikat, Rating};
 use ehrm_sync_domain::record::{RecordKey, SyncStatus};
 use ehrm_sync_population::{Kinerja, Population};

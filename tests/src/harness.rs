@@ -8,8 +8,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use ehrm_sync::events::{SignedEvent, random_secret};
 use ehrm_sync_core::ports::SyncStore;
+use ehrm_sync_devkit::events::{SignedEvent, random_secret};
 use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_local::{LocalSettings, Runtime};
 use ehrm_sync_population::{Employee, Population, PopulationSpec, generate};
@@ -89,7 +89,7 @@ impl Harness {
         .await
         .expect("simulator starts");
         let secret = random_secret();
-        let mut env = ehrm_sync::demo::local_env(&sim, &secret, opts.rate);
+        let mut env = ehrm_sync_devkit::world::local_env(&sim, &secret, opts.rate);
         for (k, v) in fast_env().into_iter().chain(opts.env) {
             env.insert(k.to_string(), v);
         }

@@ -17,8 +17,8 @@ use futures::StreamExt;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
-use ehrm_sync::events::random_secret;
 use ehrm_sync_core::ports::{DeadLetters, SyncStore};
+use ehrm_sync_devkit::events::random_secret;
 use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_population::{PopulationSpec, generate};
 use ehrm_sync_sqlite::{QueueOptions, SqliteStore};
@@ -107,7 +107,7 @@ async fn chaos_on_the_embedded_store() {
     .await
     .expect("simulator");
     let secret = random_secret();
-    let mut env = ehrm_sync::demo::local_env(&sim, &secret, config.rate);
+    let mut env = ehrm_sync_devkit::world::local_env(&sim, &secret, config.rate);
     for (k, v) in [
         ("RETRY_BASE_SECONDS", "0.2"),
         ("RETRY_MAX_SECONDS", "2"),

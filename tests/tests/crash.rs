@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use ehrm_sync::events::{SignedEvent, random_secret, upsert_body};
 use ehrm_sync_core::ports::SyncStore;
+use ehrm_sync_devkit::events::{SignedEvent, random_secret, upsert_body};
 use ehrm_sync_population::{Kinerja, Population, PopulationSpec, generate};
 use ehrm_sync_sqlite::SqliteStore;
 use ehrm_sync_tests::harness::{STATUS_KEY, fast_env, loopback};
@@ -59,7 +59,7 @@ impl World {
             .await
             .expect("simulator");
         let secret = random_secret();
-        let mut env = ehrm_sync::demo::local_env(&sim, &secret, 100.0);
+        let mut env = ehrm_sync_devkit::world::local_env(&sim, &secret, 100.0);
         for (k, v) in fast_env() {
             env.insert(k.to_string(), v);
         }

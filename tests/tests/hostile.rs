@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use serde_json::json;
 
-use ehrm_sync::events::{SignedEvent, random_secret, upsert_body};
+use ehrm_sync_devkit::events::{SignedEvent, random_secret, upsert_body};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_tests::harness::{Harness, HarnessOptions};
 

@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use ehrm_sync::events::{SignedEvent, random_secret, upsert_body};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ingest::IngestService;
 use ehrm_sync_core::metrics::NoMetrics;
@@ -13,6 +12,7 @@ use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, DeliveryMessage, DeliveryQueue, IdempotencyEntry,
     QueueError, StoreError, SyncStore,
 };
+use ehrm_sync_devkit::events::{SignedEvent, random_secret, upsert_body};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
 use ehrm_sync_tests::harness::{Harness, HarnessOptions};
@@ -203,7 +203,7 @@ async fn periodic_evaluations_may_not_share_months() {
     assert_eq!(answer["errors"][0]["field"], "data.bulan_mulai");
     // Once the monthly one is deleted, the quarter fits.
     assert_eq!(
-        h.send(&ehrm_sync::events::delete_body(&e, &monthly, 2))
+        h.send(&ehrm_sync_devkit::events::delete_body(&e, &monthly, 2))
             .await
             .0,
         202

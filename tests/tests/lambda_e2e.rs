@@ -8,8 +8,8 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ehrm_sync::events::upsert_body;
 use ehrm_sync_core::ports::{DeadLetters, SyncStore};
+use ehrm_sync_devkit::events::upsert_body;
 use ehrm_sync_domain::record::{RecordKey, SyncStatus};
 use ehrm_sync_population::Kinerja;
 use ehrm_sync_tests::aws::world::{AwsWorld, Shape};

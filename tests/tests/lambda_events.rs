@@ -6,8 +6,8 @@ use std::time::Duration;
 use aws_lambda_events::event::sqs::SqsEvent;
 use serde_json::{Value, json};
 
-use ehrm_sync::events::upsert_body;
 use ehrm_sync_core::ports::{QueueConsumer, ReceivedMessage, SyncStore};
+use ehrm_sync_devkit::events::upsert_body;
 use ehrm_sync_domain::record::{RecordKey, SyncStatus};
 use ehrm_sync_population::Kinerja;
 use ehrm_sync_tests::aws::world::{AwsWorld, Shape};

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use ehrm_sync::events::{delete_body, upsert_body};
+use ehrm_sync_devkit::events::{delete_body, upsert_body};
 use ehrm_sync_population::Kinerja;
 use ehrm_sync_tests::harness::{Harness, HarnessOptions, records_with};
 use siasn_sim::Faults;
@@ -441,7 +441,7 @@ async fn the_status_endpoint_requires_its_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_holds_every_invariant() {
-    let report = ehrm_sync::demo::execute(&ehrm_sync::demo::DemoArgs {
+    let report = ehrm_sync_devkit::demo::execute(&ehrm_sync_devkit::demo::DemoArgs {
         employees: 60,
         seed: 77,
         rate: 150.0,

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use ehrm_sync::bench_reconcile::ReconcileWorld;
 use ehrm_sync_core::reconcile::{RunOutcome, RunRequest, Scope};
+use ehrm_sync_devkit::world::ReconcileWorld;
 use ehrm_sync_domain::reconcile::report::CSV_HEADERS;
 use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_local::{LocalSettings, Runtime, Wiring};

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use ehrm_sync::bench_reconcile::ReconcileWorld;
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::Clock;
+use ehrm_sync_devkit::world::ReconcileWorld;
 use ehrm_sync_lambda::scheduled::ScheduledHandler;
 use ehrm_sync_lambda::wiring::{Adapters, reconcile_service};
 use ehrm_sync_population::inject::ExpectedRow;

@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use ehrm_sync::events::upsert_body;
 use ehrm_sync_core::ports::{ControlStore, DeadLetters};
+use ehrm_sync_devkit::events::upsert_body;
 use ehrm_sync_population::Kinerja;
 use ehrm_sync_tests::harness::{Harness, HarnessOptions, records_with};
 use siasn_sim::Faults;
@@ -284,7 +284,7 @@ async fn an_unreadable_message_ends_in_the_dead_letters_and_is_redriven_by_the_c
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outcomes_reach_ehrm_as_signed_callbacks_despite_its_failures() {
-    let secret = ehrm_sync::events::random_secret();
+    let secret = ehrm_sync_devkit::events::random_secret();
     let population = ehrm_sync_population::generate(&ehrm_sync_population::PopulationSpec {
         seed: 11,
         employees: 40,

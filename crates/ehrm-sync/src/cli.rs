@@ -38,7 +38,7 @@ pub enum Command {
         workers: usize,
     },
     /// Run the whole push path against a simulated BKN with faults on, then check the invariants.
-    Demo(crate::demo::DemoArgs),
+    Demo(ehrm_sync_devkit::demo::DemoArgs),
     /// Show what the store holds: counts by status, dead letters, breaker, last sweep, or one
     /// employee's records with every attempt.
     Status(crate::status::StatusArgs),
@@ -50,41 +50,10 @@ pub enum Command {
     /// records), repair what can be repaired, and write the report.
     Reconcile(crate::reconcile::ReconcileArgs),
     /// Run the BKN SIASN and eHRM simulators (same population; discrepancies injectable).
-    Sim(SimArgs),
+    Sim(ehrm_sync_devkit::sim::SimArgs),
     /// Load commands behind the figures in the README.
     #[command(subcommand)]
-    Bench(crate::bench::BenchCommand),
-}
-
-#[derive(clap::Args, Debug)]
-pub struct SimArgs {
-    /// The SIASN simulator's address.
-    #[arg(long, default_value = "127.0.0.1:9090")]
-    pub listen: SocketAddr,
-    /// The eHRM simulator's address.
-    #[arg(long, default_value = "127.0.0.1:9091")]
-    pub ehrm_listen: SocketAddr,
-    /// Inject this many discrepancies of every kind (eHRM and SIASN then differ); the expected
-    /// rows are written to --expected.
-    #[arg(long, default_value_t = 0)]
-    pub inject: usize,
-    /// Only these kinds (repeat the flag), e.g. `pegawai_bkn_field`, `kinerja_differs`,
-    /// `unor_missing_in_ehrm`; default: every kind.
-    #[arg(long)]
-    pub inject_kind: Vec<ehrm_sync_population::inject::InjectKind>,
-    /// Where to write the injected discrepancies (JSON).
-    #[arg(long, default_value = "expected-discrepancies.json")]
-    pub expected: PathBuf,
-    #[arg(long, default_value_t = 300)]
-    pub employees: usize,
-    #[arg(long, default_value_t = 2026)]
-    pub seed: u64,
-    /// Load the population from a JSON file instead of generating it.
-    #[arg(long)]
-    pub population: Option<PathBuf>,
-    /// Start with these faults (JSON, as `PUT /_sim/faults` takes).
-    #[arg(long)]
-    pub faults: Option<PathBuf>,
+    Bench(ehrm_sync_devkit::bench::BenchCommand),
 }
 
 pub fn main() -> ExitCode {
@@ -111,8 +80,8 @@ pub fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command {
-            None => crate::demo::run(crate::demo::DemoArgs::default()).await,
-            Some(Command::Demo(args)) => crate::demo::run(args).await,
+            None => ehrm_sync_devkit::demo::run(ehrm_sync_devkit::demo::DemoArgs::default()).await,
+            Some(Command::Demo(args)) => ehrm_sync_devkit::demo::run(args).await,
             Some(Command::Serve {
                 listen,
                 db,
@@ -122,8 +91,8 @@ pub fn main() -> ExitCode {
             Some(Command::Redrive(args)) => crate::status::redrive(args).await,
             Some(Command::Replay(args)) => crate::status::replay_cmd(args).await,
             Some(Command::Reconcile(args)) => crate::reconcile::run(args).await,
-            Some(Command::Sim(args)) => crate::simcmd::run(args).await,
-            Some(Command::Bench(cmd)) => crate::bench::run(cmd).await,
+            Some(Command::Sim(args)) => ehrm_sync_devkit::sim::run(args).await,
+            Some(Command::Bench(cmd)) => ehrm_sync_devkit::bench::run(cmd).await,
         }
     })
 }
@@ -147,31 +116,8 @@ async fn serve(listen: SocketAddr, db: PathBuf, workers: usize) -> ExitCode {
         "ehrm-sync listening on http://{} (Ctrl-C stops)",
         runtime.addr
     );
-    wait_for_signal().await;
+    ehrm_sync_local::wait_for_signal().await;
     tracing::info!("shutting down");
     runtime.shutdown().await;
     ExitCode::SUCCESS
-}
-
-/// Ctrl-C or SIGTERM.
-pub async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
 }

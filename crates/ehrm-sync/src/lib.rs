@@ -1,21 +1,14 @@
 //! The `ehrm-sync` command line: one binary that runs every part on one machine.
 //!
 //! * `serve` — webhook and status endpoints, delivery workers and sweeper on the embedded store;
-//! * `demo` — the whole push path against an in-process SIASN simulator with faults on;
-//! * `status` — what the store holds, for operators;
+//! * `status`, `redrive`, `replay` — what the store holds and operators' actions ([`status`]);
 //! * `reconcile` — compare eHRM with BKN, repair, report ([`reconcile`]);
-//! * `sim` — the SIASN and eHRM simulators, discrepancies injectable ([`simcmd`]);
-//! * `bench` — load commands for the figures in the README.
+//! * `demo`, `sim`, `bench` — the development kit's commands (`ehrm-sync-devkit`).
 //!
-//! [`events`] builds signed eHRM webhooks (used by the demo, the benches and the tests).
+//! May depend on every library crate; the AWS adapters only behind the `aws` feature (on by
+//! default), so that `--no-default-features` builds the local product without the AWS SDK.
 
-pub mod bench;
-pub mod bench_drain;
-pub mod bench_reconcile;
 pub mod cli;
-pub mod demo;
-pub mod events;
 pub mod logging;
 pub mod reconcile;
-pub mod simcmd;
 pub mod status;

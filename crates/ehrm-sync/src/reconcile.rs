@@ -97,7 +97,7 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
     };
     let cancel = reconcile.cancel_flag();
     tokio::spawn(async move {
-        crate::cli::wait_for_signal().await;
+        ehrm_sync_local::wait_for_signal().await;
         eprintln!("\nstopping at the next checkpoint (run the same command to resume)…");
         cancel.store(true, std::sync::atomic::Ordering::Relaxed);
     });

@@ -20,10 +20,7 @@ use ehrm_sync_population::{Kinerja, PopulationSpec, generate};
 use siasn_sim::{Faults, SiasnSim, SimConfig};
 
 use crate::events::{SignedEvent, random_secret, upsert_body};
-
-fn loopback() -> std::net::SocketAddr {
-    std::net::SocketAddr::from(([127, 0, 0, 1], 0))
-}
+use crate::net::loopback;
 
 pub async fn drain(
     backlog: usize,
@@ -42,7 +39,7 @@ pub async fn drain(
     let secret = random_secret();
     let dir = std::env::temp_dir().join(format!("ehrm-sync-bench-drain-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let env = crate::demo::local_env(&sim, &secret, rate);
+    let env = crate::world::local_env(&sim, &secret, rate);
     let mut settings = LocalSettings::from_env(&env, dir.join("bench.db"), loopback(), workers)
         .map_err(|e| e.to_string())?;
     // Production defaults for everything that shapes the drain.

@@ -1,117 +1,21 @@
-//! Reconciliation: the world the tests and the benchmarks run it in (both simulators on one
-//! population, discrepancies injected), and the two load commands behind the README's figures:
-//! `bench compare` (the comparison engine alone: time and peak memory) and `bench reconciliation` (a full
-//! run against the simulators at a BKN rate: calls per employee, share of the rate budget).
+//! `bench compare` (the comparison engine alone: time and peak memory) and `bench reconcile` (a
+//! full run against the simulators at a BKN rate: calls per employee, share of the rate budget).
 
 use std::collections::{HashMap, HashSet};
-use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Instant;
 
-use ehrm_sync_core::clock::{SystemClock, jakarta_date};
-use ehrm_sync_core::ports::Clock;
 use ehrm_sync_core::reconcile::{RunOutcome, RunRequest, Scope};
 use ehrm_sync_domain::reconcile::compare::{Context, compare_employee};
 use ehrm_sync_domain::reconcile::{
     EmployeeFacts, JabatanFacts, KinerjaFacts, PegawaiFacts, StructuralPost, UnitFacts,
 };
 use ehrm_sync_local::{LocalSettings, Wiring};
-use ehrm_sync_population::inject::{InjectSpec, Injected, inject};
-use ehrm_sync_population::{
-    Employee, Population, PopulationSpec, eselon_to_bkn, generate, golongan_to_bkn,
-};
-use ehrm_sync_webhook::Secret;
-use siasn_sim::{SiasnSim, SimConfig};
+use ehrm_sync_population::{Employee, PopulationSpec, eselon_to_bkn, generate, golongan_to_bkn};
 
-fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
-
-/// Both simulators, serving the two copies of one population.
-pub struct ReconcileWorld {
-    pub siasn: SiasnSim,
-    pub ehrm: ehrm_sim::EhrmSim,
-    pub injected: Injected,
-    /// What BKN's promotion and retirement lists name today.
-    pub kp: HashSet<String>,
-    pub pensiun: HashSet<String>,
-    pub env: HashMap<String, String>,
-}
-
-impl ReconcileWorld {
-    pub async fn start(
-        employees: usize,
-        seed: u64,
-        per_kind: usize,
-        rate: f64,
-    ) -> Result<Self, String> {
-        let base = generate(&PopulationSpec {
-            seed,
-            employees,
-            ..Default::default()
-        });
-        Self::start_with(base, seed, per_kind, rate).await
-    }
-
-    pub async fn start_with(
-        base: Population,
-        seed: u64,
-        per_kind: usize,
-        rate: f64,
-    ) -> Result<Self, String> {
-        let today = jakarta_date(SystemClock.now_ms());
-        let (kp0, pensiun0) = siasn_sim::listed_nips(&base, today);
-        let injected = inject(
-            &base,
-            &InjectSpec {
-                seed,
-                per_kind,
-                listed: kp0.union(&pensiun0).cloned().collect(),
-                kinds: Vec::new(),
-            },
-        );
-        let (kp, pensiun) = siasn_sim::listed_nips(&injected.bkn, today);
-        let siasn = SiasnSim::start(SimConfig::new(injected.bkn.clone()), loopback())
-            .await
-            .map_err(|e| format!("SIASN simulator: {e}"))?;
-        let secret = Secret::from_bytes(b"reconcile-world-callback-secret-01".to_vec());
-        let api = ehrm_sim::read::ApiConfig::default();
-        let ehrm = ehrm_sim::EhrmSim::start(
-            ehrm_sim::EhrmSimConfig {
-                population: injected.ehrm.clone(),
-                api: api.clone(),
-                callback_secret: secret.clone(),
-                callback_failure_rate: 0.0,
-            },
-            loopback(),
-        )
-        .await
-        .map_err(|e| format!("eHRM simulator: {e}"))?;
-        let mut env = crate::demo::local_env(&siasn, &secret, rate);
-        for (k, v) in [
-            ("EHRM_API_BASE_URL", ehrm.api_base_url()),
-            ("EHRM_API_KEY", api.api_key.clone()),
-            ("EHRM_USERNAME", api.email.clone()),
-            ("EHRM_PASSWORD", api.password.clone()),
-            ("EHRM_CALLBACK_URL", ehrm.callback_url()),
-            ("EHRM_CALLBACK_SECRET", secret.to_whsec()),
-        ] {
-            env.insert(k.into(), v);
-        }
-        Ok(ReconcileWorld {
-            siasn,
-            ehrm,
-            injected,
-            kp,
-            pensiun,
-            env,
-        })
-    }
-}
-
-/// `bench reconciliation`: one full run by hand against the simulators.
+/// `bench reconcile`: one full run by hand against the simulators.
 pub async fn full_run(employees: usize, rate: f64, dir: &Path) -> Result<String, String> {
-    let world = ReconcileWorld::start(employees, 2026, 1, rate).await?;
+    let world = crate::world::ReconcileWorld::start(employees, 2026, 1, rate).await?;
     let settings =
         LocalSettings::for_jobs(&world.env, dir.join("bench.db")).map_err(|e| e.to_string())?;
     let reconcile = Wiring::new(settings)

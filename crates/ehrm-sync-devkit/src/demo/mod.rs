@@ -8,7 +8,6 @@
 //! if any invariant fails.
 
 use std::collections::{BTreeMap, HashMap};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -28,6 +27,8 @@ use ehrm_sync_webhook::Secret;
 use siasn_sim::{Faults, MapDataStyle, SiasnSim, SimConfig, SimStats, Window};
 
 use crate::events::{SignedEvent, delete_body, random_secret, upsert_body};
+use crate::net::loopback;
+use crate::world::local_env;
 
 #[derive(clap::Args, Debug, Clone)]
 pub struct DemoArgs {
@@ -292,41 +293,6 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
         }
     }
     Ok(report)
-}
-
-fn loopback() -> SocketAddr {
-    SocketAddr::from(([127, 0, 0, 1], 0))
-}
-
-/// The environment that points a local runtime at a simulator (also used by the tests).
-pub fn local_env(sim: &SiasnSim, secret: &Secret, rate: f64) -> HashMap<String, String> {
-    let c = sim.credentials();
-    [
-        ("BKN_API_BASE_URL", sim.api_base_url()),
-        ("BKN_APIM_TOKEN_URL", sim.apim_token_url()),
-        ("BKN_SSO_TOKEN_URL", sim.sso_token_url()),
-        ("BKN_CONSUMER_KEY", c.consumer_key.clone()),
-        ("BKN_CONSUMER_SECRET", c.consumer_secret.clone()),
-        ("BKN_SSO_CLIENT_ID", c.sso_client_id.clone()),
-        ("BKN_SSO_USERNAME", c.sso_username.clone()),
-        ("BKN_SSO_PASSWORD", c.sso_password.clone()),
-        ("BKN_RATE_PER_SEC", rate.to_string()),
-        ("BKN_TIMEOUT_SECONDS", "3".into()),
-        ("EHRM_WEBHOOK_SECRET", secret.to_whsec()),
-        ("STATUS_API_KEY", "demo-status-key-0123456789".into()),
-        ("RETRY_BASE_SECONDS", "0.5".into()),
-        ("RETRY_MAX_SECONDS", "4".into()),
-        ("RETRY_MAX_ATTEMPTS", "10".into()),
-        ("LEASE_SECONDS", "10".into()),
-        ("QUEUE_VISIBILITY_SECONDS", "20".into()),
-        ("QUEUE_MAX_RECEIVES", "30".into()),
-        ("SWEEP_INTERVAL_SECONDS", "2".into()),
-        ("SWEEP_GRACE_SECONDS", "5".into()),
-        ("SWEEP_REQUEUE_SECONDS", "15".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect()
 }
 
 fn event(secret: &Secret, body: &Value) -> SignedEvent {

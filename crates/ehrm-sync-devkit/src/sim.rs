@@ -10,7 +10,41 @@ use std::collections::HashSet;
 use ehrm_sync_population::inject::{ExpectedRow, InjectSpec, inject};
 use ehrm_sync_population::{Population, PopulationSpec, generate};
 
-use crate::cli::{SimArgs, wait_for_signal};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use ehrm_sync_local::wait_for_signal;
+
+#[derive(clap::Args, Debug)]
+pub struct SimArgs {
+    /// The SIASN simulator's address.
+    #[arg(long, default_value = "127.0.0.1:9090")]
+    pub listen: SocketAddr,
+    /// The eHRM simulator's address.
+    #[arg(long, default_value = "127.0.0.1:9091")]
+    pub ehrm_listen: SocketAddr,
+    /// Inject this many discrepancies of every kind (eHRM and SIASN then differ); the expected
+    /// rows are written to --expected.
+    #[arg(long, default_value_t = 0)]
+    pub inject: usize,
+    /// Only these kinds (repeat the flag), e.g. `pegawai_bkn_field`, `kinerja_differs`,
+    /// `unor_missing_in_ehrm`; default: every kind.
+    #[arg(long)]
+    pub inject_kind: Vec<ehrm_sync_population::inject::InjectKind>,
+    /// Where to write the injected discrepancies (JSON).
+    #[arg(long, default_value = "expected-discrepancies.json")]
+    pub expected: PathBuf,
+    #[arg(long, default_value_t = 300)]
+    pub employees: usize,
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Load the population from a JSON file instead of generating it.
+    #[arg(long)]
+    pub population: Option<PathBuf>,
+    /// Start with these faults (JSON, as `PUT /_sim/faults` takes).
+    #[arg(long)]
+    pub faults: Option<PathBuf>,
+}
 
 fn load(args: &SimArgs) -> Result<Population, String> {
     match &args.population {

@@ -5,6 +5,9 @@
 //! * `bench deliver` ingests a batch of changes, then measures how fast delivery drains them
 //!   against the simulator under a BKN rate limit.
 
+pub mod drain;
+pub mod reconcile;
+
 use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -19,6 +22,7 @@ use ehrm_sync_population::{Kinerja, PopulationSpec, generate};
 use siasn_sim::{SiasnSim, SimConfig};
 
 use crate::events::{SignedEvent, random_secret, upsert_body};
+use crate::net::loopback;
 
 #[derive(clap::Subcommand, Debug)]
 pub enum BenchCommand {
@@ -51,7 +55,7 @@ pub enum BenchCommand {
     },
     /// A full reconciliation run against both simulators at a BKN rate: BKN calls per employee
     /// and the share of the rate budget used.
-    Reconciler {
+    Reconcile {
         #[arg(long, default_value_t = 25_000)]
         employees: usize,
         #[arg(long, default_value_t = 100.0)]
@@ -71,12 +75,12 @@ pub enum BenchCommand {
 pub async fn run(cmd: BenchCommand) -> ExitCode {
     let result = match cmd {
         BenchCommand::Compare { employees } => {
-            crate::bench_reconcile::compare(employees).map(serde_json::Value::String)
+            crate::bench::reconcile::compare(employees).map(serde_json::Value::String)
         }
-        BenchCommand::Reconciler { employees, rate } => {
+        BenchCommand::Reconcile { employees, rate } => {
             let dir = std::env::temp_dir()
                 .join(format!("ehrm-sync-bench-reconcile-{}", std::process::id()));
-            let r = crate::bench_reconcile::full_run(employees, rate, &dir).await;
+            let r = crate::bench::reconcile::full_run(employees, rate, &dir).await;
             let _ = std::fs::remove_dir_all(&dir);
             r.map(serde_json::Value::String)
         }
@@ -95,7 +99,7 @@ pub async fn run(cmd: BenchCommand) -> ExitCode {
             outage_secs,
             rate,
             workers,
-        } => crate::bench_drain::drain(backlog, outage_secs, rate, workers).await,
+        } => crate::bench::drain::drain(backlog, outage_secs, rate, workers).await,
     };
     match result {
         Ok(report) => {
@@ -178,7 +182,7 @@ async fn ingest(
             "--db",
         ])
         .arg(dir.join("bench.db"))
-        .envs(crate::demo::local_env(&sim, &secret, 10.0))
+        .envs(crate::world::local_env(&sim, &secret, 10.0))
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -257,7 +261,7 @@ async fn deliver(n: usize, rate: f64, workers: usize) -> Result<serde_json::Valu
     let secret = random_secret();
     let dir = std::env::temp_dir().join(format!("ehrm-sync-bench-deliver-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let env = crate::demo::local_env(&sim, &secret, rate);
+    let env = crate::world::local_env(&sim, &secret, rate);
     let mut ingest_only = LocalSettings::from_env(&env, dir.join("bench.db"), loopback(), 0)
         .map_err(|e| e.to_string())?;
     // Fill the backlog first with no workers, then measure delivery alone.
@@ -329,8 +333,4 @@ async fn deliver(n: usize, rate: f64, workers: usize) -> Result<serde_json::Valu
         "busiest_second": stats.max_calls_per_second,
         "duplicates": stats.duplicates,
     }))
-}
-
-fn loopback() -> std::net::SocketAddr {
-    std::net::SocketAddr::from(([127, 0, 0, 1], 0))
 }

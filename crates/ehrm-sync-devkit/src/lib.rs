@@ -1,0 +1,20 @@
+//! The development kit of ehrm-sync: what the demo, the load commands and the tests share.
+//!
+//! * [`world`] — the simulated worlds: the SIASN and eHRM simulators on one population (with
+//!   discrepancies injected) and the environment that points a runtime at them;
+//! * [`events`] — signed eHRM webhooks, as eHRM sends them;
+//! * [`demo`] — `ehrm-sync demo`: plan a stream of changes, run it against a faulty BKN, check
+//!   the invariants, print the report;
+//! * [`bench`] — the load commands behind the README's figures;
+//! * [`sim`] — `ehrm-sync sim`: both simulators as long-running servers;
+//! * [`net`] — loopback helpers.
+//!
+//! May depend on every library crate of the workspace and on the simulators; must not depend on
+//! the AWS adapters (the demo builds without the AWS SDK) and is never part of a Lambda.
+
+pub mod bench;
+pub mod demo;
+pub mod events;
+pub mod net;
+pub mod sim;
+pub mod world;

@@ -1,0 +1,125 @@
+//! The reconciliation world the tests and the benchmarks run in: both simulators on one
+//! population, discrepancies injected, and the environment that points a runtime at them.
+use std::collections::{HashMap, HashSet};
+
+use ehrm_sync_core::clock::{SystemClock, jakarta_date};
+use ehrm_sync_core::ports::Clock;
+use ehrm_sync_population::inject::{InjectSpec, Injected, inject};
+use ehrm_sync_population::{Population, PopulationSpec, generate};
+use ehrm_sync_webhook::Secret;
+use siasn_sim::{SiasnSim, SimConfig};
+
+use crate::net::loopback;
+
+/// Both simulators, serving the two copies of one population.
+pub struct ReconcileWorld {
+    pub siasn: SiasnSim,
+    pub ehrm: ehrm_sim::EhrmSim,
+    pub injected: Injected,
+    /// What BKN's promotion and retirement lists name today.
+    pub kp: HashSet<String>,
+    pub pensiun: HashSet<String>,
+    pub env: HashMap<String, String>,
+}
+
+impl ReconcileWorld {
+    pub async fn start(
+        employees: usize,
+        seed: u64,
+        per_kind: usize,
+        rate: f64,
+    ) -> Result<Self, String> {
+        let base = generate(&PopulationSpec {
+            seed,
+            employees,
+            ..Default::default()
+        });
+        Self::start_with(base, seed, per_kind, rate).await
+    }
+
+    pub async fn start_with(
+        base: Population,
+        seed: u64,
+        per_kind: usize,
+        rate: f64,
+    ) -> Result<Self, String> {
+        let today = jakarta_date(SystemClock.now_ms());
+        let (kp0, pensiun0) = siasn_sim::listed_nips(&base, today);
+        let injected = inject(
+            &base,
+            &InjectSpec {
+                seed,
+                per_kind,
+                listed: kp0.union(&pensiun0).cloned().collect(),
+                kinds: Vec::new(),
+            },
+        );
+        let (kp, pensiun) = siasn_sim::listed_nips(&injected.bkn, today);
+        let siasn = SiasnSim::start(SimConfig::new(injected.bkn.clone()), loopback())
+            .await
+            .map_err(|e| format!("SIASN simulator: {e}"))?;
+        let secret = Secret::from_bytes(b"reconcile-world-callback-secret-01".to_vec());
+        let api = ehrm_sim::read::ApiConfig::default();
+        let ehrm = ehrm_sim::EhrmSim::start(
+            ehrm_sim::EhrmSimConfig {
+                population: injected.ehrm.clone(),
+                api: api.clone(),
+                callback_secret: secret.clone(),
+                callback_failure_rate: 0.0,
+            },
+            loopback(),
+        )
+        .await
+        .map_err(|e| format!("eHRM simulator: {e}"))?;
+        let mut env = local_env(&siasn, &secret, rate);
+        for (k, v) in [
+            ("EHRM_API_BASE_URL", ehrm.api_base_url()),
+            ("EHRM_API_KEY", api.api_key.clone()),
+            ("EHRM_USERNAME", api.email.clone()),
+            ("EHRM_PASSWORD", api.password.clone()),
+            ("EHRM_CALLBACK_URL", ehrm.callback_url()),
+            ("EHRM_CALLBACK_SECRET", secret.to_whsec()),
+        ] {
+            env.insert(k.into(), v);
+        }
+        Ok(ReconcileWorld {
+            siasn,
+            ehrm,
+            injected,
+            kp,
+            pensiun,
+            env,
+        })
+    }
+}
+
+/// The environment that points a local runtime at a simulator (also used by the tests).
+pub fn local_env(sim: &SiasnSim, secret: &Secret, rate: f64) -> HashMap<String, String> {
+    let c = sim.credentials();
+    [
+        ("BKN_API_BASE_URL", sim.api_base_url()),
+        ("BKN_APIM_TOKEN_URL", sim.apim_token_url()),
+        ("BKN_SSO_TOKEN_URL", sim.sso_token_url()),
+        ("BKN_CONSUMER_KEY", c.consumer_key.clone()),
+        ("BKN_CONSUMER_SECRET", c.consumer_secret.clone()),
+        ("BKN_SSO_CLIENT_ID", c.sso_client_id.clone()),
+        ("BKN_SSO_USERNAME", c.sso_username.clone()),
+        ("BKN_SSO_PASSWORD", c.sso_password.clone()),
+        ("BKN_RATE_PER_SEC", rate.to_string()),
+        ("BKN_TIMEOUT_SECONDS", "3".into()),
+        ("EHRM_WEBHOOK_SECRET", secret.to_whsec()),
+        ("STATUS_API_KEY", "demo-status-key-0123456789".into()),
+        ("RETRY_BASE_SECONDS", "0.5".into()),
+        ("RETRY_MAX_SECONDS", "4".into()),
+        ("RETRY_MAX_ATTEMPTS", "10".into()),
+        ("LEASE_SECONDS", "10".into()),
+        ("QUEUE_VISIBILITY_SECONDS", "20".into()),
+        ("QUEUE_MAX_RECEIVES", "30".into()),
+        ("SWEEP_INTERVAL_SECONDS", "2".into()),
+        ("SWEEP_GRACE_SECONDS", "5".into()),
+        ("SWEEP_REQUEUE_SECONDS", "15".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect()
+}
