@@ -195,10 +195,10 @@ pub mod world {
 
     use ehrm_sync_aws::SqsQueue;
     use ehrm_sync_aws::emf::EmfMetrics;
+    use ehrm_sync_aws::wiring::{Adapters, AwsResources, delivery_service, ingest_service};
     use ehrm_sync_core::ports::{QueueConsumer, ReceivedMessage};
     use ehrm_sync_devkit::events::{SignedEvent, random_secret};
     use ehrm_sync_lambda::deliver::DeliverHandler;
-    use ehrm_sync_lambda::wiring::{Adapters, AwsResources, delivery_service, ingest_service};
     use ehrm_sync_population::{Population, PopulationSpec, generate};
     use ehrm_sync_webhook::Secret;
     use siasn_sim::{Faults, SiasnSim, SimConfig};

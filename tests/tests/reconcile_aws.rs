@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use ehrm_sync_aws::wiring::{Adapters, reconciler};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::Clock;
 use ehrm_sync_devkit::world::ReconcileWorld;
 use ehrm_sync_lambda::scheduled::ScheduledHandler;
-use ehrm_sync_lambda::wiring::{Adapters, reconcile_service};
 use ehrm_sync_population::inject::ExpectedRow;
 use ehrm_sync_tests::aws::DataStack;
 
@@ -50,7 +50,7 @@ async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations()
         queue: stack.queue(),
         clock: Arc::new(SystemClock),
     };
-    let reconcile = reconcile_service(&sdk, &env, &adapters)
+    let reconcile = reconciler(&sdk, &env, &adapters)
         .expect("configuration")
         .expect("reconciliation is configured");
     let handler = ScheduledHandler {

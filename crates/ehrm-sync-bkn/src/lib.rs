@@ -9,16 +9,22 @@
 //! * [`wire`] — request and response bodies with BKN's casing (explicit renames), loose numbers.
 //! * [`directory`] — the reads reconciliation needs, mapped into the comparison engine's facts.
 //! * [`client`] — the endpoints, implementing the core [`Bkn`](ehrm_sync_core::ports::Bkn) port.
+//! * [`stack`] — the one builder of the client, its shared rate gate and the shared breaker.
 //!
 //! Every request, token requests included, first waits for its turn at the shared
 //! [`Pacer`](ehrm_sync_core::ports::Pacer), so the configured rate holds across all workers.
+//!
+//! Depends on the core ports and the domain; knows nothing of where the shared state is kept
+//! (SQLite or DynamoDB) and must not.
 
 pub mod classify;
 pub mod client;
 pub mod config;
 pub mod directory;
+pub mod stack;
 pub mod tokens;
 pub mod wire;
 
 pub use client::BknClient;
 pub use config::{BknConfig, SsoCredentials};
+pub use stack::{BknSettings, BknStack};

@@ -247,6 +247,41 @@ pub fn reconcile_settings(
     })
 }
 
+/// `SWEEP_GRACE_SECONDS` (default 60: how overdue a record must be), `SWEEP_REQUEUE_SECONDS`
+/// (900: how long a queued record is left alone).
+pub fn sweep_settings(env: &dyn EnvSource) -> Result<crate::sweep::SweepSettings, ConfigError> {
+    let d = crate::sweep::SweepSettings::default();
+    Ok(crate::sweep::SweepSettings {
+        grace_ms: optional::<i64>(env, "SWEEP_GRACE_SECONDS", d.grace_ms / 1000)? * 1000,
+        requeue_after_ms: optional::<i64>(env, "SWEEP_REQUEUE_SECONDS", d.requeue_after_ms / 1000)?
+            * 1000,
+        ..d
+    })
+}
+
+/// `LEASE_SECONDS` (default 600): the longest a worker holds a record. It must leave room for
+/// one BKN call (`write_guard_ms`: the BKN timeout and a margin), or no write could ever start.
+pub fn delivery_settings(
+    env: &dyn EnvSource,
+    write_guard_ms: i64,
+) -> Result<crate::deliver::DeliverySettings, ConfigError> {
+    let lease_secs: i64 = optional(env, "LEASE_SECONDS", 600)?;
+    if lease_secs < 2 {
+        return Err(ConfigError::new("LEASE_SECONDS", "must be at least 2"));
+    }
+    if write_guard_ms >= lease_secs * 1000 {
+        return Err(ConfigError::new(
+            "LEASE_SECONDS",
+            "must be longer than BKN_TIMEOUT_SECONDS + 1, or no write to BKN could ever start",
+        ));
+    }
+    Ok(crate::deliver::DeliverySettings {
+        retry: retry_policy(env)?,
+        lease_ms: lease_secs * 1000,
+        write_guard_ms,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,15 +13,13 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-use ehrm_sync_bkn::BknClient;
-use ehrm_sync_core::breaker::Breaker;
+use ehrm_sync_bkn::BknStack;
 use ehrm_sync_core::callbacks::{CallbackDispatcher, OutcomeCallbacks};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::deliver::DeliveryService;
 use ehrm_sync_core::ingest::IngestService;
 use ehrm_sync_core::metrics::LogMetrics;
-use ehrm_sync_core::pacer::GatePacer;
-use ehrm_sync_core::ports::{Bkn, CallbackOutbox, Clock, Metrics, StoreError};
+use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, StoreError};
 use ehrm_sync_core::reconcile::{Reconciler, ReconcilerDeps};
 use ehrm_sync_core::sweep::Sweeper;
 use ehrm_sync_ehrm::EhrmApiClient;
@@ -53,8 +51,8 @@ pub struct Wiring {
     pub queue: SqliteQueue,
     pub clock: Arc<dyn Clock>,
     pub metrics: Arc<dyn Metrics>,
-    pub bkn: Arc<dyn Bkn>,
-    pub bkn_client: Arc<BknClient>,
+    /// The BKN client behind the shared rate gate, and the shared breaker.
+    pub bkn: BknStack,
     pub settings: LocalSettings,
 }
 
@@ -63,23 +61,15 @@ impl Wiring {
         let clock: Arc<dyn Clock> = Arc::new(SystemClock);
         let store = SqliteStore::open_with_clock(&settings.db_path, clock.clone())?;
         let queue = store.queue(settings.queue.clone());
-        let pacer = Arc::new(GatePacer::new(
-            Arc::new(store.clone()),
-            clock.clone(),
-            settings.rate_per_sec,
-            settings.rate_margin_ms,
-        ));
-        let bkn = Arc::new(
-            BknClient::new(settings.bkn.clone(), pacer)
-                .map_err(|e| StartError::Bkn(e.to_string()))?,
-        );
+        let shared = Arc::new(store.clone());
+        let bkn = BknStack::build(&settings.bkn, shared.clone(), shared, clock.clone())
+            .map_err(|e| StartError::Bkn(e.to_string()))?;
         Ok(Wiring {
             store,
             queue,
             clock,
             metrics: Arc::new(LogMetrics),
-            bkn: bkn.clone(),
-            bkn_client: bkn,
+            bkn,
             settings,
         })
     }
@@ -94,24 +84,16 @@ impl Wiring {
         )
     }
 
-    pub fn breaker(&self) -> Breaker {
-        Breaker::new(
-            Arc::new(self.store.clone()),
-            self.clock.clone(),
-            self.settings.breaker,
-        )
-    }
-
     pub fn delivery(&self) -> DeliveryService {
         let service = DeliveryService::new(
             Arc::new(self.store.clone()),
             Arc::new(self.store.clone()),
-            self.bkn.clone(),
+            self.bkn.client.clone(),
             self.clock.clone(),
             self.metrics.clone(),
-            self.settings.delivery(),
+            self.settings.delivery,
         )
-        .with_breaker(Arc::new(self.breaker()));
+        .with_breaker(self.bkn.breaker.clone());
         match &self.settings.callbacks {
             Some(_) => service.with_observer(Arc::new(OutcomeCallbacks::new(
                 Arc::new(self.store.clone()),
@@ -147,7 +129,7 @@ impl Wiring {
         Ok(Reconciler::new(
             ReconcilerDeps {
                 ehrm: Arc::new(ehrm),
-                bkn: self.bkn_client.clone(),
+                bkn: self.bkn.client.clone(),
                 store: store.clone(),
                 pns_ids: store.clone(),
                 queue: Arc::new(self.queue.clone()),
@@ -155,7 +137,7 @@ impl Wiring {
                 reconcile: store,
                 outbox,
                 reports: Some(Arc::new(reports::FolderReports::new(reports))),
-                breaker: Some(Arc::new(self.breaker())),
+                breaker: Some(self.bkn.breaker.clone()),
                 clock: self.clock.clone(),
             },
             self.settings.reconcile.clone(),
@@ -173,7 +155,7 @@ impl Wiring {
             Arc::new(self.store.clone()),
             Arc::new(sender),
             self.clock.clone(),
-            self.settings.retry,
+            self.settings.delivery.retry,
         )))
     }
 }

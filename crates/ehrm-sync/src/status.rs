@@ -9,7 +9,6 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 
 use ehrm_sync_core::clock::{SystemClock, format_ms, parse_time};
-use ehrm_sync_core::config::ProcessEnv;
 use ehrm_sync_core::ports::{
     Clock, ControlStore, DeadLetters, DeliveryQueue, ReconcileStore, SyncStore,
 };
@@ -80,20 +79,31 @@ pub struct Backend {
 }
 
 impl Backend {
+    #[cfg(feature = "aws")]
+    async fn open_aws() -> Result<Backend, String> {
+        let sdk = ehrm_sync_aws::sdk::load().await;
+        let resources =
+            ehrm_sync_aws::wiring::AwsResources::from_env(&ehrm_sync_core::config::ProcessEnv)
+                .map_err(|e| e.to_string())?;
+        let a = ehrm_sync_aws::wiring::Adapters::new(&sdk, &resources);
+        Ok(Backend {
+            store: Arc::new(a.store.clone()),
+            control: Arc::new(a.store.clone()),
+            queue: Arc::new(a.queue.clone()),
+            dead: Arc::new(a.queue.clone()),
+            reconcile: Arc::new(a.store.clone()),
+            clock: a.clock.clone(),
+        })
+    }
+
+    #[cfg(not(feature = "aws"))]
+    async fn open_aws() -> Result<Backend, String> {
+        Err("this ehrm-sync was built without AWS support (cargo build --features aws)".into())
+    }
+
     pub async fn open(args: &BackendArgs) -> Result<Backend, String> {
         if args.aws {
-            let sdk = ehrm_sync_aws::sdk::load().await;
-            let resources = ehrm_sync_lambda::wiring::AwsResources::from_env(&ProcessEnv)
-                .map_err(|e| e.to_string())?;
-            let a = ehrm_sync_lambda::wiring::Adapters::new(&sdk, &resources);
-            return Ok(Backend {
-                store: Arc::new(a.store.clone()),
-                control: Arc::new(a.store.clone()),
-                queue: Arc::new(a.queue.clone()),
-                dead: Arc::new(a.queue.clone()),
-                reconcile: Arc::new(a.store.clone()),
-                clock: a.clock.clone(),
-            });
+            return Self::open_aws().await;
         }
         if !args.db.exists() {
             return Err(format!(

@@ -43,10 +43,10 @@ pub async fn drain(
     let mut settings = LocalSettings::from_env(&env, dir.join("bench.db"), loopback(), workers)
         .map_err(|e| e.to_string())?;
     // Production defaults for everything that shapes the drain.
-    settings.retry = ehrm_sync_domain::backoff::RetryPolicy::default();
-    settings.breaker = ehrm_sync_core::config::breaker_settings(
+    settings.delivery.retry = ehrm_sync_domain::backoff::RetryPolicy::default();
+    settings.bkn.breaker = ehrm_sync_core::config::breaker_settings(
         &std::collections::HashMap::<String, String>::new(),
-        settings.bkn.timeout,
+        settings.bkn.client.timeout,
     )
     .map_err(|e| e.to_string())?;
     let store =

@@ -1,0 +1,196 @@
+//! Everything a function needs, built once per cold start from the environment (and Secrets
+//! Manager): `SYNC_TABLE_NAME`, `DELIVERY_QUEUE_URL`, `DEAD_LETTER_QUEUE_URL`, plus the variables
+//! of the local runtime (`BKN_*`, `RETRY_*`, `EHRM_WEBHOOK_SECRET`, `STATUS_API_KEY`).
+//!
+//! The Lambda handlers, the `ehrm-sync --aws` commands and the tests build their services here,
+//! and the BKN side through [`BknStack`], so every entry point is configured the same way.
+
+use std::sync::Arc;
+
+use aws_config::SdkConfig;
+
+use ehrm_sync_bkn::{BknSettings, BknStack};
+use ehrm_sync_core::callbacks::{CallbackDispatcher, OutcomeCallbacks};
+use ehrm_sync_core::clock::SystemClock;
+use ehrm_sync_core::config::{
+    ConfigError, EnvSource, delivery_settings, optional_string, reconcile_settings, required,
+    retry_policy, status_api_key, sweep_settings, webhook_secrets,
+};
+use ehrm_sync_core::deliver::DeliveryService;
+use ehrm_sync_core::ingest::IngestService;
+use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, ReportSink};
+use ehrm_sync_core::reconcile::{Reconciler, ReconcilerDeps};
+use ehrm_sync_core::sweep::Sweeper;
+use ehrm_sync_domain::backoff::RetryPolicy;
+use ehrm_sync_webhook::Verifier;
+
+use crate::reports::S3Reports;
+use crate::secrets::WithSecrets;
+use crate::{DynamoStore, SqsQueue};
+
+/// Where the data lives.
+#[derive(Clone, Debug)]
+pub struct AwsResources {
+    pub table: String,
+    pub queue_url: String,
+    pub dead_letter_url: Option<String>,
+}
+
+impl AwsResources {
+    pub fn from_env(env: &dyn EnvSource) -> Result<Self, ConfigError> {
+        Ok(AwsResources {
+            table: required(env, "SYNC_TABLE_NAME")?,
+            queue_url: required(env, "DELIVERY_QUEUE_URL")?,
+            dead_letter_url: optional_string(env, "DEAD_LETTER_QUEUE_URL"),
+        })
+    }
+}
+
+/// Adapters shared by all functions.
+#[derive(Clone)]
+pub struct Adapters {
+    pub store: DynamoStore,
+    pub queue: SqsQueue,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Adapters {
+    pub fn new(sdk: &SdkConfig, resources: &AwsResources) -> Self {
+        Adapters {
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &resources.table),
+            queue: SqsQueue::new(
+                aws_sdk_sqs::Client::new(sdk),
+                &resources.queue_url,
+                resources.dead_letter_url.clone(),
+            ),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The BKN client behind the rate gate in the table, and the breaker in the table.
+    pub fn bkn(&self, env: &dyn EnvSource) -> Result<(BknSettings, BknStack), ConfigError> {
+        let settings = BknSettings::from_env(env)?;
+        let shared = Arc::new(self.store.clone());
+        let stack = BknStack::build(&settings, shared.clone(), shared, self.clock.clone())?;
+        Ok((settings, stack))
+    }
+}
+
+/// Cold start of a function: SDK configuration, secrets over the environment, adapters.
+pub async fn cold_start() -> Result<(SdkConfig, WithSecrets<'static>, Adapters), ConfigError> {
+    let sdk = crate::sdk::load().await;
+    let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+    let env = crate::secrets::overlay(&secrets, &ehrm_sync_core::config::ProcessEnv).await?;
+    let resources = AwsResources::from_env(&env)?;
+    let adapters = Adapters::new(&sdk, &resources);
+    Ok((sdk, env, adapters))
+}
+
+/// The ingest service and the status API key.
+pub fn ingest_service(
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+    metrics: Arc<dyn Metrics>,
+) -> Result<(IngestService, String), ConfigError> {
+    let service = IngestService::new(
+        Verifier::new(webhook_secrets(env)?),
+        Arc::new(adapters.store.clone()),
+        Arc::new(adapters.queue.clone()),
+        adapters.clock.clone(),
+        metrics,
+    );
+    Ok((service, status_api_key(env)?))
+}
+
+/// The delivery service and its retry policy.
+pub fn delivery_service(
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+    metrics: Arc<dyn Metrics>,
+) -> Result<(DeliveryService, RetryPolicy), ConfigError> {
+    let (bkn_settings, bkn) = adapters.bkn(env)?;
+    let settings = delivery_settings(env, bkn_settings.write_guard_ms())?;
+    let service = DeliveryService::new(
+        Arc::new(adapters.store.clone()),
+        Arc::new(adapters.store.clone()),
+        bkn.client,
+        adapters.clock.clone(),
+        metrics,
+        settings,
+    )
+    .with_breaker(bkn.breaker);
+    // Deliver only writes callbacks into the outbox; the scheduled function sends them.
+    let service = match optional_string(env, "EHRM_CALLBACK_URL") {
+        Some(_) => service.with_observer(Arc::new(OutcomeCallbacks::new(
+            Arc::new(adapters.store.clone()),
+            adapters.clock.clone(),
+        ))),
+        None => service,
+    };
+    Ok((service, settings.retry))
+}
+
+/// The sweeper (`SWEEP_GRACE_SECONDS`, `SWEEP_REQUEUE_SECONDS`).
+pub fn sweeper(env: &dyn EnvSource, adapters: &Adapters) -> Result<Sweeper, ConfigError> {
+    Ok(Sweeper::new(
+        Arc::new(adapters.store.clone()),
+        Arc::new(adapters.queue.clone()),
+        adapters.clock.clone(),
+        sweep_settings(env)?,
+    )
+    .with_control(Arc::new(adapters.store.clone())))
+}
+
+/// The sender of outcome callbacks, when `EHRM_CALLBACK_URL` is set.
+pub fn callback_dispatcher(
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+) -> Result<Option<CallbackDispatcher>, ConfigError> {
+    let Some(config) = ehrm_sync_ehrm::CallbackConfig::from_env(env)? else {
+        return Ok(None);
+    };
+    Ok(Some(CallbackDispatcher::new(
+        Arc::new(adapters.store.clone()),
+        Arc::new(ehrm_sync_ehrm::HttpCallbackSender::new(config)?),
+        adapters.clock.clone(),
+        retry_policy(env)?,
+    )))
+}
+
+/// Reconciliation on AWS, when `EHRM_API_BASE_URL` is set: BKN through the shared rate gate
+/// and breaker in the table, reports to `REPORTS_BUCKET`.
+pub fn reconciler(
+    sdk: &SdkConfig,
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+) -> Result<Option<Reconciler>, ConfigError> {
+    let Some(ehrm_config) = ehrm_sync_ehrm::EhrmApiConfig::from_env(env)? else {
+        return Ok(None);
+    };
+    let ehrm = ehrm_sync_ehrm::EhrmApiClient::new(ehrm_config)
+        .map_err(|e| ConfigError::new("EHRM_API_BASE_URL", e.to_string()))?;
+    let (_, bkn) = adapters.bkn(env)?;
+    let store = Arc::new(adapters.store.clone());
+    let outbox: Option<Arc<dyn CallbackOutbox>> = match optional_string(env, "EHRM_CALLBACK_URL") {
+        Some(_) => Some(store.clone()),
+        None => None,
+    };
+    let reports: Option<Arc<dyn ReportSink>> = optional_string(env, "REPORTS_BUCKET")
+        .map(|bucket| Arc::new(S3Reports::from_sdk(sdk, bucket)) as Arc<dyn ReportSink>);
+    Ok(Some(Reconciler::new(
+        ReconcilerDeps {
+            ehrm: Arc::new(ehrm),
+            bkn: bkn.client,
+            store: store.clone(),
+            pns_ids: store.clone(),
+            queue: Arc::new(adapters.queue.clone()),
+            controls: store.clone(),
+            reconcile: store,
+            outbox,
+            reports,
+            breaker: Some(bkn.breaker),
+            clock: adapters.clock.clone(),
+        },
+        reconcile_settings(env)?,
+    )))
+}

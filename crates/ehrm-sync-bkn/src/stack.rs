@@ -1,0 +1,79 @@
+//! The one place where a BKN client is assembled: the client behind the shared rate gate, and
+//! the shared circuit breaker beside it. Every entry point (local runtime, Lambda functions,
+//! reconciliation) builds its BKN side here, so the rate, its margin and the breaker are
+//! configured by the same variables everywhere.
+
+use std::sync::Arc;
+
+use ehrm_sync_core::breaker::{Breaker, BreakerSettings};
+use ehrm_sync_core::config::{ConfigError, EnvSource, bkn_rate, breaker_settings, optional};
+use ehrm_sync_core::pacer::GatePacer;
+use ehrm_sync_core::ports::{Clock, ControlStore, RateGate};
+
+use crate::{BknClient, BknConfig};
+
+/// Everything about talking to BKN that comes from the environment.
+#[derive(Clone, Debug)]
+pub struct BknSettings {
+    /// `BKN_*` endpoints, credentials and timeout.
+    pub client: BknConfig,
+    /// `BKN_RATE_PER_SEC`, across every worker and process.
+    pub rate_per_sec: f64,
+    /// `BKN_RATE_MARGIN_MS` (default 50): jitter allowance spread over each second of calls.
+    pub rate_margin_ms: i64,
+    /// `BREAKER_*`
+    pub breaker: BreakerSettings,
+}
+
+impl BknSettings {
+    pub fn from_env(env: &dyn EnvSource) -> Result<Self, ConfigError> {
+        let client = BknConfig::from_env(env)?;
+        let breaker = breaker_settings(env, client.timeout)?;
+        Ok(BknSettings {
+            client,
+            rate_per_sec: bkn_rate(env)?,
+            rate_margin_ms: optional(env, "BKN_RATE_MARGIN_MS", 50)?,
+            breaker,
+        })
+    }
+
+    /// How long before a record's lease ends a write to BKN may still start: one BKN timeout
+    /// plus a second, so a write never lands after the lease has passed to another worker.
+    pub fn write_guard_ms(&self) -> i64 {
+        self.client.timeout.as_millis() as i64 + 1_000
+    }
+}
+
+/// The BKN client (paced by the shared gate) and the shared breaker.
+#[derive(Clone)]
+pub struct BknStack {
+    pub client: Arc<BknClient>,
+    pub breaker: Arc<Breaker>,
+}
+
+impl BknStack {
+    /// `gate` and `controls` are the store every worker and process shares (SQLite or DynamoDB).
+    pub fn build(
+        settings: &BknSettings,
+        gate: Arc<dyn RateGate>,
+        controls: Arc<dyn ControlStore>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<Self, ConfigError> {
+        let pacer = Arc::new(GatePacer::new(
+            gate,
+            clock.clone(),
+            settings.rate_per_sec,
+            settings.rate_margin_ms,
+        ));
+        let client = BknClient::new(settings.client.clone(), pacer).map_err(|e| {
+            ConfigError::new(
+                "BKN_API_BASE_URL",
+                format!("cannot build the BKN client: {e}"),
+            )
+        })?;
+        Ok(BknStack {
+            client: Arc::new(client),
+            breaker: Arc::new(Breaker::new(controls, clock, settings.breaker)),
+        })
+    }
+}
