@@ -119,7 +119,7 @@ async fn run_by_hand(env: &HashMap<String, String>, db: &Path, dry_run: bool) ->
         .await
         .expect("the run works");
     match outcome {
-        RunOutcome::Finished(s) => s,
+        RunOutcome::Finished(s) => serde_json::to_value(s).expect("summary as JSON"),
         other => panic!("the run did not finish: {other:?}"),
     }
 }
@@ -378,7 +378,9 @@ async fn scheduled_runs_stop_before_the_deadline_and_cover_everyone_in_rolling_s
             .expect("works");
         assert!(now() <= deadline + 300, "stopped before the deadline");
         match outcome {
-            RunOutcome::Finished(s) => finished.push(s),
+            RunOutcome::Finished(s) => {
+                finished.push(serde_json::to_value(s).expect("summary as JSON"))
+            }
             RunOutcome::Paused { .. } => paused += 1,
             RunOutcome::Idle => tokio::time::sleep(Duration::from_millis(400)).await,
             RunOutcome::Busy { run_id } => panic!("nobody else holds {run_id}"),
@@ -426,7 +428,7 @@ async fn filtered_runs_cover_one_employee_or_one_unit_subtree() {
                 restart: false,
             };
             match reconcile.run(&request, None, &|_| {}).await.expect("works") {
-                RunOutcome::Finished(s) => s,
+                RunOutcome::Finished(s) => serde_json::to_value(s).expect("summary as JSON"),
                 other => panic!("{other:?}"),
             }
         }

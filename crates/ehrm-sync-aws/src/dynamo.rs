@@ -71,6 +71,7 @@ use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackOutbox, CallbackStatus, Control,
     ControlStore, IdempotencyEntry, PnsIdCache, RateGate, ReconcileStore, StoreError, SyncStore,
 };
+use ehrm_sync_core::reconcile::RunSummary;
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::reconcile::Discrepancy;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
@@ -705,24 +706,22 @@ impl ReconcileStore for DynamoStore {
             .collect()
     }
 
-    async fn put_run(&self, run_id: &str, summary: &serde_json::Value) -> Result<(), StoreError> {
-        let started_at = summary
-            .get("started_at")
-            .and_then(serde_json::Value::as_i64)
-            .unwrap_or(0);
+    async fn put_run(&self, run_id: &str, summary: &RunSummary) -> Result<(), StoreError> {
+        let started_at = summary.started_at;
+        let doc = serde_json::to_string(summary).map_err(corrupt)?;
         self.client
             .put_item()
             .table_name(&self.table)
             .item("PK", s("RKNRUNS"))
             .item("SK", s(format!("{started_at:013}#{run_id}")))
-            .item("doc", s(summary.to_string()))
+            .item("doc", s(doc))
             .send()
             .await
             .map_err(unavailable)?;
         Ok(())
     }
 
-    async fn runs(&self, limit: usize) -> Result<Vec<serde_json::Value>, StoreError> {
+    async fn runs(&self, limit: usize) -> Result<Vec<RunSummary>, StoreError> {
         self.query_docs("RKNRUNS".into(), true, Some(limit))
             .await?
             .iter()

@@ -18,7 +18,7 @@ use serde_json::json;
 
 use ehrm_sync_domain::record::Millis;
 
-use crate::ports::{Clock, ControlStore, StoreError};
+use crate::ports::{BknError, BknErrorKind, Clock, ControlStore, StoreError};
 
 pub const CONTROL_NAME: &str = "breaker/bkn";
 /// While a probe is out, other workers look again this often (not after the probe's whole turn),
@@ -101,6 +101,37 @@ pub enum CallResult {
     Answered,
     /// It did not (timeout, 5xx, connection failure…).
     Unavailable { reason: String, suspended: bool },
+}
+
+impl CallResult {
+    /// The one reading of BKN's answers for the breaker, for delivery and reconciliation alike:
+    /// a transient failure means BKN is down, except a `429`, which BKN sends while it is up
+    /// (the rate gate slows down for it instead). `SUSPENDED` comes from the client's
+    /// classification of the answer, never from the message text.
+    pub fn of<T>(result: &Result<T, BknError>) -> CallResult {
+        match result {
+            Err(e) => match e.kind {
+                BknErrorKind::Transient { suspended, .. } if e.http_status != Some(429) => {
+                    CallResult::Unavailable {
+                        reason: e.message.clone(),
+                        suspended,
+                    }
+                }
+                _ => CallResult::Answered,
+            },
+            Ok(_) => CallResult::Answered,
+        }
+    }
+}
+
+/// Why a call through [`Breaker::call`] was not made.
+#[derive(Debug, thiserror::Error)]
+pub enum NotCalled {
+    /// The breaker is open and it will not close within the time the caller has.
+    #[error("BKN is unavailable (circuit breaker open)")]
+    Open,
+    #[error("the breaker's state cannot be read: {0}")]
+    Store(#[from] StoreError),
 }
 
 pub struct Breaker {
@@ -199,6 +230,31 @@ impl Breaker {
     }
 
     /// Reports how an allowed delivery went.
+    /// One call to BKN through the breaker: waits while the breaker is open (as long as
+    /// `may_wait` allows), makes the call, and reports the answer. Waiting spends no attempt.
+    pub async fn call<T, F, Fut>(
+        &self,
+        may_wait: impl Fn(i64) -> bool,
+        call: F,
+    ) -> Result<Result<T, BknError>, NotCalled>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, BknError>>,
+    {
+        let permit = loop {
+            match self.permit().await? {
+                Permit::Wait { ms } if may_wait(ms) => self.clock.sleep_ms(ms).await,
+                Permit::Wait { .. } => return Err(NotCalled::Open),
+                p => break p,
+            }
+        };
+        let result = call().await;
+        if let Err(e) = self.record(&permit, &CallResult::of(&result)).await {
+            tracing::warn!(error = %e, "breaker not updated");
+        }
+        Ok(result)
+    }
+
     pub async fn record(&self, permit: &Permit, result: &CallResult) -> Result<(), StoreError> {
         for _ in 0..MAX_CAS_ROUNDS {
             let now = self.clock.now_ms();

@@ -17,6 +17,7 @@ use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord};
 use crate::clock::format_ms;
 use crate::deliver::OutcomeObserver;
 use crate::ports::{Callback, CallbackOutbox, CallbackSender, CallbackStatus, Clock, StoreError};
+use crate::retry::next_attempt_at;
 
 /// How long a dispatcher holds a callback it is sending before another may try.
 const CLAIM_MS: i64 = 60_000;
@@ -151,13 +152,11 @@ impl CallbackDispatcher {
                 Err(e) if e.transient => {
                     claimed.attempts += 1;
                     claimed.last_error = Some(e.message);
-                    if claimed.attempts >= self.retry.max_attempts {
+                    claimed.next_attempt_at = next_attempt_at(&self.retry, claimed.attempts, now);
+                    if claimed.next_attempt_at.is_none() {
                         claimed.status = CallbackStatus::Dead;
-                        claimed.next_attempt_at = None;
                         report.dead += 1;
                     } else {
-                        claimed.next_attempt_at =
-                            Some(now + self.retry.delay_ms(claimed.attempts, rand::random()));
                         report.retrying += 1;
                     }
                 }

@@ -99,9 +99,9 @@ struct Pushed {
     pns_id: Option<String>,
     operation: Vec<&'static str>,
     http_status: Option<u16>,
-    /// BKN itself was unreachable or down (what the breaker counts), with the reason and
-    /// whether it said SUSPENDED. `None` when BKN answered, or when nothing was asked of it.
-    bkn_down: Option<(String, bool)>,
+    /// What the breaker makes of BKN's answer ([`CallResult::of`]); `Answered` also when
+    /// nothing was asked of BKN.
+    answer: CallResult,
     /// No request was made (the lease ran short, the rate gate failed).
     no_call: bool,
 }
@@ -113,7 +113,7 @@ impl Pushed {
             pns_id: None,
             operation,
             http_status: None,
-            bkn_down: None,
+            answer: CallResult::Answered,
             no_call: false,
         }
     }
@@ -133,12 +133,7 @@ impl Pushed {
     }
 
     fn failed(operation: Vec<&'static str>, err: BknError, creating: bool) -> Self {
-        let bkn_down = match err.kind {
-            BknErrorKind::Transient { suspended, .. } if err.http_status != Some(429) => {
-                Some((err.message.clone(), suspended))
-            }
-            _ => None,
-        };
+        let answer = CallResult::of::<()>(&Err(err.clone()));
         let outcome = match err.kind {
             BknErrorKind::Permanent => DeliveryOutcome::Permanent {
                 error: err.message.clone(),
@@ -158,7 +153,7 @@ impl Pushed {
             pns_id: None,
             operation,
             http_status: err.http_status,
-            bkn_down,
+            answer,
             no_call: false,
         }
     }
@@ -166,7 +161,7 @@ impl Pushed {
     /// A transient failure before any request was made.
     fn not_attempted(operation: Vec<&'static str>, err: BknError) -> Self {
         let mut p = Pushed::failed(operation, err, false);
-        p.bkn_down = None;
+        p.answer = CallResult::Answered;
         p.no_call = true;
         p
     }
@@ -358,18 +353,11 @@ impl DeliveryService {
 
     async fn report_to_breaker(&self, permit: &Permit, pushed: &Pushed) {
         let Some(b) = &self.breaker else { return };
-        let result = match &pushed.bkn_down {
-            Some((reason, suspended)) => CallResult::Unavailable {
-                reason: reason.clone(),
-                suspended: *suspended,
-            },
-            None if pushed.no_call => {
-                self.release_probe(permit).await;
-                return;
-            }
-            None => CallResult::Answered,
-        };
-        if let Err(e) = b.record(permit, &result).await {
+        if pushed.no_call {
+            self.release_probe(permit).await;
+            return;
+        }
+        if let Err(e) = b.record(permit, &pushed.answer).await {
             tracing::warn!(error = %e, "breaker not updated");
         }
     }

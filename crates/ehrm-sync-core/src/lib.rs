@@ -24,6 +24,7 @@ pub mod pacer;
 pub mod ports;
 pub mod reconcile;
 pub mod replay;
+pub mod retry;
 pub mod status;
 pub mod sweep;
 

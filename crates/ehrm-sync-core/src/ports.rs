@@ -10,9 +10,17 @@ use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja, Periodik};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
 
-/// Current time. Injected so tests can control it.
+/// Current time, and waiting. Injected so tests can control both.
 pub trait Clock: Send + Sync {
     fn now_ms(&self) -> Millis;
+
+    /// Waits `ms` (nothing for zero or less). A test clock may advance itself instead.
+    fn sleep_ms(
+        &self,
+        ms: i64,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
+        Box::pin(tokio::time::sleep(Duration::from_millis(ms.max(0) as u64)))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -524,9 +532,13 @@ pub trait BknDirectory: Send + Sync {
 pub trait ReconcileStore: Send + Sync {
     async fn put_rows(&self, run_id: &str, rows: &[Discrepancy]) -> Result<(), StoreError>;
     async fn rows(&self, run_id: &str) -> Result<Vec<Discrepancy>, StoreError>;
-    async fn put_run(&self, run_id: &str, summary: &serde_json::Value) -> Result<(), StoreError>;
+    async fn put_run(
+        &self,
+        run_id: &str,
+        summary: &crate::reconcile::RunSummary,
+    ) -> Result<(), StoreError>;
     /// The newest runs first.
-    async fn runs(&self, limit: usize) -> Result<Vec<serde_json::Value>, StoreError>;
+    async fn runs(&self, limit: usize) -> Result<Vec<crate::reconcile::RunSummary>, StoreError>;
 }
 
 /// Where report files go (a folder locally, S3 on AWS).

@@ -19,8 +19,6 @@ use ehrm_sync_domain::backoff::{MAX_DELAY_MS, RetryPolicy};
 
 /// No new message is started with less time than this left.
 const MIN_TIME_LEFT_MS: i64 = 10_000;
-/// A deadline further than this from now is not a Lambda deadline.
-const PLAUSIBLE_DEADLINE_MS: i64 = 3_600_000;
 
 pub struct DeliverHandler {
     pub delivery: DeliveryService,
@@ -40,8 +38,7 @@ impl DeliverHandler {
     /// emulators send 0 or a bare timeout.
     pub async fn handle(&self, event: SqsEvent, deadline: Option<i64>) -> SqsBatchResponse {
         let now = self.clock.now_ms();
-        let deadline = deadline
-            .filter(|d| (now - PLAUSIBLE_DEADLINE_MS..=now + PLAUSIBLE_DEADLINE_MS).contains(d));
+        let deadline = crate::deadline::plausible(deadline, now);
         let mut failures = Vec::new();
         for message in &event.records {
             let Some(id) = message.message_id.clone().filter(|id| !id.is_empty()) else {
@@ -94,7 +91,7 @@ impl DeliverHandler {
                     .get("ApproximateReceiveCount")
                     .and_then(|v| v.parse().ok())
                     .unwrap_or(1);
-                let wait = self.retry.delay_ms(receives, rand::random::<f64>());
+                let wait = ehrm_sync_core::retry::backoff_ms(&self.retry, receives);
                 tracing::warn!(record = %msg.key.masked(), error = %e, "store unavailable; message retried later");
                 self.hide(message, seconds(wait)).await;
                 false

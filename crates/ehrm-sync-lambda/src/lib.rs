@@ -4,6 +4,7 @@
 //! these once in `main` and hand them to the Lambda runtime; tests call them with the event JSON
 //! Lambda sends.
 
+pub mod deadline;
 pub mod deliver;
 pub mod ingest;
 pub mod logging;

@@ -39,7 +39,7 @@ impl OpsHandler {
                 let runs = ehrm_sync_core::ports::ReconcileStore::runs(self.store.as_ref(), 5)
                     .await
                     .map_err(|e| TaskError(e.to_string()))?;
-                o["reconciliation_runs"] = Value::Array(runs);
+                o["reconciliation_runs"] = serde_json::json!(runs);
                 Ok(o)
             }
             Some("redrive") => {

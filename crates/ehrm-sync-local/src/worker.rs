@@ -9,6 +9,7 @@ use tokio::sync::watch;
 use ehrm_sync_core::crashpoint::crashpoint;
 use ehrm_sync_core::deliver::{DeliveryService, Disposition};
 use ehrm_sync_core::ports::{DeliveryMessage, QueueConsumer, ReceivedMessage};
+use ehrm_sync_core::retry::backoff_ms;
 use ehrm_sync_domain::backoff::MAX_DELAY_MS;
 
 /// What happened to one received message.
@@ -58,8 +59,12 @@ pub async fn process_received(
             WorkerReport::Hidden { seconds }
         }
         Err(e) => {
-            tracing::warn!(error = %e, record = %delivery_msg.key.masked(), "delivery interrupted by the store; retried on redelivery");
-            let _ = queue.change_visibility(&msg.receipt, 5).await;
+            // The same backoff as on Lambda: by how often the message has been received.
+            let wait = backoff_ms(&delivery.settings().retry, msg.receive_count);
+            tracing::warn!(error = %e, record = %delivery_msg.key.masked(), wait_ms = wait, "delivery interrupted by the store; retried on redelivery");
+            let _ = queue
+                .change_visibility(&msg.receipt, visibility_seconds(wait))
+                .await;
             WorkerReport::LeftForRedelivery
         }
     }

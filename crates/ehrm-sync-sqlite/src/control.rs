@@ -7,6 +7,7 @@ use serde_json::Value;
 use ehrm_sync_core::ports::{
     Callback, CallbackOutbox, CallbackStatus, Control, ControlStore, ReconcileStore, StoreError,
 };
+use ehrm_sync_core::reconcile::RunSummary;
 use ehrm_sync_domain::reconcile::Discrepancy;
 use ehrm_sync_domain::record::Millis;
 
@@ -251,13 +252,10 @@ impl ReconcileStore for SqliteStore {
             .collect()
     }
 
-    async fn put_run(&self, run_id: &str, summary: &Value) -> Result<(), StoreError> {
+    async fn put_run(&self, run_id: &str, summary: &RunSummary) -> Result<(), StoreError> {
         let run_id = run_id.to_string();
-        let started_at = summary
-            .get("started_at")
-            .and_then(Value::as_i64)
-            .unwrap_or(0);
-        let doc = summary.to_string();
+        let started_at = summary.started_at;
+        let doc = serde_json::to_string(summary).map_err(corrupt)?;
         self.actor
             .call(move |c| {
                 c.execute(
@@ -271,7 +269,7 @@ impl ReconcileStore for SqliteStore {
             .await
     }
 
-    async fn runs(&self, limit: usize) -> Result<Vec<Value>, StoreError> {
+    async fn runs(&self, limit: usize) -> Result<Vec<RunSummary>, StoreError> {
         let docs: Vec<String> = self
             .actor
             .call(move |c| {

@@ -7,10 +7,8 @@ use std::process::ExitCode;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use serde_json::Value;
-
 use ehrm_sync_core::config::ProcessEnv;
-use ehrm_sync_core::reconcile::{Phase, Progress, RunOutcome, RunRequest, Scope};
+use ehrm_sync_core::reconcile::{Phase, Progress, RunOutcome, RunRequest, RunSummary, Scope};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_local::{LocalSettings, Wiring};
 
@@ -171,59 +169,53 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
     }
 }
 
-fn print_summary(s: &Value, as_json: bool, secs: f64) {
+fn print_summary(s: &RunSummary, as_json: bool, secs: f64) {
     if as_json {
-        println!("{s}");
+        match serde_json::to_string(s) {
+            Ok(line) => println!("{line}"),
+            Err(e) => eprintln!("error: the summary cannot be written as JSON: {e}"),
+        }
         return;
     }
-    let n = |k: &str| s[k].as_u64().unwrap_or(0);
     println!(
         "Run {} ({}{}): {}",
-        s["run_id"].as_str().unwrap_or("?"),
-        s["scope"].as_str().unwrap_or("?"),
-        if s["dry_run"].as_bool() == Some(true) {
-            ", dry run"
-        } else {
-            ""
-        },
-        s["status"].as_str().unwrap_or("?")
+        s.run_id,
+        s.scope,
+        if s.dry_run { ", dry run" } else { "" },
+        s.status
     );
-    let done = n("employees_done");
+    let done = s.employees_done;
     println!(
         "  employees       {done} of {} ({} priority)",
-        n("employees_total"),
-        n("priority_employees")
+        s.employees_total, s.priority_employees
     );
     println!(
         "  BKN calls       {} ({:.2} per employee; this invocation {secs:.0}s)",
-        n("bkn_calls"),
-        n("bkn_calls") as f64 / done.max(1) as f64
+        s.bkn_calls,
+        s.bkn_calls as f64 / done.max(1) as f64
     );
-    if let Some(counts) = s["counts"].as_array() {
-        println!("  discrepancies   {}", n("rows"));
+    if let Some(counts) = &s.counts {
+        println!("  discrepancies   {}", s.rows.unwrap_or(0));
         for c in counts {
             println!(
                 "    {:<19} {:<16} {:<17} {:>6}",
-                c["data_set"].as_str().unwrap_or(""),
-                c["kind"].as_str().unwrap_or(""),
-                c["priority"].as_str().unwrap_or(""),
-                c["count"]
+                c.data_set.as_str(),
+                c.kind.as_str(),
+                c.priority.as_str(),
+                c.count
             );
         }
-        println!("  left for people {}", n("left_for_people"));
+        println!("  left for people {}", s.left_for_people.unwrap_or(0));
     }
     println!(
         "  repairs queued  {} (delivered by `ehrm-sync serve`)",
-        n("repairs_queued")
+        s.repairs_queued
     );
-    println!("  sent to eHRM    {}", n("callbacks_sent"));
-    if n("unreadable") > 0 {
-        println!(
-            "  not readable    {} (see the run summary)",
-            n("unreadable")
-        );
+    println!("  sent to eHRM    {}", s.callbacks_sent);
+    if s.unreadable > 0 {
+        println!("  not readable    {} (see the run summary)", s.unreadable);
     }
-    for r in s["report"].as_array().into_iter().flatten() {
-        println!("  report          {}", r.as_str().unwrap_or(""));
+    for r in &s.report {
+        println!("  report          {r}");
     }
 }

@@ -151,7 +151,7 @@ pub async fn run(args: StatusArgs) -> ExitCode {
 async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
     let mut o = overview(b.store.as_ref(), b.control.as_ref(), b.dead.as_ref()).await?;
     let runs = b.reconcile.runs(5).await.map_err(|e| e.to_string())?;
-    o["reconciliation_runs"] = Value::Array(runs.clone());
+    o["reconciliation_runs"] = serde_json::json!(runs);
     if as_json {
         println!("{o}");
         return Ok(());
@@ -196,10 +196,8 @@ async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
     if runs.is_empty() {
         println!("Reconciliation   no runs yet");
     }
+    let or_dash = |n: Option<usize>| n.map_or("-".to_string(), |n| n.to_string());
     for (i, r) in runs.iter().enumerate() {
-        let rows = r["rows"]
-            .as_u64()
-            .map_or("-".to_string(), |n| n.to_string());
         println!(
             "{}{}  {:<14} {:<9} {}/{} employees  {} BKN calls  {} discrepancies ({} for people){}",
             if i == 0 {
@@ -207,18 +205,16 @@ async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
             } else {
                 "                 "
             },
-            r["started_at_text"].as_str().unwrap_or("-"),
-            r["scope"].as_str().unwrap_or("-"),
-            r["status"].as_str().unwrap_or("-"),
-            r["employees_done"],
-            r["employees_total"],
-            r["bkn_calls"],
-            rows,
-            r["left_for_people"]
-                .as_u64()
-                .map_or("-".into(), |n| n.to_string()),
-            r["pause_reason"]
-                .as_str()
+            r.started_at_text,
+            r.scope,
+            r.status,
+            r.employees_done,
+            r.employees_total,
+            r.bkn_calls,
+            or_dash(r.rows),
+            or_dash(r.left_for_people),
+            r.pause_reason
+                .as_deref()
                 .map(|p| format!("; paused: {p}"))
                 .unwrap_or_default(),
         );

@@ -17,7 +17,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| {
         let handler = handler.clone();
         async move {
-            let deadline = i64::try_from(event.context.deadline).ok();
+            let deadline = ehrm_sync_lambda::deadline::from_context(event.context.deadline);
             Ok::<_, lambda_runtime::Error>(handler.handle(event.payload, deadline).await)
         }
     }))

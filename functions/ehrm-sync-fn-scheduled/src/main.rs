@@ -15,14 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     );
     lambda_runtime::run(service_fn(move |event: LambdaEvent<serde_json::Value>| {
         let handler = handler.clone();
-        // A deadline far off (or in the past) is not a real Lambda's: ignore it.
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or(0);
-        let deadline = i64::try_from(event.context.deadline)
-            .ok()
-            .filter(|d| *d > now && *d < now + 16 * 60 * 1000);
+        let deadline = ehrm_sync_lambda::deadline::from_context(event.context.deadline);
         async move {
             handler
                 .handle(&event.payload, deadline)

@@ -4,6 +4,7 @@ use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackStatus, ChangeLogEntry, Guard,
     IdempotencyEntry, StoreError,
 };
+use ehrm_sync_core::reconcile::{RunRequest, RunState, RunStatus, RunSummary, Scope};
 use ehrm_sync_domain::kinerja::{
     AnnualKinerja, KinerjaData, Penilai, PenilaiStatus, Predikat, Rating,
 };
@@ -454,20 +455,34 @@ pub async fn reconcile_rows_are_replaced_by_key_and_runs_listed_newest_first(b: 
     assert_eq!(rows[0].bkn_value.as_deref(), Some("IV/b"));
     assert!(r.rows("no-such-run").await.expect("readable").is_empty());
     let base = 5_000_000_000_000 + i64::from(rand::random::<u16>()) * 1_000;
+    let summary = |id: &str, started_at: i64, status: RunStatus| {
+        let request = RunRequest {
+            scope: Scope::All,
+            dry_run: false,
+            restart: false,
+        };
+        let mut state = RunState::new(&request, started_at);
+        state.run_id = format!("{run}-{id}");
+        state.status = status;
+        RunSummary::of(&state, None)
+    };
     for (i, id) in ["a", "b", "c"].iter().enumerate() {
-        let summary = serde_json::json!({"run_id": format!("{run}-{id}"), "started_at": base + i as i64, "status": "running"});
-        r.put_run(&format!("{run}-{id}"), &summary)
-            .await
-            .expect("written");
+        r.put_run(
+            &format!("{run}-{id}"),
+            &summary(id, base + i as i64, RunStatus::Running),
+        )
+        .await
+        .expect("written");
     }
-    let summary = serde_json::json!({"run_id": format!("{run}-c"), "started_at": base + 2, "status": "finished"});
-    r.put_run(&format!("{run}-c"), &summary)
+    let finished = summary("c", base + 2, RunStatus::Finished)
+        .with_findings(&[row("golongan", "IV/b")], base + 9);
+    r.put_run(&format!("{run}-c"), &finished)
         .await
         .expect("updated");
     let runs = r.runs(2).await.expect("readable");
-    let ids: Vec<&str> = runs.iter().filter_map(|v| v["run_id"].as_str()).collect();
+    let ids: Vec<&str> = runs.iter().map(|v| v.run_id.as_str()).collect();
     assert_eq!(ids, vec![format!("{run}-c"), format!("{run}-b")]);
-    assert_eq!(runs[0]["status"], "finished");
+    assert_eq!(runs[0], finished, "read back as written");
 }
 
 pub async fn rate_gate_spaces_and_holds(b: &StoreUnderTest) {

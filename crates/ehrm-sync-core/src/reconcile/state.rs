@@ -1,10 +1,9 @@
-//! The checkpointed state of a run (the `reconciliation.run` control document) and its summary.
+//! The checkpointed state of a run (the `reconcile.run` control document).
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 
 use ehrm_sync_domain::reconcile::{PegawaiFacts, UnitFacts};
 use ehrm_sync_domain::record::Millis;
@@ -49,6 +48,35 @@ impl fmt::Display for Scope {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    Running,
+    /// Stopped at a checkpoint (deadline, BKN unavailable, interrupted); the next invocation
+    /// continues.
+    Paused,
+    Finished,
+    /// Given up for a run of another scope (`reconcile --restart`).
+    Abandoned,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Paused => "paused",
+            RunStatus::Finished => "finished",
+            RunStatus::Abandoned => "abandoned",
+        }
+    }
+}
+
+impl fmt::Display for RunStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Phase {
     Planning,
     Employees,
@@ -64,8 +92,7 @@ pub struct RunState {
     pub started_at: Millis,
     pub finished_at: Option<Millis>,
     pub finished: bool,
-    /// `running`, `paused`, `finished`, `abandoned`.
-    pub status: String,
+    pub status: RunStatus,
     pub phase: Phase,
     /// The coming promotion period asked of BKN (`yyyy-mm-dd`).
     pub periode: Option<String>,
@@ -108,7 +135,7 @@ impl RunState {
             started_at: now,
             finished_at: None,
             finished: false,
-            status: "running".into(),
+            status: RunStatus::Running,
             phase: Phase::Planning,
             periode: None,
             listed_kp: Vec::new(),
@@ -193,38 +220,6 @@ impl RunState {
             }
             _ => employees.iter().map(|e| e.nip.clone()).collect(),
         }
-    }
-
-    /// The summary kept in the store and shown by `status`.
-    pub fn summary(&self, pause_reason: Option<&str>) -> Value {
-        let duration_ms = self
-            .finished_at
-            .map(|f| f - self.started_at)
-            .unwrap_or(self.active_ms);
-        json!({
-            "run_id": self.run_id,
-            "scope": self.scope.to_string(),
-            "dry_run": self.dry_run,
-            "status": self.status,
-            "phase": self.phase,
-            "started_at": self.started_at,
-            "started_at_text": format_ms(self.started_at),
-            "finished_at": self.finished_at,
-            "duration_ms": duration_ms,
-            "active_ms": self.active_ms,
-            "invocations": self.invocations,
-            "employees_total": self.total(),
-            "employees_done": self.done(),
-            "priority_employees": self.priority.len(),
-            "bkn_calls": self.bkn_calls,
-            "repairs_queued": self.repairs_queued,
-            "callbacks_sent": self.callbacks_sent,
-            "unreadable": self.unreadable,
-            "unreadable_examples": self.unreadable_examples.iter().take(20).map(|(n, w)| json!({"nip": n, "reason": w})).collect::<Vec<_>>(),
-            "missing_at_bkn": self.missing_at_bkn.len(),
-            "pause_reason": pause_reason,
-            "report": self.report,
-        })
     }
 }
 

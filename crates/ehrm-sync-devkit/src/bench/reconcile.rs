@@ -39,7 +39,7 @@ pub async fn full_run(employees: usize, rate: f64, dir: &Path) -> Result<String,
         return Err(format!("the run did not finish: {outcome:?}"));
     };
     let stats = world.siasn.stats();
-    let done = summary["employees_done"].as_u64().unwrap_or(0);
+    let done = summary.employees_done as u64;
     let budget = rate * secs;
     Ok(format!(
         "reconcile: {done} employees in {secs:.1} s at {rate}/s; BKN calls {} ({:.2} per employee); \
@@ -49,7 +49,7 @@ pub async fn full_run(employees: usize, rate: f64, dir: &Path) -> Result<String,
         stats.calls_total as f64 / done.max(1) as f64,
         stats.calls_total as f64 * 100.0 / budget.max(1.0),
         stats.max_calls_per_second,
-        summary["rows"],
+        summary.rows.unwrap_or(0),
         world.injected.expected.len()
     ))
 }

@@ -1,0 +1,151 @@
+//! The employee phase: a chunk of employees read from both sides at once (bounded by the
+//! settings' concurrency and BKN's rate), compared, and repaired.
+
+use futures::StreamExt;
+
+use ehrm_sync_domain::nip::Nip;
+use ehrm_sync_domain::reconcile::compare::{Context, compare_employee};
+use ehrm_sync_domain::reconcile::{Action, Discrepancy};
+use ehrm_sync_domain::record::Millis;
+
+use super::repair::{Repaired, queue_kinerja, send_to_ehrm};
+use super::{MAX_UNREADABLE_KEPT, ReconcileError, Reconciler, ReconcilerDeps, RunState, Stop};
+
+impl Reconciler {
+    /// Reads, compares and repairs a chunk; returns how many from the start are done.
+    pub(super) async fn process_chunk(
+        &self,
+        state: &mut RunState,
+        ctx: &Context,
+        chunk: &[String],
+        deadline: Option<Millis>,
+    ) -> Result<(usize, Option<Stop>), ReconcileError> {
+        let results: Vec<Result<EmployeeDone, Stop>> = futures::stream::iter(
+            chunk
+                .iter()
+                .map(|nip| self.process_employee(ctx, nip, deadline)),
+        )
+        .buffered(self.settings.concurrency.max(1))
+        .collect()
+        .await;
+        let mut rows = Vec::new();
+        let mut done = 0;
+        let mut stop = None;
+        for r in results {
+            let mut e = match r {
+                Ok(e) if stop.is_none() => e,
+                Ok(_) => continue,
+                Err(s) => {
+                    stop.get_or_insert(s);
+                    continue;
+                }
+            };
+            done += 1;
+            if !state.dry_run {
+                let (queued, sent) = apply_repairs(&self.deps, &state.run_id, &mut e).await?;
+                state.repairs_queued += queued;
+                state.callbacks_sent += sent;
+            }
+            rows.extend(e.rows);
+            if e.missing_at_bkn {
+                state.missing_at_bkn.push(e.nip.clone());
+            }
+            if let Some(why) = e.unreadable {
+                state.unreadable += 1;
+                if state.unreadable_examples.len() < MAX_UNREADABLE_KEPT {
+                    state.unreadable_examples.push((e.nip.clone(), why));
+                }
+            }
+        }
+        self.deps.reconcile.put_rows(&state.run_id, &rows).await?;
+        Ok((done, stop))
+    }
+
+    pub(super) async fn process_employee(
+        &self,
+        ctx: &Context,
+        nip: &str,
+        deadline: Option<Millis>,
+    ) -> Result<EmployeeDone, Stop> {
+        let mut done = EmployeeDone {
+            nip: nip.to_string(),
+            ..EmployeeDone::default()
+        };
+        let Ok(parsed) = Nip::parse(nip) else {
+            done.unreadable = Some("eHRM holds an invalid NIP".into());
+            return Ok(done);
+        };
+        let bkn = match self
+            .bkn_read(deadline, || self.deps.bkn.employee(&parsed))
+            .await?
+        {
+            Ok(b) => b,
+            Err(e) => {
+                done.unreadable = Some(format!("BKN refused the read: {}", e.message));
+                return Ok(done);
+            }
+        };
+        let ehrm = match self.ehrm_read(|| self.deps.ehrm.employee(nip)).await {
+            Ok(e) => e,
+            Err(ReconcileError::Ehrm(e)) if !e.transient => {
+                done.unreadable = Some(format!("eHRM refused the read: {e}"));
+                return Ok(done);
+            }
+            Err(e) => return Err(Stop::Unavailable(e.to_string())),
+        };
+        if let Some(pns) = bkn.as_ref().and_then(|b| b.pegawai.pns_id.as_deref())
+            && let Err(e) = self
+                .deps
+                .pns_ids
+                .put_pns_id(&parsed, pns, self.deps.clock.now_ms())
+                .await
+        {
+            tracing::warn!(error = %e, "PNS id not cached");
+        }
+        done.missing_at_bkn = bkn.is_none() && ehrm.is_some();
+        let cmp = compare_employee(ctx, nip, ehrm.as_ref(), bkn.as_ref());
+        done.rows = cmp.rows;
+        done.repairs = cmp.repairs;
+        Ok(done)
+    }
+}
+
+#[derive(Default)]
+pub(super) struct EmployeeDone {
+    nip: String,
+    rows: Vec<Discrepancy>,
+    repairs: Vec<ehrm_sync_domain::reconcile::compare::KinerjaRepair>,
+    missing_at_bkn: bool,
+    unreadable: Option<String>,
+}
+
+/// Queues the performance repairs and sends the BKN-authoritative rows to eHRM; a repair that
+/// cannot be made turns its rows into `needs_review`.
+pub(super) async fn apply_repairs(
+    deps: &ReconcilerDeps,
+    run_id: &str,
+    done: &mut EmployeeDone,
+) -> Result<(u64, u64), ReconcileError> {
+    let mut queued = 0;
+    let mut sent = 0;
+    for r in std::mem::take(&mut done.repairs) {
+        match queue_kinerja(&deps.store, &deps.queue, &deps.clock, &r).await? {
+            Repaired::Queued => queued += 1,
+            Repaired::NotPossible(why) => {
+                for i in &r.rows {
+                    if let Some(row) = done.rows.get_mut(*i) {
+                        row.action = Action::NeedsReview;
+                    }
+                }
+                tracing::info!(reason = %why, "performance record left for review");
+            }
+        }
+    }
+    if let Some(outbox) = &deps.outbox {
+        for row in done.rows.iter().filter(|r| r.action == Action::SentToEhrm) {
+            send_to_ehrm(outbox, &deps.clock, run_id, row).await?;
+            sent += 1;
+        }
+    }
+    Ok((queued, sent))
+}
