@@ -1,0 +1,49 @@
+//! [`PnsIdCache`]: NIP → SIASN PNS id, and back.
+
+use super::*;
+
+#[async_trait]
+impl PnsIdCache for DynamoStore {
+    async fn pns_id(&self, nip: &Nip) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get(nip_pk(nip), "PNSID")
+            .await?
+            .and_then(|item| match item.get("pns_id") {
+                Some(AttributeValue::S(v)) => Some(v.clone()),
+                _ => None,
+            }))
+    }
+
+    async fn put_pns_id(&self, nip: &Nip, pns_id: &str, now: Millis) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(nip_pk(nip)))
+            .item("SK", s("PNSID"))
+            .item("pns_id", s(pns_id))
+            .item("fetched_at", n(now))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(format!("PNS#{}", pns_id.to_uppercase())))
+            .item("SK", s("NIP"))
+            .item("nip", s(nip.as_str()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn nip_for_pns_id(&self, pns_id: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get(format!("PNS#{}", pns_id.to_uppercase()), "NIP")
+            .await?
+            .and_then(|item| match item.get("nip") {
+                Some(AttributeValue::S(v)) => Some(v.clone()),
+                _ => None,
+            }))
+    }
+}
