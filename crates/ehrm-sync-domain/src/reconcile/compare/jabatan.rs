@@ -1,0 +1,107 @@
+//! The `jabatan` data set: position histories matched by TMT.
+
+use std::collections::{HashMap, HashSet};
+
+use super::*;
+
+/// Entries keyed by their normalised TMT (with `#2`, `#3` for several on one day).
+pub(super) fn by_tmt(list: &[JabatanFacts]) -> Vec<(String, &JabatanFacts)> {
+    let mut seen: HashMap<String, u32> = HashMap::new();
+    let mut out = Vec::with_capacity(list.len());
+    for j in list {
+        let tmt = norm::date(j.tmt_jabatan.as_deref()).unwrap_or_else(|| "?".into());
+        let n = seen.entry(tmt.clone()).or_insert(0);
+        *n += 1;
+        let key = if *n == 1 { tmt } else { format!("{tmt}#{n}") };
+        out.push((key, j));
+    }
+    out
+}
+
+pub(super) fn jabatan_label(key: &str, j: &JabatanFacts) -> String {
+    format!(
+        "{key} {}",
+        norm::text(j.nama_jabatan.as_deref()).unwrap_or_default()
+    )
+    .trim()
+    .to_string()
+}
+
+pub(super) fn compare_jabatan(rows: &mut Rows<'_>, ehrm: &[JabatanFacts], bkn: &[JabatanFacts]) {
+    let e = by_tmt(ehrm);
+    let b: HashMap<String, &JabatanFacts> = by_tmt(bkn).into_iter().collect();
+    let mut matched = HashSet::new();
+    for (key, ej) in &e {
+        let Some(bj) = b.get(key) else {
+            rows.push(
+                DataSet::Jabatan,
+                Kind::MissingAtBkn,
+                None,
+                Some(jabatan_label(key, ej)),
+                None,
+                Authority::Ehrm,
+                Action::NeedsReview,
+            );
+            continue;
+        };
+        matched.insert(key.clone());
+        type Norm = fn(Option<&str>) -> Option<String>;
+        let fields: [(&str, Norm, &Option<String>, &Option<String>); 6] = [
+            (
+                "jenis_jabatan",
+                norm::jenis_jabatan,
+                &ej.jenis_jabatan,
+                &bj.jenis_jabatan,
+            ),
+            (
+                "nama_jabatan",
+                norm::text,
+                &ej.nama_jabatan,
+                &bj.nama_jabatan,
+            ),
+            ("eselon", norm::eselon, &ej.eselon, &bj.eselon),
+            ("nomor_sk", norm::text, &ej.nomor_sk, &bj.nomor_sk),
+            ("tanggal_sk", norm::date, &ej.tanggal_sk, &bj.tanggal_sk),
+            (
+                "tmt_pelantikan",
+                norm::date,
+                &ej.tmt_pelantikan,
+                &bj.tmt_pelantikan,
+            ),
+        ];
+        for (name, f, ev, bv) in fields {
+            rows.field(
+                DataSet::Jabatan,
+                format!("{key}.{name}"),
+                f(ev.as_deref()),
+                f(bv.as_deref()),
+                Authority::Ehrm,
+            );
+        }
+        if let Some(mapped) = rows.ctx.mapped(ej.unor.as_deref()) {
+            rows.field(
+                DataSet::Jabatan,
+                format!("{key}.unor"),
+                Some(mapped),
+                norm::id(bj.unor.as_deref()),
+                Authority::Ehrm,
+            );
+        }
+    }
+    let mut extra: Vec<_> = by_tmt(bkn)
+        .into_iter()
+        .filter(|(k, _)| !matched.contains(k))
+        .collect();
+    extra.sort_by(|a, b| a.0.cmp(&b.0));
+    for (key, bj) in extra {
+        rows.push(
+            DataSet::Jabatan,
+            Kind::MissingInEhrm,
+            None,
+            None,
+            Some(jabatan_label(&key, bj)),
+            Authority::Ehrm,
+            Action::NeedsReview,
+        );
+    }
+}
