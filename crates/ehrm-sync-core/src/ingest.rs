@@ -1,21 +1,22 @@
 //! Ingest: one eHRM webhook in, one durable, idempotent change out (ehrm-contract.md §1).
 //!
-//! Order of checks, each answered with its own status:
-//! `413` size → `401` signature (raw bytes, before parsing) → `200`/`409` webhook id already
-//! seen → `400` malformed → `422` rules (including the per-year month limits) → write
-//! (idempotency entry + audit entry + record, atomically) → `202`. A `2xx` is only sent once
-//! the write is durable; if it is not, `503` and eHRM retries. Queueing the delivery message
-//! happens after the write; if it fails, the record is still due and the sweeper queues it.
+//! Order of checks, each with its own [`IngestOutcome`] (the HTTP status `ehrm-sync-http` gives
+//! it in brackets): size (`413`) → signature on the raw bytes, before parsing (`401`) → webhook id
+//! already seen (`200`, or `409` for another body) → malformed (`400`) → rules, including the
+//! per-year month limits (`422`) → write (idempotency entry + audit entry + record, atomically)
+//! → accepted (`202`). Accepted is only answered once the write is durable; if it is not,
+//! unavailable (`503`) and eHRM retries. Queueing the delivery message happens after the write;
+//! if it fails, the record is still due and the sweeper queues it.
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use ehrm_sync_domain::Violation;
-use ehrm_sync_domain::envelope::{EnvelopeError, parse_event};
+use ehrm_sync_domain::envelope::{ChangeEvent, EnvelopeError, parse_event};
 use ehrm_sync_domain::kinerja::Periodik;
-use ehrm_sync_domain::record::{ChangeEffect, RecordKey, SyncRecord};
+use ehrm_sync_domain::record::{Change, ChangeEffect, Millis, RecordKey, SyncRecord, SyncStatus};
 use ehrm_sync_webhook::{SignedHeaders, Verifier};
 
 use crate::clock::jakarta_date;
@@ -31,20 +32,66 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub const IDEMPOTENCY_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
 const MAX_WRITE_ROUNDS: usize = 8;
 
-/// An HTTP-shaped answer, so the same logic serves axum and Lambda.
+/// What became of one webhook.
 #[derive(Clone, Debug, PartialEq)]
-pub struct IngestResponse {
-    pub status: u16,
-    pub body: Value,
+pub enum IngestOutcome {
+    /// Recorded durably and queued for BKN.
+    Accepted {
+        record_key: String,
+        status: SyncStatus,
+        received_version: u64,
+    },
+    /// Recorded, but a newer version of the record is already held: nothing changes.
+    IgnoredStale {
+        record_key: String,
+        status: SyncStatus,
+        received_version: u64,
+    },
+    /// This webhook id was already accepted with the same body.
+    Duplicate {
+        record_key: String,
+        /// `accepted` or `stale`, as the first delivery of the webhook was answered.
+        original_result: String,
+        status: Option<SyncStatus>,
+    },
+    /// The body is larger than [`MAX_BODY_BYTES`].
+    TooLarge,
+    /// The Standard Webhooks signature does not verify (why, without secrets).
+    BadSignature(String),
+    /// This webhook id was already used for a different body.
+    IdConflict,
+    /// Not JSON, or not the envelope of ehrm-contract §1.
+    Malformed(String),
+    /// Every rule the change breaks.
+    Invalid(Vec<Violation>),
+    /// The change could not be recorded durably; eHRM should retry.
+    Unavailable,
 }
 
-impl IngestResponse {
-    fn new(status: u16, body: Value) -> Self {
-        IngestResponse { status, body }
-    }
-
-    fn error(status: u16, error: &str, message: impl Into<String>) -> Self {
-        IngestResponse::new(status, json!({"error": error, "message": message.into()}))
+impl IngestOutcome {
+    /// What it counts as in the metrics.
+    pub fn metric(&self) -> Metric<'static> {
+        match self {
+            IngestOutcome::Accepted { .. } => Metric::Accepted,
+            IngestOutcome::IgnoredStale { .. } => Metric::Stale,
+            IngestOutcome::Duplicate { .. } => Metric::Duplicate,
+            IngestOutcome::TooLarge => Metric::Rejected {
+                reason: "too_large",
+            },
+            IngestOutcome::BadSignature(_) => Metric::Rejected {
+                reason: "signature",
+            },
+            IngestOutcome::IdConflict => Metric::Rejected {
+                reason: "id_conflict",
+            },
+            IngestOutcome::Malformed(_) => Metric::Rejected {
+                reason: "malformed",
+            },
+            IngestOutcome::Invalid(_) => Metric::Rejected { reason: "invalid" },
+            IngestOutcome::Unavailable => Metric::Rejected {
+                reason: "unavailable",
+            },
+        }
     }
 }
 
@@ -74,39 +121,20 @@ impl IngestService {
     }
 
     /// Handles one webhook request: its three signature headers and raw body.
-    pub async fn handle(&self, headers: SignedHeaders<'_>, body: &[u8]) -> IngestResponse {
-        let response = self.handle_inner(headers, body).await;
-        match response.status {
-            202 if response.body["result"] == "ignored_stale" => self.metrics.record(Metric::Stale),
-            202 => self.metrics.record(Metric::Accepted),
-            200 => self.metrics.record(Metric::Duplicate),
-            status => {
-                let reason = match status {
-                    400 => "malformed",
-                    401 => "signature",
-                    409 => "id_conflict",
-                    413 => "too_large",
-                    422 => "invalid",
-                    _ => "unavailable",
-                };
-                self.metrics.record(Metric::Rejected { reason });
-            }
-        }
-        response
+    pub async fn handle(&self, headers: SignedHeaders<'_>, body: &[u8]) -> IngestOutcome {
+        let outcome = self.handle_inner(headers, body).await;
+        self.metrics.record(outcome.metric());
+        outcome
     }
 
-    async fn handle_inner(&self, headers: SignedHeaders<'_>, body: &[u8]) -> IngestResponse {
+    async fn handle_inner(&self, headers: SignedHeaders<'_>, body: &[u8]) -> IngestOutcome {
         if body.len() > MAX_BODY_BYTES {
-            return IngestResponse::error(
-                413,
-                "too_large",
-                format!("the body exceeds {MAX_BODY_BYTES} bytes"),
-            );
+            return IngestOutcome::TooLarge;
         }
         let now = self.clock.now_ms();
         if let Err(e) = self.verifier.verify(headers, body, now.div_euclid(1000)) {
             tracing::info!(reason = %e, "webhook refused: signature");
-            return IngestResponse::error(401, "invalid_signature", e.to_string());
+            return IngestOutcome::BadSignature(e.to_string());
         }
         // verify() guarantees the id is present.
         let webhook_id = headers.id.unwrap_or_default();
@@ -118,125 +146,103 @@ impl IngestService {
         }
         let event = match parse_event(body, jakarta_date(now)) {
             Ok(ev) => ev,
-            Err(EnvelopeError::Malformed(m)) => return IngestResponse::error(400, "malformed", m),
+            Err(EnvelopeError::Malformed(m)) => return IngestOutcome::Malformed(m),
             Err(EnvelopeError::Invalid(violations)) => return invalid(violations),
         };
-        let change = &event.change;
-        let log = ChangeLogEntry {
-            webhook_id: webhook_id.to_string(),
-            record_key: change.key.to_string(),
-            version: change.version,
-            event_type: event.event_type.as_str().to_string(),
-            occurred_at: event
-                .occurred_at
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-            received_at: now,
-            outcome: String::new(),
-            change: serde_json::to_value(change).unwrap_or(Value::Null),
-        };
-        let idem = IdempotencyEntry {
-            webhook_id: webhook_id.to_string(),
-            payload_hash: hash.clone(),
-            record_key: change.key.to_string(),
-            outcome: String::new(),
-            created_at: now,
-            expires_at: now + IDEMPOTENCY_TTL_MS,
-        };
-
+        let entries = Entries::new(webhook_id, &hash, &event, now);
         for _ in 0..MAX_WRITE_ROUNDS {
-            let guard = match self
-                .month_guard(change.months().is_some(), &change.key)
-                .await
-            {
-                Ok(g) => g,
-                Err(e) => return unavailable(&e),
-            };
-            let existing = match self.store.record(&change.key).await {
-                Ok(r) => r,
-                Err(e) => return unavailable(&e),
-            };
-            let (record, effect) = match existing {
-                Some(mut rec) => {
-                    let effect = rec.apply_change(change, now);
-                    (rec, effect)
-                }
-                None => (SyncRecord::from_change(change, now), ChangeEffect::Applied),
-            };
-            if effect == ChangeEffect::Applied
-                && let Some(months) = change.months()
-            {
-                match self.month_overlap(&change.key, months).await {
-                    Ok(None) => {}
-                    Ok(Some(v)) => return invalid(vec![v]),
-                    Err(e) => return unavailable(&e),
-                }
+            match self.try_write(&event, &entries, &hash, now).await {
+                Written::Done(outcome) => return outcome,
+                Written::Conflict => continue,
             }
-            let stale = effect == ChangeEffect::Stale;
-            let outcome = if stale { "stale" } else { "accepted" };
-            let mut record = record;
-            if !stale {
-                record.last_enqueued_at = Some(now);
-            }
-            let write = AcceptWrite {
-                idempotency: IdempotencyEntry {
-                    outcome: outcome.into(),
-                    ..idem.clone()
-                },
-                change_log: ChangeLogEntry {
-                    outcome: if stale { "stale" } else { "applied" }.into(),
-                    ..log.clone()
-                },
-                record: (!stale).then(|| record.clone()),
-                guard: if stale { None } else { guard },
-            };
-            match self.store.accept(&write).await {
-                Ok(AcceptResult::Written) => {}
-                Ok(AcceptResult::DuplicateEvent(seen)) => return self.repeat(&seen, &hash).await,
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return unavailable(&e),
-            }
-            if stale {
-                tracing::info!(record = %change.key.masked(), version = change.version,
-                    held = record.received_version, "stale change acknowledged and ignored");
-                return IngestResponse::new(
-                    202,
-                    json!({"result": "ignored_stale", "record_key": change.key.to_string(),
-                           "status": record.status, "received_version": record.received_version,
-                           "message": "a newer version of this record is already held; this one is ignored"}),
-                );
-            }
-            crashpoint("ingest.after_store_before_queue");
-            let msg = DeliveryMessage {
-                key: change.key.clone(),
-                version: change.version,
-            };
-            if let Err(e) = self.queue.enqueue(&[msg]).await {
-                // Durable already: the record stays due and the sweeper will queue it.
-                tracing::warn!(record = %change.key.masked(), error = %e,
-                    "change recorded but not queued; the sweeper will queue it");
-                self.forget_enqueue(&change.key).await;
-            }
-            tracing::info!(record = %change.key.masked(), version = change.version,
-                event = event.event_type.as_str(), "change accepted");
-            return IngestResponse::new(
-                202,
-                json!({"result": "accepted", "record_key": change.key.to_string(),
-                       "status": record.status, "received_version": change.version}),
-            );
         }
         unavailable(&StoreError::Unavailable(
             "too much concurrent change on this record".into(),
         ))
     }
 
-    async fn repeat(&self, seen: &IdempotencyEntry, hash: &str) -> IngestResponse {
+    /// One round of the write: read the record, apply the change, check the month limits, write
+    /// everything at once under compare-and-swap, then queue.
+    async fn try_write(
+        &self,
+        event: &ChangeEvent,
+        entries: &Entries,
+        hash: &str,
+        now: Millis,
+    ) -> Written {
+        let change = &event.change;
+        let guard = match self
+            .month_guard(change.months().is_some(), &change.key)
+            .await
+        {
+            Ok(g) => g,
+            Err(e) => return Written::Done(unavailable(&e)),
+        };
+        let (mut record, effect) = match self.store.record(&change.key).await {
+            Ok(Some(mut rec)) => {
+                let effect = rec.apply_change(change, now);
+                (rec, effect)
+            }
+            Ok(None) => (SyncRecord::from_change(change, now), ChangeEffect::Applied),
+            Err(e) => return Written::Done(unavailable(&e)),
+        };
+        if effect == ChangeEffect::Applied
+            && let Some(months) = change.months()
+        {
+            match self.month_overlap(&change.key, months).await {
+                Ok(None) => {}
+                Ok(Some(v)) => return Written::Done(invalid(vec![v])),
+                Err(e) => return Written::Done(unavailable(&e)),
+            }
+        }
+        let stale = effect == ChangeEffect::Stale;
+        if !stale {
+            record.last_enqueued_at = Some(now);
+        }
+        match self.store.accept(&entries.write(&record, guard, stale)).await {
+            Ok(AcceptResult::Written) => {}
+            Ok(AcceptResult::DuplicateEvent(seen)) => {
+                return Written::Done(self.repeat(&seen, hash).await);
+            }
+            Err(StoreError::Conflict) => return Written::Conflict,
+            Err(e) => return Written::Done(unavailable(&e)),
+        }
+        if stale {
+            tracing::info!(record = %change.key.masked(), version = change.version,
+                held = record.received_version, "stale change acknowledged and ignored");
+            return Written::Done(IngestOutcome::IgnoredStale {
+                record_key: change.key.to_string(),
+                status: record.status,
+                received_version: record.received_version,
+            });
+        }
+        crashpoint("ingest.after_store_before_queue");
+        self.queue_delivery(change).await;
+        tracing::info!(record = %change.key.masked(), version = change.version,
+            event = event.event_type.as_str(), "change accepted");
+        Written::Done(IngestOutcome::Accepted {
+            record_key: change.key.to_string(),
+            status: record.status,
+            received_version: change.version,
+        })
+    }
+
+    async fn queue_delivery(&self, change: &Change) {
+        let msg = DeliveryMessage {
+            key: change.key.clone(),
+            version: change.version,
+        };
+        if let Err(e) = self.queue.enqueue(&[msg]).await {
+            // Durable already: the record stays due and the sweeper will queue it.
+            tracing::warn!(record = %change.key.masked(), error = %e,
+                "change recorded but not queued; the sweeper will queue it");
+            self.forget_enqueue(&change.key).await;
+        }
+    }
+
+    async fn repeat(&self, seen: &IdempotencyEntry, hash: &str) -> IngestOutcome {
         if seen.payload_hash != hash {
-            return IngestResponse::error(
-                409,
-                "id_conflict",
-                "this webhook-id was already used for a different body",
-            );
+            return IngestOutcome::IdConflict;
         }
         let status = match seen.record_key.parse::<RecordKey>() {
             Ok(key) => self
@@ -248,11 +254,11 @@ impl IngestService {
                 .map(|r| r.status),
             Err(_) => None,
         };
-        IngestResponse::new(
-            200,
-            json!({"result": "duplicate", "record_key": seen.record_key,
-                   "original_result": seen.outcome, "status": status}),
-        )
+        IngestOutcome::Duplicate {
+            record_key: seen.record_key.clone(),
+            original_result: seen.outcome.clone(),
+            status,
+        }
     }
 
     /// The guard over one employee's periodic months in one year.
@@ -315,18 +321,72 @@ impl IngestService {
     }
 }
 
-fn invalid(violations: Vec<Violation>) -> IngestResponse {
-    tracing::info!(rules = violations.len(), "webhook refused: validation");
-    IngestResponse::new(422, json!({"error": "invalid", "errors": violations}))
+/// The result of one write round.
+enum Written {
+    Done(IngestOutcome),
+    /// The record or the month guard moved meanwhile: read again and retry.
+    Conflict,
 }
 
-fn unavailable(e: &StoreError) -> IngestResponse {
+/// The idempotency and audit entries of one webhook, completed by each write round.
+struct Entries {
+    idempotency: IdempotencyEntry,
+    change_log: ChangeLogEntry,
+}
+
+impl Entries {
+    fn new(webhook_id: &str, hash: &str, event: &ChangeEvent, now: Millis) -> Self {
+        let change = &event.change;
+        Entries {
+            idempotency: IdempotencyEntry {
+                webhook_id: webhook_id.to_string(),
+                payload_hash: hash.to_string(),
+                record_key: change.key.to_string(),
+                outcome: String::new(),
+                created_at: now,
+                expires_at: now + IDEMPOTENCY_TTL_MS,
+            },
+            change_log: ChangeLogEntry {
+                webhook_id: webhook_id.to_string(),
+                record_key: change.key.to_string(),
+                version: change.version,
+                event_type: event.event_type.as_str().to_string(),
+                occurred_at: event
+                    .occurred_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
+                received_at: now,
+                outcome: String::new(),
+                change: serde_json::to_value(change).unwrap_or(Value::Null),
+            },
+        }
+    }
+
+    /// Everything written at once: a stale change only records that it was seen.
+    fn write(&self, record: &SyncRecord, guard: Option<Guard>, stale: bool) -> AcceptWrite {
+        AcceptWrite {
+            idempotency: IdempotencyEntry {
+                outcome: if stale { "stale" } else { "accepted" }.into(),
+                ..self.idempotency.clone()
+            },
+            change_log: ChangeLogEntry {
+                outcome: if stale { "stale" } else { "applied" }.into(),
+                ..self.change_log.clone()
+            },
+            record: (!stale).then(|| record.clone()),
+            guard: if stale { None } else { guard },
+        }
+    }
+}
+
+fn invalid(violations: Vec<Violation>) -> IngestOutcome {
+    tracing::info!(rules = violations.len(), "webhook refused: validation");
+    IngestOutcome::Invalid(violations)
+}
+
+fn unavailable(e: &StoreError) -> IngestOutcome {
     tracing::error!(error = %e, "change could not be recorded durably");
-    IngestResponse::error(
-        503,
-        "unavailable",
-        "the change could not be recorded; retry later",
-    )
+    IngestOutcome::Unavailable
 }
 
 /// SHA-256 of a payload, hex.
