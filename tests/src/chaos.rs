@@ -265,8 +265,10 @@ pub async fn check(
             other => v.push(format!("{key}: still {other}")),
         }
         if let Ok(attempts) = store.attempts(key).await {
-            figures.transient_attempts +=
-                attempts.iter().filter(|a| a.outcome == "transient").count();
+            figures.transient_attempts += attempts
+                .iter()
+                .filter(|a| a.outcome == ehrm_sync_core::ports::AttemptOutcome::Transient)
+                .count();
         }
     }
     let stats: SimStats = sim.stats();

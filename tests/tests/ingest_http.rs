@@ -334,7 +334,7 @@ async fn no_durable_write_means_503_and_nothing_queued() {
             &ev.body,
         )
         .await;
-    assert_eq!(answer.status, 503);
+    assert_eq!(answer, ehrm_sync_core::ingest::IngestOutcome::Unavailable);
     assert_eq!(
         queue.0.load(std::sync::atomic::Ordering::SeqCst),
         0,

@@ -14,7 +14,6 @@
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 use ehrm_sync_domain::record::Millis;
 
@@ -81,6 +80,21 @@ impl BreakerState {
             changed_at: now,
         }
     }
+}
+
+/// One open or close of the breaker, kept in the `breaker` event stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum BreakerEvent {
+    Opened {
+        reason: Option<String>,
+        retry_at: Option<Millis>,
+        consecutive_failures: u32,
+    },
+    Closed {
+        was_open_ms: i64,
+        reason: String,
+    },
 }
 
 /// Whether a worker may call BKN now.
@@ -341,15 +355,19 @@ impl Breaker {
 
     async fn announce(&self, before: &BreakerState, after: &BreakerState, now: Millis) {
         let event = match after.mode {
-            BreakerMode::Open => {
-                json!({"event": "opened", "reason": after.reason, "retry_at": after.retry_at,
-                                        "consecutive_failures": after.consecutive_failures})
-            }
-            BreakerMode::Closed => {
-                json!({"event": "closed", "was_open_ms": now - before.changed_at,
-                                          "reason": "BKN answered again"})
-            }
+            BreakerMode::Open => BreakerEvent::Opened {
+                reason: after.reason.clone(),
+                retry_at: after.retry_at,
+                consecutive_failures: after.consecutive_failures,
+            },
+            BreakerMode::Closed => BreakerEvent::Closed {
+                was_open_ms: now - before.changed_at,
+                reason: "BKN answered again".into(),
+            },
             BreakerMode::HalfOpen => return,
+        };
+        let Ok(event) = serde_json::to_value(&event) else {
+            return;
         };
         match after.mode {
             BreakerMode::Open => {

@@ -8,11 +8,13 @@
 
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use ehrm_sync_domain::backoff::RetryPolicy;
-use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord};
+use ehrm_sync_domain::reconcile::{Authority, DataSet};
+use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
 
 use crate::clock::format_ms;
 use crate::deliver::OutcomeObserver;
@@ -22,13 +24,82 @@ use crate::retry::next_attempt_at;
 /// How long a dispatcher holds a callback it is sending before another may try.
 const CLAIM_MS: i64 = 60_000;
 
-/// A new callback carrying `data` under `event_type`, id derived from `identity`.
-pub fn new_callback(event_type: &str, identity: &str, data: Value, now: Millis) -> Callback {
-    let digest = Sha256::digest(format!("{event_type}|{identity}").as_bytes());
+/// What one callback tells eHRM (ehrm-contract §3): the JSON body eHRM receives, its `type`
+/// naming the kind.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum CallbackEvent {
+    /// A record settled at BKN: synced, failed, dead or needs action.
+    #[serde(rename = "sync.outcome")]
+    SyncOutcome {
+        /// RFC 3339, Jakarta time.
+        occurred_at: String,
+        data: RecordOutcome,
+    },
+    /// Reconciliation found data where BKN is authoritative (rank, retirement, identity) that
+    /// differs from eHRM's. The wire name keeps the ministry's word for reconciliation.
+    #[serde(rename = "rekon.bkn_authoritative")]
+    BknAuthoritative {
+        occurred_at: String,
+        data: BknFinding,
+    },
+}
+
+impl CallbackEvent {
+    /// The `type` on the wire.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CallbackEvent::SyncOutcome { .. } => "sync.outcome",
+            CallbackEvent::BknAuthoritative { .. } => "rekon.bkn_authoritative",
+        }
+    }
+}
+
+/// A settled record, as `GET /v1/sync/{nip}` shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RecordOutcome {
+    pub record_key: String,
+    pub nip: String,
+    /// `tahunan` or `periodik`.
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub tahun: i32,
+    /// `bulanan` or `triwulan` for periodic evaluations.
+    pub periodik: Option<String>,
+    pub bulan_mulai: Option<u8>,
+    pub status: SyncStatus,
+    pub deleted: bool,
+    pub received_version: u64,
+    pub delivered_version: Option<u64>,
+    pub bkn_id: Option<String>,
+    /// BKN's message, verbatim, when it refused the record.
+    pub last_error: Option<String>,
+}
+
+/// One reconciliation finding where BKN's value is the one to keep.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BknFinding {
+    pub run_id: String,
+    pub data_set: DataSet,
+    pub nip: Option<String>,
+    /// ehrm-sync's normalised field name, e.g. `golongan`, `tmt_pensiun`.
+    pub field: Option<String>,
+    pub ehrm_value: Option<String>,
+    pub bkn_value: Option<String>,
+    pub authority: Authority,
+}
+
+/// A new callback carrying `event`, its id derived from `identity` (so a repeat of the same news
+/// has the same id, and eHRM can drop it).
+pub fn new_callback(event: &CallbackEvent, identity: &str, now: Millis) -> Callback {
+    let digest = Sha256::digest(format!("{}|{identity}", event.kind()).as_bytes());
     let id: String = digest.iter().take(12).map(|b| format!("{b:02x}")).collect();
     Callback {
         id: format!("cb_{id}"),
-        payload: json!({"type": event_type, "occurred_at": format_ms(now), "data": data}),
+        payload: serde_json::to_value(event).unwrap_or(Value::Null),
         status: CallbackStatus::Pending,
         attempts: 0,
         next_attempt_at: Some(now),
@@ -46,30 +117,33 @@ pub fn outcome_callback(rec: &SyncRecord, now: Millis) -> Callback {
             periodik,
             bulan_mulai,
             ..
-        } => (Some(periodik.as_str()), Some(*bulan_mulai)),
+        } => (Some(periodik.as_str().to_string()), Some(*bulan_mulai)),
         RecordKey::Tahunan { .. } => (None, None),
     };
-    let data = json!({
-        "record_key": rec.key.to_string(),
-        "nip": rec.key.nip().as_str(),
-        "type": rec.key.record_type().as_str(),
-        "tahun": rec.key.tahun(),
-        "periodik": periodik,
-        "bulan_mulai": bulan_mulai,
-        "status": rec.status.as_str(),
-        "deleted": rec.deleted,
-        "received_version": rec.received_version,
-        "delivered_version": rec.delivered_version,
-        "bkn_id": rec.bkn_id,
-        "last_error": rec.last_error,
-    });
+    let event = CallbackEvent::SyncOutcome {
+        occurred_at: format_ms(now),
+        data: RecordOutcome {
+            record_key: rec.key.to_string(),
+            nip: rec.key.nip().as_str().to_string(),
+            record_type: rec.key.record_type().as_str().to_string(),
+            tahun: rec.key.tahun(),
+            periodik,
+            bulan_mulai,
+            status: rec.status,
+            deleted: rec.deleted,
+            received_version: rec.received_version,
+            delivered_version: rec.delivered_version,
+            bkn_id: rec.bkn_id.clone(),
+            last_error: rec.last_error.clone(),
+        },
+    };
     let identity = format!(
         "{}|{}|{}",
         rec.key,
         rec.status.as_str(),
         rec.received_version
     );
-    new_callback("sync.outcome", &identity, data, now)
+    new_callback(&event, &identity, now)
 }
 
 /// Turns settled records into callbacks.

@@ -28,8 +28,8 @@ use ehrm_sync_domain::record::{
 use crate::breaker::{Breaker, CallResult, Permit};
 use crate::crashpoint::crashpoint;
 use crate::ports::{
-    AttemptEntry, Bkn, BknAnnualRecord, BknError, BknErrorKind, BknPeriodicRecord, Clock,
-    DeliveryMessage, Metric, Metrics, PnsIdCache, StoreError, SyncStore,
+    AttemptEntry, AttemptOutcome, Bkn, BknAnnualRecord, BknError, BknErrorKind, BknPeriodicRecord,
+    Clock, DeliveryMessage, Metric, Metrics, PnsIdCache, StoreError, SyncStore,
 };
 
 /// What to do with the message that triggered a delivery.
@@ -274,7 +274,7 @@ impl DeliveryService {
             at: now,
             version,
             operation: pushed.operation.join("+"),
-            outcome: outcome_name(&pushed.outcome).into(),
+            outcome: outcome_name(&pushed.outcome),
             http_status: pushed.http_status,
             message: outcome_message(&pushed.outcome),
             duration_ms: elapsed,
@@ -658,12 +658,12 @@ fn periodic_matches(found: &BknPeriodicRecord, data: &PeriodicKinerja) -> bool {
         && found.penilai_nip.as_deref() == Some(data.penilai.nip.as_str())
 }
 
-fn outcome_name(o: &DeliveryOutcome) -> &'static str {
+fn outcome_name(o: &DeliveryOutcome) -> AttemptOutcome {
     match o {
-        DeliveryOutcome::Delivered { .. } => "delivered",
-        DeliveryOutcome::NeedsAction { .. } => "needs_action",
-        DeliveryOutcome::Transient { .. } => "transient",
-        DeliveryOutcome::Permanent { .. } => "permanent",
+        DeliveryOutcome::Delivered { .. } => AttemptOutcome::Delivered,
+        DeliveryOutcome::NeedsAction { .. } => AttemptOutcome::NeedsAction,
+        DeliveryOutcome::Transient { .. } => AttemptOutcome::Transient,
+        DeliveryOutcome::Permanent { .. } => AttemptOutcome::Permanent,
     }
 }
 

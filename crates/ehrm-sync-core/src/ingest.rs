@@ -199,7 +199,11 @@ impl IngestService {
         if !stale {
             record.last_enqueued_at = Some(now);
         }
-        match self.store.accept(&entries.write(&record, guard, stale)).await {
+        match self
+            .store
+            .accept(&entries.write(&record, guard, stale))
+            .await
+        {
             Ok(AcceptResult::Written) => {}
             Ok(AcceptResult::DuplicateEvent(seen)) => {
                 return Written::Done(self.repeat(&seen, hash).await);

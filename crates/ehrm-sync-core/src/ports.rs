@@ -100,6 +100,42 @@ pub enum AcceptResult {
     DuplicateEvent(IdempotencyEntry),
 }
 
+/// How one delivery attempt ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum AttemptOutcome {
+    Delivered,
+    /// Timeout, 5xx, 429, SUSPENDED, token trouble: tried again later.
+    Transient,
+    /// BKN refused the data.
+    Permanent,
+    /// BKN offers no way to apply the change.
+    NeedsAction,
+}
+
+impl AttemptOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttemptOutcome::Delivered => "delivered",
+            AttemptOutcome::Transient => "transient",
+            AttemptOutcome::Permanent => "permanent",
+            AttemptOutcome::NeedsAction => "needs_action",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            AttemptOutcome::Delivered,
+            AttemptOutcome::Transient,
+            AttemptOutcome::Permanent,
+            AttemptOutcome::NeedsAction,
+        ]
+        .into_iter()
+        .find(|o| o.as_str() == s)
+    }
+}
+
 /// One delivery attempt, kept for operators and auditors.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AttemptEntry {
@@ -108,8 +144,7 @@ pub struct AttemptEntry {
     pub version: u64,
     /// What was done at BKN, e.g. `lookup+create`, `update`, `delete`.
     pub operation: String,
-    /// `delivered`, `transient`, `permanent`, `needs_action`.
-    pub outcome: String,
+    pub outcome: AttemptOutcome,
     pub http_status: Option<u16>,
     /// BKN's message, verbatim.
     pub message: Option<String>,

@@ -54,6 +54,16 @@ pub enum SweepError {
     Queue(#[from] QueueError),
 }
 
+/// When the last sweep ran, and what it found (the `last_sweep` control document).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LastSweep {
+    pub at: Millis,
+    /// Records found due.
+    pub examined: u64,
+    /// Of those, queued again.
+    pub queued: u64,
+}
+
 pub struct Sweeper {
     store: Arc<dyn SyncStore>,
     queue: Arc<dyn DeliveryQueue>,
@@ -86,8 +96,14 @@ impl Sweeper {
 
     async fn mark(&self, at: Millis, report: &SweepReport) {
         let Some(control) = &self.control else { return };
-        let value =
-            serde_json::json!({"at": at, "examined": report.examined, "queued": report.queued});
+        let mark = LastSweep {
+            at,
+            examined: report.examined as u64,
+            queued: report.queued as u64,
+        };
+        let Ok(value) = serde_json::to_value(mark) else {
+            return;
+        };
         for _ in 0..3 {
             let revision = match control.control(LAST_SWEEP).await {
                 Ok(c) => c.map_or(0, |c| c.revision),

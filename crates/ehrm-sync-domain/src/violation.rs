@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// A rule broken by an incoming change: which field, and why, in words an HR officer can act on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Violation {
     pub field: String,
     pub message: String,

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use serde::Deserialize;
 use serde_json::{Value, json};
 
 use ehrm_sync_aws::DynamoStore;
@@ -25,25 +26,51 @@ pub struct OpsHandler {
     pub clock: Arc<dyn Clock>,
 }
 
+/// What an operator asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum OpsRequest {
+    Status,
+    Redrive {
+        #[serde(default = "default_redrive_max")]
+        max: usize,
+    },
+    Replay {
+        /// `dead` or `failed`.
+        status: String,
+        /// A date (`YYYY-MM-DD`, Jakarta) or an RFC 3339 time; default 14 days before `until`.
+        since: Option<String>,
+        /// Default: now.
+        until: Option<String>,
+        #[serde(default)]
+        dry_run: bool,
+    },
+}
+
+fn default_redrive_max() -> usize {
+    10_000
+}
+
 impl OpsHandler {
     pub async fn handle(&self, event: &Value) -> Result<Value, TaskError> {
-        match event.get("op").and_then(Value::as_str) {
-            Some("status") => {
-                let mut o = ehrm_sync_core::status::overview(
+        let request: OpsRequest = serde_json::from_value(event.clone()).map_err(|e| {
+            TaskError(format!(
+                "not an operation ({e}); expected {{\"op\": \"status\"}}, \"redrive\" or \"replay\""
+            ))
+        })?;
+        match request {
+            OpsRequest::Status => {
+                let o = ehrm_sync_core::status::overview(
                     self.store.as_ref(),
                     self.store.as_ref(),
                     self.dead.as_ref(),
+                    self.store.as_ref(),
                 )
                 .await
-                .map_err(TaskError)?;
-                let runs = ehrm_sync_core::ports::ReconcileStore::runs(self.store.as_ref(), 5)
-                    .await
-                    .map_err(|e| TaskError(e.to_string()))?;
-                o["reconciliation_runs"] = serde_json::json!(runs);
-                Ok(o)
+                .map_err(|e| TaskError(e.to_string()))?;
+                Ok(ehrm_sync_http::wire::overview_json(&o))
             }
-            Some("redrive") => {
-                let max = event.get("max").and_then(Value::as_u64).unwrap_or(10_000) as usize;
+            OpsRequest::Redrive { max } => {
                 let moved = self
                     .dead
                     .redrive(max)
@@ -51,35 +78,37 @@ impl OpsHandler {
                     .map_err(|e| TaskError(e.to_string()))?;
                 Ok(json!({"op": "redrive", "moved": moved}))
             }
-            Some("replay") => self.replay(event).await,
-            other => Err(TaskError(format!(
-                "unknown op {other:?}; expected status, redrive or replay"
-            ))),
+            OpsRequest::Replay {
+                status,
+                since,
+                until,
+                dry_run,
+            } => self.replay(&status, since, until, dry_run).await,
         }
     }
 
-    async fn replay(&self, event: &Value) -> Result<Value, TaskError> {
-        let status = event
-            .get("status")
-            .and_then(Value::as_str)
-            .and_then(SyncStatus::parse)
+    async fn replay(
+        &self,
+        status: &str,
+        since: Option<String>,
+        until: Option<String>,
+        dry_run: bool,
+    ) -> Result<Value, TaskError> {
+        let status = SyncStatus::parse(status)
             .ok_or_else(|| TaskError("replay needs \"status\": \"dead\" or \"failed\"".into()))?;
         let now = self.clock.now_ms();
-        let time = |name: &str, default: i64| match event.get(name).and_then(Value::as_str) {
-            Some(s) => parse_time(s)
+        let time = |name: &str, value: Option<String>, default: i64| match value {
+            Some(s) => parse_time(&s)
                 .ok_or_else(|| TaskError(format!("{name} is not a date or an RFC 3339 time"))),
             None => Ok(default),
         };
-        let until = time("until", now)?;
-        let since = time("since", until - MAX_WINDOW_MS)?;
+        let until = time("until", until, now)?;
+        let since = time("since", since, until - MAX_WINDOW_MS)?;
         let request = ReplayRequest {
             status,
             since,
             until,
-            dry_run: event
-                .get("dry_run")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
+            dry_run,
         };
         let store: Arc<dyn SyncStore> = self.store.clone();
         let report = replay(&store, &self.queue, &self.clock, &request, &|_, _| {})

@@ -3,14 +3,73 @@
 //! `{"task": "reconcile"}` (continues the open reconciliation run until a minute before the
 //! invocation's deadline, or starts a rolling one when the last is old enough).
 
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use ehrm_sync_core::callbacks::CallbackDispatcher;
+use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunSummary};
 use ehrm_sync_core::sweep::Sweeper;
+
+/// Callbacks sent per invocation at most.
+const CALLBACKS_PER_INVOCATION: usize = 500;
+
+/// What the schedule asks for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum Task {
+    Sweep,
+    Callbacks,
+    Reconcile,
+}
+
+/// What the function answers (the invocation's result, for the logs and `aws lambda invoke`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "task", rename_all = "snake_case")]
+pub enum TaskReport {
+    Sweep {
+        examined: usize,
+        queued: usize,
+    },
+    Callbacks {
+        configured: bool,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sent: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retrying: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        failed: Option<u64>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        dead: Option<u64>,
+    },
+    Reconcile(ReconcileReport),
+}
+
+/// How a reconciliation invocation ended.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ReconcileReport {
+    /// `EHRM_API_BASE_URL` is not set: nothing to compare with.
+    NotConfigured {
+        configured: bool,
+    },
+    Finished {
+        run: Box<RunSummary>,
+    },
+    Paused {
+        reason: String,
+        run: Box<RunSummary>,
+    },
+    /// Another invocation holds the run.
+    Busy {
+        run_id: String,
+    },
+    /// The last run is recent enough.
+    Idle,
+}
 
 pub struct ScheduledHandler {
     /// `None` when eHRM's read API is not configured.
-    pub reconcile: Option<ehrm_sync_core::reconcile::Reconciler>,
+    pub reconcile: Option<Reconciler>,
     pub sweeper: Sweeper,
     /// `None` when callbacks to eHRM are not configured.
     pub callbacks: Option<CallbackDispatcher>,
@@ -34,30 +93,20 @@ impl ScheduledHandler {
         event: &Value,
         deadline_ms: Option<i64>,
     ) -> Result<Value, TaskError> {
-        match event.get("task").and_then(Value::as_str) {
-            Some("reconcile") => {
-                let Some(reconcile) = &self.reconcile else {
-                    return Ok(json!({"task": "reconcile", "configured": false}));
-                };
-                use ehrm_sync_core::reconcile::RunOutcome;
-                let outcome = reconcile
-                    .scheduled(deadline_ms, &|_| {})
-                    .await
-                    .map_err(|e| TaskError(format!("reconciliation failed: {e}")))?;
-                Ok(match outcome {
-                    RunOutcome::Finished(s) => {
-                        json!({"task": "reconcile", "outcome": "finished", "run": s})
-                    }
-                    RunOutcome::Paused { summary, reason } => {
-                        json!({"task": "reconcile", "outcome": "paused", "reason": reason, "run": summary})
-                    }
-                    RunOutcome::Busy { run_id } => {
-                        json!({"task": "reconcile", "outcome": "busy", "run_id": run_id})
-                    }
-                    RunOutcome::Idle => json!({"task": "reconcile", "outcome": "idle"}),
-                })
-            }
-            Some("sweep") => {
+        let task: Task = serde_json::from_value(event.clone()).map_err(|_| {
+            TaskError(format!(
+                "unknown task {:?}; expected \"sweep\", \"callbacks\" or \"reconcile\"",
+                event.get("task")
+            ))
+        })?;
+        let report = self.run(task, deadline_ms).await?;
+        serde_json::to_value(report).map_err(|e| TaskError(e.to_string()))
+    }
+
+    pub async fn run(&self, task: Task, deadline_ms: Option<i64>) -> Result<TaskReport, TaskError> {
+        match task {
+            Task::Reconcile => Ok(TaskReport::Reconcile(self.reconcile(deadline_ms).await?)),
+            Task::Sweep => {
                 let report = self
                     .sweeper
                     .sweep()
@@ -68,23 +117,52 @@ impl ScheduledHandler {
                     queued = report.queued,
                     "sweep finished"
                 );
-                Ok(json!({"task": "sweep", "examined": report.examined, "queued": report.queued}))
+                Ok(TaskReport::Sweep {
+                    examined: report.examined,
+                    queued: report.queued,
+                })
             }
-            Some("callbacks") => {
+            Task::Callbacks => {
                 let Some(dispatcher) = &self.callbacks else {
-                    return Ok(json!({"task": "callbacks", "configured": false}));
+                    return Ok(TaskReport::Callbacks {
+                        configured: false,
+                        sent: None,
+                        retrying: None,
+                        failed: None,
+                        dead: None,
+                    });
                 };
                 let r = dispatcher
-                    .dispatch(500)
+                    .dispatch(CALLBACKS_PER_INVOCATION)
                     .await
                     .map_err(|e| TaskError(format!("callbacks failed: {e}")))?;
-                Ok(
-                    json!({"task": "callbacks", "sent": r.sent, "retrying": r.retrying, "failed": r.failed, "dead": r.dead}),
-                )
+                Ok(TaskReport::Callbacks {
+                    configured: true,
+                    sent: Some(r.sent as u64),
+                    retrying: Some(r.retrying as u64),
+                    failed: Some(r.failed as u64),
+                    dead: Some(r.dead as u64),
+                })
             }
-            other => Err(TaskError(format!(
-                "unknown task {other:?}; expected \"sweep\", \"callbacks\" or \"reconcile\""
-            ))),
         }
+    }
+
+    async fn reconcile(&self, deadline_ms: Option<i64>) -> Result<ReconcileReport, TaskError> {
+        let Some(reconcile) = &self.reconcile else {
+            return Ok(ReconcileReport::NotConfigured { configured: false });
+        };
+        let outcome = reconcile
+            .scheduled(deadline_ms, &|_| {})
+            .await
+            .map_err(|e| TaskError(format!("reconciliation failed: {e}")))?;
+        Ok(match outcome {
+            RunOutcome::Finished(run) => ReconcileReport::Finished { run: Box::new(run) },
+            RunOutcome::Paused { summary, reason } => ReconcileReport::Paused {
+                reason,
+                run: Box::new(summary),
+            },
+            RunOutcome::Busy { run_id } => ReconcileReport::Busy { run_id },
+            RunOutcome::Idle => ReconcileReport::Idle,
+        })
     }
 }

@@ -8,8 +8,8 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::{
-    AcceptResult, AcceptWrite, AttemptEntry, Clock, IdempotencyEntry, PnsIdCache, RateGate,
-    StoreError, SyncStore,
+    AcceptResult, AcceptWrite, AttemptEntry, AttemptOutcome, Clock, IdempotencyEntry, PnsIdCache,
+    RateGate, StoreError, SyncStore,
 };
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
@@ -289,7 +289,7 @@ impl SyncStore for SqliteStore {
                 c.execute(
                     "INSERT INTO attempts (record_key, at, version, operation, outcome, http_status, message, duration_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![a.record_key, a.at, a.version as i64, a.operation, a.outcome, a.http_status, a.message, a.duration_ms],
+                    params![a.record_key, a.at, a.version as i64, a.operation, a.outcome.as_str(), a.http_status, a.message, a.duration_ms],
                 )
                 .map_err(db_err)?;
                 Ok(())
@@ -314,7 +314,16 @@ impl SyncStore for SqliteStore {
                             at: r.get(1)?,
                             version: r.get::<_, i64>(2)? as u64,
                             operation: r.get(3)?,
-                            outcome: r.get(4)?,
+                            outcome: {
+                                let text: String = r.get(4)?;
+                                AttemptOutcome::parse(&text).ok_or_else(|| {
+                                    rusqlite::Error::FromSqlConversionFailure(
+                                        4,
+                                        rusqlite::types::Type::Text,
+                                        format!("unknown attempt outcome {text:?}").into(),
+                                    )
+                                })?
+                            },
                             http_status: r.get(5)?,
                             message: r.get(6)?,
                             duration_ms: r.get(7)?,

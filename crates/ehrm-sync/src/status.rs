@@ -6,16 +6,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
+use ehrm_sync_core::breaker::{BreakerEvent, BreakerMode};
 use ehrm_sync_core::clock::{SystemClock, format_ms, parse_time};
 use ehrm_sync_core::ports::{
     Clock, ControlStore, DeadLetters, DeliveryQueue, ReconcileStore, SyncStore,
 };
+use ehrm_sync_core::reconcile::RunSummary;
 use ehrm_sync_core::replay::{MAX_WINDOW_MS, ReplayRequest, replay};
-use ehrm_sync_core::status::{attempt_view, overview, record_view};
+use ehrm_sync_core::status::{Overview, overview};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::SyncStatus;
+use ehrm_sync_http::wire::{AttemptView, RecordView, SyncStatusView, overview_json};
 use ehrm_sync_sqlite::{QueueOptions, SqliteStore};
 
 /// Where the store and queues are.
@@ -149,50 +152,67 @@ pub async fn run(args: StatusArgs) -> ExitCode {
 }
 
 async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
-    let mut o = overview(b.store.as_ref(), b.control.as_ref(), b.dead.as_ref()).await?;
-    let runs = b.reconcile.runs(5).await.map_err(|e| e.to_string())?;
-    o["reconciliation_runs"] = serde_json::json!(runs);
+    let o = overview(
+        b.store.as_ref(),
+        b.control.as_ref(),
+        b.dead.as_ref(),
+        b.reconcile.as_ref(),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     if as_json {
-        println!("{o}");
+        println!("{}", overview_json(&o));
         return Ok(());
     }
-    println!("Records by status");
-    for s in SyncStatus::ALL {
-        println!("  {:<13} {:>8}", s.as_str(), o["records"][s.as_str()]);
-    }
-    println!(
-        "Oldest pending   {}",
-        o["oldest_pending"].as_str().unwrap_or("-")
-    );
-    println!("Dead letters     {}", o["dead_letters"]);
-    let br = &o["breaker"];
-    let mode = br["mode"].as_str().unwrap_or("closed");
-    match mode {
-        "closed" => println!("BKN breaker      closed (deliveries flow)"),
-        _ => println!(
-            "BKN breaker      {mode} since {}; next probe {}; reason: {}",
-            br["since"].as_str().unwrap_or("-"),
-            br["retry_at"].as_str().unwrap_or("-"),
-            br["reason"].as_str().unwrap_or("-").replace('\n', " ")
-        ),
-    }
-    for e in o["breaker_events"].as_array().into_iter().flatten() {
-        println!(
-            "                   {}  {}  {}",
-            e["at"].as_str().unwrap_or(""),
-            e["event"].as_str().unwrap_or(""),
-            e["reason"].as_str().unwrap_or("").replace('\n', " ")
-        );
-    }
-    match o["last_sweep"].as_object() {
+    print_records_and_breaker(&o);
+    match &o.last_sweep {
         Some(s) => println!(
             "Last sweep       {} ({} due, {} queued again)",
-            s.get("at").and_then(Value::as_str).unwrap_or("-"),
-            s.get("examined").cloned().unwrap_or(Value::Null),
-            s.get("queued").cloned().unwrap_or(Value::Null)
+            format_ms(s.at),
+            s.examined,
+            s.queued
         ),
         None => println!("Last sweep       never"),
     }
+    print_runs(&o.reconciliation_runs);
+    Ok(())
+}
+
+fn print_records_and_breaker(o: &Overview) {
+    println!("Records by status");
+    for (s, n) in &o.records {
+        println!("  {:<13} {:>8}", s.as_str(), n);
+    }
+    let or_dash = |t: Option<i64>| t.map_or("-".to_string(), format_ms);
+    println!("Oldest pending   {}", or_dash(o.oldest_pending));
+    println!("Dead letters     {}", o.dead_letters);
+    match &o.breaker {
+        Some(b) if b.mode != BreakerMode::Closed => println!(
+            "BKN breaker      {} since {}; next probe {}; reason: {}",
+            serde_json::to_value(b.mode)
+                .unwrap_or_default()
+                .as_str()
+                .unwrap_or("open"),
+            format_ms(b.changed_at),
+            or_dash(b.retry_at),
+            b.reason.as_deref().unwrap_or("-").replace('\n', " ")
+        ),
+        _ => println!("BKN breaker      closed (deliveries flow)"),
+    }
+    for (at, e) in &o.breaker_events {
+        let (event, reason) = match e {
+            BreakerEvent::Opened { reason, .. } => ("opened", reason.clone().unwrap_or_default()),
+            BreakerEvent::Closed { reason, .. } => ("closed", reason.clone()),
+        };
+        println!(
+            "                   {}  {event}  {}",
+            format_ms(*at),
+            reason.replace('\n', " ")
+        );
+    }
+}
+
+fn print_runs(runs: &[RunSummary]) {
     if runs.is_empty() {
         println!("Reconciliation   no runs yet");
     }
@@ -219,7 +239,6 @@ async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
                 .unwrap_or_default(),
         );
     }
-    Ok(())
 }
 
 async fn employee(b: &Backend, nip: &str, as_json: bool) -> Result<(), String> {
@@ -231,50 +250,31 @@ async fn employee(b: &Backend, nip: &str, as_json: bool) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     let mut views = Vec::new();
     for rec in &records {
-        let mut v = record_view(rec);
+        let mut v = RecordView::of(rec);
         let attempts = b
             .store
             .attempts(&rec.key)
             .await
             .map_err(|e| e.to_string())?;
-        v["attempt_history"] = attempts.iter().map(attempt_view).collect();
+        v.attempt_history = Some(attempts.iter().map(AttemptView::of).collect());
         views.push(v);
     }
     if as_json {
-        println!("{}", json!({"nip": nip.as_str(), "records": views}));
+        let view = SyncStatusView {
+            nip: nip.as_str().to_string(),
+            records: views,
+        };
+        println!(
+            "{}",
+            serde_json::to_string(&view).map_err(|e| e.to_string())?
+        );
         return Ok(());
     }
     if views.is_empty() {
         println!("No records for {nip}.");
     }
     for v in &views {
-        println!(
-            "{}  status={}  received=v{}  delivered={}  bkn_id={}  attempts={}",
-            v["key"].as_str().unwrap_or(""),
-            v["status"].as_str().unwrap_or(""),
-            v["received_version"],
-            v["delivered_version"]
-                .as_u64()
-                .map_or("-".into(), |d| format!("v{d}")),
-            v["bkn_id"].as_str().unwrap_or("-"),
-            v["attempts"],
-        );
-        if let Some(err) = v["last_error"].as_str() {
-            println!("    last error: {}", err.replace('\n', " "));
-        }
-        for a in v["attempt_history"].as_array().into_iter().flatten() {
-            println!(
-                "    {}  v{}  {:<22} {:<12} {}  {}",
-                a["at"].as_str().unwrap_or(""),
-                a["version"],
-                a["operation"].as_str().unwrap_or(""),
-                a["outcome"].as_str().unwrap_or(""),
-                a["http_status"]
-                    .as_u64()
-                    .map_or("-".into(), |s| s.to_string()),
-                a["message"].as_str().unwrap_or("").replace('\n', " "),
-            );
-        }
+        print_record(v);
     }
     Ok(())
 }
@@ -360,7 +360,7 @@ pub async fn replay_cmd(args: ReplayArgs) -> ExitCode {
         Err(e) => Err(e.to_string()),
         Ok(report) => {
             if args.json {
-                let listed: Vec<Value> = report.matched.iter().map(record_view).collect();
+                let listed: Vec<RecordView> = report.matched.iter().map(RecordView::of).collect();
                 println!(
                     "{}",
                     json!({"dry_run": args.dry_run, "matched": listed, "replayed": report.replayed, "skipped": report.skipped})
@@ -397,4 +397,30 @@ pub async fn replay_cmd(args: ReplayArgs) -> ExitCode {
             Ok(())
         }
     })
+}
+
+fn print_record(v: &RecordView) {
+    println!(
+        "{}  status={}  received=v{}  delivered={}  bkn_id={}  attempts={}",
+        v.key,
+        v.status,
+        v.received_version,
+        v.delivered_version.map_or("-".into(), |d| format!("v{d}")),
+        v.bkn_id.as_deref().unwrap_or("-"),
+        v.attempts,
+    );
+    if let Some(err) = &v.last_error {
+        println!("    last error: {}", err.replace('\n', " "));
+    }
+    for a in v.attempt_history.iter().flatten() {
+        println!(
+            "    {}  v{}  {:<22} {:<12} {}  {}",
+            a.at,
+            a.version,
+            a.operation,
+            a.outcome.as_str(),
+            a.http_status.map_or("-".into(), |s| s.to_string()),
+            a.message.as_deref().unwrap_or("").replace('\n', " "),
+        );
+    }
 }

@@ -1,5 +1,6 @@
 //! Store contract cases.
 
+use ehrm_sync_core::ports::AttemptOutcome;
 use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackStatus, ChangeLogEntry, Guard,
     IdempotencyEntry, StoreError,
@@ -353,7 +354,11 @@ pub async fn attempts_are_kept_in_order(b: &StoreUnderTest) {
             at: NOW + i,
             version: 1,
             operation: "lookup+create".into(),
-            outcome: if i < 3 { "transient" } else { "delivered" }.into(),
+            outcome: if i < 3 {
+                AttemptOutcome::Transient
+            } else {
+                AttemptOutcome::Delivered
+            },
             http_status: Some(500),
             message: Some(format!("attempt {i}")),
             duration_ms: 10,

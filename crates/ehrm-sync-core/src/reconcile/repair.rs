@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
-
 use ehrm_sync_domain::kinerja::{
     AnnualKinerja, KinerjaData, Penilai, PenilaiStatus, PeriodicKinerja, Periodik, Predikat, Rating,
 };
@@ -13,7 +11,8 @@ use ehrm_sync_domain::reconcile::compare::KinerjaRepair;
 use ehrm_sync_domain::reconcile::{Discrepancy, KinerjaFacts, PenilaiFacts};
 use ehrm_sync_domain::record::{Change, ChangeAction, RecordKey, SyncRecord};
 
-use crate::callbacks::new_callback;
+use crate::callbacks::{BknFinding, CallbackEvent, new_callback};
+use crate::clock::format_ms;
 use crate::ports::{
     CallbackOutbox, Clock, DeliveryMessage, DeliveryQueue, QueueError, StoreError, SyncStore,
 };
@@ -207,16 +206,19 @@ pub async fn send_to_ehrm(
         row.field.as_deref().unwrap_or(""),
         row.bkn_value.as_deref().unwrap_or("")
     );
-    let data = json!({
-        "run_id": run_id,
-        "data_set": row.data_set,
-        "nip": row.nip,
-        "field": row.field,
-        "ehrm_value": row.ehrm_value,
-        "bkn_value": row.bkn_value,
-        "authority": row.authority,
-    });
-    let cb = new_callback("rekon.bkn_authoritative", &identity, data, clock.now_ms());
+    let event = CallbackEvent::BknAuthoritative {
+        occurred_at: format_ms(clock.now_ms()),
+        data: BknFinding {
+            run_id: run_id.to_string(),
+            data_set: row.data_set,
+            nip: row.nip.clone(),
+            field: row.field.clone(),
+            ehrm_value: row.ehrm_value.clone(),
+            bkn_value: row.bkn_value.clone(),
+            authority: row.authority,
+        },
+    };
+    let cb = new_callback(&event, &identity, clock.now_ms());
     match outbox.add_callback(&cb).await {
         Ok(()) | Err(StoreError::Conflict) => Ok(()),
         Err(e) => Err(e),

@@ -17,6 +17,7 @@ use time::{Date, Month};
 /// The data sets compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum DataSet {
     Pegawai,
     Jabatan,
@@ -46,6 +47,7 @@ impl DataSet {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Kind {
     MissingAtBkn,
     MissingInEhrm,
@@ -66,6 +68,7 @@ impl Kind {
 /// Which side decides the value (brief.md "Authority").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Authority {
     Ehrm,
     Bkn,
@@ -82,6 +85,7 @@ impl Authority {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Action {
     /// Re-queued for delivery to BKN through the normal path (performance records).
     QueuedForBkn,
@@ -104,6 +108,7 @@ impl Action {
 /// Most urgent first: the order of the variants is the order of the work.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Priority {
     /// In BKN's promotion list for the coming period.
     KenaikanPangkat,

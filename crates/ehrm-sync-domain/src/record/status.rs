@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// Where a record stands on its way to BKN.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum SyncStatus {
     /// Accepted, waiting for a delivery worker.
     Pending,

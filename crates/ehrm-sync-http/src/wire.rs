@@ -1,0 +1,321 @@
+//! The bodies of the public HTTP contract (ehrm-contract §1–§2), as Rust types: the handlers
+//! serve them and the OpenAPI document is generated from them, so the two cannot drift.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use ehrm_sync_core::clock::format_ms;
+use ehrm_sync_core::ingest::IngestOutcome;
+use ehrm_sync_core::ports::{AttemptEntry, AttemptOutcome};
+use ehrm_sync_domain::Violation;
+use ehrm_sync_domain::record::{RecordKey, SyncRecord, SyncStatus};
+
+/// What became of an accepted, stale or repeated webhook.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventResult {
+    /// Recorded durably and queued for BKN (`202`).
+    Accepted,
+    /// Recorded, but a newer version of the record is already held (`202`).
+    IgnoredStale,
+    /// This webhook id was already accepted with the same body (`200`).
+    Duplicate,
+}
+
+/// The answer to a webhook that was (or had already been) recorded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EventAnswer {
+    pub result: EventResult,
+    /// The record's key: `kinerja.tahunan/<nip>/<tahun>` or
+    /// `kinerja.periodik/<nip>/<tahun>/<bulanan|triwulan>/<bulan_mulai, two digits>`.
+    pub record_key: String,
+    /// The record's status now (null for a duplicate whose record cannot be read).
+    pub status: Option<SyncStatus>,
+    /// The newest version held (accepted, ignored_stale).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_version: Option<u64>,
+    /// How the first delivery of this webhook was answered: `accepted` or `stale` (duplicate).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original_result: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+/// Machine-readable error codes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// `413`: the body is over 256 KiB.
+    TooLarge,
+    /// `401`: the Standard Webhooks signature does not verify.
+    InvalidSignature,
+    /// `409`: the webhook id was already used for a different body.
+    IdConflict,
+    /// `400`: not JSON, or not the envelope.
+    Malformed,
+    /// `422`: the change breaks the rules listed in `errors`.
+    Invalid,
+    /// `503`: not recorded; retry (see `Retry-After`).
+    Unavailable,
+    /// `401` on the status endpoint: no or a wrong API key.
+    Unauthorised,
+    /// `400` on the status endpoint: not a valid NIP.
+    InvalidNip,
+}
+
+/// Every refusal.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorCode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// `invalid` only: every broken rule, with the field and words an HR officer can act on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<Violation>>,
+}
+
+impl ErrorBody {
+    pub fn new(error: ErrorCode, message: impl Into<String>) -> Self {
+        ErrorBody {
+            error,
+            message: Some(message.into()),
+            errors: None,
+        }
+    }
+}
+
+/// The answer to a webhook: HTTP status and body.
+pub enum IngestAnswer {
+    Recorded(u16, EventAnswer),
+    Refused(u16, ErrorBody),
+}
+
+impl From<IngestOutcome> for IngestAnswer {
+    fn from(outcome: IngestOutcome) -> Self {
+        use IngestAnswer::{Recorded, Refused};
+        let answer = |result, record_key, status: Option<SyncStatus>| EventAnswer {
+            result,
+            record_key,
+            status,
+            received_version: None,
+            original_result: None,
+            message: None,
+        };
+        match outcome {
+            IngestOutcome::Accepted {
+                record_key,
+                status,
+                received_version,
+            } => Recorded(
+                202,
+                EventAnswer {
+                    received_version: Some(received_version),
+                    ..answer(EventResult::Accepted, record_key, Some(status))
+                },
+            ),
+            IngestOutcome::IgnoredStale {
+                record_key,
+                status,
+                received_version,
+            } => Recorded(
+                202,
+                EventAnswer {
+                    received_version: Some(received_version),
+                    message: Some(
+                        "a newer version of this record is already held; this one is ignored"
+                            .into(),
+                    ),
+                    ..answer(EventResult::IgnoredStale, record_key, Some(status))
+                },
+            ),
+            IngestOutcome::Duplicate {
+                record_key,
+                original_result,
+                status,
+            } => Recorded(
+                200,
+                EventAnswer {
+                    original_result: Some(original_result),
+                    ..answer(EventResult::Duplicate, record_key, status)
+                },
+            ),
+            IngestOutcome::TooLarge => Refused(413, too_large()),
+            IngestOutcome::BadSignature(why) => {
+                Refused(401, ErrorBody::new(ErrorCode::InvalidSignature, why))
+            }
+            IngestOutcome::IdConflict => Refused(
+                409,
+                ErrorBody::new(
+                    ErrorCode::IdConflict,
+                    "this webhook-id was already used for a different body",
+                ),
+            ),
+            IngestOutcome::Malformed(why) => {
+                Refused(400, ErrorBody::new(ErrorCode::Malformed, why))
+            }
+            IngestOutcome::Invalid(violations) => Refused(
+                422,
+                ErrorBody {
+                    error: ErrorCode::Invalid,
+                    message: None,
+                    errors: Some(violations),
+                },
+            ),
+            IngestOutcome::Unavailable => Refused(
+                503,
+                ErrorBody::new(
+                    ErrorCode::Unavailable,
+                    "the change could not be recorded; retry later",
+                ),
+            ),
+        }
+    }
+}
+
+pub fn too_large() -> ErrorBody {
+    ErrorBody::new(
+        ErrorCode::TooLarge,
+        format!(
+            "the body exceeds {} bytes",
+            ehrm_sync_core::ingest::MAX_BODY_BYTES
+        ),
+    )
+}
+
+/// One record of an employee. Times are RFC 3339 in Jakarta time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RecordView {
+    pub key: String,
+    /// `tahunan` or `periodik`.
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub tahun: i32,
+    /// `bulanan` or `triwulan` (periodic evaluations).
+    pub periodik: Option<String>,
+    pub bulan_mulai: Option<u8>,
+    pub status: SyncStatus,
+    /// The latest version is a deletion.
+    pub deleted: bool,
+    pub received_version: u64,
+    /// The version BKN holds; equal to `received_version` once synced.
+    pub delivered_version: Option<u64>,
+    /// BKN's id of the record.
+    pub bkn_id: Option<String>,
+    pub attempts: u32,
+    /// When the next attempt is due (not for settled records).
+    pub next_attempt_at: Option<String>,
+    /// BKN's message, verbatim, or what went wrong.
+    pub last_error: Option<String>,
+    pub updated_at: String,
+    /// With `?history=true`: every delivery attempt, oldest first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attempt_history: Option<Vec<AttemptView>>,
+}
+
+impl RecordView {
+    pub fn of(rec: &SyncRecord) -> Self {
+        let (periodik, bulan_mulai) = match &rec.key {
+            RecordKey::Periodik {
+                periodik,
+                bulan_mulai,
+                ..
+            } => (Some(periodik.as_str().to_string()), Some(*bulan_mulai)),
+            RecordKey::Tahunan { .. } => (None, None),
+        };
+        RecordView {
+            key: rec.key.to_string(),
+            record_type: rec.key.record_type().as_str().to_string(),
+            tahun: rec.key.tahun(),
+            periodik,
+            bulan_mulai,
+            status: rec.status,
+            deleted: rec.deleted,
+            received_version: rec.received_version,
+            delivered_version: rec.delivered_version,
+            bkn_id: rec.bkn_id.clone(),
+            attempts: rec.attempts,
+            next_attempt_at: rec
+                .next_attempt_at
+                .filter(|_| !rec.status.is_settled())
+                .map(format_ms),
+            last_error: rec.last_error.clone(),
+            updated_at: format_ms(rec.updated_at),
+            attempt_history: None,
+        }
+    }
+}
+
+/// One delivery attempt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AttemptView {
+    pub at: String,
+    pub version: u64,
+    /// What was done at BKN, e.g. `lookup+create`, `update`, `delete`.
+    pub operation: String,
+    pub outcome: AttemptOutcome,
+    pub http_status: Option<u16>,
+    /// BKN's message, verbatim.
+    pub message: Option<String>,
+    pub duration_ms: i64,
+}
+
+impl AttemptView {
+    pub fn of(a: &AttemptEntry) -> Self {
+        AttemptView {
+            at: format_ms(a.at),
+            version: a.version,
+            operation: a.operation.clone(),
+            outcome: a.outcome,
+            http_status: a.http_status,
+            message: a.message.clone(),
+            duration_ms: a.duration_ms,
+        }
+    }
+}
+
+/// `GET /v1/sync/{nip}`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SyncStatusView {
+    pub nip: String,
+    pub records: Vec<RecordView>,
+}
+
+/// The operator's overview as JSON (`ehrm-sync status --json`, the ops function's `status`).
+/// Times are RFC 3339 in Jakarta time.
+pub fn overview_json(o: &ehrm_sync_core::status::Overview) -> serde_json::Value {
+    use serde_json::json;
+    let records: serde_json::Map<String, serde_json::Value> = o
+        .records
+        .iter()
+        .map(|(s, n)| (s.as_str().to_string(), json!(n)))
+        .collect();
+    let breaker = match &o.breaker {
+        Some(b) => json!({
+            "mode": b.mode, "reason": b.reason,
+            "retry_at": b.retry_at.map(format_ms),
+            "since": format_ms(b.changed_at),
+        }),
+        None => json!({"mode": "closed"}),
+    };
+    let events: Vec<serde_json::Value> = o
+        .breaker_events
+        .iter()
+        .map(|(at, e)| {
+            let mut v = serde_json::to_value(e).unwrap_or_default();
+            v["at"] = json!(format_ms(*at));
+            v
+        })
+        .collect();
+    let last_sweep = o
+        .last_sweep
+        .map(|s| json!({"at": format_ms(s.at), "examined": s.examined, "queued": s.queued}));
+    json!({
+        "records": records,
+        "oldest_pending": o.oldest_pending.map(format_ms),
+        "dead_letters": o.dead_letters,
+        "breaker": breaker,
+        "breaker_events": events,
+        "last_sweep": last_sweep,
+        "reconciliation_runs": o.reconciliation_runs,
+    })
+}
