@@ -13,7 +13,7 @@ use ehrm_sync_core::ingest::MAX_BODY_BYTES;
 use ehrm_sync_webhook::SignedHeaders;
 
 use crate::Api;
-use crate::wire::{ErrorBody, ErrorCode, EventAnswer, IngestAnswer, too_large};
+use crate::wire::{ChangeEnvelope, ErrorBody, ErrorCode, EventAnswer, IngestAnswer, too_large};
 
 /// Seconds eHRM is asked to wait before retrying a `503`.
 const RETRY_AFTER_SECONDS: &str = "30";
@@ -26,12 +26,7 @@ const RETRY_AFTER_SECONDS: &str = "30";
     post,
     path = "/v1/events",
     tag = "webhook",
-    request_body(
-        content = serde_json::Value,
-        description = "The change envelope of ehrm-contract §1: `type` (`kinerja.upserted` or \
-                       `kinerja.deleted`), `occurred_at`, `version`, `data`.",
-        content_type = "application/json"
-    ),
+    request_body(content = ChangeEnvelope, content_type = "application/json"),
     params(
         ("webhook-id" = String, Header, description = "Unique per event; repeats are answered `200`."),
         ("webhook-timestamp" = String, Header, description = "Unix seconds; at most 5 minutes off."),

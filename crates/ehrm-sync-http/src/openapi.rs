@@ -9,7 +9,8 @@ use utoipa::{Modify, OpenApi};
 use ehrm_sync_core::callbacks::{BknFinding, CallbackEvent, RecordOutcome};
 
 use crate::wire::{
-    AttemptView, ErrorBody, ErrorCode, EventAnswer, EventResult, RecordView, SyncStatusView,
+    AttemptView, ChangeData, ChangeEnvelope, ChangeType, ErrorBody, ErrorCode, EventAnswer,
+    EventResult, Penilai, RecordView, SyncStatusView,
 };
 
 #[derive(OpenApi)]
@@ -25,7 +26,8 @@ use crate::wire::{
     ),
     paths(crate::events::receive, crate::status::employee),
     components(schemas(
-        EventAnswer, EventResult, ErrorBody, ErrorCode, SyncStatusView, RecordView, AttemptView,
+        ChangeEnvelope, ChangeType, ChangeData, Penilai, EventAnswer, EventResult, ErrorBody,
+        ErrorCode, SyncStatusView, RecordView, AttemptView,
         CallbackEvent, RecordOutcome, BknFinding
     )),
     modifiers(&ApiKey),

@@ -10,6 +10,78 @@ use ehrm_sync_core::ports::{AttemptEntry, AttemptOutcome};
 use ehrm_sync_domain::Violation;
 use ehrm_sync_domain::record::{RecordKey, SyncRecord, SyncStatus};
 
+/// The kinds of change eHRM sends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub enum ChangeType {
+    #[serde(rename = "kinerja.tahunan.upserted")]
+    TahunanUpserted,
+    #[serde(rename = "kinerja.tahunan.deleted")]
+    TahunanDeleted,
+    #[serde(rename = "kinerja.periodik.upserted")]
+    PeriodikUpserted,
+    #[serde(rename = "kinerja.periodik.deleted")]
+    PeriodikDeleted,
+}
+
+/// The body of a change webhook (ehrm-contract §1). The handler checks it with the domain's
+/// rules, reporting every broken rule at once (`422`); this is its shape, and the tests check
+/// that every event they send fits both.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChangeEnvelope {
+    #[serde(rename = "type")]
+    pub change_type: ChangeType,
+    /// RFC 3339 with offset, e.g. `2026-11-27T10:15:00+07:00`.
+    #[schema(format = DateTime)]
+    pub occurred_at: String,
+    /// eHRM's row version of the record: a version at or below the one held is acknowledged
+    /// and ignored.
+    #[schema(minimum = 1)]
+    pub version: u64,
+    pub data: ChangeData,
+}
+
+/// The record. A delete needs only its key: `nip`, `tahun` and, for periodic evaluations,
+/// `periodik` and `bulan_mulai`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChangeData {
+    /// 18 digits (PNS or PPPK).
+    #[schema(pattern = "^[0-9]{18}$")]
+    pub nip: String,
+    /// 2022 or later (SKP 2022).
+    #[schema(minimum = 2022)]
+    pub tahun: i32,
+    /// 1 above, 2 as expected, 3 below expectation.
+    #[schema(minimum = 1, maximum = 3)]
+    pub hasil_kinerja: Option<u8>,
+    #[schema(minimum = 1, maximum = 3)]
+    pub perilaku_kerja: Option<u8>,
+    /// 1 Sangat Baik … 5 Sangat Kurang; must agree with the PermenPANRB 6/2022 matrix.
+    #[schema(minimum = 1, maximum = 5)]
+    pub predikat: Option<u8>,
+    pub penilai: Option<Penilai>,
+    /// `bulanan` or `triwulan` (periodic evaluations).
+    pub periodik: Option<String>,
+    #[schema(minimum = 1, maximum = 12)]
+    pub bulan_mulai: Option<u8>,
+    #[schema(minimum = 1, maximum = 12)]
+    pub bulan_selesai: Option<u8>,
+    /// SIASN's koefisien id (periodic evaluations).
+    pub koefisien_id: Option<String>,
+}
+
+/// The appraiser, as BKN needs it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Penilai {
+    pub nip: String,
+    pub nama: String,
+    pub jabatan: String,
+    pub unor_nama: String,
+    /// BKN's golongan id, e.g. `41` for IV/a.
+    pub golongan_id: String,
+    /// `ASN` or `NON ASN`.
+    pub status: String,
+}
+
 /// What became of an accepted, stale or repeated webhook.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -51,6 +51,8 @@ pub enum Command {
     Reconcile(crate::reconcile::ReconcileArgs),
     /// Run the BKN SIASN and eHRM simulators (same population; discrepancies injectable).
     Sim(ehrm_sync_devkit::sim::SimArgs),
+    /// Print the OpenAPI 3.1 document of the public HTTP contract (as `GET /v1/openapi.json`).
+    Openapi,
     /// Load commands behind the figures in the README.
     #[command(subcommand)]
     Bench(ehrm_sync_devkit::bench::BenchCommand),
@@ -66,6 +68,7 @@ pub fn main() -> ExitCode {
             | Some(Command::Replay(_))
             | Some(Command::Redrive(_))
             | Some(Command::Reconcile(_))
+            | Some(Command::Openapi)
     );
     logging::init(cli.log_format, if quiet { "warn" } else { "info" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -92,6 +95,10 @@ pub fn main() -> ExitCode {
             Some(Command::Replay(args)) => crate::status::replay_cmd(args).await,
             Some(Command::Reconcile(args)) => crate::reconcile::run(args).await,
             Some(Command::Sim(args)) => ehrm_sync_devkit::sim::run(args).await,
+            Some(Command::Openapi) => {
+                print!("{}", ehrm_sync_http::openapi::document_json());
+                ExitCode::SUCCESS
+            }
             Some(Command::Bench(cmd)) => ehrm_sync_devkit::bench::run(cmd).await,
         }
     })
