@@ -65,6 +65,7 @@ pub struct Api {
     calls: AtomicU64,
 }
 
+/// Long because it maps every field of the five resources, one line each.
 fn render(pop: &Population) -> Tables {
     let mut pegawai = Vec::new();
     let mut riwayat = Vec::new();

@@ -30,6 +30,8 @@ pub enum Answer {
 }
 
 /// Classifies an HTTP answer. `write` marks requests that change data at BKN.
+/// Long because it is one decision table over status, body and message, in BKN's order of
+/// precedence; split, the precedence would be spread over several functions.
 pub fn classify(
     status: u16,
     retry_after: Option<&str>,

@@ -104,6 +104,8 @@ impl BknClient {
     }
 
     /// One API call with both tokens. `Ok(None)` means BKN has nothing ("Data tidak ditemukan").
+    /// Long because pacing, both tokens, one renewal after a token error, the timeout and the
+    /// classification are one protocol per request; each step depends on the one before.
     pub(crate) async fn call(
         &self,
         method: Method,

@@ -21,8 +21,42 @@ pub struct ReplayRequest {
     pub dry_run: bool,
 }
 
+impl ReplayRequest {
+    /// A request as operators write it: `status` by name, `since`/`until` as dates
+    /// (`YYYY-MM-DD`, Jakarta) or RFC 3339 times; `until` defaults to now, `since` to the
+    /// longest window before it. Checked.
+    pub fn parse(
+        status: &str,
+        since: Option<&str>,
+        until: Option<&str>,
+        dry_run: bool,
+        now: Millis,
+    ) -> Result<Self, ReplayError> {
+        let status =
+            SyncStatus::parse(status).ok_or_else(|| ReplayError::Unknown(status.into()))?;
+        let time = |name: &'static str, v: Option<&str>, default: Millis| match v {
+            Some(s) => crate::clock::parse_time(s).ok_or(ReplayError::BadTime(name)),
+            None => Ok(default),
+        };
+        let until = time("until", until, now)?;
+        let since = time("since", since, until - MAX_WINDOW_MS)?;
+        let request = ReplayRequest {
+            status,
+            since,
+            until,
+            dry_run,
+        };
+        request.check()?;
+        Ok(request)
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ReplayError {
+    #[error("status must be dead or failed, not {0:?}")]
+    Unknown(String),
+    #[error("{0} is not a date (YYYY-MM-DD) or an RFC 3339 time")]
+    BadTime(&'static str),
     #[error("only dead or failed records can be replayed, not {0}")]
     Status(SyncStatus),
     #[error("the window must end after it starts")]

@@ -95,6 +95,7 @@ fn priority_of(
     }
 }
 
+/// Long because it starts both simulators, prints the environment for each, and waits.
 pub async fn run(args: SimArgs) -> ExitCode {
     let population = match load(&args) {
         Ok(p) => p,

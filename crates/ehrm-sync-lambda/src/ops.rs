@@ -12,10 +12,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use ehrm_sync_aws::DynamoStore;
-use ehrm_sync_core::clock::parse_time;
 use ehrm_sync_core::ports::{Clock, DeadLetters, DeliveryQueue, SyncStore};
-use ehrm_sync_core::replay::{MAX_WINDOW_MS, ReplayRequest, replay};
-use ehrm_sync_domain::record::SyncStatus;
+use ehrm_sync_core::replay::{ReplayRequest, replay};
 
 use crate::scheduled::TaskError;
 
@@ -94,22 +92,14 @@ impl OpsHandler {
         until: Option<String>,
         dry_run: bool,
     ) -> Result<Value, TaskError> {
-        let status = SyncStatus::parse(status)
-            .ok_or_else(|| TaskError("replay needs \"status\": \"dead\" or \"failed\"".into()))?;
-        let now = self.clock.now_ms();
-        let time = |name: &str, value: Option<String>, default: i64| match value {
-            Some(s) => parse_time(&s)
-                .ok_or_else(|| TaskError(format!("{name} is not a date or an RFC 3339 time"))),
-            None => Ok(default),
-        };
-        let until = time("until", until, now)?;
-        let since = time("since", since, until - MAX_WINDOW_MS)?;
-        let request = ReplayRequest {
+        let request = ReplayRequest::parse(
             status,
-            since,
-            until,
+            since.as_deref(),
+            until.as_deref(),
             dry_run,
-        };
+            self.clock.now_ms(),
+        )
+        .map_err(|e| TaskError(e.to_string()))?;
         let store: Arc<dyn SyncStore> = self.store.clone();
         let report = replay(&store, &self.queue, &self.clock, &request, &|_, _| {})
             .await

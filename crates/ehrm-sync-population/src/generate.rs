@@ -199,6 +199,9 @@ enum Role<'a> {
 }
 
 impl Ctx<'_> {
+    /// Long because an employee is built field by field, each drawn so that the fields agree with
+    /// each other (NIP from birth date and CPNS start, rank from service years, retirement age
+    /// from the position); splitting it would pass half-built employees around.
     fn employee(&mut self, role: Role<'_>) -> Employee {
         let as_of = self.spec.as_of;
         let rng = &mut self.rng;

@@ -66,6 +66,44 @@ fn eta(seconds: f64) -> String {
     }
 }
 
+/// Progress on stderr: a line rewritten in place at a terminal, one line per tenth in a log.
+fn progress_printer(quiet: bool) -> impl Fn(&Progress) + Send + Sync {
+    let first: Mutex<Option<(usize, Instant)>> = Mutex::new(None);
+    let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let last_tenth = std::sync::atomic::AtomicUsize::new(usize::MAX);
+    move |p: &Progress| {
+        if quiet || p.phase != Phase::Employees {
+            return;
+        }
+        let Ok(mut first) = first.lock() else { return };
+        let (done0, t0) = *first.get_or_insert((p.done, Instant::now()));
+        let rate = (p.done - done0) as f64 / t0.elapsed().as_secs_f64().max(0.001);
+        let left = p.total.saturating_sub(p.done);
+        let eta = if rate > 0.0 {
+            eta(left as f64 / rate)
+        } else {
+            "…".into()
+        };
+        let pct = if p.total == 0 {
+            100.0
+        } else {
+            p.done as f64 * 100.0 / p.total as f64
+        };
+        let line = format!(
+            "reconcile {}/{} employees ({pct:.1}%) · {} BKN calls · ETA {eta}",
+            p.done, p.total, p.bkn_calls
+        );
+        if tty {
+            eprint!("\r{line}   ");
+        } else {
+            let tenth = (pct / 10.0) as usize;
+            if last_tenth.swap(tenth, std::sync::atomic::Ordering::Relaxed) != tenth {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
 pub async fn run(args: ReconcileArgs) -> ExitCode {
     let scope = match scope(&args) {
         Ok(s) => s,
@@ -100,42 +138,8 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
         cancel.store(true, std::sync::atomic::Ordering::Relaxed);
     });
     let started = Instant::now();
-    let first: Mutex<Option<(usize, Instant)>> = Mutex::new(None);
-    let quiet = args.quiet;
+    let progress = progress_printer(args.quiet);
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    let last_tenth = std::sync::atomic::AtomicUsize::new(usize::MAX);
-    let progress = move |p: &Progress| {
-        if quiet || p.phase != Phase::Employees {
-            return;
-        }
-        let Ok(mut first) = first.lock() else { return };
-        let (done0, t0) = *first.get_or_insert((p.done, Instant::now()));
-        let rate = (p.done - done0) as f64 / t0.elapsed().as_secs_f64().max(0.001);
-        let left = p.total.saturating_sub(p.done);
-        let eta = if rate > 0.0 {
-            eta(left as f64 / rate)
-        } else {
-            "…".into()
-        };
-        let pct = if p.total == 0 {
-            100.0
-        } else {
-            p.done as f64 * 100.0 / p.total as f64
-        };
-        let line = format!(
-            "reconcile {}/{} employees ({pct:.1}%) · {} BKN calls · ETA {eta}",
-            p.done, p.total, p.bkn_calls
-        );
-        if tty {
-            eprint!("\r{line}   ");
-        } else {
-            // Into a log: one line per tenth.
-            let tenth = (pct / 10.0) as usize;
-            if last_tenth.swap(tenth, std::sync::atomic::Ordering::Relaxed) != tenth {
-                eprintln!("{line}");
-            }
-        }
-    };
     let request = RunRequest {
         scope,
         dry_run: args.dry_run,

@@ -9,15 +9,14 @@ use std::sync::Arc;
 use serde_json::json;
 
 use ehrm_sync_core::breaker::{BreakerEvent, BreakerMode};
-use ehrm_sync_core::clock::{SystemClock, format_ms, parse_time};
+use ehrm_sync_core::clock::{SystemClock, format_ms};
 use ehrm_sync_core::ports::{
     Clock, ControlStore, DeadLetters, DeliveryQueue, ReconcileStore, SyncStore,
 };
 use ehrm_sync_core::reconcile::RunSummary;
-use ehrm_sync_core::replay::{MAX_WINDOW_MS, ReplayRequest, replay};
+use ehrm_sync_core::replay::{ReplayReport, ReplayRequest, replay};
 use ehrm_sync_core::status::{Overview, overview};
 use ehrm_sync_domain::nip::Nip;
-use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_http::wire::{AttemptView, RecordView, SyncStatusView, overview_json};
 use ehrm_sync_sqlite::{QueueOptions, SqliteStore};
 
@@ -303,10 +302,6 @@ pub async fn redrive(args: RedriveArgs) -> ExitCode {
 }
 
 pub async fn replay_cmd(args: ReplayArgs) -> ExitCode {
-    let Some(status) = SyncStatus::parse(&args.status) else {
-        eprintln!("error: --status must be dead or failed");
-        return ExitCode::from(2);
-    };
     let backend = match Backend::open(&args.backend).await {
         Ok(b) => b,
         Err(e) => {
@@ -314,31 +309,19 @@ pub async fn replay_cmd(args: ReplayArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let now = backend.clock.now_ms();
-    let parse = |name: &str, v: &Option<String>, default: i64| match v {
-        Some(s) => parse_time(s)
-            .ok_or_else(|| format!("--{name} is not a date (YYYY-MM-DD) or an RFC 3339 time")),
-        None => Ok(default),
-    };
-    let window = parse("until", &args.until, now)
-        .and_then(|until| Ok((parse("since", &args.since, until - MAX_WINDOW_MS)?, until)));
-    let (since, until) = match window {
-        Ok(w) => w,
+    let request = match ReplayRequest::parse(
+        &args.status,
+        args.since.as_deref(),
+        args.until.as_deref(),
+        args.dry_run,
+        backend.clock.now_ms(),
+    ) {
+        Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
     };
-    let request = ReplayRequest {
-        status,
-        since,
-        until,
-        dry_run: args.dry_run,
-    };
-    if let Err(e) = request.check() {
-        eprintln!("error: {e}");
-        return ExitCode::from(2);
-    }
     let bar = indicatif::ProgressBar::hidden();
     let progress = |done: usize, total: usize| {
         if bar.is_hidden() && total > 50 && !args.json {
@@ -359,44 +342,48 @@ pub async fn replay_cmd(args: ReplayArgs) -> ExitCode {
     finish(match result {
         Err(e) => Err(e.to_string()),
         Ok(report) => {
-            if args.json {
-                let listed: Vec<RecordView> = report.matched.iter().map(RecordView::of).collect();
-                println!(
-                    "{}",
-                    json!({"dry_run": args.dry_run, "matched": listed, "replayed": report.replayed, "skipped": report.skipped})
-                );
-            } else {
-                let verb = if args.dry_run {
-                    "would replay"
-                } else {
-                    "matched"
-                };
-                println!(
-                    "{} {} record(s) {verb} (last updated {} – {}):",
-                    report.matched.len(),
-                    status.as_str(),
-                    format_ms(since),
-                    format_ms(until)
-                );
-                for r in &report.matched {
-                    println!(
-                        "  {}  v{}  {}  {}",
-                        r.key,
-                        r.received_version,
-                        format_ms(r.updated_at),
-                        r.last_error.as_deref().unwrap_or("").replace('\n', " ")
-                    );
-                }
-                if !args.dry_run {
-                    println!(
-                        "{} replayed and queued, {} changed meanwhile and left alone",
-                        report.replayed, report.skipped
-                    );
-                }
-            }
+            print_replay(&args, &request, &report);
             Ok(())
         }
     })
+}
+
+fn print_replay(args: &ReplayArgs, request: &ReplayRequest, report: &ReplayReport) {
+    if args.json {
+        let listed: Vec<RecordView> = report.matched.iter().map(RecordView::of).collect();
+        println!(
+            "{}",
+            json!({"dry_run": args.dry_run, "matched": listed, "replayed": report.replayed, "skipped": report.skipped})
+        );
+        return;
+    }
+    let verb = if args.dry_run {
+        "would replay"
+    } else {
+        "matched"
+    };
+    println!(
+        "{} {} record(s) {verb} (last updated {} – {}):",
+        report.matched.len(),
+        request.status.as_str(),
+        format_ms(request.since),
+        format_ms(request.until)
+    );
+    for r in &report.matched {
+        println!(
+            "  {}  v{}  {}  {}",
+            r.key,
+            r.received_version,
+            format_ms(r.updated_at),
+            r.last_error.as_deref().unwrap_or("").replace('\n', " ")
+        );
+    }
+    if !args.dry_run {
+        println!(
+            "{} replayed and queued, {} changed meanwhile and left alone",
+            report.replayed, report.skipped
+        );
+    }
 }
 
 fn print_record(v: &RecordView) {

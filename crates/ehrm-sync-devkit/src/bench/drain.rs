@@ -22,6 +22,8 @@ use siasn_sim::{Faults, SiasnSim, SimConfig};
 use crate::events::{SignedEvent, random_secret, upsert_body};
 use crate::net::loopback;
 
+/// Long because it is one scripted scenario, step by step: backlog, outage, recovery, drain,
+/// measured at each step.
 pub async fn drain(
     backlog: usize,
     outage_secs: u64,

@@ -149,6 +149,7 @@ fn changes(n: usize, employees: usize) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Long because it is one scripted measurement: start `serve`, send, collect, stop.
 async fn ingest(
     events: usize,
     concurrency: usize,
@@ -248,6 +249,8 @@ async fn ingest(
     }))
 }
 
+/// Long because it is one scripted measurement: ingest a batch, start the workers, wait for the
+/// drain, read what the simulator counted.
 async fn deliver(n: usize, rate: f64, workers: usize) -> Result<serde_json::Value, String> {
     let employees = n.max(1);
     let population = generate(&PopulationSpec {

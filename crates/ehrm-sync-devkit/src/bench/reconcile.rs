@@ -182,6 +182,7 @@ pub fn compare(employees: usize) -> Result<String, String> {
 }
 
 /// One batch: returns the comparison time and (rows, fields, positions, records, units, posts).
+/// Long because it prepares both views of a batch for each of the five data sets, in turn.
 fn compare_batch(
     seed: u64,
     employees: usize,
