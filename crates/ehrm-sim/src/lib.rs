@@ -10,6 +10,9 @@
 //!
 //! It serves from a [`Population`], the same generator output the SIASN simulator serves; the
 //! two can be given different copies (`ehrm_sync_population::inject`) to plant discrepancies.
+//!
+//! A test and demo tool, never deployed. Depends on the population and the webhook signatures; must
+//! not depend on ehrm-sync's own services, so it cannot agree with them by construction.
 
 pub mod read;
 

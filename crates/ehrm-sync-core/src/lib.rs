@@ -6,11 +6,14 @@
 //! * [`deliver`] — lease a record, push its latest version to BKN, classify the outcome.
 //! * [`sweep`] — re-queue records that are due but have no message in flight.
 //! * [`callbacks`] — outcome callbacks to eHRM, through an outbox.
-//! * [reconciliation] — reconciliation runs: cohort, reads within the rate budget, repairs, report.
+//! * [`reconcile`] — reconciliation runs: cohort, reads within the rate budget, repairs, report.
 //! * [`replay`] — dead or failed records given another go, by status and time window.
 //! * [`pacer`] — the global BKN call rate, shared by every worker through the store.
 //! * [`breaker`] — the circuit breaker on BKN, shared by every worker through the store.
 //! * [`config`] — environment variables, read the same way by the binary and the Lambdas.
+//!
+//! Depends on the domain and the webhook signatures only; must not know HTTP, SQLite or AWS.
+//! Adapters implement the ports; entry points (local runtime, Lambda handlers) wire them.
 
 pub mod breaker;
 pub mod callbacks;

@@ -5,11 +5,13 @@
 //!   and the PermenPANRB 6/2022 predikat matrix.
 //! * [`envelope`] — the eHRM change webhook body, validated with every broken rule reported.
 //! * [`record`] — the sync record of one eHRM record and its state machine.
-//! * [reconciliation] — reconciliation: both sides normalised, compared, discrepancies and the report.
+//! * [`reconcile`] — reconciliation: both sides normalised, compared, discrepancies and the report.
 //! * [`codes`] — golongan and eselon codes in both notations.
 //! * [`backoff`] — the retry schedule (exponential, jittered, capped).
 //!
 //! Everything here is deterministic: time and randomness come in as arguments.
+//!
+//! Depends on nothing of the workspace and must not: no I/O, no async, no AWS.
 
 pub mod backoff;
 pub mod codes;

@@ -4,6 +4,9 @@
 //!   `EHRM_CALLBACK_SECRET` the Standard Webhooks way (ehrm-contract.md §3).
 //! * [`read`] — eHRM's read API for reconciliation (ehrm-contract.md §4): DreamFactory session,
 //!   paged resources, field names mapped in one place.
+//!
+//! Implements core ports ([`CallbackSender`](ehrm_sync_core::ports::CallbackSender),
+//! [`EhrmDirectory`](ehrm_sync_core::ports::EhrmDirectory)) over HTTP; must not depend on a store.
 
 pub mod callback;
 pub mod read;

@@ -3,6 +3,9 @@
 //! scheduled tasks ([`scheduled`]). The binaries in `functions/` build
 //! these once in `main` and hand them to the Lambda runtime; tests call them with the event JSON
 //! Lambda sends.
+//!
+//! Depends on the AWS wiring (`ehrm-sync-aws`), the core services and the HTTP router; holds no
+//! business logic of its own: a handler translates an event, calls a service, translates back.
 
 pub mod deadline;
 pub mod deliver;

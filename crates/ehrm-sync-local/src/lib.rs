@@ -1,6 +1,9 @@
 //! Everything on one machine: the embedded SQLite store and queue, the HTTP server of the
 //! webhook and status endpoints, a pool of delivery workers, and the sweeper — the same
 //! services the Lambdas run, wired to local adapters.
+//!
+//! Depends on the core services, the SQLite adapters, the BKN and eHRM clients and the HTTP router;
+//! must not depend on AWS. The same services as the Lambdas, wired differently.
 
 pub mod reports;
 mod settings;

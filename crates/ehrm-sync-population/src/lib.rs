@@ -7,6 +7,8 @@
 //! side's copy.
 //!
 //! The JSON file format is [`Population`] serialised with `serde_json` (see the README).
+//!
+//! Test and demo data, never deployed. Depends on the domain only.
 
 mod generate;
 pub mod inject;

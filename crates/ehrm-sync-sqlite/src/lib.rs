@@ -11,10 +11,14 @@
 //! Tables: `idempotency`, `records` (with partial indexes for "due" and by status),
 //! `change_log`, `attempts`, `guards`, `pns_ids`, `queue_messages`, `dead_letters`,
 //! `rate_gate`, `controls`, `events`, `callbacks`.
+//!
+//! Implements the core ports; depends on the core and the domain, never on AWS or HTTP.
 
 mod actor;
+mod callbacks;
 mod control;
 mod queue;
+mod reconcile;
 mod schema;
 mod store;
 

@@ -9,6 +9,8 @@
 //!   request cannot be replayed later.
 //!
 //! Verification runs on the raw bytes, before any parsing, and compares in constant time.
+//!
+//! Depends on nothing of the workspace and must not.
 
 use std::fmt;
 

@@ -5,8 +5,9 @@
 //! * `reconcile` — compare eHRM with BKN, repair, report ([`reconcile`]);
 //! * `demo`, `sim`, `bench` — the development kit's commands (`ehrm-sync-devkit`).
 //!
-//! May depend on every library crate; the AWS adapters only behind the `aws` feature (on by
-//! default), so that `--no-default-features` builds the local product without the AWS SDK.
+//! May depend on every library crate; the AWS adapters only behind the `aws` feature (off by
+//! default: `cargo run` builds the local product without any AWS SDK crate; `--features aws` adds
+//! `status`, `redrive` and `replay --aws`).
 
 pub mod cli;
 pub mod logging;

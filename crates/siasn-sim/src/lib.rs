@@ -1,3 +1,7 @@
+//!
+//! A test and demo tool, never deployed. Depends on the population and the domain's code tables;
+//! must not depend on ehrm-sync's BKN client or services, so it cannot agree with them by
+//! construction.
 #![recursion_limit = "256"]
 //! A simulator of BKN SIASN, faithful to `shared/design/bkn-siasn-api.md`: the two token
 //! endpoints, the SIASN paths ehrm-sync uses with their envelopes and quirks (`Data tidak
