@@ -10,7 +10,6 @@ use serde_json::Value;
 
 use ehrm_sync_core::ports::SyncStore;
 use ehrm_sync_devkit::events::{SignedEvent, random_secret};
-use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_local::{LocalSettings, Runtime};
 use ehrm_sync_population::{Employee, Population, PopulationSpec, generate};
 use ehrm_sync_webhook::Secret;
@@ -167,28 +166,10 @@ impl Harness {
 
     /// Waits until no record is pending, sending or retrying.
     pub async fn wait_drained(&self, timeout: Duration) -> bool {
-        let deadline = Instant::now() + timeout;
         let store = self.store();
-        loop {
-            let counts = store.count_by_status().await.unwrap_or_default();
-            let open: u64 = counts
-                .iter()
-                .filter(|(s, _)| {
-                    matches!(
-                        s,
-                        SyncStatus::Pending | SyncStatus::Sending | SyncStatus::Retrying
-                    )
-                })
-                .map(|(_, n)| n)
-                .sum();
-            if open == 0 {
-                return true;
-            }
-            if Instant::now() > deadline {
-                return false;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        ehrm_sync_devkit::world::wait_drained(store.as_ref(), timeout, Duration::from_millis(100))
+            .await
+            .is_ok_and(|d| d.done)
     }
 
     pub async fn shutdown(mut self) {

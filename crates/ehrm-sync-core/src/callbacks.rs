@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 
 use ehrm_sync_domain::backoff::RetryPolicy;
 use ehrm_sync_domain::reconcile::{Authority, DataSet};
-use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
+use ehrm_sync_domain::record::{Millis, SyncRecord, SyncStatus};
 
 use crate::clock::format_ms;
 use crate::deliver::OutcomeObserver;
@@ -112,14 +112,8 @@ pub fn new_callback(event: &CallbackEvent, identity: &str, now: Millis) -> Callb
 
 /// The callback reporting a settled record.
 pub fn outcome_callback(rec: &SyncRecord, now: Millis) -> Callback {
-    let (periodik, bulan_mulai) = match &rec.key {
-        RecordKey::Periodik {
-            periodik,
-            bulan_mulai,
-            ..
-        } => (Some(periodik.as_str().to_string()), Some(*bulan_mulai)),
-        RecordKey::Tahunan { .. } => (None, None),
-    };
+    let (periodik, bulan_mulai) = rec.key.period();
+    let periodik = periodik.map(str::to_string);
     let event = CallbackEvent::SyncOutcome {
         occurred_at: format_ms(now),
         data: RecordOutcome {

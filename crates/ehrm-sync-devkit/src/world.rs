@@ -2,8 +2,12 @@
 //! population, discrepancies injected, and the environment that points a runtime at them.
 use std::collections::{HashMap, HashSet};
 
+use std::time::{Duration, Instant};
+
 use ehrm_sync_core::clock::{SystemClock, jakarta_date};
 use ehrm_sync_core::ports::Clock;
+use ehrm_sync_core::ports::{StoreError, SyncStore};
+use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_population::inject::{InjectSpec, Injected, inject};
 use ehrm_sync_population::{Population, PopulationSpec, generate};
 use ehrm_sync_webhook::Secret;
@@ -122,4 +126,36 @@ pub fn local_env(sim: &SiasnSim, secret: &Secret, rate: f64) -> HashMap<String, 
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect()
+}
+
+/// How a wait for the queue to drain ended.
+pub struct Drained {
+    /// No record left pending, sending or retrying.
+    pub done: bool,
+    /// Records by status when the wait ended.
+    pub counts: Vec<(SyncStatus, u64)>,
+}
+
+/// Waits (polling every `poll`) until no record is pending, sending or retrying, or `timeout`.
+pub async fn wait_drained(
+    store: &dyn SyncStore,
+    timeout: Duration,
+    poll: Duration,
+) -> Result<Drained, StoreError> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let counts = store.count_by_status().await?;
+        let open: u64 = counts
+            .iter()
+            .filter(|(s, _)| !s.is_settled())
+            .map(|(_, n)| n)
+            .sum();
+        if open == 0 || Instant::now() > deadline {
+            return Ok(Drained {
+                done: open == 0,
+                counts,
+            });
+        }
+        tokio::time::sleep(poll).await;
+    }
 }

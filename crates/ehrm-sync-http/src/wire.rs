@@ -8,7 +8,7 @@ use ehrm_sync_core::clock::format_ms;
 use ehrm_sync_core::ingest::IngestOutcome;
 use ehrm_sync_core::ports::{AttemptEntry, AttemptOutcome};
 use ehrm_sync_domain::Violation;
-use ehrm_sync_domain::record::{RecordKey, SyncRecord, SyncStatus};
+use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
 
 /// The kinds of change eHRM sends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -286,14 +286,8 @@ pub struct RecordView {
 
 impl RecordView {
     pub fn of(rec: &SyncRecord) -> Self {
-        let (periodik, bulan_mulai) = match &rec.key {
-            RecordKey::Periodik {
-                periodik,
-                bulan_mulai,
-                ..
-            } => (Some(periodik.as_str().to_string()), Some(*bulan_mulai)),
-            RecordKey::Tahunan { .. } => (None, None),
-        };
+        let (periodik, bulan_mulai) = rec.key.period();
+        let periodik = periodik.map(str::to_string);
         RecordView {
             key: rec.key.to_string(),
             record_type: rec.key.record_type().as_str().to_string(),

@@ -292,25 +292,15 @@ async fn deliver(n: usize, rate: f64, workers: usize) -> Result<serde_json::Valu
         .await
         .map_err(|e| e.to_string())?;
     let store: Arc<dyn SyncStore> = Arc::new(runtime.store.clone());
-    loop {
-        let counts = store.count_by_status().await.map_err(|e| e.to_string())?;
-        let open: u64 = counts
-            .iter()
-            .filter(|(s, _)| {
-                matches!(
-                    s,
-                    SyncStatus::Pending | SyncStatus::Sending | SyncStatus::Retrying
-                )
-            })
-            .map(|(_, n)| n)
-            .sum();
-        if open == 0 {
-            break;
-        }
-        if started.elapsed() > Duration::from_secs(3600) {
-            return Err("delivery did not drain within an hour".into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let drained = crate::world::wait_drained(
+        store.as_ref(),
+        Duration::from_secs(3600),
+        Duration::from_millis(100),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    if !drained.done {
+        return Err("delivery did not drain within an hour".into());
     }
     let elapsed = started.elapsed().as_secs_f64();
     let stats = sim.stats();

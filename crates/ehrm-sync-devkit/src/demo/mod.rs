@@ -21,14 +21,13 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 
 use ehrm_sync_core::ports::SyncStore;
-use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_local::{LocalSettings, Runtime};
 use ehrm_sync_population::{Population, PopulationSpec, generate};
 use siasn_sim::{Faults, MapDataStyle, SiasnSim, SimConfig, SimStats, Window};
 
 use crate::events::random_secret;
 use crate::net::loopback;
-use crate::world::local_env;
+use crate::world::{local_env, wait_drained};
 use check::{check, send_all};
 use plan::plan;
 use print::print_report;
@@ -168,8 +167,18 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
     );
     let drain_start = Instant::now();
     let store: Arc<dyn SyncStore> = Arc::new(runtime.store.clone());
-    report.statuses =
-        wait_for_drain(store.as_ref(), Duration::from_secs(args.timeout_secs)).await?;
+    let drained = wait_drained(
+        store.as_ref(),
+        Duration::from_secs(args.timeout_secs),
+        Duration::from_millis(500),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    report.statuses = drained
+        .counts
+        .iter()
+        .map(|(s, n)| (s.as_str().to_string(), *n))
+        .collect();
     report.drain_seconds = drain_start.elapsed().as_secs_f64();
     report.sim = sim.stats();
     report.records = expects.len();
@@ -258,32 +267,4 @@ fn temporary_db() -> PathBuf {
         std::process::id(),
         rand::random::<u32>()
     ))
-}
-
-/// Waits until no record is pending, sending or retrying (or `timeout`); the counts by status.
-async fn wait_for_drain(
-    store: &dyn SyncStore,
-    timeout: Duration,
-) -> Result<BTreeMap<String, u64>, String> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let counts = store.count_by_status().await.map_err(|e| e.to_string())?;
-        let open: u64 = counts
-            .iter()
-            .filter(|(s, _)| {
-                matches!(
-                    s,
-                    SyncStatus::Pending | SyncStatus::Sending | SyncStatus::Retrying
-                )
-            })
-            .map(|(_, n)| n)
-            .sum();
-        if open == 0 || Instant::now() > deadline {
-            return Ok(counts
-                .iter()
-                .map(|(s, n)| (s.as_str().to_string(), *n))
-                .collect());
-        }
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    }
 }

@@ -41,6 +41,19 @@ impl RecordType {
 }
 
 impl RecordKey {
+    /// `bulanan`/`triwulan` and the first month of a periodic evaluation; `None`s for an annual
+    /// record.
+    pub fn period(&self) -> (Option<&'static str>, Option<u8>) {
+        match self {
+            RecordKey::Periodik {
+                periodik,
+                bulan_mulai,
+                ..
+            } => (Some(periodik.as_str()), Some(*bulan_mulai)),
+            RecordKey::Tahunan { .. } => (None, None),
+        }
+    }
+
     pub fn nip(&self) -> &Nip {
         match self {
             RecordKey::Tahunan { nip, .. } | RecordKey::Periodik { nip, .. } => nip,
