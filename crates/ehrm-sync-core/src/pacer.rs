@@ -10,7 +10,14 @@ use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
 
-use crate::ports::{Clock, Pacer, PacerError, RateGate, StoreError};
+use crate::ports::{Clock, Pacer, RateGate, StoreError};
+
+/// Why a call could not be given its turn (transient: the call is tried again later).
+#[derive(Debug, thiserror::Error)]
+pub enum PacerError {
+    #[error("rate gate unavailable: {0}")]
+    GateUnavailable(#[from] StoreError),
+}
 
 /// Spacing between calls for a rate, with the jitter margin.
 pub fn interval_ms(rate_per_sec: f64, margin_ms: i64) -> i64 {

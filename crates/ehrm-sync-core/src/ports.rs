@@ -377,16 +377,9 @@ pub trait Bkn: Send + Sync {
 #[async_trait]
 pub trait Pacer: Send + Sync {
     /// Waits for this call's turn.
-    async fn wait_turn(&self) -> Result<(), PacerError>;
+    async fn wait_turn(&self) -> Result<(), crate::pacer::PacerError>;
     /// BKN asked everyone to wait this long (429 Retry-After).
     async fn hold_for(&self, ms: i64);
-}
-
-/// Why a call could not be given its turn (transient: the call is tried again later).
-#[derive(Debug, thiserror::Error)]
-pub enum PacerError {
-    #[error("rate gate unavailable: {0}")]
-    GateUnavailable(#[from] StoreError),
 }
 
 // ---------------------------------------------------------------------------------------------

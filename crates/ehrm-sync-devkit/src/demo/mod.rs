@@ -167,18 +167,10 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
     );
     let drain_start = Instant::now();
     let store: Arc<dyn SyncStore> = Arc::new(runtime.store.clone());
-    let drained = wait_drained(
-        store.as_ref(),
-        Duration::from_secs(args.timeout_secs),
-        Duration::from_millis(500),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
-    report.statuses = drained
-        .counts
-        .iter()
-        .map(|(s, n)| (s.as_str().to_string(), *n))
-        .collect();
+    let timeout = Duration::from_secs(args.timeout_secs);
+    let drained = wait_drained(store.as_ref(), timeout, Duration::from_millis(500));
+    let counts = drained.await.map_err(|e| e.to_string())?.counts;
+    report.statuses = counts.iter().map(|(s, n)| (s.to_string(), *n)).collect();
     report.drain_seconds = drain_start.elapsed().as_secs_f64();
     report.sim = sim.stats();
     report.records = expects.len();
@@ -188,11 +180,16 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
     runtime.shutdown().await;
     sim.shutdown();
     if temporary {
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
-        }
+        remove_db(&db);
     }
     Ok(report)
+}
+
+/// A SQLite file and its write-ahead log.
+fn remove_db(db: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
 }
 
 /// Phase 1 (valid changes, 16 at a time), then phase 2 (repeats and invalid events).
