@@ -6,6 +6,7 @@ use ehrm_sync_bkn::{BknClient, BknConfig, SsoCredentials};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::pacer::{GatePacer, MemoryRateGate};
 use ehrm_sync_core::ports::{Bkn, BknErrorKind};
+use ehrm_sync_core::write_guard::Unguarded;
 use ehrm_sync_domain::kinerja::{
     AnnualKinerja, Penilai, PenilaiStatus, PeriodicKinerja, Periodik, Predikat, Rating,
 };
@@ -50,6 +51,9 @@ async fn fixture(faults: Faults, rate: f64) -> Fixture {
         },
         timeout: std::time::Duration::from_secs(2),
         cookies: None,
+        retry_after_max: std::time::Duration::from_secs(60),
+        proxy: None,
+        extra_headers: Vec::new(),
     };
     let pacer = Arc::new(GatePacer::new(
         Arc::new(MemoryRateGate::default()),
@@ -146,6 +150,9 @@ async fn wrong_credentials_are_transient_with_a_clear_message() {
         },
         timeout: std::time::Duration::from_secs(2),
         cookies: None,
+        retry_after_max: std::time::Duration::from_secs(60),
+        proxy: None,
+        extra_headers: Vec::new(),
     };
     let pacer = Arc::new(GatePacer::new(
         Arc::new(MemoryRateGate::default()),
@@ -259,6 +266,7 @@ async fn refusals_are_permanent_with_bkn_message_even_with_http_200() {
                 None,
                 &pns,
                 &annual(&n, 2026, Rating::AsExpected, Rating::AsExpected),
+                &Unguarded,
             )
             .await
             .expect_err("refused");
@@ -307,6 +315,7 @@ async fn saves_return_the_id_from_map_data_as_string_or_object() {
                 None,
                 &pns,
                 &annual(&n, tahun, Rating::AboveExpectation, Rating::AsExpected),
+                &Unguarded,
             )
             .await
             .expect("saved")
@@ -348,7 +357,7 @@ async fn periodic_records_round_trip_with_the_koefisen_typo_and_string_months() 
     };
     let id = f
         .client
-        .save_periodic(None, &pns, &data)
+        .save_periodic(None, &pns, &data, &Unguarded)
         .await
         .expect("saved")
         .expect("an id");
@@ -366,9 +375,12 @@ async fn periodic_records_round_trip_with_the_koefisen_typo_and_string_months() 
         (Some(Periodik::Bulanan), Some(11), Some(11))
     );
     assert_eq!(rec.kuadran, Some(4));
-    f.client.delete_periodic(&id).await.expect("deleted");
     f.client
-        .delete_periodic(&id)
+        .delete_periodic(&id, &Unguarded)
+        .await
+        .expect("deleted");
+    f.client
+        .delete_periodic(&id, &Unguarded)
         .await
         .expect("deleting again is fine");
     assert!(
@@ -400,6 +412,7 @@ async fn a_lost_response_on_a_write_is_transient_and_maybe_applied() {
             None,
             &pns,
             &annual(&n, 2026, Rating::AsExpected, Rating::AsExpected),
+            &Unguarded,
         )
         .await
         .expect_err("no answer");

@@ -6,8 +6,11 @@
 //! | 401; `invalid or expired jwt`; `Invalid Credentials`; `Token SSO mismatch`; `Runtime Error` | token error: refresh both, retry once |
 //! | 429                                                            | transient, `Retry-After` honoured |
 //! | 5xx, unreadable 2xx                                            | transient        |
-//! | 404 / 200 with `Data tidak ditemukan`                          | empty            |
-//! | `success:false` (also with 200), other 4xx                     | permanent, BKN's message kept |
+//! | 404 / 200 with `Data tidak ditemukan`; a read's non-2xx `code: 0` with no data | empty |
+//! | `success` `false` or `"false"` (also with 200), PascalCase `{"Error", "Message"}`, other 4xx | permanent, BKN's message kept |
+//!
+//! `Retry-After` is capped by the caller ([`cap_retry_after`]): one throttled answer must not
+//! hold every delivery for as long as BKN cares to ask.
 
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -56,6 +59,10 @@ pub fn classify(
     }
     if status == 401 || is_token_error(json.as_ref()) {
         return Answer::TokenError(message);
+    }
+    if !write && status >= 400 && is_empty_code0(json.as_ref()) {
+        // An empty periodic list can come back as a non-2xx `code: 0` (§8.6).
+        return Answer::Empty;
     }
     if status == 429 {
         let wait = retry_after
@@ -108,7 +115,7 @@ pub fn classify(
             http_status: Some(status),
         });
     };
-    if json.get("success").and_then(Value::as_bool) == Some(false) {
+    if success_flag(&json) == Some(false) || has_pascal_error(&json) {
         return Answer::Fail(BknError::permanent(message, Some(status)));
     }
     if json.get("code").and_then(loose_i64) == Some(0)
@@ -150,6 +157,56 @@ fn is_token_error(json: Option<&Value>) -> bool {
         })
 }
 
+/// `success` as a boolean or as the strings `"true"`/`"false"` (§8.7).
+pub fn success_flag(json: &Value) -> Option<bool> {
+    match json.get("success")? {
+        Value::Bool(b) => Some(*b),
+        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" => Some(true),
+            "false" => Some(false),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// PascalCase `{"Error": …, "Message": …}`: an error unless `Error` is false or empty.
+fn has_pascal_error(json: &Value) -> bool {
+    match json.get("Error") {
+        None | Some(Value::Null) | Some(Value::Bool(false)) => false,
+        Some(Value::String(s)) => {
+            let s = s.trim();
+            !s.is_empty() && !s.eq_ignore_ascii_case("false")
+        }
+        Some(_) => true,
+    }
+}
+
+/// `code: 0` (number or string) with no data: `null`, `[]`, `""` or absent.
+fn is_empty_code0(json: Option<&Value>) -> bool {
+    let Some(json) = json else { return false };
+    let code0 = json.get("code").and_then(loose_i64) == Some(0);
+    let empty = match json.get("data") {
+        None | Some(Value::Null) => true,
+        Some(Value::Array(a)) => a.is_empty(),
+        Some(Value::String(s)) => s.trim().is_empty(),
+        _ => false,
+    };
+    code0 && empty
+}
+
+/// Caps a failure's `Retry-After` at `max_ms`.
+pub fn cap_retry_after(mut err: BknError, max_ms: i64) -> BknError {
+    if let BknErrorKind::Transient {
+        retry_after_ms: Some(ms),
+        ..
+    } = &mut err.kind
+    {
+        *ms = (*ms).clamp(0, max_ms.max(0));
+    }
+    err
+}
+
 fn is_not_found(json: Option<&Value>) -> bool {
     let Some(json) = json else { return false };
     ["data", "message"].iter().any(|k| {
@@ -163,7 +220,7 @@ fn is_not_found(json: Option<&Value>) -> bool {
 pub fn message_of(json: &Value) -> String {
     let s = |k: &str| json.get(k).and_then(Value::as_str).map(str::to_string);
     match (
-        s("message"),
+        s("message").or_else(|| s("Message")),
         s("description"),
         s("data"),
         s("error_description"),
@@ -175,7 +232,7 @@ pub fn message_of(json: &Value) -> String {
         (_, _, Some(d), _, _) => d,
         (_, _, _, Some(e), _) => e,
         (_, _, _, _, Some(e)) => e,
-        _ => snippet(&json.to_string()),
+        _ => s("Error").unwrap_or_else(|| snippet(&json.to_string())),
     }
 }
 
@@ -308,9 +365,69 @@ mod tests {
             (502, "<html>Bad gateway</html>", "transient"),
             (200, "<html>maintenance</html>", "transient"),
             (200, "", "ok"),
+            (
+                200,
+                r#"{"success":"false","message":"NIP tidak valid"}"#,
+                "permanent",
+            ),
+            (200, r#"{"success":"true","mapData":"A"}"#, "ok"),
+            (
+                200,
+                r#"{"Error":true,"Message":"Data SKP sudah ada"}"#,
+                "permanent",
+            ),
+            (400, r#"{"Error":"Bad Request","Message":"x"}"#, "permanent"),
+            (200, r#"{"Error":false,"Message":"ok","mapData":"A"}"#, "ok"),
         ];
         for (status, body, expected) in cases {
             assert_eq!(kind(&run(status, body)), expected, "{status} {body}");
+        }
+    }
+
+    #[test]
+    fn an_empty_list_as_a_non_2xx_code_0_is_empty_for_reads_only() {
+        let body = br#"{"code":0,"data":null}"#;
+        assert_eq!(classify(404, None, body, false, 0), Answer::Empty);
+        assert_eq!(
+            classify(400, None, br#"{"code":"0","data":[]}"#, false, 0),
+            Answer::Empty
+        );
+        assert_eq!(kind(&classify(400, None, body, true, 0)), "permanent");
+        assert_eq!(
+            kind(&classify(
+                400,
+                None,
+                br#"{"code":0,"data":"NIP salah"}"#,
+                false,
+                0
+            )),
+            "permanent"
+        );
+    }
+
+    #[test]
+    fn pascal_case_and_string_flags_keep_bkn_message() {
+        for body in [
+            r#"{"Error":true,"Message":"Data SKP sudah ada"}"#,
+            r#"{"success":"false","message":"Data SKP sudah ada"}"#,
+        ] {
+            match run(200, body) {
+                Answer::Fail(e) => assert_eq!(e.message, "Data SKP sudah ada"),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_is_capped() {
+        let Answer::Fail(e) = classify(429, Some("86400"), b"{}", false, 0) else {
+            panic!("429 is a failure");
+        };
+        match cap_retry_after(e, 60_000).kind {
+            BknErrorKind::Transient { retry_after_ms, .. } => {
+                assert_eq!(retry_after_ms, Some(60_000));
+            }
+            BknErrorKind::Permanent => panic!("transient expected"),
         }
     }
 

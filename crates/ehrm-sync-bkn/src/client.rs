@@ -11,10 +11,13 @@ use serde_json::Value;
 use ehrm_sync_core::ports::{
     Bkn, BknAnnualRecord, BknError, BknErrorKind, BknPeriodicRecord, Pacer,
 };
+use ehrm_sync_core::write_guard::WriteGuard;
 use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja};
 use ehrm_sync_domain::nip::Nip;
 
-use crate::classify::{Answer, classify, classify_transport};
+use crate::classify::{
+    Answer, cap_retry_after, classify, classify_transport, message_of, success_flag,
+};
 use crate::config::BknConfig;
 use crate::tokens::TokenCache;
 use crate::wire::{
@@ -44,7 +47,29 @@ fn to_u8(v: Option<i64>) -> Option<u8> {
 
 impl BknClient {
     pub fn new(config: BknConfig, pacer: Arc<dyn Pacer>) -> Result<Self, BknError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(proxy) = &config.proxy {
+            let proxy = reqwest::Proxy::all(proxy.as_str()).map_err(|_| {
+                BknError::permanent("BKN_PROXY_URL is not a proxy URL".to_string(), None)
+            })?;
+            builder = builder.proxy(proxy);
+        }
+        let mut headers = reqwest::header::HeaderMap::new();
+        for (name, value) in &config.extra_headers {
+            let (Ok(name), Ok(mut value)) = (
+                reqwest::header::HeaderName::from_bytes(name.as_bytes()),
+                reqwest::header::HeaderValue::from_str(value),
+            ) else {
+                return Err(BknError::permanent(
+                    "BKN_EXTRA_HEADERS holds a header HTTP does not allow".to_string(),
+                    None,
+                ));
+            };
+            value.set_sensitive(true);
+            headers.insert(name, value);
+        }
+        let http = builder
+            .default_headers(headers)
             .timeout(config.timeout)
             .connect_timeout(config.timeout.min(std::time::Duration::from_secs(10)))
             .pool_idle_timeout(std::time::Duration::from_secs(30))
@@ -106,7 +131,26 @@ impl BknClient {
         self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// A failure with its `Retry-After` capped; the shared gate is held for that long.
+    async fn held(&self, e: BknError) -> BknError {
+        let e = cap_retry_after(e, self.config.retry_after_max.as_millis() as i64);
+        if let BknErrorKind::Transient {
+            retry_after_ms: Some(ms),
+            ..
+        } = e.kind
+        {
+            self.pacer.hold_for(ms).await;
+        }
+        e
+    }
+
+    /// A read: no guard needed.
+    pub(crate) async fn get(&self, path: &str) -> Result<Option<Value>, BknError> {
+        self.call(Method::GET, path, None, None).await
+    }
+
     /// One API call with both tokens. `Ok(None)` means BKN has nothing ("Data tidak ditemukan").
+    /// A write is sent only if `guard` allows it after tokens and the gate's wait.
     /// Long because pacing, both tokens, one renewal after a token error, the timeout and the
     /// classification are one protocol per request; each step depends on the one before.
     pub(crate) async fn call(
@@ -114,6 +158,7 @@ impl BknClient {
         method: Method,
         path: &str,
         body: Option<Value>,
+        guard: Option<&dyn WriteGuard>,
     ) -> Result<Option<Value>, BknError> {
         let write = method != Method::GET;
         let url = format!("{}{}", self.config.api_base, path);
@@ -124,21 +169,16 @@ impl BknClient {
                 .await
             {
                 Ok(p) => p,
-                Err(e) => {
-                    if let BknErrorKind::Transient {
-                        retry_after_ms: Some(ms),
-                        ..
-                    } = e.kind
-                    {
-                        self.pacer.hold_for(ms).await;
-                    }
-                    return Err(e);
-                }
+                Err(e) => return Err(self.held(e).await),
             };
             self.pacer
                 .wait_turn()
                 .await
                 .map_err(|e| BknError::transient(e.to_string()))?;
+            if let Some(guard) = guard {
+                // Immediately before sending: after any token renewal and the gate's wait.
+                guard.check()?;
+            }
             self.count_call();
             let mut req = self
                 .http
@@ -199,16 +239,7 @@ impl BknClient {
                         http_status: Some(status),
                     });
                 }
-                Answer::Fail(e) => {
-                    if let BknErrorKind::Transient {
-                        retry_after_ms: Some(ms),
-                        ..
-                    } = e.kind
-                    {
-                        self.pacer.hold_for(ms).await;
-                    }
-                    return Err(e);
-                }
+                Answer::Fail(e) => return Err(self.held(e).await),
             }
         }
         Err(BknError::transient(
@@ -216,11 +247,47 @@ impl BknClient {
         ))
     }
 
-    async fn save(&self, path: &str, body: Value) -> Result<Option<String>, BknError> {
-        match self.call(Method::POST, path, Some(body)).await? {
-            Some(answer) => Ok(saved_id(&answer)),
-            None => Err(BknError::permanent("BKN: Data tidak ditemukan", Some(404))),
+    /// A save is a success only when BKN clearly says so (`success` true or `"true"`) and,
+    /// for a create, names the new record (§8.7). A create acknowledged without an id may have
+    /// been stored: it is retried as an ambiguous create, whose look-up adopts the record.
+    async fn save(
+        &self,
+        path: &str,
+        body: Value,
+        creating: bool,
+        guard: &dyn WriteGuard,
+    ) -> Result<Option<String>, BknError> {
+        let Some(answer) = self
+            .call(Method::POST, path, Some(body), Some(guard))
+            .await?
+        else {
+            return Err(BknError::permanent("BKN: Data tidak ditemukan", Some(404)));
+        };
+        let id = saved_id(&answer);
+        if success_flag(&answer) != Some(true) {
+            return Err(BknError::permanent(
+                format!(
+                    "BKN did not confirm the save (no `success: true`): {}",
+                    message_of(&answer)
+                ),
+                Some(200),
+            ));
         }
+        if creating && id.is_none() {
+            return Err(BknError {
+                kind: BknErrorKind::Transient {
+                    retry_after_ms: None,
+                    maybe_applied: true,
+                    suspended: false,
+                },
+                message: format!(
+                    "BKN confirmed the create but gave no id; it is looked up before any retry: {}",
+                    message_of(&answer)
+                ),
+                http_status: Some(200),
+            });
+        }
+        Ok(id)
     }
 
     /// The full data-utama object of an employee (for reconciliation and diagnostics).
@@ -229,7 +296,7 @@ impl BknClient {
         nip: &Nip,
     ) -> Result<Option<serde_json::Map<String, Value>>, BknError> {
         Ok(self
-            .call(Method::GET, &format!("/pns/data-utama/{nip}"), None)
+            .get(&format!("/pns/data-utama/{nip}"))
             .await?
             .as_ref()
             .and_then(data_object))
@@ -247,9 +314,7 @@ impl Bkn for BknClient {
     }
 
     async fn annual_records(&self, nip: &Nip) -> Result<Vec<BknAnnualRecord>, BknError> {
-        let answer = self
-            .call(Method::GET, &format!("/pns/rw-skp22/{nip}"), None)
-            .await?;
+        let answer = self.get(&format!("/pns/rw-skp22/{nip}")).await?;
         let items = answer.as_ref().map(data_list).unwrap_or_default();
         Ok(items
             .into_iter()
@@ -272,16 +337,15 @@ impl Bkn for BknClient {
         id: Option<&str>,
         pns_id: &str,
         data: &AnnualKinerja,
+        guard: &dyn WriteGuard,
     ) -> Result<Option<String>, BknError> {
         let body = serde_json::to_value(Skp22Save::new(id, pns_id, data))
             .map_err(|e| BknError::permanent(e.to_string(), None))?;
-        self.save("/skp22/save", body).await
+        self.save("/skp22/save", body, id.is_none(), guard).await
     }
 
     async fn periodic_records(&self, nip: &Nip) -> Result<Vec<BknPeriodicRecord>, BknError> {
-        let answer = self
-            .call(Method::GET, &format!("/pns/rw-kinerjaperiodik/{nip}"), None)
-            .await?;
+        let answer = self.get(&format!("/pns/rw-kinerjaperiodik/{nip}")).await?;
         let items = answer.as_ref().map(data_list).unwrap_or_default();
         Ok(items
             .into_iter()
@@ -309,17 +373,20 @@ impl Bkn for BknClient {
         id: Option<&str>,
         pns_id: &str,
         data: &PeriodicKinerja,
+        guard: &dyn WriteGuard,
     ) -> Result<Option<String>, BknError> {
         let body = serde_json::to_value(KinerjaPeriodikSave::new(id, pns_id, data))
             .map_err(|e| BknError::permanent(e.to_string(), None))?;
-        self.save("/kinerjaperiodik/save", body).await
+        self.save("/kinerjaperiodik/save", body, id.is_none(), guard)
+            .await
     }
 
-    async fn delete_periodic(&self, id: &str) -> Result<(), BknError> {
+    async fn delete_periodic(&self, id: &str, guard: &dyn WriteGuard) -> Result<(), BknError> {
         self.call(
             Method::DELETE,
             &format!("/kinerjaperiodik/delete/{id}"),
             None,
+            Some(guard),
         )
         .await
         .map(|_| ())

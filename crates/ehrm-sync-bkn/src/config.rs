@@ -48,6 +48,16 @@ pub struct BknConfig {
     pub timeout: Duration,
     /// `BKN_COOKIES`: load-balancer cookies some deployments need (optional).
     pub cookies: Option<String>,
+    /// The longest `Retry-After` honoured: `BKN_RETRY_AFTER_MAX_SECONDS` (default 60), never
+    /// more than `RETRY_MAX_SECONDS`. One throttled answer holds every call to BKN (the shared
+    /// gate), so BKN's "come back tomorrow" must not stop delivery for a day.
+    pub retry_after_max: Duration,
+    /// `BKN_PROXY_URL`: an outbound proxy (on premises, where only a proxy's address is
+    /// registered at BKN).
+    pub proxy: Option<String>,
+    /// `BKN_EXTRA_HEADERS`: a JSON object of headers sent on every request, for a whitelisted
+    /// gateway in front of BKN (e.g. `{"X-Api-Key": "…"}`). Never logged.
+    pub extra_headers: Vec<(String, String)>,
 }
 
 impl fmt::Debug for BknConfig {
@@ -60,6 +70,16 @@ impl fmt::Debug for BknConfig {
             .field("consumer_secret", &"***")
             .field("sso", &self.sso)
             .field("timeout", &self.timeout)
+            .field("retry_after_max", &self.retry_after_max)
+            .field("proxy", &self.proxy.as_ref().map(|_| "***"))
+            .field(
+                "extra_headers",
+                &self
+                    .extra_headers
+                    .iter()
+                    .map(|(k, _)| format!("{k}: ***"))
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -81,7 +101,28 @@ impl BknConfig {
                 "must be between 1 and 300",
             ));
         }
+        let retry_after_max: f64 = optional(env, "BKN_RETRY_AFTER_MAX_SECONDS", 60.0)?;
+        let retry_max: f64 = optional(env, "RETRY_MAX_SECONDS", 3600.0)?;
+        if !(retry_after_max.is_finite() && retry_after_max >= 1.0) {
+            return Err(ConfigError::new(
+                "BKN_RETRY_AFTER_MAX_SECONDS",
+                "must be at least 1",
+            ));
+        }
+        let retry_after_max = retry_after_max.min(retry_max.max(1.0)).min(86_400.0);
+        let proxy = optional_string(env, "BKN_PROXY_URL");
+        if let Some(p) = &proxy
+            && reqwest::Proxy::all(p.as_str()).is_err()
+        {
+            return Err(ConfigError::new(
+                "BKN_PROXY_URL",
+                "is not a proxy URL (e.g. http://proxy.pu.go.id:3128)",
+            ));
+        }
         Ok(BknConfig {
+            retry_after_max: Duration::from_secs_f64(retry_after_max),
+            proxy,
+            extra_headers: extra_headers(env)?,
             api_base: url(env, "BKN_API_BASE_URL")?,
             apim_token_url: url(env, "BKN_APIM_TOKEN_URL")?,
             sso_token_url: if matches!(sso, SsoCredentials::Static { .. }) {
@@ -95,5 +136,85 @@ impl BknConfig {
             timeout: Duration::from_secs_f64(timeout),
             cookies: optional_string(env, "BKN_COOKIES"),
         })
+    }
+}
+
+/// `BKN_EXTRA_HEADERS` as a JSON object of string values with valid header names.
+fn extra_headers(env: &dyn EnvSource) -> Result<Vec<(String, String)>, ConfigError> {
+    const VAR: &str = "BKN_EXTRA_HEADERS";
+    let Some(raw) = optional_string(env, VAR) else {
+        return Ok(Vec::new());
+    };
+    let parsed: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&raw)
+        .map_err(|_| ConfigError::new(VAR, r#"must be a JSON object, e.g. {"X-Api-Key": "…"}"#))?;
+    let mut out = Vec::new();
+    for (name, value) in parsed {
+        let Some(value) = value.as_str() else {
+            return Err(ConfigError::new(VAR, "every value must be a string"));
+        };
+        if reqwest::header::HeaderName::from_bytes(name.as_bytes()).is_err()
+            || reqwest::header::HeaderValue::from_str(value).is_err()
+        {
+            return Err(ConfigError::new(
+                VAR,
+                "holds a header name or value HTTP does not allow",
+            ));
+        }
+        out.push((name, value.to_string()));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(extra: &[(&str, &str)]) -> HashMap<String, String> {
+        let mut e: HashMap<String, String> = [
+            ("BKN_API_BASE_URL", "https://bkn.example/api"),
+            ("BKN_APIM_TOKEN_URL", "https://bkn.example/token"),
+            ("BKN_CONSUMER_KEY", "k"),
+            ("BKN_CONSUMER_SECRET", "s"),
+            ("BKN_SSO_TOKEN", "t"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for (k, v) in extra {
+            e.insert(k.to_string(), v.to_string());
+        }
+        e
+    }
+
+    #[test]
+    fn retry_after_is_capped_by_both_settings() {
+        let c = BknConfig::from_env(&env(&[])).expect("config");
+        assert_eq!(c.retry_after_max, Duration::from_secs(60));
+        let c = BknConfig::from_env(&env(&[("RETRY_MAX_SECONDS", "4")])).expect("config");
+        assert_eq!(c.retry_after_max, Duration::from_secs(4));
+        assert!(BknConfig::from_env(&env(&[("BKN_RETRY_AFTER_MAX_SECONDS", "0")])).is_err());
+    }
+
+    #[test]
+    fn extra_headers_are_checked_and_never_shown() {
+        let c = BknConfig::from_env(&env(&[
+            ("BKN_EXTRA_HEADERS", r#"{"X-Api-Key": "rahasia-123"}"#),
+            ("BKN_PROXY_URL", "http://proxy.local:3128"),
+        ]))
+        .expect("config");
+        assert_eq!(
+            c.extra_headers,
+            vec![("X-Api-Key".into(), "rahasia-123".into())]
+        );
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("rahasia") && !shown.contains("proxy.local"),
+            "{shown}"
+        );
+        assert!(BknConfig::from_env(&env(&[("BKN_EXTRA_HEADERS", "X-Api-Key: a")])).is_err());
+        assert!(
+            BknConfig::from_env(&env(&[("BKN_EXTRA_HEADERS", r#"{"bad name": "a"}"#)])).is_err()
+        );
     }
 }

@@ -4,11 +4,10 @@
 //! comparison engine normalises both sides).
 
 use async_trait::async_trait;
-use reqwest::Method;
 use serde_json::{Map, Value};
 
 use ehrm_sync_core::ports::{Bkn, BknDirectory, BknError, ListedPns};
-use ehrm_sync_domain::dates::format_iso_date;
+use ehrm_sync_domain::dates::{format_bkn_date, format_iso_date};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::reconcile::{
     EmployeeFacts, JabatanFacts, KinerjaFacts, PegawaiFacts, UnitFacts,
@@ -19,7 +18,7 @@ use crate::wire::data_list;
 
 /// Rows asked per page of a paged list.
 const PAGE: usize = 100;
-/// A bound on pages, so a misbehaving `count` cannot loop forever.
+/// A bound on pages, so a misbehaving `count` cannot loop forever (1,000,000 rows).
 const MAX_PAGES: usize = 10_000;
 
 /// A field as a string, whether BKN sent a string or a number; empty strings are absent.
@@ -95,22 +94,26 @@ fn unit(o: &Map<String, Value>) -> Option<UnitFacts> {
     })
 }
 
+/// An item of the promotion or retirement list: a proposal (usulan), whose `id` is the
+/// proposal's UUID and `pnsId` the employee's (§8.2). `id` is never read as a PNS id.
 fn listed(o: &Map<String, Value>) -> Option<ListedPns> {
     Some(ListedPns {
         nip: first(o, &["nipBaru", "nip"])?,
-        pns_id: first(o, &["pnsId", "id"]),
+        pns_id: first(o, &["pnsId", "pns_id"]),
         nama: text(o, "nama"),
     })
 }
 
 impl BknClient {
-    /// Walks a paged list (`limit`/`offset`, total in `count`).
+    /// Walks a paged list (`limit`/`offset`, total in `count`). The next page is asked only
+    /// when `count` says there is more than was read: a list without `count` (no public client
+    /// pages the retirement list) is one call.
     async fn paged(&self, path: &str, query: &str) -> Result<Vec<Map<String, Value>>, BknError> {
         let mut out = Vec::new();
         for _ in 0..MAX_PAGES {
             let sep = if query.is_empty() { "" } else { "&" };
             let url = format!("{path}?{query}{sep}limit={PAGE}&offset={}", out.len());
-            let Some(answer) = self.call(Method::GET, &url, None).await? else {
+            let Some(answer) = self.get(&url).await? else {
                 break;
             };
             let page: Vec<Map<String, Value>> = data_list(&answer)
@@ -126,7 +129,7 @@ impl BknClient {
             });
             let got = page.len();
             out.extend(page);
-            if got == 0 || count.is_some_and(|c| out.len() as u64 >= c) {
+            if got == 0 || count.is_none_or(|c| out.len() as u64 >= c) {
                 break;
             }
         }
@@ -134,9 +137,7 @@ impl BknClient {
     }
 
     async fn rw_jabatan(&self, nip: &Nip) -> Result<Vec<JabatanFacts>, BknError> {
-        let answer = self
-            .call(Method::GET, &format!("/pns/rw-jabatan/{nip}"), None)
-            .await?;
+        let answer = self.get(&format!("/pns/rw-jabatan/{nip}")).await?;
         Ok(answer
             .as_ref()
             .map(data_list)
@@ -225,10 +226,12 @@ impl BknDirectory for BknClient {
         from: time::Date,
         to: time::Date,
     ) -> Result<Vec<ListedPns>, BknError> {
+        // `dd-mm-yyyy`, as every public client sends it (§8.1); SIASN answers another format
+        // with an empty list, silently.
         let query = format!(
             "tglAwal={}&tglAkhir={}",
-            format_iso_date(from),
-            format_iso_date(to)
+            format_bkn_date(from),
+            format_bkn_date(to)
         );
         Ok(self
             .paged("/pns/list-pensiun-instansi", &query)
@@ -265,5 +268,17 @@ mod tests {
             (u.parent.as_deref(), u.head_pns_id.as_deref()),
             (Some("U0"), Some("ABC"))
         );
+    }
+
+    #[test]
+    fn list_items_are_proposals_and_their_id_is_never_a_pns_id() {
+        let item = json!({"id": "0b6f1c4e-6a8d-4a53-9a4c-2f6a1e9b7c11", "pnsId": "PNS-1",
+            "nipBaru": "198507142010011002", "statusUsulan": "12"});
+        let l = listed(item.as_object().expect("object")).expect("listed");
+        assert_eq!(l.pns_id.as_deref(), Some("PNS-1"));
+        let without = json!({"id": "0b6f1c4e-6a8d-4a53-9a4c-2f6a1e9b7c11",
+            "nipBaru": "198507142010011002"});
+        let l = listed(without.as_object().expect("object")).expect("listed");
+        assert_eq!(l.pns_id, None);
     }
 }

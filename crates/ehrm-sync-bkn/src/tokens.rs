@@ -29,6 +29,9 @@ use crate::config::{BknConfig, SsoCredentials};
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
 /// Used when a token answer has no usable `expires_in`.
 const DEFAULT_LIFETIME: Duration = Duration::from_secs(3600);
+/// The longest lifetime believed: an absurd `expires_in` must not overflow `Instant` or keep a
+/// token forever.
+const MAX_LIFETIME_SECS: i64 = 24 * 3600;
 
 #[derive(Clone)]
 struct Cached {
@@ -168,7 +171,7 @@ fn parse_token(
                 .as_ref()
                 .and_then(loose_i64)
                 .filter(|s| *s > 0)
-                .map(|s| Duration::from_secs(s as u64))
+                .map(|s| Duration::from_secs(s.min(MAX_LIFETIME_SECS) as u64))
                 .unwrap_or(DEFAULT_LIFETIME);
             Ok(Cached {
                 value: token,
@@ -195,6 +198,23 @@ fn parse_token(
                 message: format!("BKN {which} token request refused ({status}): {detail}"),
                 http_status: Some(status),
             })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn absurd_lifetimes_are_clamped_not_overflowed() {
+        for expires in ["1e19", "18446744073709551615", "\"99999999999999999999\""] {
+            let body = format!(r#"{{"access_token":"T","expires_in":{expires}}}"#);
+            let cached = parse_token("APIM", 200, None, body.as_bytes()).expect("token");
+            assert!(
+                cached.valid_until <= Instant::now() + Duration::from_secs(24 * 3600 + 1),
+                "{expires}"
+            );
         }
     }
 }

@@ -13,6 +13,8 @@ use crate::classify::loose_i64;
 /// `POST /skp22/save`.
 #[derive(Serialize)]
 pub struct Skp22Save<'a> {
+    /// Omitted on create: no public client sends `"id": null` (bkn-siasn-api.md §8.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<&'a str>,
     #[serde(rename = "pnsDinilaiOrang")]
     pub pns_dinilai_orang: &'a str,
@@ -35,6 +37,8 @@ pub struct Skp22Save<'a> {
     pub penilai_golongan: &'a str,
     #[serde(rename = "statusPenilai")]
     pub status_penilai: &'a str,
+    /// Documents; omitted when there are none (an empty `path` is not what clients send).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub path: Vec<Value>,
 }
 
@@ -61,6 +65,8 @@ impl<'a> Skp22Save<'a> {
 /// `POST /kinerjaperiodik/save`.
 #[derive(Serialize)]
 pub struct KinerjaPeriodikSave<'a> {
+    /// Omitted on create (§8.3).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<&'a str>,
     #[serde(rename = "pnsDinilaiId")]
     pub pns_dinilai_id: &'a str,
@@ -95,6 +101,8 @@ pub struct KinerjaPeriodikSave<'a> {
     pub penilai_golongan: &'a str,
     #[serde(rename = "statusPenilai")]
     pub status_penilai: &'a str,
+    /// Documents; omitted when there are none (an empty `path` is not what clients send).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub path: Vec<Value>,
 }
 
@@ -306,6 +314,31 @@ mod tests {
             saved_id(&json!({"success": true, "data": {"id": "JKL"}})).as_deref(),
             Some("JKL")
         );
+    }
+
+    #[test]
+    fn create_bodies_carry_neither_id_nor_an_empty_path() {
+        use ehrm_sync_domain::kinerja::{Penilai, PenilaiStatus, Predikat, Rating};
+        let data = AnnualKinerja {
+            nip: ehrm_sync_domain::nip::Nip::parse("198507142010011002").expect("nip"),
+            tahun: 2024,
+            hasil_kinerja: Rating::AsExpected,
+            perilaku_kerja: Rating::AsExpected,
+            predikat: Predikat::Baik,
+            penilai: Penilai {
+                nip: "197001011995031001".into(),
+                nama: "P".into(),
+                jabatan: "J".into(),
+                unor_nama: "U".into(),
+                golongan_id: "41".into(),
+                status: PenilaiStatus::Asn,
+            },
+        };
+        let create = serde_json::to_value(Skp22Save::new(None, "PNS1", &data)).expect("json");
+        assert!(create.get("id").is_none(), "{create}");
+        assert!(create.get("path").is_none(), "{create}");
+        let update = serde_json::to_value(Skp22Save::new(Some("R1"), "PNS1", &data)).expect("json");
+        assert_eq!(update["id"], "R1");
     }
 
     #[test]

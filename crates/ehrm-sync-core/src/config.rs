@@ -199,7 +199,7 @@ pub fn breaker_settings(
 /// scheduled runs), `RECONCILE_INTERVAL_HOURS` (24: how often a scheduled run starts),
 /// `RECONCILE_CONCURRENCY` (4 employees read at once; BKN's rate still bounds the calls),
 /// `RECONCILE_CHECKPOINT_EVERY` (25 employees), `RECONCILE_LEASE_SECONDS` (120: how long a killed run
-/// blocks the next one).
+/// blocks the next one), `RECONCILE_KP_HORIZON_MONTHS` (6 monthly promotion periods read ahead).
 pub fn reconcile_settings(
     env: &dyn EnvSource,
 ) -> Result<crate::reconcile::ReconcileSettings, ConfigError> {
@@ -213,6 +213,13 @@ pub fn reconcile_settings(
     let concurrency: usize = optional(env, "RECONCILE_CONCURRENCY", d.concurrency)?;
     let chunk: usize = optional(env, "RECONCILE_CHECKPOINT_EVERY", d.chunk)?;
     let lease_s: i64 = optional(env, "RECONCILE_LEASE_SECONDS", d.lease_ms / 1000)?;
+    let kp_horizon_months: u32 = optional(env, "RECONCILE_KP_HORIZON_MONTHS", d.kp_horizon_months)?;
+    if !(1..=24).contains(&kp_horizon_months) {
+        return Err(ConfigError::new(
+            "RECONCILE_KP_HORIZON_MONTHS",
+            "must be 1 to 24",
+        ));
+    }
     if !(1..=3600).contains(&lease_s) {
         return Err(ConfigError::new(
             "RECONCILE_LEASE_SECONDS",
@@ -243,6 +250,7 @@ pub fn reconcile_settings(
         concurrency,
         chunk,
         lease_ms: lease_s * 1000,
+        kp_horizon_months,
         ..d
     })
 }

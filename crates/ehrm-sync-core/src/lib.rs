@@ -30,5 +30,6 @@ pub mod replay;
 pub mod retry;
 pub mod status;
 pub mod sweep;
+pub mod write_guard;
 
 pub use ehrm_sync_domain as domain;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use crate::write_guard::WriteGuard;
 use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja, Periodik};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
@@ -356,11 +357,13 @@ pub trait Bkn: Send + Sync {
     async fn pns_id(&self, nip: &Nip) -> Result<Option<String>, BknError>;
     async fn annual_records(&self, nip: &Nip) -> Result<Vec<BknAnnualRecord>, BknError>;
     /// Creates (`id: None`) or updates an annual record; returns BKN's id when it gave one.
+    /// Writes are sent only if `guard` allows it at the moment of sending.
     async fn save_annual(
         &self,
         id: Option<&str>,
         pns_id: &str,
         data: &AnnualKinerja,
+        guard: &dyn WriteGuard,
     ) -> Result<Option<String>, BknError>;
     async fn periodic_records(&self, nip: &Nip) -> Result<Vec<BknPeriodicRecord>, BknError>;
     async fn save_periodic(
@@ -368,9 +371,10 @@ pub trait Bkn: Send + Sync {
         id: Option<&str>,
         pns_id: &str,
         data: &PeriodicKinerja,
+        guard: &dyn WriteGuard,
     ) -> Result<Option<String>, BknError>;
     /// Deletes a periodic record; a record BKN no longer has counts as deleted.
-    async fn delete_periodic(&self, id: &str) -> Result<(), BknError>;
+    async fn delete_periodic(&self, id: &str, guard: &dyn WriteGuard) -> Result<(), BknError>;
 }
 
 /// Spaces calls to BKN; the HTTP client calls it before every request, token requests included.

@@ -106,7 +106,11 @@ pub async fn run(args: SimArgs) -> ExitCode {
     };
     let (ehrm_pop, bkn_pop) = if args.inject > 0 {
         let today = jakarta_date(SystemClock.now_ms());
-        let (kp, pensiun) = siasn_sim::listed_nips(&population, today);
+        let (kp, pensiun) = siasn_sim::listed_nips(
+            &population,
+            today,
+            ehrm_sync_domain::reconcile::DEFAULT_KP_HORIZON_MONTHS,
+        );
         let injected = inject(
             &population,
             &InjectSpec {
@@ -116,7 +120,11 @@ pub async fn run(args: SimArgs) -> ExitCode {
                 kinds: args.inject_kind.clone(),
             },
         );
-        let (kp, pensiun) = siasn_sim::listed_nips(&injected.bkn, today);
+        let (kp, pensiun) = siasn_sim::listed_nips(
+            &injected.bkn,
+            today,
+            ehrm_sync_domain::reconcile::DEFAULT_KP_HORIZON_MONTHS,
+        );
         let rows: Vec<serde_json::Value> = injected
             .expected
             .iter()

@@ -48,7 +48,11 @@ impl ReconcileWorld {
         rate: f64,
     ) -> Result<Self, String> {
         let today = jakarta_date(SystemClock.now_ms());
-        let (kp0, pensiun0) = siasn_sim::listed_nips(&base, today);
+        let (kp0, pensiun0) = siasn_sim::listed_nips(
+            &base,
+            today,
+            ehrm_sync_domain::reconcile::DEFAULT_KP_HORIZON_MONTHS,
+        );
         let injected = inject(
             &base,
             &InjectSpec {
@@ -58,7 +62,11 @@ impl ReconcileWorld {
                 kinds: Vec::new(),
             },
         );
-        let (kp, pensiun) = siasn_sim::listed_nips(&injected.bkn, today);
+        let (kp, pensiun) = siasn_sim::listed_nips(
+            &injected.bkn,
+            today,
+            ehrm_sync_domain::reconcile::DEFAULT_KP_HORIZON_MONTHS,
+        );
         let siasn = SiasnSim::start(SimConfig::new(injected.bkn.clone()), loopback())
             .await
             .map_err(|e| format!("SIASN simulator: {e}"))?;

@@ -294,7 +294,7 @@ impl Ctx<'_> {
         } else {
             GOLONGAN[gol_index].to_string()
         };
-        // Promotions take effect on 1 April or 1 October.
+        // Promotions take effect on the 1st of a month (any month since Perban BKN 4/2025).
         let steps = (gol_index - start) as i32;
         let last_kp_year = (tmt_cpns.year() + 4 * steps)
             .min(as_of.year() - 1)
@@ -304,7 +304,7 @@ impl Ctx<'_> {
         } else {
             ymd(
                 last_kp_year.max(tmt_cpns.year() + i32::from(steps > 0)),
-                if rng.random_bool(0.5) { 4 } else { 10 },
+                rng.random_range(1..=12),
                 1,
             )
         };

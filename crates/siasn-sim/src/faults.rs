@@ -38,8 +38,22 @@ pub struct Faults {
     pub unavailable_nips: Vec<String>,
     /// HTTP status of a refused save (`success:false`): 200 or 400 (unknown at BKN).
     pub reject_status: u16,
-    /// `string` (`"mapData": "<id>"`) or `object` (`"mapData": {"rwSkpId": "<id>"}`).
+    /// `public_clients` (skp22 a bare string, kinerjaperiodik `{"rwKinerjaPeriodikId": …}`, as
+    /// public clients read them, §8.4), `string` (`"mapData": "<id>"`) or `object` for every save.
     pub map_data: MapDataStyle,
+    /// How a refused save is written: `success: false`, `success: "false"` or PascalCase
+    /// `{"Error": true, "Message": …}` (§8.7).
+    pub reject_style: RejectStyle,
+    /// `clear`: `{"success": true, "mapData": …}`; `unclear`: a 200 with BKN's message and no
+    /// `success` flag (whether it was stored is unknown: it is stored).
+    pub save_reply: SaveReply,
+    /// rw-kinerjaperiodik items without `bulanMulaiPenilaian`/`bulanSelesaiPenilaian` (§8.5).
+    pub periodic_without_months: bool,
+    /// A whitelisting gateway in front of BKN: calls without this header (name, value) are
+    /// refused with a 403 before they reach BKN.
+    pub gateway_header: Option<(String, String)>,
+    /// An empty rw-kinerjaperiodik list answered with this non-2xx status and `code: 0` (§8.6).
+    pub empty_periodic_status: Option<u16>,
     /// BKN deduplicates a create for a year/period it already holds (unknown; off by default).
     pub dedupe_creates: bool,
 }
@@ -61,7 +75,12 @@ impl Default for Faults {
             reject_nips: HashMap::new(),
             unavailable_nips: Vec::new(),
             reject_status: 200,
-            map_data: MapDataStyle::String,
+            map_data: MapDataStyle::PublicClients,
+            reject_style: RejectStyle::SuccessFalse,
+            save_reply: SaveReply::Clear,
+            periodic_without_months: false,
+            empty_periodic_status: None,
+            gateway_header: None,
             dedupe_creates: false,
         }
     }
@@ -89,6 +108,26 @@ pub enum OutageMode {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum MapDataStyle {
+    #[serde(rename = "public_clients")]
+    PublicClients,
     String,
     Object,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectStyle {
+    /// `{"success": false, "message": …}`
+    SuccessFalse,
+    /// `{"success": "false", "message": …}`
+    SuccessFalseString,
+    /// `{"Error": true, "Message": …}`
+    Pascal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SaveReply {
+    Clear,
+    Unclear,
 }

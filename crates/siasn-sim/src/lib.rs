@@ -33,7 +33,7 @@ use tokio::sync::watch;
 use ehrm_sync_domain::dates::parse_iso_date;
 use ehrm_sync_population::{Employee, Population};
 
-pub use faults::{Faults, MapDataStyle, OutageMode, Window};
+pub use faults::{Faults, MapDataStyle, OutageMode, RejectStyle, SaveReply, Window};
 pub use state::max_in_window;
 
 pub const API_PREFIX: &str = "/apisiasn/1.0";
@@ -151,25 +151,45 @@ impl Sim {
     }
 }
 
-/// When an employee's next regular promotion (kenaikan pangkat reguler, every four years, on 1
-/// April or 1 October) falls, if below the ceiling of their track.
+/// The period of an employee's next regular promotion proposal (kenaikan pangkat reguler,
+/// four years after the last; since Perban BKN 4/2025 the 1st of any month), if below the
+/// ceiling of their track.
 pub fn promotion_due(e: &Employee) -> Option<time::Date> {
     if e.jenis_pegawai != "PNS" || matches!(e.golongan.as_str(), "IV/e") {
         return None;
     }
     let last = parse_iso_date(&e.tmt_golongan)?;
-    last.replace_year(last.year() + 4).ok()
+    let due = last.replace_year(last.year() + 4).ok()?;
+    Some(ehrm_sync_domain::reconcile::kp_period_of(due))
 }
 
-/// The NIPs BKN's promotion list (coming period) and retirement list (next 12 months) name on
-/// `today`: the same rules the list endpoints apply.
-pub fn listed_nips(pop: &Population, today: time::Date) -> (HashSet<String>, HashSet<String>) {
-    let periode = ehrm_sync_domain::reconcile::next_kp_period(today);
+/// BKN's `golonganBaruId` after one regular promotion.
+pub(crate) fn next_golongan_bkn(golongan: &str) -> String {
+    const ORDER: [&str; 17] = [
+        "I/a", "I/b", "I/c", "I/d", "II/a", "II/b", "II/c", "II/d", "III/a", "III/b", "III/c",
+        "III/d", "IV/a", "IV/b", "IV/c", "IV/d", "IV/e",
+    ];
+    let next = ORDER
+        .iter()
+        .position(|g| *g == golongan)
+        .and_then(|i| ORDER.get(i + 1))
+        .unwrap_or(&"IV/e");
+    ehrm_sync_population::golongan_to_bkn(next).unwrap_or_default()
+}
+
+/// The NIPs BKN's promotion proposals (the monthly periods of the coming `kp_months`) and
+/// retirement list (next 12 months) name on `today`: the same rules the list endpoints apply.
+pub fn listed_nips(
+    pop: &Population,
+    today: time::Date,
+    kp_months: u32,
+) -> (HashSet<String>, HashSet<String>) {
+    let periods = ehrm_sync_domain::reconcile::kp_periods(today, kp_months);
     let (from, to) = ehrm_sync_domain::reconcile::retirement_window(today);
     let kp = pop
         .employees
         .iter()
-        .filter(|e| promotion_due(e) == Some(periode))
+        .filter(|e| promotion_due(e).is_some_and(|p| periods.contains(&p)))
         .map(|e| e.nip.clone())
         .collect();
     let pensiun = pop

@@ -3,6 +3,7 @@
 //! [`Pushed`] for the state machine.
 
 use super::*;
+use crate::write_guard::{LeaseGuard, WriteGuard};
 
 pub(super) struct Pushed {
     pub(super) outcome: DeliveryOutcome,
@@ -83,14 +84,26 @@ impl Pushed {
 }
 
 impl DeliveryService {
-    /// Whether enough lease is left to start a write.
-    pub(super) fn may_write(&self, lease_until: Millis) -> Result<(), BknError> {
-        if lease_until - self.clock.now_ms() >= self.settings.write_guard_ms {
-            Ok(())
+    /// The check the BKN client makes just before sending a write: enough lease left.
+    pub(super) fn write_guard(&self, lease_until: Millis) -> LeaseGuard {
+        LeaseGuard::new(
+            self.clock.clone(),
+            lease_until,
+            self.settings.write_guard_ms,
+        )
+    }
+
+    /// A failed write: not sent at all when the guard held it back.
+    fn write_failed(
+        ops: Vec<&'static str>,
+        e: BknError,
+        creating: bool,
+        guard: &LeaseGuard,
+    ) -> Pushed {
+        if guard.refused() {
+            Pushed::not_attempted(ops, e)
         } else {
-            Err(BknError::transient(
-                "the delivery lease ran too short to write safely; retrying later",
-            ))
+            Pushed::failed(ops, e, creating)
         }
     }
 
@@ -177,14 +190,19 @@ impl DeliveryService {
                 Err(e) => return Pushed::failed(ops, e, false).with_pns_id(&pns_id),
             }
         }
-        if let Err(e) = self.may_write(lease_until) {
+        let guard = self.write_guard(lease_until);
+        if let Err(e) = guard.check() {
             return Pushed::not_attempted(ops, e).with_pns_id(&pns_id);
         }
         let creating = id.is_none();
         ops.push(if creating { "create" } else { "update" });
-        match self.bkn.save_annual(id.as_deref(), &pns_id, data).await {
+        match self
+            .bkn
+            .save_annual(id.as_deref(), &pns_id, data, &guard)
+            .await
+        {
             Ok(new_id) => Pushed::delivered(ops, new_id.or(id), false),
-            Err(e) => Pushed::failed(ops, e, creating),
+            Err(e) => Self::write_failed(ops, e, creating, &guard),
         }
         .with_pns_id(&pns_id)
     }
@@ -204,32 +222,41 @@ impl DeliveryService {
         if id.is_none() {
             ops.push("lookup");
             match self.find_periodic(rec).await {
-                Ok(Some(found)) => {
+                Ok(Found::One(found)) => {
                     if periodic_matches(&found, data) {
                         return Pushed::delivered(ops, Some(found.id), false).with_pns_id(&pns_id);
                     }
                     id = Some(found.id);
                 }
-                Ok(None) => {}
+                Ok(Found::None) => {}
+                Ok(Found::Unmatchable { reason }) => {
+                    return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason })
+                        .with_pns_id(&pns_id);
+                }
                 Err(e) => return Pushed::failed(ops, e, false).with_pns_id(&pns_id),
             }
         }
-        if let Err(e) = self.may_write(lease_until) {
+        let guard = self.write_guard(lease_until);
+        if let Err(e) = guard.check() {
             return Pushed::not_attempted(ops, e).with_pns_id(&pns_id);
         }
         let creating = id.is_none();
         ops.push(if creating { "create" } else { "update" });
-        match self.bkn.save_periodic(id.as_deref(), &pns_id, data).await {
+        match self
+            .bkn
+            .save_periodic(id.as_deref(), &pns_id, data, &guard)
+            .await
+        {
             Ok(new_id) => Pushed::delivered(ops, new_id.or(id), false),
-            Err(e) => Pushed::failed(ops, e, creating),
+            Err(e) => Self::write_failed(ops, e, creating, &guard),
         }
         .with_pns_id(&pns_id)
     }
 
-    pub(super) async fn find_periodic(
-        &self,
-        rec: &SyncRecord,
-    ) -> Result<Option<BknPeriodicRecord>, BknError> {
+    /// BKN's record for this period. A list whose records of the year carry no month fields
+    /// (§8.5) cannot say whether the period is held: that is [`Found::Unmatchable`], never a
+    /// reason to create (which could duplicate).
+    pub(super) async fn find_periodic(&self, rec: &SyncRecord) -> Result<Found, BknError> {
         let RecordKey::Periodik {
             nip,
             tahun,
@@ -237,14 +264,28 @@ impl DeliveryService {
             bulan_mulai,
         } = &rec.key
         else {
-            return Ok(None);
+            return Ok(Found::None);
         };
         let list = self.bkn.periodic_records(nip).await?;
-        Ok(list.into_iter().find(|r| {
-            r.tahun == Some(*tahun)
-                && r.bulan_mulai == Some(*bulan_mulai)
-                && r.periodik.is_none_or(|p| p == *periodik)
-        }))
+        let same_kind = |r: &BknPeriodicRecord| r.periodik.is_none_or(|p| p == *periodik);
+        if let Some(found) = list.iter().find(|r| {
+            r.tahun == Some(*tahun) && r.bulan_mulai == Some(*bulan_mulai) && same_kind(r)
+        }) {
+            return Ok(Found::One(found.clone()));
+        }
+        let unplaced = list
+            .iter()
+            .filter(|r| r.tahun.is_none_or(|t| t == *tahun) && same_kind(r))
+            .filter(|r| r.bulan_mulai.is_none() || r.tahun.is_none())
+            .count();
+        if unplaced > 0 {
+            return Ok(Found::Unmatchable {
+                reason: format!(
+                    "BKN SIASN lists {unplaced} riwayat kinerja periodik record(s) for {tahun} without their months (bulanMulaiPenilaian/bulanSelesaiPenilaian): it cannot be told whether this period is already held, so nothing was created. Check the record in SIASN, then replay it"
+                ),
+            });
+        }
+        Ok(Found::None)
     }
 
     pub(super) async fn delete_periodic(&self, rec: &SyncRecord, lease_until: Millis) -> Pushed {
@@ -254,7 +295,11 @@ impl DeliveryService {
             None => {
                 ops.push("lookup");
                 match self.find_periodic(rec).await {
-                    Ok(found) => found.map(|f| f.id),
+                    Ok(Found::One(f)) => Some(f.id),
+                    Ok(Found::None) => None,
+                    Ok(Found::Unmatchable { reason }) => {
+                        return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason });
+                    }
                     Err(e) => return Pushed::failed(ops, e, false),
                 }
             }
@@ -263,13 +308,14 @@ impl DeliveryService {
             // BKN never held it: the delete is complete.
             return Pushed::delivered(ops, None, true);
         };
-        if let Err(e) = self.may_write(lease_until) {
+        let guard = self.write_guard(lease_until);
+        if let Err(e) = guard.check() {
             return Pushed::not_attempted(ops, e);
         }
         ops.push("delete");
-        match self.bkn.delete_periodic(&id).await {
+        match self.bkn.delete_periodic(&id, &guard).await {
             Ok(()) => Pushed::delivered(ops, None, true),
-            Err(e) => Pushed::failed(ops, e, false),
+            Err(e) => Self::write_failed(ops, e, false, &guard),
         }
     }
 
@@ -300,6 +346,13 @@ impl DeliveryService {
             ),
         }
     }
+}
+
+/// What the riwayat list says about one periodic record.
+pub(super) enum Found {
+    One(BknPeriodicRecord),
+    None,
+    Unmatchable { reason: String },
 }
 
 fn annual_matches(found: &BknAnnualRecord, data: &AnnualKinerja) -> bool {

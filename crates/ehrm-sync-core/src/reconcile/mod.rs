@@ -70,6 +70,8 @@ pub struct ReconcileSettings {
     /// An invocation holds the run this long past its last checkpoint; a killed one is taken
     /// over after that.
     pub lease_ms: i64,
+    /// Monthly promotion periods read from BKN's proposal list, from the coming one.
+    pub kp_horizon_months: u32,
 }
 
 impl Default for ReconcileSettings {
@@ -82,6 +84,7 @@ impl Default for ReconcileSettings {
             read_tries: 3,
             deadline_margin_ms: 60_000,
             lease_ms: 120_000,
+            kp_horizon_months: ehrm_sync_domain::reconcile::DEFAULT_KP_HORIZON_MONTHS,
         }
     }
 }

@@ -20,20 +20,27 @@ impl Reconciler {
         snap: &Snapshot,
     ) -> Result<(), ReconcileError> {
         let today = jakarta_date(self.deps.clock.now_ms());
-        let periode = ehrm_sync_domain::reconcile::next_kp_period(today);
+        let periods =
+            ehrm_sync_domain::reconcile::kp_periods(today, self.settings.kp_horizon_months);
         let (_, until) = ehrm_sync_domain::reconcile::retirement_window(today);
-        let kp = self
-            .bkn_read(None, || self.deps.bkn.promotion_list(periode))
-            .await
-            .map_err(stop_error)?
-            .map_err(|e| ReconcileError::Bkn(e.message))?;
+        let mut kp = Vec::new();
+        for periode in &periods {
+            kp.extend(
+                self.bkn_read(None, || self.deps.bkn.promotion_list(*periode))
+                    .await
+                    .map_err(stop_error)?
+                    .map_err(|e| ReconcileError::Bkn(e.message))?,
+            );
+        }
         let pensiun = self
             .bkn_read(None, || self.deps.bkn.retirement_list(today, until))
             .await
             .map_err(stop_error)?
             .map_err(|e| ReconcileError::Bkn(e.message))?;
-        state.periode = Some(ehrm_sync_domain::dates::format_iso_date(periode));
+        state.periode = Some(periods_label(&periods));
         state.listed_kp = kp.iter().map(|l| l.nip.clone()).collect();
+        state.listed_kp.sort();
+        state.listed_kp.dedup();
         state.listed_pensiun = pensiun.iter().map(|l| l.nip.clone()).collect();
 
         let in_scope = state.scope_filter(&snap.employees, &snap.units);
@@ -121,6 +128,16 @@ impl Reconciler {
             }
         }
         out
+    }
+}
+
+/// `yyyy-mm-dd` of the first period, `..yyyy-mm-dd` of the last when there are more.
+fn periods_label(periods: &[time::Date]) -> String {
+    use ehrm_sync_domain::dates::format_iso_date;
+    match (periods.first(), periods.last()) {
+        (Some(a), Some(b)) if a != b => format!("{}..{}", format_iso_date(*a), format_iso_date(*b)),
+        (Some(a), _) => format_iso_date(*a),
+        _ => String::new(),
     }
 }
 

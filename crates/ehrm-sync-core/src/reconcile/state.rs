@@ -94,7 +94,7 @@ pub struct RunState {
     pub finished: bool,
     pub status: RunStatus,
     pub phase: Phase,
-    /// The coming promotion period asked of BKN (`yyyy-mm-dd`).
+    /// The promotion periods asked of BKN (`yyyy-mm-dd`, or `first..last`).
     pub periode: Option<String>,
     pub listed_kp: Vec<String>,
     pub listed_pensiun: Vec<String>,

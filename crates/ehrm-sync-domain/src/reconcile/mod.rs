@@ -313,19 +313,42 @@ pub struct StructuralPost {
     pub tmt_jabatan: Option<String>,
 }
 
-/// The coming promotion period: kenaikan pangkat takes effect on 1 April and 1 October.
-pub fn next_kp_period(today: Date) -> Date {
-    let year = today.year();
-    let candidates = [
-        Date::from_calendar_date(year, Month::April, 1),
-        Date::from_calendar_date(year, Month::October, 1),
-        Date::from_calendar_date(year + 1, Month::April, 1),
-    ];
-    candidates
-        .into_iter()
-        .flatten()
-        .find(|d| *d >= today)
-        .unwrap_or(today)
+/// Months of promotion periods read ahead by default.
+pub const DEFAULT_KP_HORIZON_MONTHS: u32 = 6;
+
+/// The promotion periods to read, in order: since 1 October 2025 (Perban BKN 4/2025) a
+/// kenaikan pangkat takes effect on the 1st of any month, so these are the `months` coming
+/// 1sts of the month — today's when today is a 1st. At least one period is always returned.
+pub fn kp_periods(today: Date, months: u32) -> Vec<Date> {
+    let mut first = today.replace_day(1).unwrap_or(today);
+    if first < today {
+        first = next_month(first);
+    }
+    let mut out = vec![first];
+    for _ in 1..months.clamp(1, 24) {
+        let next = next_month(*out.last().unwrap_or(&first));
+        out.push(next);
+    }
+    out
+}
+
+/// The 1st of the month after `first` (a 1st of the month).
+fn next_month(first: Date) -> Date {
+    let (year, month) = match first.month() {
+        Month::December => (first.year() + 1, Month::January),
+        m => (first.year(), m.next()),
+    };
+    Date::from_calendar_date(year, month, 1).unwrap_or(first)
+}
+
+/// The promotion period a regular promotion due on `due` falls in: the first 1st of the month
+/// on or after it.
+pub fn kp_period_of(due: Date) -> Date {
+    if due.day() == 1 {
+        due
+    } else {
+        next_month(due.replace_day(1).unwrap_or(due))
+    }
 }
 
 /// The retirement window: people whose retirement date falls within 12 months of `today`.
@@ -341,19 +364,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_coming_period_is_the_next_april_or_october() {
+    fn promotion_periods_are_the_coming_firsts_of_the_month() {
         let d = |y, m, day| Date::from_calendar_date(y, m, day).expect("date");
         assert_eq!(
-            next_kp_period(d(2026, Month::November, 28)),
-            d(2027, Month::April, 1)
+            kp_periods(d(2026, Month::December, 15), 4),
+            vec![
+                d(2027, Month::January, 1),
+                d(2027, Month::February, 1),
+                d(2027, Month::March, 1),
+                d(2027, Month::April, 1)
+            ]
         );
         assert_eq!(
-            next_kp_period(d(2026, Month::April, 1)),
-            d(2026, Month::April, 1)
+            kp_periods(d(2026, Month::April, 1), 2),
+            vec![d(2026, Month::April, 1), d(2026, Month::May, 1)]
+        );
+        assert_eq!(kp_periods(d(2026, Month::May, 2), 0).len(), 1);
+        assert_eq!(kp_periods(d(2026, Month::May, 2), 1000).len(), 24);
+        assert_eq!(
+            kp_period_of(d(2026, Month::December, 2)),
+            d(2027, Month::January, 1)
         );
         assert_eq!(
-            next_kp_period(d(2026, Month::May, 2)),
-            d(2026, Month::October, 1)
+            kp_period_of(d(2026, Month::June, 1)),
+            d(2026, Month::June, 1)
         );
         assert_eq!(
             retirement_window(d(2024, Month::February, 29)).1,

@@ -37,6 +37,14 @@ impl Sim {
             return Pre::Drop;
         }
         simulate_latency(&f).await;
+        if let Some((name, value)) = &f.gateway_header
+            && headers.get(name.as_str()).and_then(|v| v.to_str().ok()) != Some(value.as_str())
+        {
+            return Pre::Answer(json_response(
+                StatusCode::FORBIDDEN,
+                json!({"message": "Forbidden: caller not allowed by the gateway"}),
+            ));
+        }
         let Ok(mut db) = self.db.lock() else {
             return Pre::Drop;
         };

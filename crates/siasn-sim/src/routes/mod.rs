@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use ehrm_sync_domain::dates::{parse_bkn_date, parse_iso_date};
 
-use crate::faults::{Faults, MapDataStyle, OutageMode};
+use crate::faults::{Faults, MapDataStyle, OutageMode, RejectStyle, SaveReply};
 use crate::render;
 use crate::server::DropConnection;
 use crate::state::{Periodik, Skp22, Token, max_in_window};

@@ -66,19 +66,35 @@ pub(super) async fn rw_kinerjaperiodik(
     Path(nip): Path<String>,
 ) -> Response {
     pre!(sim, drop, "rw-kinerjaperiodik", &nip, headers, true);
+    let f = sim.faults();
     let Ok(db) = sim.db.lock() else {
         return not_found();
     };
     if !db.employees.contains_key(&nip) {
         return not_found();
     }
-    list(
-        db.periodik
-            .iter()
-            .filter(|r| r.nip == nip)
-            .map(render::periodik)
-            .collect(),
-    )
+    let items: Vec<Value> = db
+        .periodik
+        .iter()
+        .filter(|r| r.nip == nip)
+        .map(|r| {
+            let mut item = render::periodik(r);
+            if f.periodic_without_months
+                && let Some(o) = item.as_object_mut()
+            {
+                o.remove("bulanMulaiPenilaian");
+                o.remove("bulanSelesaiPenilaian");
+            }
+            item
+        })
+        .collect();
+    match f.empty_periodic_status {
+        Some(status) if items.is_empty() => json_response(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND),
+            json!({"code": 0, "data": null}),
+        ),
+        _ => list(items),
+    }
 }
 
 fn paging(q: &HashMap<String, String>) -> (usize, usize) {
@@ -121,9 +137,28 @@ pub(super) async fn ref_unor(
     paged(items, &q)
 }
 
-fn query_date(q: &HashMap<String, String>, key: &str) -> Option<time::Date> {
-    let v = q.get(key)?;
-    parse_iso_date(v).or_else(|| parse_bkn_date(v))
+/// An empty list, as SIASN answers a query it cannot read (§8.1: no error, nothing listed).
+fn empty_list() -> Response {
+    json_response(StatusCode::OK, json!({"code": 1, "count": 0, "data": []}))
+}
+
+/// A proposal's UUID, stable per (service, NIP, date) so repeated reads agree.
+fn proposal_id(service: &str, nip: &str, date: time::Date) -> String {
+    let h = |salt: u64| {
+        use std::hash::{Hash, Hasher};
+        let mut s = std::collections::hash_map::DefaultHasher::new();
+        (service, nip, date, salt).hash(&mut s);
+        s.finish()
+    };
+    let (a, b) = (h(1), h(2));
+    format!(
+        "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+        a >> 32,
+        (a >> 16) & 0xffff,
+        a & 0xfff,
+        0x8000 | (b >> 48 & 0x3fff),
+        b & 0xffff_ffff_ffff
+    )
 }
 
 pub(super) async fn list_kp(
@@ -133,11 +168,14 @@ pub(super) async fn list_kp(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     pre!(sim, drop, "list-kp-instansi", headers, true);
-    let Some(periode) = query_date(&q, "periode") else {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            json!({"code": 0, "data": "periode is required (yyyy-mm-dd)"}),
-        );
+    // `periode` is `yyyy-mm-dd` (§8.1) and, since Perban BKN 4/2025, any 1st of the month;
+    // anything else lists nothing.
+    let Some(periode) = q
+        .get("periode")
+        .and_then(|v| parse_iso_date(v).filter(|_| v.len() == 10))
+        .filter(|d| d.day() == 1)
+    else {
+        return empty_list();
     };
     let Ok(db) = sim.db.lock() else {
         return not_found();
@@ -147,10 +185,12 @@ pub(super) async fn list_kp(
         .values()
         .filter(|e| crate::promotion_due(e) == Some(periode))
         .map(|e| {
-            json!({"nipBaru": e.nip, "pnsId": e.pns_id, "nama": e.nama.to_uppercase(),
-                   "golonganLamaId": ehrm_sync_population::golongan_to_bkn(&e.golongan),
-                   "tmtGolonganLama": render::bkn_date(&e.tmt_golongan),
-                   "periode": render::bkn_date(&ehrm_sync_domain::dates::format_iso_date(periode))})
+            json!({"id": proposal_id("kp", &e.nip, periode), "pnsId": e.pns_id,
+                   "nipBaru": e.nip, "nama": e.nama.to_uppercase(),
+                   "statusUsulan": "12", "statusUsulanNama": "Terima Usulan",
+                   "golonganBaruId": crate::next_golongan_bkn(&e.golongan),
+                   "tmtKp": ehrm_sync_domain::dates::format_bkn_date(periode),
+                   "jenis_kp": "Kenaikan Pangkat Reguler"})
         })
         .collect();
     items.sort_by(|a, b| a["nipBaru"].as_str().cmp(&b["nipBaru"].as_str()));
@@ -164,11 +204,14 @@ pub(super) async fn list_pensiun(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     pre!(sim, drop, "list-pensiun-instansi", headers, true);
-    let (Some(from), Some(to)) = (query_date(&q, "tglAwal"), query_date(&q, "tglAkhir")) else {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            json!({"code": 0, "data": "tglAwal and tglAkhir are required"}),
-        );
+    // Only `dd-mm-yyyy` (§8.1); another format lists nothing, silently.
+    let bkn_date = |k: &str| {
+        q.get(k)
+            .filter(|v| v.len() == 10 && v.as_bytes().get(2) == Some(&b'-'))
+            .and_then(|v| parse_bkn_date(v))
+    };
+    let (Some(from), Some(to)) = (bkn_date("tglAwal"), bkn_date("tglAkhir")) else {
+        return empty_list();
     };
     let Ok(db) = sim.db.lock() else {
         return not_found();
@@ -178,8 +221,12 @@ pub(super) async fn list_pensiun(
         .values()
         .filter(|e| parse_iso_date(&e.tmt_pensiun).is_some_and(|d| d >= from && d <= to))
         .map(|e| {
-            json!({"nipBaru": e.nip, "pnsId": e.pns_id, "nama": e.nama.to_uppercase(),
-                        "tmtPensiun": render::bkn_date(&e.tmt_pensiun)})
+            let tmt = parse_iso_date(&e.tmt_pensiun).unwrap_or(from);
+            json!({"id": proposal_id("pensiun", &e.nip, tmt), "pnsId": e.pns_id,
+                   "nipBaru": e.nip, "nama": e.nama.to_uppercase(),
+                   "statusUsulan": "12", "statusUsulanNama": "Terima Usulan",
+                   "detailLayananNama": "BUP",
+                   "tmtPensiun": render::bkn_date(&e.tmt_pensiun)})
         })
         .collect();
     items.sort_by(|a, b| a["nipBaru"].as_str().cmp(&b["nipBaru"].as_str()));

@@ -39,22 +39,27 @@ fn multierror(errors: &[String]) -> String {
     )
 }
 
-fn refused(status: u16, message: String) -> Response {
-    json_response(
-        StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-        json!({"success": false, "message": message}),
-    )
+fn refused(f: &Faults, status: u16, message: String) -> Response {
+    let body = match f.reject_style {
+        RejectStyle::SuccessFalse => json!({"success": false, "message": message}),
+        RejectStyle::SuccessFalseString => json!({"success": "false", "message": message}),
+        RejectStyle::Pascal => json!({"Error": true, "Message": message}),
+    };
+    json_response(StatusCode::from_u16(status).unwrap_or(StatusCode::OK), body)
 }
 
-fn saved(style: MapDataStyle, key: &str, id: &str) -> Response {
-    let map_data = match style {
+fn saved(f: &Faults, key: &str, id: &str) -> Response {
+    let map_data = match f.map_data {
         MapDataStyle::String => json!(id),
         MapDataStyle::Object => json!({ key: id }),
+        MapDataStyle::PublicClients if key == "rwKinerjaPeriodikId" => json!({ key: id }),
+        MapDataStyle::PublicClients => json!(id),
     };
-    json_response(
-        StatusCode::OK,
-        json!({"success": true, "message": "success", "mapData": map_data}),
-    )
+    let body = match f.save_reply {
+        SaveReply::Clear => json!({"success": true, "message": "success", "mapData": map_data}),
+        SaveReply::Unclear => json!({"code": 1, "message": "Data sedang diproses"}),
+    };
+    json_response(StatusCode::OK, body)
 }
 
 fn range_check(errors: &mut Vec<String>, b: &GoBody, key: &str, label: &str, max: i64) -> i64 {
@@ -175,13 +180,14 @@ fn upsert<R: Riwayat>(db: &mut Db, f: &Faults, req: SaveRequest<R>) -> Response 
     let Some(nip) = db.pns_to_nip.get(&pns_id).cloned() else {
         db.stats.rejections += 1;
         return refused(
+            f,
             f.reject_status,
             format!("{} tidak ditemukan", R::OWNER_FIELD),
         );
     };
     if let Some(message) = f.reject_nips.get(&nip) {
         db.stats.rejections += 1;
-        return refused(f.reject_status, message.clone());
+        return refused(f, f.reject_status, message.clone());
     }
     record.set_owner(nip);
     let id = id.or_else(|| {
@@ -201,18 +207,18 @@ fn upsert<R: Riwayat>(db: &mut Db, f: &Faults, req: SaveRequest<R>) -> Response 
                 .find(|r| r.id() == id && r.pns_id() == pns_id)
             else {
                 db.stats.rejections += 1;
-                return refused(f.reject_status, R::UNKNOWN_ID.into());
+                return refused(f, f.reject_status, R::UNKNOWN_ID.into());
             };
             let writes = existing.writes() + 1;
             *existing = record.with_identity(id.clone(), writes);
             db.stats.updates += 1;
-            saved(f.map_data, R::MAP_DATA_KEY, &id)
+            saved(f, R::MAP_DATA_KEY, &id)
         }
         None => {
             let id = db.new_id();
             R::stored(db).push(record.with_identity(id.clone(), 1));
             db.stats.creates += 1;
-            saved(f.map_data, R::MAP_DATA_KEY, &id)
+            saved(f, R::MAP_DATA_KEY, &id)
         }
     }
 }
@@ -226,7 +232,7 @@ async fn store<R: Riwayat>(
 ) -> Response {
     let req = match parsed {
         Ok(r) => r,
-        Err(Refusal { status, message }) => return refused(status, message),
+        Err(Refusal { status, message }) => return refused(f, status, message),
     };
     let response = match sim.db.lock() {
         Ok(mut db) => upsert(&mut db, f, req),
