@@ -97,10 +97,12 @@ VENV="$VENV" infra/tools/lint-selftest.sh
 step "cargo test --workspace (embedded store and $AWS_ENDPOINT_URL)"
 cargo test --workspace
 
-step "fuzz: 30 s on the webhook path (signature, envelope, validation), from the committed corpus"
-mkdir -p "$ROOT/target/fuzz-corpus"
-PATH="$VENV/bin:$PATH" cargo fuzz run --sanitizer none webhook \
-  "$ROOT/target/fuzz-corpus" fuzz/corpus/webhook -- -max_total_time=30 -max_len=8192 2>&1 | tail -n 3
+step "fuzz: 25 s on the webhook path (signature, envelope, validation) and 25 s on the reconciliation engine (any text in any eHRM/BKN field), from the committed corpora"
+for target in webhook rows; do
+  mkdir -p "$ROOT/target/fuzz-corpus/$target"
+  PATH="$VENV/bin:$PATH" cargo fuzz run --sanitizer none "$target" \
+    "$ROOT/target/fuzz-corpus/$target" "fuzz/corpus/$target" -- -max_total_time=25 -max_len=8192 2>&1 | tail -n 3
+done
 
 step "Lambda zips: the deploy guide's sam build (infra/samconfig.toml), arm64 release builds"
 export PATH="$VENV/bin:$PATH"

@@ -4,8 +4,13 @@
 use crate::codes::{eselon_from_bkn, eselon_to_bkn, golongan_from_bkn, golongan_to_bkn};
 use crate::dates::{format_iso_date, parse_bkn_date, parse_iso_date};
 
+/// Dashes spreadsheets and forms write for "none": hyphen, en and em dash, minus, and friends.
+const DASHES: [char; 7] = ['-', '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2212}'];
+
+/// Trimmed text, or nothing for empty text and a lone dash of any kind.
 fn non_empty(v: Option<&str>) -> Option<&str> {
-    v.map(str::trim).filter(|s| !s.is_empty() && *s != "-")
+    v.map(str::trim)
+        .filter(|s| !s.is_empty() && !s.chars().all(|c| DASHES.contains(&c)))
 }
 
 /// `2024-01-31`, `31-01-2024`, `2024-01-31 00:00:00` → `2024-01-31`. Unreadable dates are kept
@@ -25,11 +30,24 @@ pub fn golongan(v: Option<&str>) -> Option<String> {
         .or(Some(compact))
 }
 
-/// `21`, `II.a`, `IIa`, `II.A` → `II.a`; `99`, `NON` and empty → none.
+/// `21`, `II.a`, `IIa`, `II.A`, `Eselon Ⅱ.a` → `II.a`; `99`, `0`, `NON`, `Non Eselon`, any
+/// dash and empty → none. Works on characters, never bytes: any text is safe.
 pub fn eselon(v: Option<&str>) -> Option<String> {
     let v = non_empty(v)?;
-    let compact: String = v.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact == "99" || compact.eq_ignore_ascii_case("non") || compact == "0" {
+    let mut compact = String::new();
+    for c in v.chars().filter(|c| !c.is_whitespace()) {
+        match roman_numeral(c) {
+            Some(r) => compact.push_str(r),
+            None => compact.push(c),
+        }
+    }
+    let rest = match compact.get(..6) {
+        Some(p) if p.eq_ignore_ascii_case("eselon") => &compact[6..],
+        _ => compact.as_str(),
+    };
+    let compact = rest.trim_start_matches(DASHES).to_string();
+    let lower = compact.to_lowercase();
+    if matches!(lower.as_str(), "" | "99" | "0" | "non" | "noneselon" | "non-eselon") {
         return None;
     }
     if let Some(e) = eselon_from_bkn(&compact) {
@@ -38,12 +56,26 @@ pub fn eselon(v: Option<&str>) -> Option<String> {
     let dotted = if compact.contains('.') {
         compact.clone()
     } else {
-        let split = compact.len().saturating_sub(1);
-        format!("{}.{}", &compact[..split], &compact[split..])
+        let mut chars: Vec<char> = compact.chars().collect();
+        let last = chars.pop();
+        let head: String = chars.into_iter().collect();
+        last.map_or_else(|| head.clone(), |l| format!("{head}.{l}"))
     };
     eselon_to_bkn(&dotted)
         .and_then(|id| eselon_from_bkn(&id))
         .or(Some(compact))
+}
+
+/// Unicode Roman numerals (`Ⅱ`, `ⅲ`) as ASCII letters.
+fn roman_numeral(c: char) -> Option<&'static str> {
+    Some(match c {
+        '\u{2160}' | '\u{2170}' => "I",
+        '\u{2161}' | '\u{2171}' => "II",
+        '\u{2162}' | '\u{2172}' => "III",
+        '\u{2163}' | '\u{2173}' => "IV",
+        '\u{2164}' | '\u{2174}' => "V",
+        _ => return None,
+    })
 }
 
 /// Capitals, single spaces: `  budi   santoso ` → `BUDI SANTOSO`.
@@ -118,6 +150,14 @@ mod tests {
         assert_eq!(eselon(Some("IIa")).as_deref(), Some("II.a"));
         assert_eq!(eselon(Some("iv.B")).as_deref(), Some("IV.b"));
         assert_eq!(eselon(Some("99")), None);
+        for none in ["-", "\u{2013}", "\u{2014}", "NON", "Non Eselon", "non-eselon", "", " ", "0"] {
+            assert_eq!(eselon(Some(none)), None, "{none:?}");
+        }
+        assert_eq!(eselon(Some("Eselon \u{2161}.a")).as_deref(), Some("II.a"));
+        assert_eq!(eselon(Some("Eselon II.b")).as_deref(), Some("II.b"));
+        assert_eq!(eselon(Some("\u{2161}")).as_deref(), Some("II"));
+        assert_eq!(eselon(Some("é")).as_deref(), Some("é"));
+        assert_eq!(text(Some("\u{2013}")), None);
         assert_eq!(eselon(None), None);
         assert_eq!(text(Some(" budi   santoso ")), text(Some("BUDI SANTOSO")));
         assert_eq!(gelar(Some("S.T., M.T.")), gelar(Some("s.t.,m.t.")));
