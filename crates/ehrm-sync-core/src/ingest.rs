@@ -189,7 +189,7 @@ impl IngestService {
         if effect == ChangeEffect::Applied
             && let Some(months) = change.months()
         {
-            match self.month_overlap(&change.key, months).await {
+            match month_overlap(self.store.as_ref(), &change.key, months).await {
                 Ok(None) => {}
                 Ok(Some(v)) => return Written::Done(invalid(vec![v])),
                 Err(e) => return Written::Done(unavailable(&e)),
@@ -282,35 +282,6 @@ impl IngestService {
         }))
     }
 
-    /// Per-year limits: periodic evaluations of one employee and year never share a month.
-    async fn month_overlap(
-        &self,
-        key: &RecordKey,
-        months: u16,
-    ) -> Result<Option<Violation>, StoreError> {
-        let siblings = self.store.records_for_nip(key.nip()).await?;
-        let clash = siblings.iter().find(|r| {
-            r.key != *key
-                && r.key.tahun() == key.tahun()
-                && !r.deleted
-                && r.months.is_some_and(|m| m & months != 0)
-        });
-        Ok(clash.map(|other| {
-            let kind = match &other.key {
-                RecordKey::Periodik { periodik: Periodik::Bulanan, .. } => "monthly",
-                _ => "quarterly",
-            };
-            Violation::new(
-                "data.bulan_mulai",
-                format!(
-                    "overlaps the {kind} evaluation {} already held for {}: at most 12 monthly or 4 quarterly evaluations per year, months never shared",
-                    other.key,
-                    key.tahun()
-                ),
-            )
-        }))
-    }
-
     async fn forget_enqueue(&self, key: &RecordKey) {
         for _ in 0..3 {
             let Ok(Some(mut rec)) = self.store.record(key).await else {
@@ -323,6 +294,39 @@ impl IngestService {
             }
         }
     }
+}
+
+/// Per-year limits: periodic evaluations of one employee and year never share a month (for
+/// webhooks and for reconciliation's repairs alike).
+pub async fn month_overlap(
+    store: &dyn SyncStore,
+    key: &RecordKey,
+    months: u16,
+) -> Result<Option<Violation>, StoreError> {
+    let siblings = store.records_for_nip(key.nip()).await?;
+    let clash = siblings.iter().find(|r| {
+        r.key != *key
+            && r.key.tahun() == key.tahun()
+            && !r.deleted
+            && r.months.is_some_and(|m| m & months != 0)
+    });
+    Ok(clash.map(|other| {
+        let kind = match &other.key {
+            RecordKey::Periodik {
+                periodik: Periodik::Bulanan,
+                ..
+            } => "monthly",
+            _ => "quarterly",
+        };
+        Violation::new(
+            "data.bulan_mulai",
+            format!(
+                "overlaps the {kind} evaluation {} already held for {}: at most 12 monthly or 4 quarterly evaluations per year, months never shared",
+                other.key,
+                key.tahun()
+            ),
+        )
+    }))
 }
 
 /// The result of one write round.

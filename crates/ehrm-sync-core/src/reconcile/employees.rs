@@ -135,6 +135,7 @@ pub(super) async fn apply_repairs(
                 for i in &r.rows {
                     if let Some(row) = done.rows.get_mut(*i) {
                         row.action = Action::NeedsReview;
+                        row.note = Some(why.clone());
                     }
                 }
                 tracing::info!(reason = %why, "performance record left for review");

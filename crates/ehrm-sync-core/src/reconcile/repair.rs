@@ -3,16 +3,19 @@
 
 use std::sync::Arc;
 
-use ehrm_sync_domain::kinerja::{
-    AnnualKinerja, KinerjaData, Penilai, PenilaiStatus, PeriodicKinerja, Periodik, Predikat, Rating,
-};
+use serde_json::{Map, Value, json};
+
+use ehrm_sync_domain::Violation;
+use ehrm_sync_domain::envelope::{EventType, validate_data};
+use ehrm_sync_domain::kinerja::{KinerjaData, Penilai, Periodik};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::reconcile::compare::KinerjaRepair;
 use ehrm_sync_domain::reconcile::{Discrepancy, KinerjaFacts, PenilaiFacts};
 use ehrm_sync_domain::record::{Change, ChangeAction, RecordKey, SyncRecord};
 
 use crate::callbacks::{BknFinding, CallbackEvent, new_callback};
-use crate::clock::format_ms;
+use crate::clock::{format_ms, jakarta_date};
+use crate::ingest::month_overlap;
 use crate::ports::{
     CallbackOutbox, Clock, DeliveryMessage, DeliveryQueue, QueueError, StoreError, SyncStore,
 };
@@ -34,81 +37,76 @@ pub enum Repaired {
     NotPossible(String),
 }
 
-fn penilai(p: &PenilaiFacts) -> Penilai {
-    Penilai {
-        nip: p.nip.clone(),
-        nama: p.nama.clone(),
-        jabatan: p.jabatan.clone(),
-        unor_nama: p.unor_nama.clone(),
-        golongan_id: p.golongan_id.clone(),
-        status: if p.status.eq_ignore_ascii_case("NON ASN") {
-            PenilaiStatus::NonAsn
-        } else {
-            PenilaiStatus::Asn
-        },
-    }
+fn penilai_json(p: &PenilaiFacts) -> Value {
+    json!({"nip": p.nip, "nama": p.nama, "jabatan": p.jabatan, "unor_nama": p.unor_nama,
+           "golongan_id": p.golongan_id, "status": p.status})
 }
 
-/// eHRM's record as the data a delivery sends, the appraiser taken from eHRM's row or, when
-/// the row has none, from the last change eHRM sent.
+fn known_penilai_json(p: &Penilai) -> Value {
+    json!({"nip": p.nip, "nama": p.nama, "jabatan": p.jabatan, "unor_nama": p.unor_nama,
+           "golongan_id": p.golongan_id, "status": p.status.as_str()})
+}
+
+/// eHRM's row written as its webhook's `data` (the appraiser from the row or, when the row has
+/// none, from the last change eHRM sent), then checked by the very rules ingest applies: the
+/// predikat matrix, month ranges, koefisien ids, the first SKP 2022 year, the appraiser.
 fn kinerja_data(
     nip: &Nip,
     k: &KinerjaFacts,
     known: Option<&KinerjaData>,
+    today: time::Date,
 ) -> Result<KinerjaData, String> {
-    let rating = |v: Option<u8>, what: &str| {
-        v.and_then(Rating::from_code)
-            .ok_or_else(|| format!("{what} is missing or not 1–3"))
-    };
-    let hasil_kinerja = rating(k.hasil_kinerja, "hasil_kinerja")?;
-    let perilaku_kerja = rating(k.perilaku_kerja, "perilaku_kerja")?;
-    let predikat = k
-        .predikat
-        .and_then(Predikat::from_code)
-        .ok_or("predikat is missing or not 1–5")?;
-    let penilai = match (&k.penilai, known) {
-        (Some(p), _) => penilai(p),
-        (None, Some(d)) => d.penilai().clone(),
-        (None, None) => {
-            return Err(
-                "eHRM's row names no appraiser (penilai) and no change was received".into(),
-            );
+    let mut d = Map::new();
+    d.insert("nip".into(), json!(nip.as_str()));
+    d.insert("tahun".into(), json!(k.tahun));
+    let mut put = |key: &str, v: Option<Value>| {
+        if let Some(v) = v {
+            d.insert(key.into(), v);
         }
     };
-    if k.jenis != "periodik" {
-        return Ok(KinerjaData::Tahunan(AnnualKinerja {
-            nip: nip.clone(),
-            tahun: k.tahun,
-            hasil_kinerja,
-            perilaku_kerja,
-            predikat,
-            penilai,
-        }));
-    }
-    let periodik = k
-        .periodik
-        .as_deref()
-        .and_then(Periodik::parse)
-        .ok_or("periodik is not bulanan or triwulan")?;
-    let bulan_mulai = k.bulan_mulai.ok_or("bulan_mulai is missing")?;
-    let bulan_selesai = k.bulan_selesai.ok_or("bulan_selesai is missing")?;
-    let koefisien_id = match (&k.koefisien_id, known) {
-        (Some(c), _) => c.clone(),
-        (None, Some(KinerjaData::Periodik(p))) => p.koefisien_id.clone(),
-        _ => return Err("koefisien_id is missing".into()),
+    put("hasil_kinerja", k.hasil_kinerja.map(|v| json!(v)));
+    put("perilaku_kerja", k.perilaku_kerja.map(|v| json!(v)));
+    put("predikat", k.predikat.map(|v| json!(v)));
+    put(
+        "penilai",
+        k.penilai
+            .as_ref()
+            .map(penilai_json)
+            .or_else(|| known.map(|d| known_penilai_json(d.penilai()))),
+    );
+    let event = if k.jenis == "periodik" {
+        put("periodik", k.periodik.as_ref().map(|v| json!(v)));
+        put("bulan_mulai", k.bulan_mulai.map(|v| json!(v)));
+        put("bulan_selesai", k.bulan_selesai.map(|v| json!(v)));
+        let known_koefisien = match known {
+            Some(KinerjaData::Periodik(p)) => Some(p.koefisien_id.clone()),
+            _ => None,
+        };
+        put(
+            "koefisien_id",
+            k.koefisien_id.clone().or(known_koefisien).map(|v| json!(v)),
+        );
+        EventType::PeriodikUpserted
+    } else {
+        EventType::TahunanUpserted
     };
-    Ok(KinerjaData::Periodik(PeriodicKinerja {
-        nip: nip.clone(),
-        tahun: k.tahun,
-        periodik,
-        bulan_mulai,
-        bulan_selesai,
-        koefisien_id,
-        hasil_kinerja,
-        perilaku_kerja,
-        predikat,
-        penilai,
-    }))
+    match validate_data(event, &d, today) {
+        Ok((_, ChangeAction::Upsert(data))) => Ok(data),
+        Ok((_, ChangeAction::Delete)) => Err("not an upsert".into()),
+        Err(violations) => Err(broken_rules(&violations)),
+    }
+}
+
+/// `rule broken: data.predikat disagrees with …; data.penilai is required`.
+fn broken_rules(violations: &[Violation]) -> String {
+    let list: Vec<String> = violations
+        .iter()
+        .map(|v| format!("{} {}", v.field, v.message))
+        .collect();
+    format!(
+        "eHRM's row breaks the rules a webhook must follow, so it was not sent to BKN: {}",
+        list.join("; ")
+    )
 }
 
 /// Queues eHRM's copy of a performance record for delivery: the sync record is (re)opened under
@@ -137,10 +135,22 @@ pub async fn queue_kinerja(
             &nip,
             &repair.record,
             existing.as_ref().and_then(|r| r.data.as_ref()),
+            jakarta_date(now),
         ) {
             Ok(d) => d,
             Err(why) => return Ok(Repaired::NotPossible(why)),
         };
+        // The per-year month guard, as for a webhook: no two evaluations share a month.
+        let change = Change {
+            key: key.clone(),
+            version,
+            action: ChangeAction::Upsert(data.clone()),
+        };
+        if let Some(months) = change.months()
+            && let Some(v) = month_overlap(store.as_ref(), &key, months).await?
+        {
+            return Ok(Repaired::NotPossible(broken_rules(&[v])));
+        }
         let mut rec = match existing {
             Some(mut rec) => {
                 if !rec.repair(&data, version, repair.bkn_id.clone(), now) {
@@ -149,11 +159,6 @@ pub async fn queue_kinerja(
                 rec
             }
             None => {
-                let change = Change {
-                    key: key.clone(),
-                    version,
-                    action: ChangeAction::Upsert(data),
-                };
                 let mut rec = SyncRecord::from_change(&change, now);
                 rec.bkn_id = repair.bkn_id.clone();
                 rec
@@ -222,5 +227,55 @@ pub async fn send_to_ehrm(
     match outbox.add_callback(&cb).await {
         Ok(()) | Err(StoreError::Conflict) => Ok(()),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(tahun: i32, hasil: u8, perilaku: u8, predikat: u8) -> KinerjaFacts {
+        KinerjaFacts {
+            tahun,
+            jenis: "tahunan".into(),
+            hasil_kinerja: Some(hasil),
+            perilaku_kerja: Some(perilaku),
+            predikat: Some(predikat),
+            penilai: Some(PenilaiFacts {
+                nip: "197001011995031001".into(),
+                nama: "PENILAI".into(),
+                jabatan: "Kepala".into(),
+                unor_nama: "Biro".into(),
+                golongan_id: "41".into(),
+                status: "ASN".into(),
+            }),
+            ..KinerjaFacts::default()
+        }
+    }
+
+    fn today() -> time::Date {
+        time::macros::date!(2026 - 12 - 01)
+    }
+
+    #[test]
+    fn repairs_go_through_the_webhook_rules() {
+        let nip = Nip::parse("198507142010011002").expect("nip");
+        assert!(kinerja_data(&nip, &row(2025, 2, 2, 2), None, today()).is_ok());
+        let matrix = kinerja_data(&nip, &row(2025, 1, 1, 3), None, today()).expect_err("matrix");
+        assert!(matrix.contains("data.predikat"), "{matrix}");
+        let floor = kinerja_data(&nip, &row(2019, 2, 2, 2), None, today()).expect_err("floor");
+        assert!(floor.contains("data.tahun"), "{floor}");
+        let mut quarter = row(2025, 2, 2, 2);
+        quarter.jenis = "periodik".into();
+        quarter.periodik = Some("triwulan".into());
+        (quarter.bulan_mulai, quarter.bulan_selesai) = (Some(2), Some(4));
+        quarter.koefisien_id = Some("12".into());
+        let months = kinerja_data(&nip, &quarter, None, today()).expect_err("months");
+        assert!(months.contains("data.bulan"), "{months}");
+        quarter.bulan_mulai = Some(4);
+        quarter.bulan_selesai = Some(6);
+        quarter.koefisien_id = Some("99".into());
+        let koef = kinerja_data(&nip, &quarter, None, today()).expect_err("koefisien");
+        assert!(koef.contains("data.koefisien_id"), "{koef}");
     }
 }

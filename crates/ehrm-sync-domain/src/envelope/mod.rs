@@ -124,6 +124,23 @@ pub fn parse_event(body: &[u8], today: Date) -> Result<ChangeEvent, EnvelopeErro
     }
 }
 
+/// The rules of one event's `data`, without the envelope: what reconciliation's repairs go
+/// through, so that a row eHRM's read API holds is checked exactly as its webhook would be.
+pub fn validate_data(
+    event_type: EventType,
+    data: &Map<String, Value>,
+    today: Date,
+) -> Result<(RecordKey, ChangeAction), Vec<Violation>> {
+    let mut v = Validator {
+        errors: Vec::new(),
+        today,
+    };
+    match v.action(event_type, data) {
+        Some(done) if v.errors.is_empty() => Ok(done),
+        _ => Err(v.errors),
+    }
+}
+
 struct Validator {
     errors: Vec<Violation>,
     today: Date,

@@ -149,6 +149,10 @@ pub struct Discrepancy {
     pub authority: Authority,
     pub action: Action,
     pub priority: Priority,
+    /// Why the row was left for a person (a rule eHRM's row breaks, a period BKN lists without
+    /// months, …); absent when the action says it all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Discrepancy {

@@ -5,7 +5,9 @@ use crate::codes::{eselon_from_bkn, eselon_to_bkn, golongan_from_bkn, golongan_t
 use crate::dates::{format_iso_date, parse_bkn_date, parse_iso_date};
 
 /// Dashes spreadsheets and forms write for "none": hyphen, en and em dash, minus, and friends.
-const DASHES: [char; 7] = ['-', '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2212}'];
+const DASHES: [char; 7] = [
+    '-', '\u{2010}', '\u{2011}', '\u{2012}', '\u{2013}', '\u{2014}', '\u{2212}',
+];
 
 /// Trimmed text, or nothing for empty text and a lone dash of any kind.
 fn non_empty(v: Option<&str>) -> Option<&str> {
@@ -47,7 +49,10 @@ pub fn eselon(v: Option<&str>) -> Option<String> {
     };
     let compact = rest.trim_start_matches(DASHES).to_string();
     let lower = compact.to_lowercase();
-    if matches!(lower.as_str(), "" | "99" | "0" | "non" | "noneselon" | "non-eselon") {
+    if matches!(
+        lower.as_str(),
+        "" | "99" | "0" | "non" | "noneselon" | "non-eselon"
+    ) {
         return None;
     }
     if let Some(e) = eselon_from_bkn(&compact) {
@@ -150,7 +155,17 @@ mod tests {
         assert_eq!(eselon(Some("IIa")).as_deref(), Some("II.a"));
         assert_eq!(eselon(Some("iv.B")).as_deref(), Some("IV.b"));
         assert_eq!(eselon(Some("99")), None);
-        for none in ["-", "\u{2013}", "\u{2014}", "NON", "Non Eselon", "non-eselon", "", " ", "0"] {
+        for none in [
+            "-",
+            "\u{2013}",
+            "\u{2014}",
+            "NON",
+            "Non Eselon",
+            "non-eselon",
+            "",
+            " ",
+            "0",
+        ] {
             assert_eq!(eselon(Some(none)), None, "{none:?}");
         }
         assert_eq!(eselon(Some("Eselon \u{2161}.a")).as_deref(), Some("II.a"));

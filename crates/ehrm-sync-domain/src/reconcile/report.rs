@@ -6,8 +6,8 @@ use super::Discrepancy;
 
 /// Column headers in Indonesian, in the order of the contract's fields (English names in the
 /// README): data_set, kind, nip, unor_id, field, ehrm_value, bkn_value, authority, action,
-/// priority.
-pub const CSV_HEADERS: [&str; 10] = [
+/// priority, then note.
+pub const CSV_HEADERS: [&str; 11] = [
     "Set Data",
     "Jenis Selisih",
     "NIP",
@@ -18,13 +18,15 @@ pub const CSV_HEADERS: [&str; 10] = [
     "Sumber Berwenang",
     "Tindakan",
     "Prioritas",
+    "Catatan",
 ];
 
 const BOM: &str = "\u{feff}";
 
 fn csv_cell(v: &str) -> String {
-    // A leading = + - @ would be read as a formula by spreadsheets: neutralise it.
-    let v = if v.starts_with(['=', '+', '-', '@']) {
+    // A leading = + - @ (or a tab or CR before one) would be read as a formula by
+    // spreadsheets: neutralise it.
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{v}")
     } else {
         v.to_string()
@@ -53,6 +55,7 @@ pub fn to_csv(rows: &[Discrepancy]) -> String {
             r.authority.as_str(),
             r.action.as_str(),
             r.priority.as_str(),
+            r.note.as_deref().unwrap_or(""),
         ];
         let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
         out.push_str(&line.join(","));
@@ -84,6 +87,7 @@ mod tests {
             authority: Authority::Bkn,
             action: Action::SentToEhrm,
             priority: Priority::Pensiun,
+            note: None,
         };
         let csv = to_csv(std::slice::from_ref(&row));
         assert!(csv.starts_with('\u{feff}'));
@@ -91,8 +95,14 @@ mod tests {
         assert_eq!(lines[0], CSV_HEADERS.join(","));
         assert_eq!(
             lines[1],
-            "pegawai,differs,198507142010011002,,nama,\"SANTOSO, BUDI\",\"'=HYPERLINK(\"\"x\"\")\",bkn,sent_to_ehrm,pensiun"
+            "pegawai,differs,198507142010011002,,nama,\"SANTOSO, BUDI\",\"'=HYPERLINK(\"\"x\"\")\",bkn,sent_to_ehrm,pensiun,"
         );
+        for hostile in ["\t=1+1", "\r=1+1", "+62", "-1", "@SUM(A1)"] {
+            assert!(
+                csv_cell(hostile).trim_start_matches('"').starts_with('\''),
+                "{hostile:?}"
+            );
+        }
         let json: serde_json::Value =
             serde_json::from_slice(&to_json(&[row]).expect("json")).expect("parse");
         assert_eq!(json[0]["data_set"], "pegawai");

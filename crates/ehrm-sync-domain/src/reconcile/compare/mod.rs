@@ -126,6 +126,7 @@ impl Rows<'_> {
             authority,
             action,
             priority: self.priority,
+            note: None,
         });
         self.out.len() - 1
     }

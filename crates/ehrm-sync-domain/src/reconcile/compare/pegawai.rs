@@ -105,6 +105,7 @@ pub(super) fn holder_checks(
                 authority: Authority::Ehrm,
                 action: Action::NeedsReview,
                 priority,
+                note: None,
             });
         }
     }

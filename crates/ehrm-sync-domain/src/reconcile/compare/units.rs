@@ -83,6 +83,7 @@ fn unit_row(
         authority: Authority::Ehrm,
         action: Action::NeedsReview,
         priority: Priority::Normal,
+        note: None,
     }
 }
 
@@ -162,6 +163,7 @@ impl Heads<'_> {
             authority: Authority::Ehrm,
             action: Action::NeedsReview,
             priority,
+            note: None,
         })
     }
 }
