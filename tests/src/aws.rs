@@ -248,6 +248,27 @@ pub mod world {
             stack_parameters: &[(&str, &str)],
             rate: f64,
         ) -> AwsWorld {
+            Self::start_custom(
+                population,
+                faults,
+                stack_parameters,
+                rate,
+                &[],
+                Arc::new(ehrm_sync_core::clock::SystemClock),
+            )
+            .await
+        }
+
+        /// As [`AwsWorld::start_with`], with extra variables for the functions and the clock
+        /// every service reads (a test may move time forward).
+        pub async fn start_custom(
+            population: Population,
+            faults: Faults,
+            stack_parameters: &[(&str, &str)],
+            rate: f64,
+            extra_env: &[(&str, &str)],
+            clock: Arc<dyn ehrm_sync_core::ports::Clock>,
+        ) -> AwsWorld {
             let stack = DataStack::deploy_with(stack_parameters).await;
             let sim = SiasnSim::start(
                 SimConfig {
@@ -270,6 +291,9 @@ pub mod world {
             ] {
                 env.insert(k.into(), v.into());
             }
+            for (k, v) in extra_env {
+                env.insert(k.to_string(), v.to_string());
+            }
             env.insert("SYNC_TABLE_NAME".into(), stack.table.clone());
             env.insert("DELIVERY_QUEUE_URL".into(), stack.queue_url.clone());
             env.insert(
@@ -281,7 +305,8 @@ pub mod world {
                 queue_url: stack.queue_url.clone(),
                 dead_letter_url: Some(stack.dead_letter_url.clone()),
             };
-            let adapters = Adapters::new(&stack.sdk, &resources);
+            let mut adapters = Adapters::new(&stack.sdk, &resources);
+            adapters.clock = clock;
             let ingest_metrics = Arc::new(EmfMetrics::new("ingest"));
             let (ingest, key) =
                 ingest_service(&env, &adapters, ingest_metrics.clone()).expect("ingest config");
@@ -299,6 +324,7 @@ pub mod world {
                 visibility: Arc::new(adapters.queue.clone()),
                 clock: adapters.clock.clone(),
                 retry,
+                settle: ehrm_sync_core::config::settle_policy(&env).expect("settle config"),
                 metrics: deliver_metrics,
             };
             let consumer = stack.queue().with_receive_visibility(1);

@@ -9,9 +9,31 @@
 //! message names a record, and the worker always delivers the record's latest version under a
 //! lease (brief.md invariants 2 and 3 are enforced in the store, not by the queue).
 //!
-//! Messages carry only `{key, version}`. Backoff is the message's visibility: a worker hides a
-//! message until its record's next attempt (at most 12 hours). The queue's redrive policy moves
-//! a message received `maxReceiveCount` times to the dead-letter queue.
+//! Messages carry only `{key, version}`. The queue's redrive policy moves a message received
+//! `maxReceiveCount` times to the dead-letter queue, and that queue's alarm pages an operator:
+//! it must mean "this message cannot be processed", never "BKN was down for a while".
+//!
+//! **Waiting messages are deleted, not circled, once the wait is long or the receives run low**
+//! ([`ehrm_sync_core::settle::SettlePolicy`]). Two designs were weighed:
+//! * *Hold every wait on the message* (visibility = the wait) with `maxReceiveCount` derived from
+//!   the wait schedule. The retry backoff alone is bounded (`RETRY_MAX_ATTEMPTS` receives), but
+//!   the breaker is not: during an outage every message is received once per breaker window
+//!   (30 s, growing) for as long as BKN is down, so no finite limit derived from a schedule holds
+//!   for a six-hour or two-day outage — the DLQ fills, the alarm fires, and records return only
+//!   through the sweeper anyway. It also pays one Lambda invocation per message per window.
+//! * *Delete and let the sweeper requeue* (chosen for long waits). The table is the truth: a
+//!   record that is `pending`/`retrying` sits in the due index whether or not a message exists,
+//!   and the sweeper (every `SweepSchedule`) queues every due record without a message in flight
+//!   (`last_enqueued_at` older than its requeue interval), claiming it with compare-and-swap so
+//!   two sweeps queue it once. Deleting a message therefore loses nothing; the record is picked
+//!   up within one requeue interval plus one sweep after it is due.
+//!
+//! Short waits (≤ `QUEUE_HOLD_MAX_SECONDS`, default 15 minutes) are still held on the message
+//! while it has receives to spare — the first retries of a record stay seconds apart instead of a
+//! sweep apart — and one receive is always kept in reserve, so a held message can never be moved
+//! to the dead letters by the wait itself. What still reaches the DLQ is what no worker could
+//! read: an unreadable body. Tested on the test endpoint: BKN down for a simulated six hours with
+//! a backlog, DLQ depth 0 throughout (`tests/tests/outage_aws.rs`).
 
 use std::time::Duration;
 

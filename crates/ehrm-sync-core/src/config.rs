@@ -290,6 +290,31 @@ pub fn delivery_settings(
     })
 }
 
+/// `QUEUE_MAX_RECEIVES` (default 30, the queue's receive limit) and `QUEUE_HOLD_MAX_SECONDS`
+/// (default 900: longer waits are left to the sweeper). Waits never use up the receives, so the
+/// limit need not exceed the retry attempts; it must leave room for one held wait.
+pub fn settle_policy(env: &dyn EnvSource) -> Result<crate::settle::SettlePolicy, ConfigError> {
+    let d = crate::settle::SettlePolicy::default();
+    let max_receives: u32 = optional(env, "QUEUE_MAX_RECEIVES", d.max_receives)?;
+    let hold_s: i64 = optional(env, "QUEUE_HOLD_MAX_SECONDS", d.hold_max_ms / 1000)?;
+    if max_receives < 2 {
+        return Err(ConfigError::new(
+            "QUEUE_MAX_RECEIVES",
+            "must be at least 2 (the queue's maxReceiveCount)",
+        ));
+    }
+    if !(0..=43_200).contains(&hold_s) {
+        return Err(ConfigError::new(
+            "QUEUE_HOLD_MAX_SECONDS",
+            "must be 0 to 43200",
+        ));
+    }
+    Ok(crate::settle::SettlePolicy {
+        max_receives,
+        hold_max_ms: hold_s * 1000,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,6 +28,7 @@ pub mod ports;
 pub mod reconcile;
 pub mod replay;
 pub mod retry;
+pub mod settle;
 pub mod status;
 pub mod sweep;
 pub mod write_guard;

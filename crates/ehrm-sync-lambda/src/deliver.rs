@@ -1,12 +1,14 @@
 //! The deliver handler: an SQS batch in, partial batch failures out (`ReportBatchItemFailures`).
 //!
 //! Messages are processed one after another (the BKN rate is the bottleneck, and the lease plus
-//! the deadline bound each one). A message is reported as failed — and so stays in the queue —
-//! when its record must be tried again later (its visibility is first set to the record's next
-//! attempt), when the store failed (visibility from `ApproximateReceiveCount` with the retry
-//! backoff), when its body is unreadable (it goes on to the dead-letter queue), or when the
-//! invocation ran out of time before reaching it. Everything else succeeded and is deleted by
-//! Lambda. Nothing here panics, and no failure is reported without its message id.
+//! the deadline bound each one). A message whose record must wait (its next attempt, BKN's
+//! breaker, a store failure) is settled by the [`SettlePolicy`]: a short wait with receives to
+//! spare is reported as failed after its visibility is set to the wait (it comes back then);
+//! otherwise it counts as done and Lambda deletes it — the record stays due in the table and the
+//! sweeper queues it again, so a long outage never walks messages into the dead-letter queue
+//! (`ehrm-sync-aws/src/sqs.rs` argues it). A message the invocation had no time for comes back,
+//! under the same receive budget. Only an unreadable body is left to reach the dead letters.
+//! Nothing here panics, and no failure is reported without its message id.
 
 use std::sync::Arc;
 
@@ -15,7 +17,8 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use ehrm_sync_aws::emf::EmfMetrics;
 use ehrm_sync_core::deliver::{DeliveryService, Disposition};
 use ehrm_sync_core::ports::{Clock, DeliveryMessage, VisibilityControl};
-use ehrm_sync_domain::backoff::{MAX_DELAY_MS, RetryPolicy};
+use ehrm_sync_core::settle::{Settle, SettlePolicy};
+use ehrm_sync_domain::backoff::RetryPolicy;
 
 /// No new message is started with less time than this left.
 const MIN_TIME_LEFT_MS: i64 = 10_000;
@@ -25,11 +28,16 @@ pub struct DeliverHandler {
     pub visibility: Arc<dyn VisibilityControl>,
     pub clock: Arc<dyn Clock>,
     pub retry: RetryPolicy,
+    pub settle: SettlePolicy,
     pub metrics: Arc<EmfMetrics>,
 }
 
-fn seconds(ms: i64) -> u32 {
-    (ms.clamp(0, MAX_DELAY_MS) as u64).div_ceil(1000) as u32
+fn receives(message: &SqsMessage) -> u32 {
+    message
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
 }
 
 impl DeliverHandler {
@@ -50,9 +58,15 @@ impl DeliverHandler {
             if let Some(d) = deadline
                 && d - self.clock.now_ms() < MIN_TIME_LEFT_MS
             {
-                tracing::info!(message_id = %id, time_left_ms = d - self.clock.now_ms(),
-                    "too little time left in this invocation; message left for the next one");
-                failures.push(id);
+                match self.settle.unprocessed(receives(message)) {
+                    Settle::Hide { .. } => {
+                        tracing::info!(message_id = %id, time_left_ms = d - self.clock.now_ms(),
+                            "too little time left in this invocation; message left for the next one");
+                        failures.push(id);
+                    }
+                    Settle::Delete => tracing::info!(message_id = %id,
+                        "too little time left, and the message's receives are nearly used up; the sweeper queues its record again"),
+                }
                 continue;
             }
             if !self.process(message, deadline).await {
@@ -79,22 +93,24 @@ impl DeliverHandler {
             tracing::error!(message_id = ?message.message_id, "unreadable delivery message; left for the dead-letter queue");
             return false;
         };
-        match self.delivery.process(&msg, deadline).await {
-            Ok(Disposition::Done) => true,
-            Ok(Disposition::RetryIn { ms }) => {
-                self.hide(message, seconds(ms)).await;
+        let receives = receives(message);
+        let wait = match self.delivery.process(&msg, deadline).await {
+            Ok(Disposition::Done) => return true,
+            Ok(Disposition::RetryIn { ms }) => ms,
+            Err(e) => {
+                tracing::warn!(record = %msg.key.masked(), error = %e, "store unavailable; message retried later");
+                ehrm_sync_core::retry::backoff_ms(&self.retry, receives)
+            }
+        };
+        match self.settle.after_wait(wait, receives) {
+            Settle::Hide { seconds } => {
+                self.hide(message, seconds).await;
                 false
             }
-            Err(e) => {
-                let receives: u32 = message
-                    .attributes
-                    .get("ApproximateReceiveCount")
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(1);
-                let wait = ehrm_sync_core::retry::backoff_ms(&self.retry, receives);
-                tracing::warn!(record = %msg.key.masked(), error = %e, "store unavailable; message retried later");
-                self.hide(message, seconds(wait)).await;
-                false
+            Settle::Delete => {
+                tracing::info!(record = %msg.key.masked(), wait_ms = wait, receives,
+                    "long wait: message deleted, the sweeper queues the record when it is due");
+                true
             }
         }
     }

@@ -7,7 +7,7 @@ use ehrm_sync_aws::emf::EmfMetrics;
 use ehrm_sync_aws::wiring::{
     callback_dispatcher, cold_start, delivery_service, ingest_service, reconciler, sweeper,
 };
-use ehrm_sync_core::config::ConfigError;
+use ehrm_sync_core::config::{ConfigError, settle_policy};
 
 /// The deliver handler, configured from the environment.
 pub async fn deliver_handler() -> Result<crate::deliver::DeliverHandler, ConfigError> {
@@ -19,6 +19,7 @@ pub async fn deliver_handler() -> Result<crate::deliver::DeliverHandler, ConfigE
         visibility: Arc::new(adapters.queue.clone()),
         clock: adapters.clock.clone(),
         retry,
+        settle: settle_policy(&env)?,
         metrics,
     })
 }

@@ -208,6 +208,7 @@ impl Runtime {
                 id,
                 delivery.clone(),
                 Arc::new(wiring.queue.clone()),
+                wiring.settings.settle,
                 stop_rx.clone(),
             )));
         }

@@ -6,11 +6,12 @@ use std::time::Duration;
 
 use ehrm_sync_bkn::BknSettings;
 use ehrm_sync_core::config::{
-    ConfigError, EnvSource, delivery_settings, optional, reconcile_settings, status_api_key,
-    sweep_settings, webhook_secrets,
+    ConfigError, EnvSource, delivery_settings, optional, reconcile_settings, settle_policy,
+    status_api_key, sweep_settings, webhook_secrets,
 };
 use ehrm_sync_core::deliver::DeliverySettings;
 use ehrm_sync_core::reconcile::ReconcileSettings;
+use ehrm_sync_core::settle::SettlePolicy;
 use ehrm_sync_core::sweep::SweepSettings;
 use ehrm_sync_ehrm::CallbackConfig;
 use ehrm_sync_ehrm::EhrmApiConfig;
@@ -30,6 +31,8 @@ pub struct LocalSettings {
     pub delivery: DeliverySettings,
     /// `QUEUE_VISIBILITY_SECONDS` (default 900), `QUEUE_MAX_RECEIVES` (default 30)
     pub queue: QueueOptions,
+    /// `QUEUE_MAX_RECEIVES`, `QUEUE_HOLD_MAX_SECONDS`: waits never spend a message's receives.
+    pub settle: SettlePolicy,
     /// `SWEEP_INTERVAL_SECONDS` (default 30)
     pub sweep_interval: Duration,
     /// `SWEEP_GRACE_SECONDS` (default 60), `SWEEP_REQUEUE_SECONDS` (default 900)
@@ -62,17 +65,12 @@ impl LocalSettings {
         let bkn = BknSettings::from_env(env)?;
         let delivery = delivery_settings(env, bkn.write_guard_ms())?;
         let visibility: u32 = optional(env, "QUEUE_VISIBILITY_SECONDS", 900)?;
-        let max_receives: u32 = optional(env, "QUEUE_MAX_RECEIVES", 30)?;
+        let settle = settle_policy(env)?;
+        let max_receives = settle.max_receives;
         if i64::from(visibility) * 1000 <= delivery.lease_ms {
             return Err(ConfigError::new(
                 "QUEUE_VISIBILITY_SECONDS",
                 "must be longer than LEASE_SECONDS, so a crashed worker's message returns after its lease expired",
-            ));
-        }
-        if max_receives <= delivery.retry.max_attempts {
-            return Err(ConfigError::new(
-                "QUEUE_MAX_RECEIVES",
-                "must be larger than RETRY_MAX_ATTEMPTS, so only undeliverable messages reach the dead-letter table",
             ));
         }
         Ok(LocalSettings {
@@ -82,6 +80,7 @@ impl LocalSettings {
             webhook_secrets: Vec::new(),
             status_api_key: String::new(),
             delivery,
+            settle,
             queue: QueueOptions {
                 name: "delivery".into(),
                 visibility_secs: visibility,

@@ -10,7 +10,7 @@ use ehrm_sync_core::crashpoint::crashpoint;
 use ehrm_sync_core::deliver::{DeliveryService, Disposition};
 use ehrm_sync_core::ports::{DeliveryMessage, QueueConsumer, ReceivedMessage};
 use ehrm_sync_core::retry::backoff_ms;
-use ehrm_sync_domain::backoff::MAX_DELAY_MS;
+use ehrm_sync_core::settle::{Settle, SettlePolicy};
 
 /// What happened to one received message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,15 +23,12 @@ pub enum WorkerReport {
     LeftForRedelivery,
 }
 
-/// Seconds to hide a message for a wait in milliseconds (rounded up, within SQS's limit).
-pub fn visibility_seconds(ms: i64) -> u32 {
-    (ms.clamp(0, MAX_DELAY_MS) as u64).div_ceil(1000) as u32
-}
-
-/// Processes one received message and settles it with the queue.
+/// Processes one received message and settles it with the queue: waits follow the
+/// [`SettlePolicy`], so a long wait never walks a message into the dead letters.
 pub async fn process_received(
     delivery: &DeliveryService,
     queue: &dyn QueueConsumer,
+    policy: &SettlePolicy,
     msg: &ReceivedMessage,
 ) -> WorkerReport {
     let parsed: Result<DeliveryMessage, _> = serde_json::from_str(&msg.body);
@@ -44,36 +41,44 @@ pub async fn process_received(
         return WorkerReport::Hidden { seconds: 1 };
     };
     match delivery.process(&delivery_msg, None).await {
-        Ok(Disposition::Done) => {
-            crashpoint("worker.before_delete");
-            if let Err(e) = queue.delete(&msg.receipt).await {
-                tracing::warn!(error = %e, "message not deleted; it will be seen again and found settled");
+        Ok(Disposition::Done) => delete(queue, msg).await,
+        Ok(Disposition::RetryIn { ms }) => match policy.after_wait(ms, msg.receive_count) {
+            Settle::Delete => delete(queue, msg).await,
+            Settle::Hide { seconds } => {
+                if let Err(e) = queue.change_visibility(&msg.receipt, seconds).await {
+                    tracing::warn!(error = %e, "visibility not changed; the message returns after its timeout");
+                }
+                WorkerReport::Hidden { seconds }
             }
-            WorkerReport::Deleted
-        }
-        Ok(Disposition::RetryIn { ms }) => {
-            let seconds = visibility_seconds(ms);
-            if let Err(e) = queue.change_visibility(&msg.receipt, seconds).await {
-                tracing::warn!(error = %e, "visibility not changed; the message returns after its timeout");
-            }
-            WorkerReport::Hidden { seconds }
-        }
+        },
         Err(e) => {
             // The same backoff as on Lambda: by how often the message has been received.
             let wait = backoff_ms(&delivery.settings().retry, msg.receive_count);
             tracing::warn!(error = %e, record = %delivery_msg.key.masked(), wait_ms = wait, "delivery interrupted by the store; retried on redelivery");
-            let _ = queue
-                .change_visibility(&msg.receipt, visibility_seconds(wait))
-                .await;
-            WorkerReport::LeftForRedelivery
+            match policy.after_wait(wait, msg.receive_count) {
+                Settle::Delete => delete(queue, msg).await,
+                Settle::Hide { seconds } => {
+                    let _ = queue.change_visibility(&msg.receipt, seconds).await;
+                    WorkerReport::LeftForRedelivery
+                }
+            }
         }
     }
+}
+
+async fn delete(queue: &dyn QueueConsumer, msg: &ReceivedMessage) -> WorkerReport {
+    crashpoint("worker.before_delete");
+    if let Err(e) = queue.delete(&msg.receipt).await {
+        tracing::warn!(error = %e, "message not deleted; it will be seen again and found settled");
+    }
+    WorkerReport::Deleted
 }
 
 pub(crate) async fn run(
     id: usize,
     delivery: Arc<DeliveryService>,
     queue: Arc<dyn QueueConsumer>,
+    policy: SettlePolicy,
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
@@ -87,7 +92,7 @@ pub(crate) async fn run(
         match received {
             Ok(messages) => {
                 for msg in &messages {
-                    process_received(&delivery, queue.as_ref(), msg).await;
+                    process_received(&delivery, queue.as_ref(), &policy, msg).await;
                 }
             }
             Err(e) => {
@@ -95,20 +100,5 @@ pub(crate) async fn run(
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn visibility_rounds_up_and_is_capped() {
-        assert_eq!(visibility_seconds(0), 0);
-        assert_eq!(visibility_seconds(1), 1);
-        assert_eq!(visibility_seconds(1_000), 1);
-        assert_eq!(visibility_seconds(1_001), 2);
-        assert_eq!(visibility_seconds(-5), 0);
-        assert_eq!(visibility_seconds(i64::MAX), 43_200);
     }
 }

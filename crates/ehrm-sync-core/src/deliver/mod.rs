@@ -195,8 +195,14 @@ impl DeliveryService {
         self.metrics.record(Metric::BknLatency { ms: elapsed });
         crashpoint("deliver.after_bkn_before_store");
         self.report_to_breaker(&permit, &pushed).await;
+        // A probe that finds BKN still down tells about BKN, not about this record: it spends
+        // no attempt, so records cannot go `dead` by probing through a long outage.
+        let failed_probe = matches!(permit, Permit::Probe { .. })
+            && matches!(pushed.answer, CallResult::Unavailable { .. });
 
-        let finished = self.finish(&mut rec, &token, version, &pushed).await?;
+        let finished = self
+            .finish(&mut rec, &token, version, &pushed, failed_probe)
+            .await?;
         let attempt = AttemptEntry {
             record_key: key.to_string(),
             at: now,
@@ -297,9 +303,14 @@ impl DeliveryService {
         token: &str,
         version: u64,
         pushed: &Pushed,
+        failed_probe: bool,
     ) -> Result<Option<SyncRecord>, DeliverError> {
         for _ in 0..MAX_CAS_ROUNDS {
             let mut candidate = rec.clone();
+            if failed_probe {
+                // finish_delivery counts the attempt; a failed probe is given it back first.
+                candidate.attempts = candidate.attempts.saturating_sub(1);
+            }
             if let Some(id) = &pushed.pns_id {
                 candidate.siasn_pns_id = Some(id.clone());
             }
