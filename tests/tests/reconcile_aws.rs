@@ -62,6 +62,7 @@ async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations()
             Default::default(),
         ),
         callbacks: None,
+        clock: Arc::new(SystemClock),
     };
     // Invocations with 61 s to live stop a minute early (RECONCILE deadline margin): a second or so
     // of work each, so the run spans several invocations.

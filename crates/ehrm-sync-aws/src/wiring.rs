@@ -149,12 +149,16 @@ pub fn callback_dispatcher(
     let Some(config) = ehrm_sync_ehrm::CallbackConfig::from_env(env)? else {
         return Ok(None);
     };
-    Ok(Some(CallbackDispatcher::new(
-        Arc::new(adapters.store.clone()),
-        Arc::new(ehrm_sync_ehrm::HttpCallbackSender::new(config)?),
-        adapters.clock.clone(),
-        retry_policy(env)?,
-    )))
+    let timeout_ms = config.timeout.as_millis() as i64;
+    Ok(Some(
+        CallbackDispatcher::new(
+            Arc::new(adapters.store.clone()),
+            Arc::new(ehrm_sync_ehrm::HttpCallbackSender::new(config)?),
+            adapters.clock.clone(),
+            retry_policy(env)?,
+        )
+        .with_send_timeout_ms(timeout_ms),
+    ))
 }
 
 /// Reconciliation on AWS, when `EHRM_API_BASE_URL` is set: BKN through the shared rate gate

@@ -168,6 +168,8 @@ pub struct DispatchReport {
     pub retrying: usize,
     pub failed: usize,
     pub dead: usize,
+    /// Due, but not tried for lack of time.
+    pub deferred: usize,
 }
 
 /// Sends due callbacks.
@@ -176,6 +178,9 @@ pub struct CallbackDispatcher {
     sender: Arc<dyn CallbackSender>,
     clock: Arc<dyn Clock>,
     retry: RetryPolicy,
+    /// The longest one send can take (the sender's timeout plus a margin): no send is started
+    /// with less time than this before the caller's `until`.
+    send_ms: i64,
 }
 
 impl CallbackDispatcher {
@@ -190,17 +195,38 @@ impl CallbackDispatcher {
             sender,
             clock,
             retry,
+            send_ms: 17_000,
         }
     }
 
-    /// Sends up to `limit` due callbacks.
-    pub async fn dispatch(&self, limit: usize) -> Result<DispatchReport, StoreError> {
+    /// One send takes at most `timeout_ms` (the sender's timeout).
+    pub fn with_send_timeout_ms(mut self, timeout_ms: i64) -> Self {
+        self.send_ms = timeout_ms.max(0) + 2_000;
+        self
+    }
+
+    /// Sends up to `limit` due callbacks, starting none that could run past `until` (a hanging
+    /// eHRM endpoint must not hold the caller: the rest wait for the next round).
+    pub async fn dispatch(
+        &self,
+        limit: usize,
+        until: Option<Millis>,
+    ) -> Result<DispatchReport, StoreError> {
         let mut report = DispatchReport::default();
         let due = self
             .outbox
             .due_callbacks(self.clock.now_ms(), limit)
             .await?;
-        for cb in due {
+        let total = due.len();
+        for (i, cb) in due.into_iter().enumerate() {
+            if until.is_some_and(|u| self.clock.now_ms() + self.send_ms > u) {
+                report.deferred = total - i;
+                tracing::info!(
+                    deferred = report.deferred,
+                    "callbacks left for the next round: no time for another send"
+                );
+                break;
+            }
             // Claim it (compare-and-swap), so two dispatchers never send the same one at once.
             let mut claimed = cb.clone();
             claimed.next_attempt_at = Some(self.clock.now_ms() + CLAIM_MS);

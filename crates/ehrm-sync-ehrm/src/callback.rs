@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use serde_json::Value;
 
-use ehrm_sync_core::config::{ConfigError, EnvSource, optional_string, url};
+use ehrm_sync_core::config::{ConfigError, EnvSource, optional, optional_string, url};
 use ehrm_sync_core::ports::{CallbackError, CallbackSender};
 use ehrm_sync_webhook::Secret;
 
@@ -13,6 +13,8 @@ use ehrm_sync_webhook::Secret;
 pub struct CallbackConfig {
     pub url: String,
     pub secret: Secret,
+    /// `EHRM_CALLBACK_TIMEOUT_SECONDS` (default 15): one callback request, whole.
+    pub timeout: Duration,
 }
 
 impl CallbackConfig {
@@ -30,7 +32,18 @@ impl CallbackConfig {
         })?;
         let secret = Secret::parse(&raw)
             .map_err(|e| ConfigError::new("EHRM_CALLBACK_SECRET", format!("is malformed: {e}")))?;
-        Ok(Some(CallbackConfig { url, secret }))
+        let timeout: f64 = optional(env, "EHRM_CALLBACK_TIMEOUT_SECONDS", 15.0)?;
+        if !(0.1..=60.0).contains(&timeout) {
+            return Err(ConfigError::new(
+                "EHRM_CALLBACK_TIMEOUT_SECONDS",
+                "must be between 0.1 and 60",
+            ));
+        }
+        Ok(Some(CallbackConfig {
+            url,
+            secret,
+            timeout: Duration::from_secs_f64(timeout),
+        }))
     }
 }
 
@@ -42,7 +55,7 @@ pub struct HttpCallbackSender {
 impl HttpCallbackSender {
     pub fn new(config: CallbackConfig) -> Result<Self, ConfigError> {
         let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(15))
+            .timeout(config.timeout)
             .build()
             .map_err(|e| {
                 ConfigError::new(

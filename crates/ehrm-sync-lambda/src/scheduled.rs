@@ -6,12 +6,21 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use std::sync::Arc;
+
 use ehrm_sync_core::callbacks::CallbackDispatcher;
+use ehrm_sync_core::ports::Clock;
 use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunSummary};
 use ehrm_sync_core::sweep::Sweeper;
 
 /// Callbacks sent per invocation at most.
 const CALLBACKS_PER_INVOCATION: usize = 500;
+/// The callbacks task runs every minute and shares the function (and its reserved concurrency)
+/// with the sweep and reconciliation: it stops starting sends after this long, whatever the
+/// invocation's own deadline, so a hanging eHRM endpoint holds at most one slot for a minute.
+pub const CALLBACKS_TASK_BUDGET_MS: i64 = 50_000;
+/// Kept free before the invocation's deadline.
+const DEADLINE_MARGIN_MS: i64 = 5_000;
 
 /// What the schedule asks for.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +49,9 @@ pub enum TaskReport {
         failed: Option<u64>,
         #[serde(skip_serializing_if = "Option::is_none")]
         dead: Option<u64>,
+        /// Left for the next invocation (no time to send them within the budget).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        deferred: Option<u64>,
     },
     Reconcile(ReconcileReport),
 }
@@ -73,6 +85,7 @@ pub struct ScheduledHandler {
     pub sweeper: Sweeper,
     /// `None` when callbacks to eHRM are not configured.
     pub callbacks: Option<CallbackDispatcher>,
+    pub clock: Arc<dyn Clock>,
 }
 
 #[derive(Debug)]
@@ -130,10 +143,14 @@ impl ScheduledHandler {
                         retrying: None,
                         failed: None,
                         dead: None,
+                        deferred: None,
                     });
                 };
+                let budget_end = self.clock.now_ms() + CALLBACKS_TASK_BUDGET_MS;
+                let until =
+                    deadline_ms.map_or(budget_end, |d| (d - DEADLINE_MARGIN_MS).min(budget_end));
                 let r = dispatcher
-                    .dispatch(CALLBACKS_PER_INVOCATION)
+                    .dispatch(CALLBACKS_PER_INVOCATION, Some(until))
                     .await
                     .map_err(|e| TaskError(format!("callbacks failed: {e}")))?;
                 Ok(TaskReport::Callbacks {
@@ -142,6 +159,7 @@ impl ScheduledHandler {
                     retrying: Some(r.retrying as u64),
                     failed: Some(r.failed as u64),
                     dead: Some(r.dead as u64),
+                    deferred: Some(r.deferred as u64),
                 })
             }
         }

@@ -44,6 +44,7 @@ pub async fn scheduled_handler() -> Result<crate::scheduled::ScheduledHandler, C
         reconcile: reconciler(&sdk, &env, &adapters)?,
         sweeper: sweeper(&env, &adapters)?,
         callbacks: callback_dispatcher(&env, &adapters)?,
+        clock: adapters.clock.clone(),
     })
 }
 

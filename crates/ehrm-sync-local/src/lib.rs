@@ -152,14 +152,18 @@ impl Wiring {
         let Some(config) = self.settings.callbacks.clone() else {
             return Ok(None);
         };
+        let timeout_ms = config.timeout.as_millis() as i64;
         let sender = ehrm_sync_ehrm::HttpCallbackSender::new(config)
             .map_err(|e| StartError::Bkn(e.to_string()))?;
-        Ok(Some(CallbackDispatcher::new(
-            Arc::new(self.store.clone()),
-            Arc::new(sender),
-            self.clock.clone(),
-            self.settings.delivery.retry,
-        )))
+        Ok(Some(
+            CallbackDispatcher::new(
+                Arc::new(self.store.clone()),
+                Arc::new(sender),
+                self.clock.clone(),
+                self.settings.delivery.retry,
+            )
+            .with_send_timeout_ms(timeout_ms),
+        ))
     }
 }
 
@@ -234,7 +238,8 @@ impl Runtime {
                         _ = tokio::time::sleep(Duration::from_secs(2)) => {}
                         _ = cb_stop.changed() => return,
                     }
-                    if let Err(e) = dispatcher.dispatch(100).await {
+                    // Its own task: a slow eHRM delays only the callbacks.
+                    if let Err(e) = dispatcher.dispatch(100, None).await {
                         tracing::warn!(error = %e, "callback dispatch failed; next round in 2 s");
                     }
                 }
