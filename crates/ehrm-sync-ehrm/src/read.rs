@@ -125,12 +125,12 @@ impl EhrmApiClient {
             .json(&json!({"email": self.config.username, "password": self.config.password}))
             .send()
             .await
-            .map_err(|e| transient(format!("eHRM login: {e}")))?;
+            .map_err(|e| transient(format!("eHRM login: {}", without_url(e))))?;
         let status = resp.status();
         let body = resp
             .bytes()
             .await
-            .map_err(|e| transient(format!("eHRM login: {e}")))?;
+            .map_err(|e| transient(format!("eHRM login: {}", without_url(e))))?;
         if !status.is_success() {
             let mut e = answer_error(status, &body);
             e.message = format!("eHRM login refused: {}", e.message);
@@ -176,12 +176,12 @@ impl EhrmApiClient {
                 .header("X-DreamFactory-Session-Token", &token)
                 .send()
                 .await
-                .map_err(|e| transient(format!("eHRM {resource}: {e}")))?;
+                .map_err(|e| transient(format!("eHRM {resource}: {}", without_url(e))))?;
             let status = resp.status();
             let body = resp
                 .bytes()
                 .await
-                .map_err(|e| transient(format!("eHRM {resource}: {e}")))?;
+                .map_err(|e| transient(format!("eHRM {resource}: {}", without_url(e))))?;
             if status == StatusCode::UNAUTHORIZED && attempt == 0 {
                 tracing::info!(resource, "eHRM session expired; logging in again");
                 continue;
@@ -430,4 +430,10 @@ pub mod fields {
             tmt_jabatan: s(o, "tmt_jabatan"),
         })
     }
+}
+
+/// A transport error without its URL: the query may name an employee (`filter=nip=…`), and
+/// messages end up in logs and reports.
+fn without_url(e: reqwest::Error) -> String {
+    e.without_url().to_string()
 }

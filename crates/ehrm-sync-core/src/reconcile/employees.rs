@@ -53,7 +53,9 @@ impl Reconciler {
             if let Some(why) = e.unreadable {
                 state.unreadable += 1;
                 if state.unreadable_examples.len() < MAX_UNREADABLE_KEPT {
-                    state.unreadable_examples.push((e.nip.clone(), why));
+                    state
+                        .unreadable_examples
+                        .push((ehrm_sync_domain::nip::mask_nip(&e.nip), why));
                 }
             }
         }

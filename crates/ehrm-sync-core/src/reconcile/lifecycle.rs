@@ -74,7 +74,7 @@ impl Reconciler {
                 run_id: state.run_id,
             });
         };
-        tracing::info!(run_id = %state.run_id, scope = %state.scope, phase = ?state.phase,
+        tracing::info!(run_id = %state.run_id, scope = %state.scope.masked(), phase = ?state.phase,
             invocation = state.invocations, "reconciliation invocation starts");
         let mut inv = Invocation {
             revision,

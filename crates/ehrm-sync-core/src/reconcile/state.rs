@@ -34,6 +34,16 @@ impl Scope {
     }
 }
 
+impl Scope {
+    /// As displayed, with an employee's NIP masked (for logs).
+    pub fn masked(&self) -> String {
+        match self {
+            Scope::Nip(n) => format!("nip {}", ehrm_sync_domain::nip::mask_nip(n)),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

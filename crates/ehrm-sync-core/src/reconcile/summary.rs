@@ -75,7 +75,7 @@ impl RunSummary {
     pub fn of(state: &RunState, pause_reason: Option<&str>) -> Self {
         RunSummary {
             run_id: state.run_id.clone(),
-            scope: state.scope.to_string(),
+            scope: state.scope.masked(),
             dry_run: state.dry_run,
             status: state.status,
             phase: state.phase,
