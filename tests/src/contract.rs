@@ -9,6 +9,7 @@ use ehrm_sync_core::ports::{
     ReconcileStore, SyncStore,
 };
 
+pub mod ingest;
 pub mod queue;
 pub mod store;
 
@@ -57,6 +58,8 @@ macro_rules! store_contract {
             callbacks_are_idempotent_and_due_in_order,
             callbacks_stay_out_of_record_queries,
             reconcile_rows_are_replaced_by_key_and_runs_listed_newest_first,
+            one_webhook_id_with_two_bodies_at_once,
+            overlong_webhook_ids_are_malformed,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -28,6 +28,9 @@ use crate::ports::{
 
 /// Bodies above this are refused with `413`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// The longest `webhook-id` accepted (bytes): every store can key on it (DynamoDB's sort key
+/// allows 1024 bytes with its prefix; this leaves room), and no sender needs more.
+pub const MAX_WEBHOOK_ID_BYTES: usize = 256;
 /// How long a webhook id is remembered.
 pub const IDEMPOTENCY_TTL_MS: i64 = 30 * 24 * 3600 * 1000;
 const MAX_WRITE_ROUNDS: usize = 8;
@@ -138,6 +141,12 @@ impl IngestService {
         }
         // verify() guarantees the id is present.
         let webhook_id = headers.id.unwrap_or_default();
+        if webhook_id.len() > MAX_WEBHOOK_ID_BYTES {
+            return IngestOutcome::Malformed(format!(
+                "the webhook-id header is {} bytes long; at most {MAX_WEBHOOK_ID_BYTES} are accepted",
+                webhook_id.len()
+            ));
+        }
         let hash = sha256_hex(body);
         match self.store.idempotency(webhook_id, now).await {
             Ok(Some(seen)) => return self.repeat(&seen, &hash).await,

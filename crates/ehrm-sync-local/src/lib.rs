@@ -41,6 +41,10 @@ pub enum StartError {
     #[error("cannot listen on {0}: {1}")]
     Listen(SocketAddr, std::io::Error),
     #[error(
+        "STATUS_API_KEY is empty: the status API would let anyone in; set a key of at least 16 characters"
+    )]
+    NoStatusKey,
+    #[error(
         "reconciliation reads eHRM's API: set EHRM_API_BASE_URL, EHRM_API_KEY, EHRM_USERNAME and EHRM_PASSWORD"
     )]
     NoEhrmApi,
@@ -179,6 +183,9 @@ pub struct Runtime {
 impl Runtime {
     pub async fn start(settings: LocalSettings) -> Result<Runtime, StartError> {
         let listen = settings.listen;
+        if settings.status_api_key.trim().is_empty() {
+            return Err(StartError::NoStatusKey);
+        }
         let wiring = Wiring::new(settings)?;
         let (stop, stop_rx) = watch::channel(false);
         let mut tasks = Vec::new();

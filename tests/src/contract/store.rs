@@ -614,3 +614,7 @@ pub async fn callbacks_stay_out_of_record_queries(b: &StoreUnderTest) {
         .await
         .expect("only records come back");
 }
+
+pub use super::ingest::{
+    one_webhook_id_with_two_bodies_at_once, overlong_webhook_ids_are_malformed,
+};
