@@ -3,10 +3,13 @@
 
     translate.py TEMPLATE            the whole template as CloudFormation JSON (for cfn-lint)
     translate.py TEMPLATE --data     only the data resources the tests deploy: the table, the
-                                     queues and the KMS key they use, with the outputs that name
-                                     them. Functions, event source mappings, APIs, alarms and
-                                     secrets are left out: an emulator cannot run functions, and
-                                     moto's event source mapping would consume the messages.
+                                     queues and the KMS key they use, and the network that gives
+                                     BKN one egress address (VPC, subnets, NAT gateway with its
+                                     Elastic IP, routes, endpoints, security group, flow logs),
+                                     with the outputs that name them. Functions, event source
+                                     mappings, APIs, alarms and secrets are left out: an emulator
+                                     cannot run functions, and moto's event source mapping would
+                                     consume the messages.
 
 Uses samtranslator (shipped with cfn-lint); no AWS call is made.
 """
@@ -19,6 +22,13 @@ from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
 DATA_TYPES = {"AWS::DynamoDB::Table", "AWS::SQS::Queue", "AWS::KMS::Key"}
+NETWORK_TYPES = {
+    "AWS::EC2::VPC", "AWS::EC2::Subnet", "AWS::EC2::InternetGateway", "AWS::EC2::VPCGatewayAttachment",
+    "AWS::EC2::RouteTable", "AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::EIP",
+    "AWS::EC2::NatGateway", "AWS::EC2::VPCEndpoint", "AWS::EC2::SecurityGroup", "AWS::EC2::FlowLog",
+}
+# Network resources that need a resource of another kind.
+NETWORK_SUPPORT = {"VpcFlowLogs", "VpcFlowLogRole"}
 
 
 class OfflinePolicies:
@@ -53,8 +63,11 @@ def references(node):
 
 
 def data_only(cfn):
-    resources = {k: v for k, v in cfn["Resources"].items() if v["Type"] in DATA_TYPES}
-    names = set(resources) | set(cfn.get("Parameters", {})) | {"AWS::AccountId", "AWS::Region", "AWS::Partition", "AWS::StackName"}
+    resources = {
+        k: v for k, v in cfn["Resources"].items()
+        if v["Type"] in DATA_TYPES | NETWORK_TYPES or k in NETWORK_SUPPORT
+    }
+    names = set(resources) | set(cfn.get("Parameters", {})) | {"AWS::AccountId", "AWS::Region", "AWS::Partition", "AWS::StackName", "AWS::NoValue"}
     outputs = {k: v for k, v in cfn.get("Outputs", {}).items() if references(v["Value"]) <= names}
     missing = set()
     for resource in resources.values():
@@ -64,6 +77,8 @@ def data_only(cfn):
     kept = {"AWSTemplateFormatVersion": cfn.get("AWSTemplateFormatVersion", "2010-09-09"), "Resources": resources, "Outputs": outputs}
     if cfn.get("Parameters"):
         kept["Parameters"] = cfn["Parameters"]
+    if cfn.get("Conditions"):
+        kept["Conditions"] = cfn["Conditions"]
     return kept
 
 

@@ -19,6 +19,8 @@ pub struct DataStack {
     pub table: String,
     pub queue_url: String,
     pub dead_letter_url: String,
+    /// The NAT gateway's Elastic IP, the one address BKN must whitelist.
+    pub bkn_egress_ip: String,
 }
 
 fn required_env(name: &str) -> String {
@@ -113,6 +115,7 @@ impl DataStack {
             table: output("SyncTableName"),
             queue_url: output("DeliveryQueueUrl"),
             dead_letter_url: output("DeadLetterQueueUrl"),
+            bkn_egress_ip: output("BknEgressIp"),
             sdk,
             name,
         }

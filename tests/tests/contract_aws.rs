@@ -85,3 +85,13 @@ async fn the_template_is_the_schema_the_adapter_needs() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stack_gives_bkn_one_egress_address_to_whitelist() {
+    let stack = DataStack::deploy().await;
+    let ip: std::net::Ipv4Addr = stack
+        .bkn_egress_ip
+        .parse()
+        .unwrap_or_else(|_| panic!("BknEgressIp is an address: {:?}", stack.bkn_egress_ip));
+    assert!(!ip.is_private() && !ip.is_unspecified(), "{ip}");
+}

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `EHRM_WEBHOOK_SECRET_ID` | `whsec_…` (space-separated during rotation) | `EHRM_WEBHOOK_SECRET` |
 //! | `STATUS_API_KEY_SECRET_ID` | the key | `STATUS_API_KEY` |
-//! | `BKN_CREDENTIALS_SECRET_ID` | JSON with `BKN_CONSUMER_KEY`, `BKN_CONSUMER_SECRET`, `BKN_SSO_CLIENT_ID`, `BKN_SSO_USERNAME`, `BKN_SSO_PASSWORD` (or `BKN_SSO_TOKEN`) | those variables |
+//! | `BKN_CREDENTIALS_SECRET_ID` | JSON with `BKN_CONSUMER_KEY`, `BKN_CONSUMER_SECRET`, `BKN_SSO_CLIENT_ID`, `BKN_SSO_USERNAME`, `BKN_SSO_PASSWORD` (or `BKN_SSO_TOKEN`), optionally `BKN_EXTRA_HEADERS` and `BKN_PROXY_URL` | those variables |
 //! | `EHRM_CALLBACK_SECRET_ID` | `whsec_…` | `EHRM_CALLBACK_SECRET` |
 //! | `EHRM_API_CREDENTIALS_SECRET_ID` | JSON with `EHRM_API_KEY`, `EHRM_USERNAME`, `EHRM_PASSWORD` | those variables |
 //!
@@ -37,13 +37,16 @@ const PLAIN: [(&str, &str); 3] = [
     ("EHRM_CALLBACK_SECRET_ID", "EHRM_CALLBACK_SECRET"),
 ];
 
-const BKN_KEYS: [&str; 6] = [
+const BKN_KEYS: [&str; 8] = [
     "BKN_CONSUMER_KEY",
     "BKN_CONSUMER_SECRET",
     "BKN_SSO_CLIENT_ID",
     "BKN_SSO_USERNAME",
     "BKN_SSO_PASSWORD",
     "BKN_SSO_TOKEN",
+    // A whitelisted gateway in front of BKN: its key and, if it is reached through one, a proxy.
+    "BKN_EXTRA_HEADERS",
+    "BKN_PROXY_URL",
 ];
 
 const EHRM_API_KEYS: [&str; 3] = ["EHRM_API_KEY", "EHRM_USERNAME", "EHRM_PASSWORD"];
