@@ -163,6 +163,74 @@ pub fn faults(outages: [(u64, u64); 2]) -> Faults {
     }
 }
 
+/// The share of BKN calls that met each fault, against the profile: every fault but the
+/// outages stays on until the backlog has drained, so the shares must be near what was asked.
+/// Tolerance: five standard deviations of the sample, plus half a point.
+pub fn fault_shares(stats: &SimStats, profile: &Faults) -> (String, Vec<String>) {
+    let share = |hits: u64, draws: u64| hits as f64 / draws.max(1) as f64;
+    let rows = [
+        (
+            "5xx",
+            stats.errors_injected,
+            stats.error_draws,
+            profile.error_rate,
+        ),
+        (
+            "lost_responses",
+            stats.lost_responses,
+            stats.write_draws,
+            profile.lost_response_rate,
+        ),
+        (
+            "429",
+            stats.throttled,
+            stats.throttle_draws,
+            profile.rate_429,
+        ),
+    ];
+    let mut text = Vec::new();
+    let mut violations = Vec::new();
+    for (name, hits, draws, p) in rows {
+        let got = share(hits, draws);
+        text.push(format!(
+            "{name}={hits}/{draws} ({:.1} % vs {:.1} %)",
+            got * 100.0,
+            p * 100.0
+        ));
+        let tolerance = 5.0 * (p * (1.0 - p) / draws.max(1) as f64).sqrt() + 0.005;
+        if draws < 50 || (got - p).abs() > tolerance {
+            violations.push(format!(
+                "{name}: {hits} of {draws} calls ({:.1} %), the profile asks {:.1} % (±{:.1})",
+                got * 100.0,
+                p * 100.0,
+                tolerance * 100.0
+            ));
+        }
+    }
+    let tokens = share(stats.token_errors, stats.token_checks);
+    text.push(format!(
+        "token_errors={}/{} ({:.2} %)",
+        stats.token_errors,
+        stats.token_checks,
+        tokens * 100.0
+    ));
+    if let Some(every) = profile.token_expire_after_calls {
+        // Tokens die after `every` uses: at most about one refusal per `every` calls (more when
+        // concurrent callers meet the same dead token), fewer when restarted workers fetch fresh
+        // tokens first; but some must be met once enough calls were made.
+        let most = 4.0 / every as f64;
+        if tokens > most || (stats.token_checks > 3 * every && stats.token_errors == 0) {
+            violations.push(format!(
+                "token errors met {:.2} % of {} calls; tokens expiring every {every} uses allow 1 to {:.2} %",
+                tokens * 100.0,
+                stats.token_checks,
+                most * 100.0
+            ));
+        }
+    }
+    (text.join(" "), violations)
+}
+
 /// Figures printed at the end of a run.
 #[derive(Debug, Default)]
 pub struct Figures {
@@ -275,14 +343,9 @@ pub async fn check(
     figures.records = plan.expectations.len();
     figures.bkn_calls = stats.calls_total;
     figures.busiest_second = stats.max_calls_per_second;
-    figures.faults = format!(
-        "5xx={} lost_responses={} 429={} outage_answers={} token_errors={}",
-        stats.errors_injected,
-        stats.lost_responses,
-        stats.throttled,
-        stats.outage_answers,
-        stats.token_errors
-    );
+    let (shares, off_profile) = fault_shares(&stats, &sim.faults());
+    figures.faults = format!("{shares} outage_answers={}", stats.outage_answers);
+    v.extend(off_profile);
     if stats.duplicates > 0 {
         v.push(format!("{} duplicate record(s) at BKN", stats.duplicates));
     }

@@ -18,7 +18,6 @@ use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_population::{PopulationSpec, generate};
 use ehrm_sync_tests::aws::world::{AwsWorld, Shape};
 use ehrm_sync_tests::chaos::{self, ChaosConfig, Figures};
-use siasn_sim::Faults;
 
 struct Worker(Child);
 
@@ -59,9 +58,10 @@ fn random_crash(rng: &mut StdRng) -> Option<(&'static str, u32)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_on_dynamodb_and_sqs() {
-    // Smaller than the embedded run: moto answers each DynamoDB call in ~10 ms and its memory
-    // grows with every query, so the same volume would take minutes and gigabytes here.
-    let config = ChaosConfig::from_env(40, 300, 50.0);
+    // Smaller than the embedded run: moto serves about 20 requests a second here (DynamoDB one
+    // at a time) and its memory grows with every query, and the faults stay on while the backlog
+    // drains, so the same volume would take many minutes and gigabytes.
+    let config = ChaosConfig::from_env(30, 160, 50.0);
     println!("chaos[aws] seed {} (set CHAOS_SEED to repeat)", config.seed);
     let population = generate(&PopulationSpec {
         seed: config.seed,
@@ -186,7 +186,8 @@ async fn chaos_on_dynamodb_and_sqs() {
     for worker in workers.iter_mut() {
         *worker = spawn(&env, None);
     }
-    w.sim.set_faults(Faults::default());
+    // The outages are over (their windows have passed); every other fault stays on while the
+    // backlog drains: errors, lost responses, 429s and expiring tokens.
     let store = w.adapters.store.clone();
     let open = || {
         let store = store.clone();
@@ -224,21 +225,10 @@ async fn chaos_on_dynamodb_and_sqs() {
         tokio::time::sleep(Duration::from_secs(2)).await;
     }
     let drained_at = w.sim.elapsed_ms();
-    if w.adapters.queue.depth().await.expect("depth") > 0 {
-        w.adapters.queue.redrive(100_000).await.expect("redrive");
-        tokio::time::sleep(Duration::from_secs(3)).await;
-        while open().await > 0 {
-            assert!(
-                Instant::now() < deadline,
-                "the redriven messages did not drain"
-            );
-            tokio::time::sleep(Duration::from_secs(2)).await;
-        }
-    }
     assert_eq!(
         w.adapters.queue.depth().await.expect("depth"),
         0,
-        "dead letters drained to zero"
+        "no message reached the dead letters (waits never spend a message's receives)"
     );
     sweeping.abort();
 

@@ -111,6 +111,12 @@ pub struct SimStats {
     pub suspended_answers: u64,
     pub outage_answers: u64,
     pub token_errors: u64,
+    /// Calls that drew for a random 5xx, for a random 429, had their tokens checked, and
+    /// writes that drew for a lost response: the denominators of the fault shares.
+    pub error_draws: u64,
+    pub throttle_draws: u64,
+    pub token_checks: u64,
+    pub write_draws: u64,
     /// Records held more than once for one year (annual) or period (periodic).
     pub duplicates: u64,
     pub by_endpoint: std::collections::BTreeMap<String, u64>,
@@ -138,6 +144,10 @@ impl Sim {
             suspended_answers: s.suspended_answers,
             outage_answers: s.outage_answers,
             token_errors: s.token_errors,
+            error_draws: s.error_draws,
+            throttle_draws: s.throttle_draws,
+            token_checks: s.token_checks,
+            write_draws: s.write_draws,
             duplicates: db.duplicates(),
             by_endpoint: s.by_endpoint.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         }

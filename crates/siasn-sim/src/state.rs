@@ -69,6 +69,11 @@ pub struct Stats {
     pub suspended_answers: u64,
     pub outage_answers: u64,
     pub token_errors: u64,
+    /// Calls that drew for each fault (the denominators of the shares that met it).
+    pub error_draws: u64,
+    pub throttle_draws: u64,
+    pub token_checks: u64,
+    pub write_draws: u64,
 }
 
 pub struct Db {

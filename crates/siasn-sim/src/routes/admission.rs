@@ -87,8 +87,11 @@ impl Sim {
         let f = self.faults();
         let lose =
             f.lost_response_rate > 0.0 && rand::rng().random_bool(f.lost_response_rate.min(1.0));
-        if lose && let Ok(mut db) = self.db.lock() {
-            db.stats.lost_responses += 1;
+        if let Ok(mut db) = self.db.lock() {
+            db.stats.write_draws += 1;
+            if lose {
+                db.stats.lost_responses += 1;
+            }
         }
         lose
     }
@@ -140,6 +143,7 @@ fn throttled(f: &Faults, db: &mut Db, now: u64, rng: &mut ThreadRng) -> Option<P
             .count();
         recent as f64 > limit
     });
+    db.stats.throttle_draws += 1;
     if !(over_limit || (f.rate_429 > 0.0 && rng.random_bool(f.rate_429.min(1.0)))) {
         return None;
     }
@@ -158,6 +162,7 @@ fn throttled(f: &Faults, db: &mut Db, now: u64, rng: &mut ThreadRng) -> Option<P
 /// Both tokens must be valid: the APIM token in `Authorization`, the SSO token in `Auth`.
 fn token_refused(f: &Faults, db: &mut Db, headers: &HeaderMap) -> Option<Pre> {
     let expire_after = f.token_expire_after_calls.unwrap_or(u64::MAX);
+    db.stats.token_checks += 1;
     let apim_ok = bearer(headers, "authorization")
         .is_some_and(|t| use_token(&mut db.apim_tokens, &t, expire_after));
     if !apim_ok {
@@ -192,6 +197,7 @@ fn injected_error(f: &Faults, db: &mut Db, path: &str, rng: &mut ThreadRng) -> O
             (StatusCode::SERVICE_UNAVAILABLE, HTML_503).into_response(),
         ));
     }
+    db.stats.error_draws += 1;
     if f.error_rate > 0.0 && rng.random_bool(f.error_rate.min(1.0)) {
         db.stats.errors_injected += 1;
         let status = [
