@@ -18,8 +18,9 @@ use time::format_description::well_known::Rfc2822;
 
 use ehrm_sync_core::ports::{BknError, BknErrorKind};
 
-/// Default wait after a 429 without a usable `Retry-After`.
-pub const DEFAULT_RETRY_AFTER_MS: i64 = 30_000;
+/// Default wait after a 429 without a usable `Retry-After`: short, because the pacer also slows
+/// down on every 429 (WSO2 throttles per second).
+pub const DEFAULT_RETRY_AFTER_MS: i64 = 5_000;
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Answer {
@@ -32,9 +33,19 @@ pub enum Answer {
     Fail(BknError),
 }
 
-/// Classifies an HTTP answer. `write` marks requests that change data at BKN.
-/// Long because it is one decision table over status, body and message, in BKN's order of
-/// precedence; split, the precedence would be spread over several functions.
+/// What a request does, as far as reading its answer goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallKind {
+    Read,
+    /// A create or update: "… tidak ditemukan" in its answer is a refusal in BKN's words
+    /// ("penilai tidak ditemukan"), never "nothing there".
+    Save,
+    /// A delete: "Data tidak ditemukan" means it is gone already.
+    Delete,
+}
+
+/// Classifies an HTTP answer. `write` marks requests that change data at BKN (a save's answer
+/// is read as [`CallKind::Save`], see [`classify_call`]).
 pub fn classify(
     status: u16,
     retry_after: Option<&str>,
@@ -42,6 +53,25 @@ pub fn classify(
     write: bool,
     now_unix: i64,
 ) -> Answer {
+    let kind = if write {
+        CallKind::Delete
+    } else {
+        CallKind::Read
+    };
+    classify_call(status, retry_after, body, kind, now_unix)
+}
+
+/// Classifies an HTTP answer to a call of `kind`.
+/// Long because it is one decision table over status, body and message, in BKN's order of
+/// precedence; split, the precedence would be spread over several functions.
+pub fn classify_call(
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+    kind: CallKind,
+    now_unix: i64,
+) -> Answer {
+    let write = kind != CallKind::Read;
     let text = String::from_utf8_lossy(body);
     let json: Option<Value> = serde_json::from_slice(body).ok();
     let message = json.as_ref().map_or_else(|| snippet(&text), message_of);
@@ -89,7 +119,7 @@ pub fn classify(
             http_status: Some(status),
         });
     }
-    if is_not_found(json.as_ref()) {
+    if kind != CallKind::Save && is_not_found(json.as_ref()) {
         return Answer::Empty;
     }
     if status == 404 && json.is_none() {
@@ -402,6 +432,20 @@ mod tests {
                 0
             )),
             "permanent"
+        );
+    }
+
+    #[test]
+    fn a_save_refused_with_tidak_ditemukan_keeps_bkn_words() {
+        let body = br#"{"success":"false","message":"Penilai tidak ditemukan"}"#;
+        match classify_call(200, None, body, CallKind::Save, 0) {
+            Answer::Fail(e) => assert_eq!(e.message, "Penilai tidak ditemukan"),
+            other => panic!("{other:?}"),
+        }
+        // The same words after a read or a delete mean "nothing there".
+        assert_eq!(
+            classify_call(404, None, body, CallKind::Delete, 0),
+            Answer::Empty
         );
     }
 

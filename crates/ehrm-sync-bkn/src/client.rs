@@ -16,7 +16,7 @@ use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja};
 use ehrm_sync_domain::nip::Nip;
 
 use crate::classify::{
-    Answer, cap_retry_after, classify, classify_transport, message_of, success_flag,
+    Answer, CallKind, cap_retry_after, classify_call, classify_transport, message_of, success_flag,
 };
 use crate::config::BknConfig;
 use crate::tokens::TokenCache;
@@ -161,6 +161,11 @@ impl BknClient {
         guard: Option<&dyn WriteGuard>,
     ) -> Result<Option<Value>, BknError> {
         let write = method != Method::GET;
+        let kind = match method {
+            Method::GET => CallKind::Read,
+            Method::DELETE => CallKind::Delete,
+            _ => CallKind::Save,
+        };
         let url = format!("{}{}", self.config.api_base, path);
         for attempt in 0..2 {
             let pair = match self
@@ -217,7 +222,7 @@ impl BknClient {
                 .bytes()
                 .await
                 .map_err(|e| classify_transport(&e, write))?;
-            match classify(status, retry_after.as_deref(), &bytes, write, now_unix()) {
+            match classify_call(status, retry_after.as_deref(), &bytes, kind, now_unix()) {
                 Answer::Ok(v) => return Ok(Some(v)),
                 Answer::Empty => return Ok(None),
                 Answer::TokenError(msg) => {

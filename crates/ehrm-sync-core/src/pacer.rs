@@ -5,6 +5,11 @@
 //! until it. The interval carries a small margin (`BKN_RATE_MARGIN_MS`, spread over a second's
 //! worth of calls) so that scheduling jitter between reservation and the request reaching BKN
 //! cannot squeeze more than the rate into any one-second window.
+//!
+//! BKN's gateway may throttle below the agreed rate. Each `429` halves this process's pace (at
+//! most once a second, down to a twentieth), and the pace recovers linearly to the configured
+//! rate over a minute without `429`s: under a lower limit the calls settle just below it instead
+//! of meeting a `429` every few calls.
 
 use std::sync::{Arc, Mutex};
 
@@ -27,11 +32,30 @@ pub fn interval_ms(rate_per_sec: f64, margin_ms: i64) -> i64 {
     ((1000.0 + margin_ms.max(0) as f64) / rate_per_sec).ceil() as i64
 }
 
+/// Slowest pace a run of `429`s can bring a process to, as a share of the configured rate.
+const MIN_PACE: f64 = 0.05;
+/// A halved pace is back to the configured rate after this long without a `429`.
+const RECOVERY_MS: f64 = 60_000.0;
+
+/// The share of the configured rate this process uses after BKN's `429`s.
+#[derive(Clone, Copy, Debug)]
+struct Pace {
+    share: f64,
+    since: i64,
+}
+
+impl Pace {
+    fn at(&self, now: i64) -> f64 {
+        (self.share + (now - self.since).max(0) as f64 / RECOVERY_MS).min(1.0)
+    }
+}
+
 /// A [`Pacer`] over a shared [`RateGate`].
 pub struct GatePacer {
     gate: Arc<dyn RateGate>,
     clock: Arc<dyn Clock>,
     interval_ms: i64,
+    pace: Mutex<Pace>,
 }
 
 impl GatePacer {
@@ -45,11 +69,40 @@ impl GatePacer {
             gate,
             clock,
             interval_ms: interval_ms(rate_per_sec, margin_ms),
+            pace: Mutex::new(Pace {
+                share: 1.0,
+                since: i64::MIN / 2,
+            }),
         }
     }
 
+    /// The spacing of calls at the configured rate.
     pub fn interval_ms(&self) -> i64 {
         self.interval_ms
+    }
+
+    /// The spacing used now: wider for a while after a `429`.
+    pub fn current_interval_ms(&self) -> i64 {
+        let share = self
+            .pace
+            .lock()
+            .map_or(1.0, |p| p.at(self.clock.now_ms()))
+            .max(MIN_PACE);
+        (self.interval_ms as f64 / share).ceil() as i64
+    }
+
+    fn slow_down(&self) {
+        let now = self.clock.now_ms();
+        if let Ok(mut p) = self.pace.lock()
+            && now - p.since >= 1_000
+        {
+            let share = (p.at(now) / 2.0).max(MIN_PACE);
+            *p = Pace { share, since: now };
+            tracing::info!(
+                share_of_rate = share,
+                "BKN throttled (429): this process slows down, recovering over a minute"
+            );
+        }
     }
 }
 
@@ -57,12 +110,13 @@ impl GatePacer {
 impl Pacer for GatePacer {
     async fn wait_turn(&self) -> Result<(), PacerError> {
         let now = self.clock.now_ms();
-        let slot = self.gate.reserve(now, self.interval_ms).await?;
+        let slot = self.gate.reserve(now, self.current_interval_ms()).await?;
         self.clock.sleep_ms(slot - self.clock.now_ms()).await;
         Ok(())
     }
 
     async fn hold_for(&self, ms: i64) {
+        self.slow_down();
         let until = self.clock.now_ms() + ms.max(0);
         if let Err(e) = self.gate.hold_until(until).await {
             tracing::warn!(error = %e, "could not record BKN's Retry-After in the rate gate");
@@ -108,6 +162,47 @@ mod tests {
         assert_eq!(interval_ms(2.0, 50), 525);
         assert_eq!(interval_ms(0.5, 50), 2100);
         assert!(interval_ms(0.0, 0) > 1_000_000_000);
+    }
+
+    #[test]
+    fn a_429_halves_the_pace_which_recovers_within_a_minute() {
+        struct At(std::sync::atomic::AtomicI64);
+        impl Clock for At {
+            fn now_ms(&self) -> i64 {
+                self.0.load(std::sync::atomic::Ordering::Relaxed)
+            }
+        }
+        let clock = Arc::new(At(std::sync::atomic::AtomicI64::new(1_000_000)));
+        let pacer = GatePacer::new(Arc::new(MemoryRateGate::default()), clock.clone(), 10.0, 0);
+        assert_eq!(pacer.current_interval_ms(), 100);
+        pacer.slow_down();
+        assert_eq!(pacer.current_interval_ms(), 200);
+        pacer.slow_down(); // the same second: counted once
+        assert_eq!(pacer.current_interval_ms(), 200);
+        clock
+            .0
+            .fetch_add(1_000, std::sync::atomic::Ordering::Relaxed);
+        pacer.slow_down();
+        assert!(
+            pacer.current_interval_ms() > 350,
+            "{}",
+            pacer.current_interval_ms()
+        );
+        for _ in 0..20 {
+            clock
+                .0
+                .fetch_add(1_000, std::sync::atomic::Ordering::Relaxed);
+            pacer.slow_down();
+        }
+        assert_eq!(
+            pacer.current_interval_ms(),
+            2_000,
+            "never below a twentieth"
+        );
+        clock
+            .0
+            .fetch_add(60_000, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(pacer.current_interval_ms(), 100, "recovered");
     }
 
     #[tokio::test]

@@ -195,13 +195,16 @@ impl DeliveryService {
         self.metrics.record(Metric::BknLatency { ms: elapsed });
         crashpoint("deliver.after_bkn_before_store");
         self.report_to_breaker(&permit, &pushed).await;
-        // A probe that finds BKN still down tells about BKN, not about this record: it spends
-        // no attempt, so records cannot go `dead` by probing through a long outage.
-        let failed_probe = matches!(permit, Permit::Probe { .. })
-            && matches!(pushed.answer, CallResult::Unavailable { .. });
+        // A probe that finds BKN still down, a call BKN throttled (429), or a write held back
+        // because the lease ran short tells about BKN or about timing, not about this record: it
+        // spends no attempt, so records cannot go `dead` through a long outage or throttling.
+        let attempt_not_spent = (matches!(permit, Permit::Probe { .. })
+            && matches!(pushed.answer, CallResult::Unavailable { .. }))
+            || pushed.http_status == Some(429)
+            || pushed.no_call;
 
         let finished = self
-            .finish(&mut rec, &token, version, &pushed, failed_probe)
+            .finish(&mut rec, &token, version, &pushed, attempt_not_spent)
             .await?;
         let attempt = AttemptEntry {
             record_key: key.to_string(),
@@ -303,11 +306,11 @@ impl DeliveryService {
         token: &str,
         version: u64,
         pushed: &Pushed,
-        failed_probe: bool,
+        attempt_not_spent: bool,
     ) -> Result<Option<SyncRecord>, DeliverError> {
         for _ in 0..MAX_CAS_ROUNDS {
             let mut candidate = rec.clone();
-            if failed_probe {
+            if attempt_not_spent {
                 // finish_delivery counts the attempt; a failed probe is given it back first.
                 candidate.attempts = candidate.attempts.saturating_sub(1);
             }
