@@ -36,6 +36,9 @@ pub struct ApiConfig {
     pub session_ttl: Duration,
     /// Share of reads answered 503.
     pub failure_rate: f64,
+    /// How "no eselon" is written: `None` for JSON null, or a placeholder such as an en dash
+    /// (`–`, common in spreadsheet imports) or `"Non Eselon"`.
+    pub no_eselon_as: Option<String>,
 }
 
 impl Default for ApiConfig {
@@ -46,6 +49,7 @@ impl Default for ApiConfig {
             password: "sim-password".into(),
             session_ttl: Duration::from_secs(3_600),
             failure_rate: 0.0,
+            no_eselon_as: None,
         }
     }
 }
@@ -66,7 +70,8 @@ pub struct Api {
 }
 
 /// Long because it maps every field of the five resources, one line each.
-fn render(pop: &Population) -> Tables {
+fn render(pop: &Population, no_eselon: Option<&str>) -> Tables {
+    let eselon = |e: &Option<String>| e.clone().or_else(|| no_eselon.map(str::to_string));
     let mut pegawai = Vec::new();
     let mut riwayat = Vec::new();
     let mut kinerja = Vec::new();
@@ -82,7 +87,7 @@ fn render(pop: &Population) -> Tables {
             "tmt_golongan": e.tmt_golongan,
             "jenis_jabatan": e.jenis_jabatan.as_str(),
             "jabatan_lengkap": e.jabatan_nama,
-            "eselon": e.eselon,
+            "eselon": eselon(&e.eselon),
             "unor_id": e.unor_id,
             "tmt_cpns": e.tmt_cpns,
             "tmt_pensiun": e.tmt_pensiun,
@@ -94,7 +99,7 @@ fn render(pop: &Population) -> Tables {
                 "jenis_jabatan": j.jenis_jabatan.as_str(),
                 "nama_jabatan": j.nama_jabatan,
                 "unor_id": j.unor_id,
-                "eselon": j.eselon,
+                "eselon": eselon(&j.eselon),
                 "nomor_sk": j.nomor_sk,
                 "tanggal_sk": j.tanggal_sk,
                 "tmt_jabatan": j.tmt_jabatan,
@@ -173,17 +178,18 @@ fn render(pop: &Population) -> Tables {
 
 impl Api {
     pub fn new(pop: &Population, config: ApiConfig) -> Self {
+        let tables = render(pop, config.no_eselon_as.as_deref());
         Api {
             failure_rate: Mutex::new(config.failure_rate),
             config,
-            tables: RwLock::new(Arc::new(render(pop))),
+            tables: RwLock::new(Arc::new(tables)),
             sessions: Mutex::new(HashMap::new()),
             calls: AtomicU64::new(0),
         }
     }
 
     pub fn set_population(&self, pop: &Population) {
-        let t = Arc::new(render(pop));
+        let t = Arc::new(render(pop, self.config.no_eselon_as.as_deref()));
         if let Ok(mut held) = self.tables.write() {
             *held = t;
         }

@@ -71,7 +71,12 @@ impl ReconcileWorld {
             .await
             .map_err(|e| format!("SIASN simulator: {e}"))?;
         let secret = Secret::from_bytes(b"reconcile-world-callback-secret-01".to_vec());
-        let api = ehrm_sim::read::ApiConfig::default();
+        // eHRM writes "no eselon" as an en dash, as spreadsheet imports do: the comparison
+        // must read it as no eselon, so the expected rows are unchanged.
+        let api = ehrm_sim::read::ApiConfig {
+            no_eselon_as: Some("\u{2013}".into()),
+            ..ehrm_sim::read::ApiConfig::default()
+        };
         let ehrm = ehrm_sim::EhrmSim::start(
             ehrm_sim::EhrmSimConfig {
                 population: injected.ehrm.clone(),
