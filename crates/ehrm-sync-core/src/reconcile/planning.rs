@@ -20,23 +20,7 @@ impl Reconciler {
         snap: &Snapshot,
     ) -> Result<(), ReconcileError> {
         let today = jakarta_date(self.deps.clock.now_ms());
-        let periods =
-            ehrm_sync_domain::reconcile::kp_periods(today, self.settings.kp_horizon_months);
-        let (_, until) = ehrm_sync_domain::reconcile::retirement_window(today);
-        let mut kp = Vec::new();
-        for periode in &periods {
-            kp.extend(
-                self.bkn_read(None, || self.deps.bkn.promotion_list(*periode))
-                    .await
-                    .map_err(stop_error)?
-                    .map_err(|e| ReconcileError::Bkn(e.message))?,
-            );
-        }
-        let pensiun = self
-            .bkn_read(None, || self.deps.bkn.retirement_list(today, until))
-            .await
-            .map_err(stop_error)?
-            .map_err(|e| ReconcileError::Bkn(e.message))?;
+        let (periods, kp, pensiun) = self.read_lists(today).await?;
         state.periode = Some(periods_label(&periods));
         state.listed_kp = kp.iter().map(|l| l.nip.clone()).collect();
         state.listed_kp.sort();
@@ -97,6 +81,32 @@ impl Reconciler {
         tracing::info!(run_id = %state.run_id, priority = state.priority.len(),
             rest = state.rest_total, "reconciliation planned");
         Ok(())
+    }
+
+    /// BKN's promotion proposals for every monthly period of the horizon, and its retirement
+    /// proposals for the next 12 months.
+    async fn read_lists(
+        &self,
+        today: time::Date,
+    ) -> Result<(Vec<time::Date>, Vec<ListedPns>, Vec<ListedPns>), ReconcileError> {
+        let periods =
+            ehrm_sync_domain::reconcile::kp_periods(today, self.settings.kp_horizon_months);
+        let (_, until) = ehrm_sync_domain::reconcile::retirement_window(today);
+        let mut kp = Vec::new();
+        for periode in &periods {
+            kp.extend(
+                self.bkn_read(None, || self.deps.bkn.promotion_list(*periode))
+                    .await
+                    .map_err(stop_error)?
+                    .map_err(|e| ReconcileError::Bkn(e.message))?,
+            );
+        }
+        let pensiun = self
+            .bkn_read(None, || self.deps.bkn.retirement_list(today, until))
+            .await
+            .map_err(stop_error)?
+            .map_err(|e| ReconcileError::Bkn(e.message))?;
+        Ok((periods, kp, pensiun))
     }
 
     pub(super) async fn rolling_cursor(&self) -> Result<Option<String>, StoreError> {
