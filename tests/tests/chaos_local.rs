@@ -113,8 +113,9 @@ async fn chaos_on_the_embedded_store() {
         ("RETRY_MAX_SECONDS", "2"),
         ("RETRY_MAX_ATTEMPTS", "12"),
         ("BKN_TIMEOUT_SECONDS", "2"),
-        ("LEASE_SECONDS", "4"),
-        ("QUEUE_VISIBILITY_SECONDS", "6"),
+        // Room for a write after the gate's wait: the lease is checked just before sending.
+        ("LEASE_SECONDS", "8"),
+        ("QUEUE_VISIBILITY_SECONDS", "10"),
         ("QUEUE_MAX_RECEIVES", "40"),
         ("SWEEP_INTERVAL_SECONDS", "1"),
         ("SWEEP_GRACE_SECONDS", "2"),
@@ -212,7 +213,7 @@ async fn chaos_on_the_embedded_store() {
             .sum::<u64>()
             == 0
     };
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + Duration::from_secs(420);
     while !drained(store.clone()).await {
         assert!(Instant::now() < deadline, "the backlog did not drain");
         tokio::time::sleep(Duration::from_millis(250)).await;

@@ -6,10 +6,11 @@
 //! worth of calls) so that scheduling jitter between reservation and the request reaching BKN
 //! cannot squeeze more than the rate into any one-second window.
 //!
-//! BKN's gateway may throttle below the agreed rate. Each `429` halves this process's pace (at
-//! most once a second, down to a twentieth), and the pace recovers linearly to the configured
-//! rate over a minute without `429`s: under a lower limit the calls settle just below it instead
-//! of meeting a `429` every few calls.
+//! BKN's gateway may throttle below the agreed rate. Each `429` cuts this process's pace by a
+//! quarter (at most once every two seconds, down to a tenth), and the pace recovers linearly to
+//! the configured rate within ten seconds without `429`s: under a lower limit the calls settle
+//! near it instead of meeting a `429` every few calls, while the odd `429` of a busy BKN costs
+//! almost nothing.
 
 use std::sync::{Arc, Mutex};
 
@@ -33,9 +34,13 @@ pub fn interval_ms(rate_per_sec: f64, margin_ms: i64) -> i64 {
 }
 
 /// Slowest pace a run of `429`s can bring a process to, as a share of the configured rate.
-const MIN_PACE: f64 = 0.05;
-/// A halved pace is back to the configured rate after this long without a `429`.
-const RECOVERY_MS: f64 = 60_000.0;
+const MIN_PACE: f64 = 0.1;
+/// What one `429` leaves of the pace.
+const CUT: f64 = 0.75;
+/// A `429` within this long of the last cut is the same episode.
+const CUT_EVERY_MS: i64 = 2_000;
+/// The pace recovers from nothing to the configured rate in this long.
+const RECOVERY_MS: f64 = 10_000.0;
 
 /// The share of the configured rate this process uses after BKN's `429`s.
 #[derive(Clone, Copy, Debug)]
@@ -94,13 +99,13 @@ impl GatePacer {
     fn slow_down(&self) {
         let now = self.clock.now_ms();
         if let Ok(mut p) = self.pace.lock()
-            && now - p.since >= 1_000
+            && now - p.since >= CUT_EVERY_MS
         {
-            let share = (p.at(now) / 2.0).max(MIN_PACE);
+            let share = (p.at(now) * CUT).max(MIN_PACE);
             *p = Pace { share, since: now };
             tracing::info!(
                 share_of_rate = share,
-                "BKN throttled (429): this process slows down, recovering over a minute"
+                "BKN throttled (429): this process slows down, recovering within seconds"
             );
         }
     }
@@ -165,7 +170,7 @@ mod tests {
     }
 
     #[test]
-    fn a_429_halves_the_pace_which_recovers_within_a_minute() {
+    fn a_429_slows_the_pace_which_recovers_within_seconds() {
         struct At(std::sync::atomic::AtomicI64);
         impl Clock for At {
             fn now_ms(&self) -> i64 {
@@ -174,35 +179,26 @@ mod tests {
         }
         let clock = Arc::new(At(std::sync::atomic::AtomicI64::new(1_000_000)));
         let pacer = GatePacer::new(Arc::new(MemoryRateGate::default()), clock.clone(), 10.0, 0);
+        let tick = |ms| clock.0.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
         assert_eq!(pacer.current_interval_ms(), 100);
         pacer.slow_down();
-        assert_eq!(pacer.current_interval_ms(), 200);
-        pacer.slow_down(); // the same second: counted once
-        assert_eq!(pacer.current_interval_ms(), 200);
-        clock
-            .0
-            .fetch_add(1_000, std::sync::atomic::Ordering::Relaxed);
-        pacer.slow_down();
-        assert!(
-            pacer.current_interval_ms() > 350,
-            "{}",
-            pacer.current_interval_ms()
-        );
-        for _ in 0..20 {
-            clock
-                .0
-                .fetch_add(1_000, std::sync::atomic::Ordering::Relaxed);
+        assert_eq!(pacer.current_interval_ms(), 134);
+        pacer.slow_down(); // the same episode: counted once
+        assert_eq!(pacer.current_interval_ms(), 134);
+        for _ in 0..40 {
+            tick(2_000);
             pacer.slow_down();
         }
-        assert_eq!(
-            pacer.current_interval_ms(),
-            2_000,
-            "never below a twentieth"
-        );
-        clock
-            .0
-            .fetch_add(60_000, std::sync::atomic::Ordering::Relaxed);
+        // A 429 every two seconds settles the pace near 60 % of the rate.
+        let steady = pacer.current_interval_ms();
+        assert!((150..=200).contains(&steady), "{steady}");
+        tick(10_000);
         assert_eq!(pacer.current_interval_ms(), 100, "recovered");
+        let floor = Pace {
+            share: MIN_PACE,
+            since: 0,
+        };
+        assert!((floor.at(0) * CUT).max(MIN_PACE) >= MIN_PACE);
     }
 
     #[tokio::test]
