@@ -58,8 +58,10 @@ pub fn fast_env() -> Vec<(&'static str, String)> {
         ("RETRY_MAX_SECONDS", "1".into()),
         ("RETRY_MAX_ATTEMPTS", "6".into()),
         ("BKN_TIMEOUT_SECONDS", "2".into()),
-        ("LEASE_SECONDS", "4".into()),
-        ("QUEUE_VISIBILITY_SECONDS", "6".into()),
+        // Room for the rate gate's wait before a write (the lease is checked just before
+        // sending, with BKN_TIMEOUT_SECONDS + 1 left).
+        ("LEASE_SECONDS", "6".into()),
+        ("QUEUE_VISIBILITY_SECONDS", "8".into()),
         ("QUEUE_MAX_RECEIVES", "30".into()),
         ("SWEEP_INTERVAL_SECONDS", "1".into()),
         ("SWEEP_GRACE_SECONDS", "1".into()),
