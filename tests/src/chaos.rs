@@ -67,12 +67,7 @@ pub fn plan(population: &Population, config: &ChaosConfig, secret: &Secret) -> P
     for n in 0..config.changes {
         let idx = rng.random_range(0..population.employees.len());
         let e = &population.employees[idx];
-        let Some(annual) = e
-            .kinerja
-            .iter()
-            .filter(|k| k.jenis == "tahunan")
-            .max_by_key(|k| k.tahun)
-        else {
+        let Some(annual) = e.latest_annual() else {
             continue;
         };
         let template = if rng.random_bool(0.4) {

@@ -52,12 +52,7 @@ async fn a_hostile_bkn_still_drains_and_says_why() {
     let mut sent = 0;
     for i in 0..h.population.employees.len() {
         let e = h.employee(i).clone();
-        let Some(k) = e
-            .kinerja
-            .iter()
-            .filter(|k| k.jenis == "tahunan")
-            .max_by_key(|k| k.tahun)
-        else {
+        let Some(k) = e.latest_annual() else {
             continue;
         };
         let (status, answer) = h.send(&upsert_body(&e, &changed(k), k.version + 1)).await;

@@ -82,13 +82,7 @@ async fn http_to_bkn_through_dynamodb_and_sqs() {
     });
     let mut keys = Vec::new();
     for e in [a, b, c] {
-        let k = e
-            .kinerja
-            .iter()
-            .filter(|k| k.jenis == "tahunan")
-            .max_by_key(|k| k.tahun)
-            .cloned()
-            .expect("annual");
+        let k = e.latest_annual().cloned().expect("annual");
         let k = Kinerja {
             hasil_kinerja: 1,
             perilaku_kerja: 1,

@@ -71,12 +71,7 @@ async fn a_six_hour_outage_never_reaches_the_dead_letter_queue() {
     // The backlog: one changed annual record per employee, sent while BKN is down.
     let mut keys = Vec::new();
     for e in &w.population.employees {
-        let Some(k) = e
-            .kinerja
-            .iter()
-            .filter(|k| k.jenis == "tahunan")
-            .max_by_key(|k| k.tahun)
-        else {
+        let Some(k) = e.latest_annual() else {
             continue;
         };
         let k = Kinerja {

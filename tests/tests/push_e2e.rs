@@ -14,10 +14,7 @@ const WAIT: Duration = Duration::from_secs(30);
 
 fn annual_of(h: &Harness, i: usize) -> Kinerja {
     h.employee(i)
-        .kinerja
-        .iter()
-        .filter(|k| k.jenis == "tahunan")
-        .max_by_key(|k| k.tahun)
+        .latest_annual()
         .cloned()
         .expect("every employee has annual records")
 }

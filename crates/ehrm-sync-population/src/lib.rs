@@ -119,6 +119,14 @@ pub struct Employee {
 }
 
 impl Employee {
+    /// The annual (SKP 2022) record of the latest year, if any.
+    pub fn latest_annual(&self) -> Option<&Kinerja> {
+        self.kinerja
+            .iter()
+            .filter(|k| k.jenis == "tahunan")
+            .max_by_key(|k| k.tahun)
+    }
+
     /// Name with academic titles, as eHRM prints it.
     pub fn nama_lengkap(&self) -> String {
         let mut s = String::new();

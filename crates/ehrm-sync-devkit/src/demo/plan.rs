@@ -85,12 +85,7 @@ pub(super) fn plan(
         let Ok(nip) = ehrm_sync_domain::nip::Nip::parse(&e.nip) else {
             continue;
         };
-        let Some(last_year) = e
-            .kinerja
-            .iter()
-            .filter(|k| k.jenis == "tahunan")
-            .max_by_key(|k| k.tahun)
-        else {
+        let Some(last_year) = e.latest_annual() else {
             continue;
         };
         p.annual_versions(e, &nip, last_year, *refused);
