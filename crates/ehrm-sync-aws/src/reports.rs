@@ -1,4 +1,4 @@
-//! Reconciliation reports in S3 (`REPORTS_BUCKET`): `reconciliation/<run id>/report.csv` and
+//! Reconciliation reports in S3 (`REPORTS_BUCKET`): `reconciliation/<run id>/report.csv`, `report.xlsx` and
 //! `report.json`, encrypted by the bucket's default (the stack's KMS key).
 
 use async_trait::async_trait;

@@ -8,6 +8,7 @@
 
 use std::sync::Arc;
 
+use crate::series::{BACKLOG, Series};
 use ehrm_sync_domain::record::Millis;
 
 use crate::ports::{
@@ -70,6 +71,7 @@ pub struct Sweeper {
     clock: Arc<dyn Clock>,
     settings: SweepSettings,
     control: Option<Arc<dyn ControlStore>>,
+    series: Option<Arc<dyn Series>>,
 }
 
 impl Sweeper {
@@ -85,7 +87,14 @@ impl Sweeper {
             clock,
             settings,
             control: None,
+            series: None,
         }
+    }
+
+    /// Records the backlog found by each sweep (the console's chart).
+    pub fn with_series(mut self, series: Arc<dyn Series>) -> Self {
+        self.series = Some(series);
+        self
     }
 
     /// Records each sweep's time and counts (for `ehrm-sync status`).
@@ -95,6 +104,13 @@ impl Sweeper {
     }
 
     async fn mark(&self, at: Millis, report: &SweepReport) {
+        if let Some(series) = &self.series {
+            let minute = crate::series::bucket(at, crate::series::MINUTE_MS);
+            let backlog = report.examined as i64;
+            if let Err(e) = series.set_in_series(BACKLOG, minute, backlog).await {
+                tracing::warn!(error = %e, "backlog not recorded");
+            }
+        }
         let Some(control) = &self.control else { return };
         let mark = LastSweep {
             at,

@@ -1,4 +1,4 @@
-//! Reconciliation reports in a folder: `<dir>/<run id>/report.csv` and `report.json`.
+//! Reconciliation reports in a folder: `<dir>/<run id>/report.csv`, `report.json` and `report.xlsx`.
 
 use std::path::PathBuf;
 

@@ -10,12 +10,14 @@
 //!
 //! Tables: `idempotency`, `records` (with partial indexes for "due" and by status),
 //! `change_log`, `attempts`, `guards`, `pns_ids`, `queue_messages`, `dead_letters`,
-//! `rate_gate`, `controls`, `events`, `callbacks`.
+//! `rate_gate`, `controls`, `events`, `callbacks`, `reconcile_rows`, `reconcile_runs`,
+//! `finding_marks`, `series`.
 //!
 //! Implements the core ports; depends on the core and the domain, never on AWS or HTTP.
 
 mod actor;
 mod callbacks;
+mod console;
 mod control;
 mod queue;
 mod reconcile;

@@ -114,6 +114,16 @@ CREATE TABLE IF NOT EXISTS rate_gate (
     name    TEXT PRIMARY KEY,
     next_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS finding_marks (
+    finding_id TEXT PRIMARY KEY,
+    doc        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS series (
+    series TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    value  INTEGER NOT NULL,
+    PRIMARY KEY (series, bucket)
+) WITHOUT ROWID;
 "#;
 
 pub(crate) fn migrate(conn: &Connection) -> Result<(), StoreError> {

@@ -11,6 +11,7 @@ use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, AttemptOutcome, Clock, IdempotencyEntry, PnsIdCache,
     RateGate, StoreError, SyncStore,
 };
+use ehrm_sync_core::series;
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
 
@@ -292,7 +293,8 @@ impl SyncStore for SqliteStore {
                     params![a.record_key, a.at, a.version as i64, a.operation, a.outcome.as_str(), a.http_status, a.message, a.duration_ms],
                 )
                 .map_err(db_err)?;
-                Ok(())
+                let hour = series::bucket(a.at, series::HOUR_MS);
+                crate::console::add(c, &series::outcome_series(a.outcome), hour, 1)
             })
             .await
     }
@@ -473,6 +475,8 @@ impl RateGate for SqliteStore {
                     params![slot + interval_ms],
                 )
                 .map_err(db_err)?;
+                let minute = series::bucket(slot, series::MINUTE_MS);
+                crate::console::add(c, series::BKN_CALLS, minute, 1)?;
                 Ok(slot)
             })
             .await

@@ -444,6 +444,7 @@ pub async fn reconcile_rows_are_replaced_by_key_and_runs_listed_newest_first(b: 
         action: Action::NeedsReview,
         priority: Priority::Normal,
         note: None,
+        unit: None,
     };
     let r = &b.reconcile;
     r.put_rows(

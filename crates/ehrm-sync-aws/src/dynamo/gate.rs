@@ -1,6 +1,7 @@
 //! [`RateGate`]: the shared schedule of BKN calls.
 
 use super::*;
+use ehrm_sync_core::series;
 
 #[async_trait]
 impl RateGate for DynamoStore {
@@ -26,7 +27,11 @@ impl RateGate for DynamoStore {
                 None => req.condition_expression("attribute_not_exists(next_at)"),
             };
             match req.send().await {
-                Ok(_) => return Ok(slot),
+                Ok(_) => {
+                    let minute = series::bucket(slot, series::MINUTE_MS);
+                    self.count(series::BKN_CALLS, minute).await;
+                    return Ok(slot);
+                }
                 Err(e) if is_condition_failure(&e) => continue,
                 Err(e) => return Err(unavailable(e)),
             }

@@ -20,6 +20,8 @@
 //! | control document | `CTL#<name>` | `CTL` | `value` (JSON), `revision` |
 //! | event | `EVS#<stream>` | `<at>#<nonce>` | `event` (JSON) |
 //! | callback to eHRM | `CB#<id>` | `CB` | the callback, `revision`; `due_pk = CALLBACK` + `due_at` while pending |
+//! | follow-up mark of a finding | `MARKS` | `<finding id>` | `doc` (JSON) |
+//! | chart series bucket | `SER#<series>` | `<bucket start, 13 digits>` | `value` (N, `ADD`ed) |
 //!
 //! Two global secondary indexes, both projecting all attributes:
 //!
@@ -53,6 +55,9 @@
 //! | breaker state, last sweep | `GetItem CTL#name`, `PutItem … IF revision = :expected` |
 //! | breaker history | `PutItem EVS#breaker`, `Query EVS#breaker` newest first |
 //! | callbacks due | `Query due: due_pk = CALLBACK, due_at <= now` |
+//! | count an outcome (per hour) or a BKN call (per minute) | `UpdateItem SER#… ADD value :1` |
+//! | a chart's buckets | `Query PK = SER#name, SK BETWEEN :from AND :last` |
+//! | the finding marks | `Query PK = MARKS` (paged) |
 //!
 //! Nothing on a request or message path scans the table.
 
@@ -77,6 +82,7 @@ use ehrm_sync_domain::reconcile::Discrepancy;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
 
 mod callbacks;
+mod console;
 mod control;
 mod gate;
 mod pns_ids;

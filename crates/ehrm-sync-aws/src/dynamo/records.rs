@@ -3,6 +3,7 @@
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use ehrm_sync_core::ports::Guard;
+use ehrm_sync_core::series;
 
 use super::*;
 
@@ -97,6 +98,8 @@ impl SyncStore for DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
+        let hour = series::bucket(a.at, series::HOUR_MS);
+        self.count(&series::outcome_series(a.outcome), hour).await;
         Ok(())
     }
 

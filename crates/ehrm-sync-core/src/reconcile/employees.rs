@@ -107,6 +107,10 @@ impl Reconciler {
         done.missing_at_bkn = bkn.is_none() && ehrm.is_some();
         let cmp = compare_employee(ctx, nip, ehrm.as_ref(), bkn.as_ref());
         done.rows = cmp.rows;
+        let unit = ehrm.as_ref().and_then(|e| e.pegawai.unor.clone());
+        for row in done.rows.iter_mut().filter(|r| r.unor_id.is_none()) {
+            row.unit = unit.clone();
+        }
         done.repairs = cmp.repairs;
         Ok(done)
     }

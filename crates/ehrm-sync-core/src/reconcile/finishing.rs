@@ -5,9 +5,32 @@ use serde_json::json;
 use ehrm_sync_domain::reconcile::{Discrepancy, report};
 
 use super::{ROLLING_CONTROL, ReconcileError, Reconciler, RunState, RunSummary, Scope};
+use crate::clock::format_ms;
 use crate::ports::StoreError;
 
+pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
 impl Reconciler {
+    /// `report.xlsx`: the rows for HR officers, NIPs as text, with a summary sheet.
+    fn workbook(&self, state: &RunState, rows: &[Discrepancy]) -> Result<Vec<u8>, ReconcileError> {
+        let facts = ehrm_sync_sheets::RunFacts {
+            run_id: state.run_id.clone(),
+            scope: state.scope.to_string(),
+            started: format_ms(state.started_at),
+            finished: Some(format_ms(self.deps.clock.now_ms())),
+            selection: None,
+        };
+        let lines: Vec<_> = rows
+            .iter()
+            .map(|row| ehrm_sync_sheets::FindingLine {
+                row,
+                follow_up: None,
+            })
+            .collect();
+        ehrm_sync_sheets::findings_workbook(&facts, &lines, false)
+            .map_err(|e| ReconcileError::Invalid(e.to_string()))
+    }
+
     /// Writes the report files and the final summary.
     pub(super) async fn finish(&self, state: &mut RunState) -> Result<RunSummary, ReconcileError> {
         let mut rows = self.deps.reconcile.rows(&state.run_id).await?;
@@ -15,10 +38,13 @@ impl Reconciler {
         if let Some(sink) = &self.deps.reports {
             let json = report::to_json(&rows).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let csv = report::to_csv(&rows).into_bytes();
+            let xlsx = self.workbook(state, &rows)?;
             state.report = vec![
                 sink.write(&state.run_id, "report.csv", "text/csv; charset=utf-8", csv)
                     .await?,
                 sink.write(&state.run_id, "report.json", "application/json", json)
+                    .await?,
+                sink.write(&state.run_id, "report.xlsx", XLSX_TYPE, xlsx)
                     .await?,
             ];
         }

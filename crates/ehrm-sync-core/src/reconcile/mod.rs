@@ -32,6 +32,8 @@ pub use summary::{FindingCount, RunSummary, Unreadable};
 
 const RUN_CONTROL: &str = "reconcile.run";
 const ROLLING_CONTROL: &str = "reconcile.rolling";
+/// The unit tree as eHRM last gave it: `{code: parent code or null}`.
+pub const UNIT_TREE_CONTROL: &str = "reconcile.unit_tree";
 /// Kept in the run state at most (the summary keeps the count).
 const MAX_UNREADABLE_KEPT: usize = 200;
 

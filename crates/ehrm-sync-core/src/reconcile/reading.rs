@@ -7,7 +7,9 @@ use ehrm_sync_domain::reconcile::compare::Context;
 use ehrm_sync_domain::record::Millis;
 
 use super::planning::apply_lists;
-use super::{Phase, ReconcileError, Reconciler, RunState, Scope, Snapshot, Stop};
+use super::{
+    Phase, ReconcileError, Reconciler, RunState, Scope, Snapshot, Stop, UNIT_TREE_CONTROL,
+};
 use crate::breaker::NotCalled;
 use crate::ports::{BknError, SourceError};
 use crate::retry::run_with_retries;
@@ -33,6 +35,7 @@ impl Reconciler {
             Vec::new()
         };
         let units = self.ehrm_read(|| self.deps.ehrm.units()).await?;
+        self.keep_unit_tree(&units).await;
         let posts = self.ehrm_read(|| self.deps.ehrm.structural_posts()).await?;
         let mut ctx = Context::new(&units, &posts);
         ctx.callbacks_enabled = self.deps.outbox.is_some();
@@ -43,6 +46,30 @@ impl Reconciler {
             posts,
             ctx,
         })
+    }
+
+    /// The unit tree as eHRM last gave it (code → parent), so that findings can be filtered by
+    /// a unit with its sub-units. Best effort: a failed write costs only the filter's accuracy.
+    async fn keep_unit_tree(&self, units: &[ehrm_sync_domain::reconcile::UnitFacts]) {
+        let tree: serde_json::Map<String, serde_json::Value> = units
+            .iter()
+            .map(|u| (u.id.clone(), serde_json::json!(u.parent)))
+            .collect();
+        let value = serde_json::Value::Object(tree);
+        let result = match self.deps.controls.control(UNIT_TREE_CONTROL).await {
+            Ok(Some(c)) if c.value == value => Ok(()),
+            Ok(current) => {
+                let rev = current.map_or(0, |c| c.revision);
+                self.deps
+                    .controls
+                    .put_control(UNIT_TREE_CONTROL, &value, rev)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "unit tree not kept");
+        }
     }
 
     fn read_policy(&self, first_pause_ms: i64) -> RetryPolicy {

@@ -153,6 +153,10 @@ pub struct Discrepancy {
     /// months, …); absent when the action says it all.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// The eHRM unit of the employee a row is about, for filtering by unit; not part of the
+    /// contract's report (unit rows carry their unit in `unor_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
 }
 
 impl Discrepancy {
@@ -177,6 +181,36 @@ impl Discrepancy {
             self.kind.as_str(),
             what
         )
+    }
+
+    /// The unit a row belongs to: the unit itself, or the employee's eHRM unit.
+    pub fn unit_code(&self) -> Option<&str> {
+        self.unor_id.as_deref().or(self.unit.as_deref())
+    }
+
+    /// The identity of a finding across runs: data set, subject, field and both values. The
+    /// same difference found again has the same id (so its follow-up carries over); once either
+    /// value changes, it is another finding.
+    pub fn finding_id(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let parts = [
+            self.data_set.as_str(),
+            self.kind.as_str(),
+            self.nip.as_deref().unwrap_or(""),
+            self.unor_id.as_deref().unwrap_or(""),
+            self.field.as_deref().unwrap_or(""),
+            self.ehrm_value.as_deref().unwrap_or("\u{0}"),
+            self.bkn_value.as_deref().unwrap_or("\u{0}"),
+        ];
+        let mut hash = Sha256::new();
+        for p in parts {
+            hash.update((p.len() as u64).to_be_bytes());
+            hash.update(p.as_bytes());
+        }
+        hash.finalize()[..12]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     /// The report's order: priority, data set, subject, field.

@@ -64,9 +64,16 @@ pub fn to_csv(rows: &[Discrepancy]) -> String {
     out
 }
 
-/// The JSON file: a list of rows with the contract's field names.
+/// The JSON file: a list of rows with the contract's field names (and only those).
 pub fn to_json(rows: &[Discrepancy]) -> Result<Vec<u8>, serde_json::Error> {
-    serde_json::to_vec_pretty(rows)
+    let contract_rows: Vec<Discrepancy> = rows
+        .iter()
+        .map(|r| Discrepancy {
+            unit: None,
+            ..r.clone()
+        })
+        .collect();
+    serde_json::to_vec_pretty(&contract_rows)
 }
 
 #[cfg(test)]
@@ -88,6 +95,7 @@ mod tests {
             action: Action::SentToEhrm,
             priority: Priority::Pensiun,
             note: None,
+            unit: None,
         };
         let csv = to_csv(std::slice::from_ref(&row));
         assert!(csv.starts_with('\u{feff}'));

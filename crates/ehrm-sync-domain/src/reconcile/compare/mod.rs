@@ -127,6 +127,7 @@ impl Rows<'_> {
             action,
             priority: self.priority,
             note: None,
+            unit: None,
         });
         self.out.len() - 1
     }

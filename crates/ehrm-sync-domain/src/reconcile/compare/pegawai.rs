@@ -106,6 +106,7 @@ pub(super) fn holder_checks(
                 action: Action::NeedsReview,
                 priority,
                 note: None,
+                unit: None,
             });
         }
     }

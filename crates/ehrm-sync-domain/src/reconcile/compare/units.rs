@@ -84,6 +84,7 @@ fn unit_row(
         action: Action::NeedsReview,
         priority: Priority::Normal,
         note: None,
+        unit: None,
     }
 }
 
@@ -164,6 +165,7 @@ impl Heads<'_> {
             action: Action::NeedsReview,
             priority,
             note: None,
+            unit: None,
         })
     }
 }
