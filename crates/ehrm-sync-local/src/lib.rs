@@ -5,6 +5,7 @@
 //! Depends on the core services, the SQLite adapters, the BKN and eHRM clients and the HTTP router;
 //! must not depend on AWS. The same services as the Lambdas, wired differently.
 
+mod console;
 pub mod reports;
 mod settings;
 mod worker;
@@ -118,6 +119,7 @@ impl Wiring {
             self.settings.sweep,
         )
         .with_control(Arc::new(self.store.clone()))
+        .with_series(Arc::new(self.store.clone()))
     }
 
     /// Reconciliation, reporting into `reports` (a folder).
@@ -201,13 +203,17 @@ impl Runtime {
         let addr = listener
             .local_addr()
             .map_err(|e| StartError::Listen(listen, e))?;
+        let mut app = ehrm_sync_http::router(api);
+        if let Some(console) = console::router(&wiring) {
+            app = app.merge(console);
+            tracing::info!("console at /console/");
+        }
         let mut http_stop = stop_rx.clone();
         tasks.push(tokio::spawn(async move {
-            let serve = axum::serve(listener, ehrm_sync_http::router(api)).with_graceful_shutdown(
-                async move {
-                    let _ = http_stop.changed().await;
-                },
-            );
+            let app = app.into_make_service_with_connect_info::<SocketAddr>();
+            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = http_stop.changed().await;
+            });
             if let Err(e) = serve.await {
                 tracing::error!(error = %e, "HTTP server stopped");
             }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use ehrm_sync_bkn::BknSettings;
+use ehrm_sync_console::Users;
 use ehrm_sync_core::config::{
     ConfigError, EnvSource, delivery_settings, optional, reconcile_settings, settle_policy,
     status_api_key, sweep_settings, webhook_secrets,
@@ -42,6 +43,9 @@ pub struct LocalSettings {
     /// eHRM's read API (reconciliation); `None` when `EHRM_API_BASE_URL` is not set.
     pub ehrm_api: Option<EhrmApiConfig>,
     pub reconcile: ReconcileSettings,
+    /// `CONSOLE_USERS_FILE`: the console's users (`name:role:argon2id-hash` lines); none, the
+    /// console is off.
+    pub console_users: Users,
 }
 
 impl LocalSettings {
@@ -56,6 +60,7 @@ impl LocalSettings {
         s.workers = workers;
         s.webhook_secrets = webhook_secrets(env)?;
         s.status_api_key = status_api_key(env)?;
+        s.console_users = console_users(env)?;
         Ok(s)
     }
 
@@ -91,7 +96,25 @@ impl LocalSettings {
             callbacks: CallbackConfig::from_env(env)?,
             ehrm_api: EhrmApiConfig::from_env(env)?,
             reconcile: reconcile_settings(env)?,
+            console_users: Users::default(),
             bkn,
         })
     }
+}
+
+fn console_users(env: &dyn EnvSource) -> Result<Users, ConfigError> {
+    const VAR: &str = "CONSOLE_USERS_FILE";
+    let Some(path) = env.get(VAR).filter(|p| !p.trim().is_empty()) else {
+        return Ok(Users::default());
+    };
+    let text = std::fs::read_to_string(path.trim())
+        .map_err(|e| ConfigError::new(VAR, format!("cannot be read: {e}")))?;
+    let users = Users::parse(&text).map_err(|e| ConfigError::new(VAR, e.to_string()))?;
+    if users.is_empty() {
+        return Err(ConfigError::new(
+            VAR,
+            "lists no user; unset it to turn the console off",
+        ));
+    }
+    Ok(users)
 }

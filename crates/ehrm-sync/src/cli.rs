@@ -51,6 +51,13 @@ pub enum Command {
     Reconcile(crate::reconcile::ReconcileArgs),
     /// Run the BKN SIASN and eHRM simulators (same population; discrepancies injectable).
     Sim(ehrm_sync_devkit::sim::SimArgs),
+    /// Make a console user's line (`name:role:argon2id-hash`) for CONSOLE_USERS_FILE: reads the
+    /// password from standard input (at least 12 characters), prints the line.
+    ConsoleUser {
+        name: String,
+        #[arg(long, value_parser = ["viewer", "operator"], default_value = "viewer")]
+        role: String,
+    },
     /// Print the OpenAPI 3.1 document of the public HTTP contract (as `GET /v1/openapi.json`).
     Openapi,
     /// Load commands behind the figures in the README.
@@ -69,6 +76,7 @@ pub fn main() -> ExitCode {
             | Some(Command::Redrive(_))
             | Some(Command::Reconcile(_))
             | Some(Command::Openapi)
+            | Some(Command::ConsoleUser { .. })
     );
     logging::init(cli.log_format, if quiet { "warn" } else { "info" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -100,6 +108,7 @@ pub fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Some(Command::Bench(cmd)) => ehrm_sync_devkit::bench::run(cmd).await,
+            Some(Command::ConsoleUser { name, role }) => console_user(&name, &role),
         }
     })
 }
@@ -127,4 +136,30 @@ async fn serve(listen: SocketAddr, db: PathBuf, workers: usize) -> ExitCode {
     tracing::info!("shutting down");
     runtime.shutdown().await;
     ExitCode::SUCCESS
+}
+
+fn console_user(name: &str, role: &str) -> ExitCode {
+    let role = match ehrm_sync_console::Role::parse(role) {
+        Some(r) => r,
+        None => {
+            eprintln!("error: the role must be viewer or operator");
+            return ExitCode::from(2);
+        }
+    };
+    let mut password = String::new();
+    if let Err(e) = std::io::stdin().read_line(&mut password) {
+        eprintln!("error: cannot read the password from standard input: {e}");
+        return ExitCode::from(2);
+    }
+    let password = password.trim_end_matches(['\r', '\n']);
+    match ehrm_sync_console::user_line(name, role, password) {
+        Ok(line) => {
+            println!("{line}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

@@ -1,0 +1,53 @@
+//! The audit trail of the console: every login (and failed login), logout and action, with who,
+//! when, from where, what and how many records. An append-only event stream in the control
+//! store, newest first.
+
+use serde::{Deserialize, Serialize};
+
+use ehrm_sync_core::ports::{ControlStore, StoreError};
+use ehrm_sync_domain::record::Millis;
+
+pub const STREAM: &str = "console-audit";
+/// How many entries the audit page shows.
+pub const SHOWN: usize = 500;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub who: String,
+    pub address: String,
+    /// `login`, `login_failed`, `login_throttled`, `logout`, `replay`, `redrive`, `reconcile`,
+    /// `mark`.
+    pub action: String,
+    /// What exactly (filters, run, finding and state); never a secret or a NIK.
+    pub what: String,
+    pub count: Option<u64>,
+}
+
+pub async fn record(
+    controls: &dyn ControlStore,
+    at: Millis,
+    entry: &AuditEntry,
+) -> Result<(), StoreError> {
+    let value = serde_json::to_value(entry).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    controls.append_event(STREAM, at, &value).await
+}
+
+/// Records an entry; a failure is logged (the action itself already happened).
+pub async fn record_or_log(controls: &dyn ControlStore, at: Millis, entry: AuditEntry) {
+    if let Err(e) = record(controls, at, &entry).await {
+        tracing::error!(error = %e, action = %entry.action, "console audit entry not written");
+    }
+}
+
+/// The newest entries first.
+pub async fn recent(
+    controls: &dyn ControlStore,
+    limit: usize,
+) -> Result<Vec<(Millis, AuditEntry)>, StoreError> {
+    Ok(controls
+        .events(STREAM, limit)
+        .await?
+        .into_iter()
+        .filter_map(|(at, v)| serde_json::from_value(v).ok().map(|e| (at, e)))
+        .collect())
+}

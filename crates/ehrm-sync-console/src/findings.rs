@@ -1,0 +1,225 @@
+//! A run's findings joined with their follow-up marks, and the filters of the Rekonsiliasi page
+//! (data set, kind, priority, authority, action, unit with its sub-units, NIP, follow-up state).
+//! Pure functions, plus a small cache of finished runs' rows (a finished run never changes).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use serde::Deserialize;
+
+use ehrm_sync_core::followup::{FindingMark, MarkState};
+use ehrm_sync_domain::reconcile::Discrepancy;
+
+/// The filters, as the page's query string carries them (empty = any).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct FindingFilter {
+    pub data_set: String,
+    pub kind: String,
+    pub priority: String,
+    pub authority: String,
+    pub action: String,
+    pub unit: String,
+    pub nip: String,
+    /// `open`, `handled`, `ignored`.
+    pub state: String,
+    /// 0-based page.
+    pub page: usize,
+}
+
+impl FindingFilter {
+    /// The query string of these filters (without the page), for links and downloads.
+    pub fn query(&self) -> String {
+        let pairs = [
+            ("data_set", &self.data_set),
+            ("kind", &self.kind),
+            ("priority", &self.priority),
+            ("authority", &self.authority),
+            ("action", &self.action),
+            ("unit", &self.unit),
+            ("nip", &self.nip),
+            ("state", &self.state),
+        ];
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| format!("{k}={}", encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// In words, for the workbook's summary sheet.
+    pub fn describe(&self) -> Option<String> {
+        let q = self.query();
+        (!q.is_empty()).then(|| q.replace('&', ", "))
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn encode(v: &str) -> String {
+    v.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The unit and every unit below it, from the tree `{code: parent}`.
+pub fn unit_with_descendants(
+    tree: &HashMap<String, Option<String>>,
+    unit: &str,
+) -> HashSet<String> {
+    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (code, parent) in tree {
+        if let Some(p) = parent {
+            children.entry(p.as_str()).or_default().push(code.as_str());
+        }
+    }
+    let mut found = HashSet::from([unit.to_string()]);
+    let mut stack = vec![unit];
+    while let Some(u) = stack.pop() {
+        for c in children.get(u).into_iter().flatten() {
+            if found.insert(c.to_string()) {
+                stack.push(c);
+            }
+        }
+    }
+    found
+}
+
+/// The state of a finding: its mark's, or open.
+pub fn state_of(mark: Option<&FindingMark>) -> MarkState {
+    mark.map_or(MarkState::Open, |m| m.state)
+}
+
+/// The rows matching the filter, in the report's order, each with its id and mark.
+pub fn select<'a>(
+    rows: &'a [Discrepancy],
+    marks: &'a HashMap<String, FindingMark>,
+    filter: &FindingFilter,
+    units: Option<&HashSet<String>>,
+) -> Vec<(&'a Discrepancy, String, Option<&'a FindingMark>)> {
+    let eq = |want: &str, have: &str| want.is_empty() || want == have;
+    rows.iter()
+        .filter(|r| {
+            eq(&filter.data_set, r.data_set.as_str())
+                && eq(&filter.kind, r.kind.as_str())
+                && eq(&filter.priority, r.priority.as_str())
+                && eq(&filter.authority, r.authority.as_str())
+                && eq(&filter.action, r.action.as_str())
+                && (filter.nip.trim().is_empty() || r.nip.as_deref() == Some(filter.nip.trim()))
+                && units.is_none_or(|set| r.unit_code().is_some_and(|u| set.contains(u)))
+        })
+        .filter_map(|r| {
+            let id = r.finding_id();
+            let mark = marks.get(&id);
+            let state = state_of(mark);
+            eq(&filter.state, state.as_str()).then_some((r, id, mark))
+        })
+        .collect()
+}
+
+/// Finished runs' rows, the last few (a 50,000-row run is read once, not per page view).
+#[derive(Default)]
+pub struct RowsCache {
+    runs: Mutex<Vec<(String, Arc<Vec<Discrepancy>>)>>,
+}
+
+const CACHED_RUNS: usize = 3;
+
+impl RowsCache {
+    pub fn get(&self, run_id: &str) -> Option<Arc<Vec<Discrepancy>>> {
+        let runs = self.runs.lock().ok()?;
+        runs.iter()
+            .find(|(id, _)| id == run_id)
+            .map(|(_, r)| r.clone())
+    }
+
+    pub fn put(&self, run_id: &str, rows: Arc<Vec<Discrepancy>>) {
+        if let Ok(mut runs) = self.runs.lock() {
+            runs.retain(|(id, _)| id != run_id);
+            runs.insert(0, (run_id.to_string(), rows));
+            runs.truncate(CACHED_RUNS);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Kind, Priority};
+
+    fn row(nip: &str, unit: &str, priority: Priority) -> Discrepancy {
+        Discrepancy {
+            data_set: DataSet::Pegawai,
+            kind: Kind::Differs,
+            nip: Some(nip.into()),
+            unor_id: None,
+            field: Some("golongan".into()),
+            ehrm_value: Some("III/c".into()),
+            bkn_value: Some("III/b".into()),
+            authority: Authority::Bkn,
+            action: Action::NeedsReview,
+            priority,
+            note: None,
+            unit: Some(unit.into()),
+        }
+    }
+
+    #[test]
+    fn a_unit_filter_takes_its_sub_units_and_a_mark_filters_by_state() {
+        let tree: HashMap<String, Option<String>> = [
+            ("PU", None),
+            ("PU.01", Some("PU")),
+            ("PU.01.02", Some("PU.01")),
+            ("PU.02", Some("PU")),
+        ]
+        .into_iter()
+        .map(|(c, p)| (c.to_string(), p.map(str::to_string)))
+        .collect();
+        let rows = vec![
+            row("198501012010011001", "PU.01.02", Priority::Pensiun),
+            row("198501012010011002", "PU.02", Priority::Pensiun),
+            row("198501012010011003", "PU.01", Priority::Normal),
+        ];
+        let units = unit_with_descendants(&tree, "PU.01");
+        let mut marks = HashMap::new();
+        let first_id = rows[0].finding_id();
+        marks.insert(
+            first_id.clone(),
+            FindingMark {
+                finding_id: first_id,
+                state: MarkState::Handled,
+                note: "diperbaiki".into(),
+                by: "sari".into(),
+                at: 1,
+            },
+        );
+        let filter = FindingFilter {
+            priority: "pensiun".into(),
+            ..FindingFilter::default()
+        };
+        let picked = select(&rows, &marks, &filter, Some(&units));
+        assert_eq!(picked.len(), 1);
+        assert_eq!(picked[0].0.nip.as_deref(), Some("198501012010011001"));
+        let open = FindingFilter {
+            state: "open".into(),
+            ..FindingFilter::default()
+        };
+        assert_eq!(select(&rows, &marks, &open, Some(&units)).len(), 1);
+        assert_eq!(select(&rows, &marks, &open, None).len(), 2);
+    }
+
+    #[test]
+    fn the_query_string_round_trips_what_was_chosen() {
+        let f = FindingFilter {
+            unit: "PU 01&x".into(),
+            priority: "pensiun".into(),
+            ..FindingFilter::default()
+        };
+        assert_eq!(f.query(), "priority=pensiun&unit=PU%2001%26x");
+    }
+}

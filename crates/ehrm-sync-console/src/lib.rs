@@ -1,0 +1,133 @@
+//! The web console at `/console/`: server-rendered pages for Pusdatin's operators and HR
+//! officers, in Bahasa Indonesia first (English by a switch kept in a cookie). It reads the sync
+//! store through the core ports and acts through the core services, so the same router serves
+//! `ehrm-sync serve` and a Lambda behind API Gateway.
+//!
+//! * [`users`] — accounts and roles; [`session`] — sessions, CSRF, login throttling;
+//! * [`pages`] — one module per page; [`layout`] — the page shell, security headers, the
+//!   embedded stylesheet; [`charts`] — SVG charts rendered on the server; [`i18n`] — language;
+//! * [`findings`] — a run's findings with their follow-up marks, filtered (pure);
+//! * [`audit`] — who did what, when.
+//!
+//! Depends on the core and the domain; never on a store adapter or AWS.
+
+// A page step fails with the page to answer instead (`Err(Response)`); boxing it would buy
+// nothing on a path that renders HTML anyway.
+#![allow(clippy::result_large_err)]
+
+pub mod audit;
+pub mod charts;
+pub mod findings;
+pub mod i18n;
+pub mod layout;
+pub mod pages;
+pub mod session;
+pub mod users;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::routing::{get, post};
+
+use ehrm_sync_core::followup::FindingMarks;
+use ehrm_sync_core::ports::{
+    Clock, ControlStore, DeadLetters, DeliveryQueue, ReconcileStore, SyncStore,
+};
+use ehrm_sync_core::reconcile::Scope;
+use ehrm_sync_core::series::Series;
+
+pub use users::{Role, User, Users, UsersError, user_line};
+
+/// How a reconciliation is started from the console.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LaunchRequest {
+    /// Resume the open run of this scope, or start one.
+    Start(Scope),
+    /// Abandon the open run and start this one.
+    Restart(Scope),
+    /// Continue the open run, whatever its scope.
+    Resume,
+}
+
+/// Starts reconciliation in the background (a task of `serve`; an asynchronous invocation of
+/// the scheduled function on AWS). Returns what was started, for the audit and the page.
+#[async_trait]
+pub trait ReconcileLauncher: Send + Sync {
+    async fn launch(&self, request: LaunchRequest) -> Result<String, String>;
+}
+
+/// What the console reads and acts through.
+pub struct ConsoleDeps {
+    pub store: Arc<dyn SyncStore>,
+    pub controls: Arc<dyn ControlStore>,
+    pub dead_letters: Arc<dyn DeadLetters>,
+    pub reconcile: Arc<dyn ReconcileStore>,
+    pub marks: Arc<dyn FindingMarks>,
+    pub series: Arc<dyn Series>,
+    pub queue: Arc<dyn DeliveryQueue>,
+    pub launcher: Option<Arc<dyn ReconcileLauncher>>,
+    pub clock: Arc<dyn Clock>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ConsoleSettings {
+    /// `Secure` cookies: always, except a server on loopback HTTP.
+    pub secure_cookies: bool,
+    /// The configured BKN rate (calls per second), drawn on the calls chart.
+    pub bkn_rate_per_sec: f64,
+}
+
+/// The console: its users, dependencies and settings, and the finished runs' rows it caches.
+pub struct Console {
+    pub deps: ConsoleDeps,
+    pub users: Users,
+    pub settings: ConsoleSettings,
+    rows_cache: findings::RowsCache,
+}
+
+impl Console {
+    pub fn new(deps: ConsoleDeps, users: Users, settings: ConsoleSettings) -> Self {
+        Console {
+            deps,
+            users,
+            settings,
+            rows_cache: findings::RowsCache::default(),
+        }
+    }
+}
+
+/// The console's routes, all under `/console`. Mount it only when users are configured.
+pub fn router(console: Arc<Console>) -> Router {
+    use pages::*;
+    Router::new()
+        .route("/console", get(layout::to_index))
+        .route("/console/", get(overview::page))
+        .route("/console/static/console.css", get(layout::stylesheet))
+        .route("/console/login", get(login::form).post(login::submit))
+        .route("/console/logout", post(login::logout))
+        .route("/console/lang/{lang}", get(login::switch_language))
+        .route("/console/pegawai", get(pegawai::page))
+        .route("/console/gagal", get(failed::page))
+        .route("/console/gagal.xlsx", get(failed::download))
+        .route("/console/rekon", get(rekon::runs))
+        .route("/console/rekon/{run}", get(rekon::findings_page))
+        .route(
+            "/console/rekon/{run}/temuan.xlsx",
+            get(rekon::download_xlsx),
+        )
+        .route("/console/rekon/{run}/temuan.csv", get(rekon::download_csv))
+        .route("/console/rekon/{run}/tandai", post(rekon::mark))
+        .route("/console/tindakan", get(actions::page))
+        .route("/console/tindakan/replay", post(actions::replay))
+        .route("/console/tindakan/redrive", post(actions::redrive))
+        .route("/console/tindakan/rekon", post(actions::reconcile))
+        .route("/console/audit", get(audit_page::page))
+        .layer(axum::middleware::map_response(layout::security_headers))
+        .with_state(console)
+}
+
+/// The client's address, inserted as a request extension by the host (the socket's peer
+/// locally, API Gateway's `sourceIp` on AWS): login throttling counts per address.
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub String);

@@ -1,0 +1,279 @@
+//! Tindakan (operators only): replay by status and time window (the CLI's filters), always
+//! counted first by a dry run and confirmed; redrive the dead-letter queue; start, resume or
+//! restart a reconciliation. Every action is audited with who, when, what and how many.
+
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use ehrm_sync_core::reconcile::Scope;
+use ehrm_sync_core::replay::{ReplayRequest, replay as run_replay};
+
+use super::{Ctx, bad_request, ctx, unavailable};
+use crate::audit::{self, AuditEntry};
+use crate::i18n::Lang;
+use crate::{ClientAddr, Console, LaunchRequest, layout};
+
+/// The most dead letters one redrive moves.
+const REDRIVE_MAX: usize = 10_000;
+
+pub async fn page(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    crate::try_page!(c.require_operator());
+    let dead = console.deps.dead_letters.depth().await.ok();
+    show(&c, &console, html! {}, dead)
+}
+
+fn show(c: &Ctx, console: &Console, outcome: Markup, dead: Option<u64>) -> Response {
+    let l = c.lang;
+    let body = html! {
+        (outcome)
+        h2 { (l.t("Ulangi pengiriman (replay)", "Replay")) }
+        p.muted { (l.t("Rekaman gagal permanen atau ditolak BKN yang terakhir diperbarui dalam rentang (paling lama 14 hari) dikembalikan ke antrean. Jumlahnya ditampilkan dulu untuk dikonfirmasi.",
+                       "Dead or refused records last updated in the window (at most 14 days) go back to the queue. Their number is shown first, for confirmation.")) }
+        (replay_form(c, "dead", "", "", false))
+        h2 { (l.t("Kirim ulang antrean surat mati (redrive)", "Redrive the dead-letter queue")) }
+        p { (l.t("Pesan di DLQ: ", "Messages in the DLQ: ")) strong id="dlq-depth" { (dead.map_or("?".into(), |d| d.to_string())) } }
+        form method="post" action="/console/tindakan/redrive" {
+            input type="hidden" name="csrf" value=(c.csrf);
+            button type="submit" id="redrive" { (l.t("Redrive", "Redrive")) }
+        }
+        h2 { (l.t("Rekonsiliasi", "Reconciliation")) }
+        @if console.deps.launcher.is_none() {
+            p.muted { (l.t("Tidak tersedia di sini.", "Not available here.")) }
+        } @else {
+            form.filters method="post" action="/console/tindakan/rekon" {
+                input type="hidden" name="csrf" value=(c.csrf);
+                label { (l.t("Mode", "Mode")) select name="mode" {
+                    option value="start" { (l.t("mulai / lanjutkan cakupan ini", "start / resume this scope")) }
+                    option value="resume" { (l.t("lanjutkan rekon yang terbuka", "resume the open run")) }
+                    option value="restart" { (l.t("mulai ulang (tinggalkan yang terbuka)", "restart (abandon the open run)")) }
+                } }
+                label { (l.t("Cakupan", "Scope")) select name="scope" {
+                    option value="all" { (l.t("semua pegawai", "everyone")) }
+                    option value="priority" { (l.t("hanya prioritas", "priority only")) }
+                    option value="unit" { "unit" }
+                    option value="nip" { "NIP" }
+                } }
+                label { (l.t("Unit atau NIP", "Unit or NIP")) input name="target" size="20"; }
+                button type="submit" id="reconcile" { (l.t("Jalankan", "Run")) }
+            }
+        }
+    };
+    layout::page(c, l.t("Tindakan", "Actions"), "/console/tindakan", body)
+}
+
+fn replay_form(c: &Ctx, status: &str, since: &str, until: &str, confirm: bool) -> Markup {
+    let l = c.lang;
+    html! {
+        form.filters method="post" action="/console/tindakan/replay" {
+            input type="hidden" name="csrf" value=(c.csrf);
+            @if confirm {
+                input type="hidden" name="status" value=(status);
+                input type="hidden" name="since" value=(since);
+                input type="hidden" name="until" value=(until);
+                input type="hidden" name="confirm" value="yes";
+                button.danger type="submit" id="replay-confirm" { (l.t("Ya, ulangi semuanya", "Yes, replay them")) }
+                a href="/console/tindakan" { (l.t("Batal", "Cancel")) }
+            } @else {
+                label { "Status" select name="status" {
+                    option value="dead" selected[status == "dead"] { (l.status("dead")) }
+                    option value="failed" selected[status == "failed"] { (l.status("failed")) }
+                } }
+                label { (l.t("Sejak (tanggal)", "Since (date)")) input type="date" name="since" value=(since); }
+                label { (l.t("Sampai", "Until")) input type="date" name="until" value=(until); }
+                button type="submit" id="replay-count" { (l.t("Hitung dulu (dry run)", "Count first (dry run)")) }
+            }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReplayForm {
+    csrf: String,
+    status: String,
+    #[serde(default)]
+    since: String,
+    #[serde(default)]
+    until: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+fn opt(v: &str) -> Option<&str> {
+    Some(v.trim()).filter(|v| !v.is_empty())
+}
+
+pub async fn replay(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Form(f): Form<ReplayForm>,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    crate::try_page!(c.require_operator());
+    crate::try_page!(c.check_csrf(&f.csrf));
+    let l = c.lang;
+    let d = &console.deps;
+    let now = d.clock.now_ms();
+    let dry_run = f.confirm != "yes";
+    let request = match ReplayRequest::parse(&f.status, opt(&f.since), opt(&f.until), dry_run, now)
+    {
+        Ok(r) => r,
+        Err(e) => return bad_request(l, &e.to_string()),
+    };
+    let report = match run_replay(&d.store, &d.queue, &d.clock, &request, &|_, _| {}).await {
+        Ok(r) => r,
+        Err(e) => return unavailable(l, &e),
+    };
+    let what = format!("status {}, since {}, until {}", f.status, f.since, f.until);
+    let dead = d.dead_letters.depth().await.ok();
+    if dry_run {
+        let n = report.matched.len();
+        let outcome = html! {
+            div.notice id="replay-dry-run" {
+                p { strong { (n) } " " (l.t("rekaman akan diulang", "records would be replayed")) " (" (what) ")." }
+                @if n > 0 { (replay_form(&c, &f.status, &f.since, &f.until, true)) }
+            }
+        };
+        return show(&c, &console, outcome, dead);
+    }
+    let entry = AuditEntry {
+        who: c.user.clone(),
+        address: c.address.clone(),
+        action: "replay".into(),
+        what: what.clone(),
+        count: Some(report.replayed as u64),
+    };
+    audit::record_or_log(d.controls.as_ref(), now, entry).await;
+    let outcome = html! {
+        div.notice id="replay-done" { p { strong { (report.replayed) } " " (l.t("rekaman diantrekan lagi", "records queued again"))
+            @if report.skipped > 0 { "; " (report.skipped) " " (l.t("dilewati (berubah sementara itu)", "skipped (changed meanwhile)")) } "." } }
+    };
+    show(&c, &console, outcome, dead)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf: String,
+}
+
+pub async fn redrive(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Form(f): Form<CsrfOnly>,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    crate::try_page!(c.require_operator());
+    crate::try_page!(c.check_csrf(&f.csrf));
+    let l = c.lang;
+    let d = &console.deps;
+    let moved = match d.dead_letters.redrive(REDRIVE_MAX).await {
+        Ok(n) => n,
+        Err(e) => return unavailable(l, &e),
+    };
+    let now = d.clock.now_ms();
+    let entry = AuditEntry {
+        who: c.user.clone(),
+        address: c.address.clone(),
+        action: "redrive".into(),
+        what: "dead-letter queue".into(),
+        count: Some(moved),
+    };
+    audit::record_or_log(d.controls.as_ref(), now, entry).await;
+    let dead = d.dead_letters.depth().await.ok();
+    let outcome = html! { div.notice id="redrive-done" { p { strong { (moved) } " " (l.t("pesan dikembalikan ke antrean", "messages moved back to the queue")) "." } } };
+    show(&c, &console, outcome, dead)
+}
+
+#[derive(Deserialize)]
+pub struct ReconcileForm {
+    csrf: String,
+    mode: String,
+    scope: String,
+    #[serde(default)]
+    target: String,
+}
+
+fn scope_of(l: Lang, scope: &str, target: &str) -> Result<Scope, String> {
+    let target = target.trim();
+    match (scope, target.is_empty()) {
+        ("all", _) => Ok(Scope::All),
+        ("priority", _) => Ok(Scope::PriorityOnly),
+        ("unit", false) => Ok(Scope::Unit(target.to_string())),
+        ("nip", false) => ehrm_sync_domain::nip::Nip::parse(target)
+            .map(|n| Scope::Nip(n.as_str().to_string()))
+            .map_err(|e| e.to_string()),
+        _ => Err(l
+            .t(
+                "Isi unit atau NIP untuk cakupan ini.",
+                "Give the unit or NIP for this scope.",
+            )
+            .into()),
+    }
+}
+
+pub async fn reconcile(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Form(f): Form<ReconcileForm>,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    crate::try_page!(c.require_operator());
+    crate::try_page!(c.check_csrf(&f.csrf));
+    let l = c.lang;
+    let Some(launcher) = &console.deps.launcher else {
+        return bad_request(
+            l,
+            l.t(
+                "Rekonsiliasi tidak tersedia di sini.",
+                "Reconciliation is not available here.",
+            ),
+        );
+    };
+    let request = match f.mode.as_str() {
+        "resume" => LaunchRequest::Resume,
+        mode => match scope_of(l, &f.scope, &f.target) {
+            Ok(scope) if mode == "restart" => LaunchRequest::Restart(scope),
+            Ok(scope) => LaunchRequest::Start(scope),
+            Err(e) => return bad_request(l, &e),
+        },
+    };
+    let now = console.deps.clock.now_ms();
+    let started = launcher.launch(request.clone()).await;
+    let what = match &request {
+        LaunchRequest::Start(s) => format!("start {}", s.masked()),
+        LaunchRequest::Restart(s) => format!("restart {}", s.masked()),
+        LaunchRequest::Resume => "resume".into(),
+    };
+    let entry = AuditEntry {
+        who: c.user.clone(),
+        address: c.address.clone(),
+        action: "reconcile".into(),
+        what: match &started {
+            Ok(_) => what,
+            Err(e) => format!("{what}: refused: {e}"),
+        },
+        count: None,
+    };
+    audit::record_or_log(console.deps.controls.as_ref(), now, entry).await;
+    let dead = console.deps.dead_letters.depth().await.ok();
+    let outcome = match started {
+        Ok(s) => {
+            html! { div.notice id="reconcile-started" { p { (l.t("Rekonsiliasi dijalankan: ", "Reconciliation started: ")) (s) } p { a href="/console/rekon" { (l.t("Lihat kemajuannya", "See its progress")) } } } }
+        }
+        Err(e) => html! { div.error id="reconcile-refused" { p { (e) } } },
+    };
+    show(&c, &console, outcome, dead)
+}

@@ -1,0 +1,290 @@
+//! Gagal & perlu tindakan: failed, dead and needs_action records, filtered by status, record
+//! type, tahun, time range and text in BKN's message; paged by key (last update time, record
+//! key) so that a page is as fast at record 90,000 as at record 1; downloadable as Excel.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use ehrm_sync_core::clock::parse_time;
+use ehrm_sync_core::ports::StoreError;
+use ehrm_sync_domain::record::{Millis, SyncRecord, SyncStatus};
+use ehrm_sync_sheets::{RecordLine, records_workbook};
+
+use super::pegawai::status_class;
+use super::{attachment, bad_request, ctx, unavailable, when};
+use crate::findings::encode;
+use crate::i18n::Lang;
+use crate::{ClientAddr, Console, layout};
+
+const PAGE: usize = 50;
+const BATCH: usize = 500;
+/// The most rows one download carries.
+const DOWNLOAD_MAX: usize = 100_000;
+const STATUSES: [SyncStatus; 3] = [
+    SyncStatus::Failed,
+    SyncStatus::Dead,
+    SyncStatus::NeedsAction,
+];
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct Filter {
+    status: String,
+    jenis: String,
+    tahun: String,
+    from: String,
+    to: String,
+    q: String,
+    /// `<updated_at>~<record key>` of the last row of the previous page.
+    after: String,
+}
+
+impl Filter {
+    fn query(&self) -> String {
+        [
+            ("status", &self.status),
+            ("jenis", &self.jenis),
+            ("tahun", &self.tahun),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("q", &self.q),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+/// The checked filter.
+struct Selection {
+    statuses: Vec<SyncStatus>,
+    jenis: Option<String>,
+    tahun: Option<i32>,
+    since: Millis,
+    until: Millis,
+    text: Option<String>,
+    after: Option<(Millis, String)>,
+}
+
+fn selection(f: &Filter, now: Millis, l: Lang) -> Result<Selection, String> {
+    let statuses = if f.status.is_empty() {
+        STATUSES.to_vec()
+    } else {
+        match SyncStatus::parse(&f.status) {
+            Some(s) if STATUSES.contains(&s) => vec![s],
+            _ => return Err(format!("status: {}", f.status)),
+        }
+    };
+    let time = |v: &str, default: Millis| -> Result<Millis, String> {
+        if v.trim().is_empty() {
+            Ok(default)
+        } else {
+            parse_time(v).ok_or_else(|| format!("{}: {v}", l.t("bukan tanggal", "not a date")))
+        }
+    };
+    let tahun = match f.tahun.trim() {
+        "" => None,
+        t => Some(t.parse().map_err(|_| format!("tahun: {t}"))?),
+    };
+    let after = match f.after.split_once('~') {
+        Some((at, key)) => Some((
+            at.parse().map_err(|_| "after".to_string())?,
+            key.to_string(),
+        )),
+        None => None,
+    };
+    Ok(Selection {
+        statuses,
+        jenis: Some(f.jenis.clone()).filter(|j| !j.is_empty()),
+        tahun,
+        since: time(&f.from, 0)?,
+        // `to` as a date means the end of that day.
+        until: time(&f.to, now)?.saturating_add(if f.to.trim().len() == 10 {
+            86_399_999
+        } else {
+            0
+        }),
+        text: Some(f.q.trim().to_lowercase()).filter(|q| !q.is_empty()),
+        after,
+    })
+}
+
+fn matches(s: &Selection, r: &SyncRecord) -> bool {
+    let key = r.key.to_string();
+    s.after
+        .as_ref()
+        .is_none_or(|(at, k)| (r.updated_at, key.as_str()) > (*at, k.as_str()))
+        && s.jenis
+            .as_deref()
+            .is_none_or(|j| r.key.record_type().as_str() == j)
+        && s.tahun.is_none_or(|t| r.key.tahun() == t)
+        && s.text.as_deref().is_none_or(|q| {
+            r.last_error
+                .as_deref()
+                .is_some_and(|m| m.to_lowercase().contains(q))
+        })
+}
+
+/// Up to `limit` matching records in (updated_at, key) order, and whether there are more.
+async fn collect(
+    console: &Console,
+    s: &Selection,
+    limit: usize,
+) -> Result<(Vec<SyncRecord>, bool), StoreError> {
+    let store = &console.deps.store;
+    let start = s
+        .after
+        .as_ref()
+        .map_or(s.since, |(at, _)| (*at).max(s.since));
+    let mut all = Vec::new();
+    for status in &s.statuses {
+        let mut since = start;
+        let mut found = 0;
+        loop {
+            let batch = store
+                .records_by_status(*status, since, s.until, BATCH)
+                .await?;
+            let full = batch.len() == BATCH;
+            let last_at = batch.last().map(|r| r.updated_at);
+            for r in batch.into_iter().filter(|r| matches(s, r)) {
+                found += 1;
+                all.push(r);
+            }
+            match last_at {
+                Some(at) if full && found <= limit => since = if at == since { at + 1 } else { at },
+                _ => break,
+            }
+        }
+    }
+    all.sort_by_cached_key(|r| (r.updated_at, r.key.to_string()));
+    all.dedup_by(|a, b| a.key == b.key);
+    let more = all.len() > limit;
+    all.truncate(limit);
+    Ok((all, more))
+}
+
+pub async fn page(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Query(f): Query<Filter>,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    let l = c.lang;
+    let s = match selection(&f, console.deps.clock.now_ms(), l) {
+        Ok(s) => s,
+        Err(e) => return bad_request(l, &e),
+    };
+    let (records, more) = match collect(&console, &s, PAGE).await {
+        Ok(r) => r,
+        Err(e) => return unavailable(l, &e),
+    };
+    let next = records
+        .last()
+        .filter(|_| more)
+        .map(|r| format!("{}~{}", r.updated_at, r.key));
+    let body = html! {
+        (filters(l, &f))
+        p { a id="download-failed" href={ "/console/gagal.xlsx?" (f.query()) } { (l.t("Unduh Excel (.xlsx)", "Download Excel (.xlsx)")) } }
+        (table(l, &records))
+        div.pager {
+            @if !f.after.is_empty() { a href={ "/console/gagal?" (f.query()) } { (l.t("« Halaman pertama", "« First page")) } }
+            @if let Some(n) = next { a id="next-page" href={ "/console/gagal?" (f.query()) "&after=" (encode(&n)) } { (l.t("Berikutnya »", "Next »")) } }
+        }
+    };
+    layout::page(
+        &c,
+        l.t("Gagal & perlu tindakan", "Failed & needs action"),
+        "/console/gagal",
+        body,
+    )
+}
+
+fn filters(l: Lang, f: &Filter) -> Markup {
+    html! {
+        form.filters method="get" action="/console/gagal" {
+            label { "Status" select name="status" {
+                option value="" selected[f.status.is_empty()] { (l.t("semua", "all")) }
+                @for s in STATUSES { option value=(s.as_str()) selected[f.status == s.as_str()] { (l.status(s.as_str())) } }
+            } }
+            label { (l.t("Jenis", "Type")) select name="jenis" {
+                option value="" selected[f.jenis.is_empty()] { (l.t("semua", "all")) }
+                @for j in ["kinerja.tahunan", "kinerja.periodik"] { option value=(j) selected[f.jenis == j] { (j) } }
+            } }
+            label { "Tahun" input name="tahun" value=(f.tahun) size="5" inputmode="numeric"; }
+            label { (l.t("Dari (diperbarui)", "From (updated)")) input type="date" name="from" value=(f.from); }
+            label { (l.t("Sampai", "Until")) input type="date" name="to" value=(f.to); }
+            label { (l.t("Teks pesan BKN", "Text in BKN's message")) input name="q" value=(f.q); }
+            button type="submit" id="filter" { (l.t("Saring", "Filter")) }
+        }
+    }
+}
+
+fn table(l: Lang, records: &[SyncRecord]) -> Markup {
+    html! {
+        @if records.is_empty() { p.muted { (l.t("Tidak ada rekaman yang cocok.", "No matching records.")) } }
+        @else {
+            table id="failed" {
+                tr { th { "NIP" } th { (l.t("Rekaman", "Record")) } th { "Status" } th.num { (l.t("Percobaan", "Attempts")) } th { (l.t("Diperbarui", "Updated")) } th { (l.t("Pesan BKN", "BKN's message")) } }
+                @for r in records {
+                    tr {
+                        td { a href={ "/console/pegawai?nip=" (r.key.nip().as_str()) } { (r.key.nip().as_str()) } }
+                        td { (r.key.to_string()) }
+                        td class=(status_class(r.status.as_str())) { (l.status(r.status.as_str())) }
+                        td.num { (r.attempts) }
+                        td { (when(r.updated_at)) }
+                        td.message { (r.last_error.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub async fn download(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Query(f): Query<Filter>,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    let s = match selection(&f, console.deps.clock.now_ms(), c.lang) {
+        Ok(s) => s,
+        Err(e) => return bad_request(c.lang, &e),
+    };
+    let (records, _) = match collect(&console, &s, DOWNLOAD_MAX).await {
+        Ok(r) => r,
+        Err(e) => return unavailable(c.lang, &e),
+    };
+    let lines: Vec<RecordLine> = records.iter().map(line).collect();
+    match records_workbook(&lines) {
+        Ok(bytes) => attachment(XLSX, "perlu-tindakan.xlsx", bytes),
+        Err(e) => bad_request(c.lang, &e.to_string()),
+    }
+}
+
+pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+fn line(r: &SyncRecord) -> RecordLine {
+    RecordLine {
+        nip: r.key.nip().as_str().to_string(),
+        record_key: r.key.to_string(),
+        kind: r.key.record_type().as_str().to_string(),
+        tahun: r.key.tahun().to_string(),
+        status: r.status.as_str().to_string(),
+        received_version: r.received_version,
+        delivered_version: r.delivered_version,
+        bkn_id: r.bkn_id.clone(),
+        attempts: r.attempts,
+        updated: when(r.updated_at),
+        next_attempt: r.next_attempt_at.map(when),
+        last_error: r.last_error.clone(),
+    }
+}

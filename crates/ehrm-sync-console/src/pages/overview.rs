@@ -1,0 +1,334 @@
+//! Ringkasan: records by status with the oldest pending, dead letters, the breaker and its
+//! recent opens and closes, the last sweep and reconciliation runs, open findings per unit and
+//! priority, and the charts (deliveries per hour by outcome, BKN calls per minute against the
+//! configured rate, backlog, findings of the last run).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use ehrm_sync_core::breaker::{BreakerEvent, BreakerMode};
+use ehrm_sync_core::followup::MarkState;
+use ehrm_sync_core::ports::AttemptOutcome;
+use ehrm_sync_core::series::{self, BACKLOG, BKN_CALLS, HOUR_MS, MINUTE_MS};
+use ehrm_sync_core::status::{Overview, overview};
+use ehrm_sync_domain::reconcile::{DataSet, Priority};
+use ehrm_sync_domain::record::Millis;
+
+use super::{Ctx, ctx, unavailable, when};
+use crate::charts::{self, Column};
+use crate::i18n::Lang;
+use crate::{ClientAddr, Console, layout};
+
+const OUTCOMES: [AttemptOutcome; 4] = [
+    AttemptOutcome::Delivered,
+    AttemptOutcome::Transient,
+    AttemptOutcome::Permanent,
+    AttemptOutcome::NeedsAction,
+];
+
+#[derive(Deserialize, Default)]
+pub struct Range {
+    /// `24h` (default) or `7d`.
+    range: Option<String>,
+}
+
+pub async fn page(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Query(q): Query<Range>,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    let d = &console.deps;
+    let o = match overview(
+        d.store.as_ref(),
+        d.controls.as_ref(),
+        d.dead_letters.as_ref(),
+        d.reconcile.as_ref(),
+    )
+    .await
+    {
+        Ok(o) => o,
+        Err(e) => return unavailable(c.lang, &e),
+    };
+    let week = q.range.as_deref() == Some("7d");
+    let charts = match chart_section(&console, &c, &o, week).await {
+        Ok(m) => m,
+        Err(e) => return unavailable(c.lang, &e),
+    };
+    let open = match open_findings(&console, &o).await {
+        Ok(m) => m,
+        Err(e) => return unavailable(c.lang, &e),
+    };
+    let l = c.lang;
+    let body = html! {
+        (status_cards(l, &o))
+        (breaker_section(l, &o))
+        (charts)
+        (open_section(l, &open))
+    };
+    layout::page(&c, l.t("Ringkasan", "Overview"), "/console/", body)
+}
+
+fn status_cards(l: Lang, o: &Overview) -> Markup {
+    let bad = |s: &str| matches!(s, "failed" | "dead" | "needs_action");
+    html! {
+        div.cards {
+            @for (status, n) in &o.records {
+                div class={ "card" @if bad(status.as_str()) && *n > 0 { " bad" } } id={ "count-" (status.as_str()) } {
+                    div.n { (n) }
+                    div { (l.status(status.as_str())) }
+                }
+            }
+            div class={ "card" @if o.dead_letters > 0 { " bad" } } id="count-dlq" {
+                div.n { (o.dead_letters) }
+                div { (l.t("antrean surat mati (DLQ)", "dead-letter queue")) }
+            }
+        }
+        p {
+            (l.t("Menunggu paling lama sejak: ", "Oldest pending since: "))
+            strong { (o.oldest_pending.map_or_else(|| "—".to_string(), when)) }
+            " · " (l.t("Penyapuan terakhir: ", "Last sweep: "))
+            @match &o.last_sweep {
+                Some(s) => { (when(s.at)) " (" (s.examined) " " (l.t("jatuh tempo", "due")) ", " (s.queued) " " (l.t("diantrekan", "queued")) ")" }
+                None => { "—" }
+            }
+        }
+    }
+}
+
+fn breaker_section(l: Lang, o: &Overview) -> Markup {
+    let (class, text) = match o.breaker.as_ref().map(|b| b.mode) {
+        None | Some(BreakerMode::Closed) => (
+            "ok",
+            l.t("BKN dapat dihubungi (tertutup)", "BKN reachable (closed)"),
+        ),
+        Some(BreakerMode::Open) => (
+            "bad",
+            l.t("BKN tidak dihubungi (terbuka)", "BKN not called (open)"),
+        ),
+        Some(BreakerMode::HalfOpen) => (
+            "warn",
+            l.t("Menguji BKN (setengah terbuka)", "Probing BKN (half-open)"),
+        ),
+    };
+    html! {
+        h2 { (l.t("Pemutus sirkuit BKN", "BKN circuit breaker")) }
+        p id="breaker" class=(class) {
+            strong { (text) }
+            @if let Some(b) = &o.breaker {
+                @if let Some(reason) = &b.reason { " — " span.message { (reason) } }
+                @if let (BreakerMode::Open, Some(at)) = (b.mode, b.retry_at) { " · " (l.t("uji berikutnya ", "next probe ")) (when(at)) }
+            }
+        }
+        @if !o.breaker_events.is_empty() {
+            table {
+                tr { th { (l.t("Waktu", "Time")) } th { (l.t("Kejadian", "Event")) } th { (l.t("Alasan", "Reason")) } }
+                @for (at, e) in &o.breaker_events {
+                    tr {
+                        td { (when(*at)) }
+                        @match e {
+                            BreakerEvent::Opened { reason, consecutive_failures, .. } => {
+                                td.bad { (l.t("terbuka", "opened")) " (" (consecutive_failures) "×)" }
+                                td.message { (reason.as_deref().unwrap_or("")) }
+                            }
+                            BreakerEvent::Closed { was_open_ms, reason } => {
+                                td.ok { (l.t("tertutup", "closed")) " (" (was_open_ms / 60_000) " min)" }
+                                td.message { (reason) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        h2 { (l.t("Rekonsiliasi terakhir", "Last reconciliation runs")) }
+        @if o.reconciliation_runs.is_empty() { p.muted { (l.t("Belum ada.", "None yet.")) } }
+        @for r in o.reconciliation_runs.iter().take(3) {
+            p { a href={ "/console/rekon/" (r.run_id) } { (r.run_id) } " — " (r.scope) ", " (format!("{:?}", r.status).to_lowercase())
+                ", " (r.employees_done) "/" (r.employees_total) ", " (r.rows.unwrap_or(0)) " " (l.t("temuan", "findings")) }
+        }
+    }
+}
+
+/// Buckets from `from` to `until` of `width`, with the series' values (missing = 0).
+fn filled(
+    points: &[(Millis, i64)],
+    from: Millis,
+    until: Millis,
+    width: Millis,
+) -> Vec<(Millis, f64)> {
+    let by: HashMap<Millis, i64> = points.iter().copied().collect();
+    (0..)
+        .map(|i| from + i * width)
+        .take_while(|b| *b < until)
+        .map(|b| (b, by.get(&b).copied().unwrap_or(0) as f64))
+        .collect()
+}
+
+fn hour_label(ms: Millis) -> String {
+    let t = when(ms);
+    t.get(11..16).unwrap_or("").to_string()
+}
+
+async fn chart_section(
+    console: &Console,
+    c: &Ctx,
+    o: &Overview,
+    week: bool,
+) -> Result<Markup, ehrm_sync_core::ports::StoreError> {
+    let l = c.lang;
+    let s = console.deps.series.as_ref();
+    let now = console.deps.clock.now_ms();
+    let hours = if week { 24 * 7 } else { 24 };
+    let until = series::bucket(now, HOUR_MS) + HOUR_MS;
+    let from = until - hours * HOUR_MS;
+    let mut per_outcome = Vec::new();
+    for o in OUTCOMES {
+        let pts = s.series(&series::outcome_series(o), from, until).await?;
+        per_outcome.push((o.as_str(), filled(&pts, from, until, HOUR_MS)));
+    }
+    let deliveries: Vec<Column> = (0..hours as usize)
+        .map(|i| Column {
+            label: per_outcome
+                .first()
+                .and_then(|(_, v)| v.get(i))
+                .map_or_else(String::new, |(b, _)| hour_label(*b)),
+            parts: per_outcome
+                .iter()
+                .map(|(name, v)| (*name, v.get(i).map_or(0.0, |p| p.1)))
+                .collect(),
+        })
+        .collect();
+    let minute_until = series::bucket(now, MINUTE_MS) + MINUTE_MS;
+    let minute_from = minute_until - 60 * MINUTE_MS;
+    let calls = filled(
+        &s.series(BKN_CALLS, minute_from, minute_until).await?,
+        minute_from,
+        minute_until,
+        MINUTE_MS,
+    );
+    let call_cols: Vec<Column> = calls
+        .iter()
+        .map(|(b, v)| Column {
+            label: hour_label(*b),
+            parts: vec![("calls", *v)],
+        })
+        .collect();
+    let backlog_pts = s.series(BACKLOG, from, until).await?;
+    let backlog: Vec<(String, f64)> = backlog_pts
+        .iter()
+        .map(|(b, v)| (hour_label(*b), *v as f64))
+        .collect();
+    let findings = findings_columns(o);
+    let rate_per_min = console.settings.bkn_rate_per_sec * 60.0;
+    let legend = [
+        ("delivered", l.t("terkirim", "delivered")),
+        ("transient", l.t("gangguan sementara", "transient")),
+        ("permanent", l.t("ditolak", "refused")),
+        ("needs_action", l.t("perlu tindakan", "needs action")),
+    ];
+    let t_deliveries = l.t(
+        "Pengiriman per jam menurut hasil",
+        "Deliveries per hour by outcome",
+    );
+    let t_calls = l.t(
+        "Panggilan BKN per menit (garis: batas yang diatur)",
+        "BKN calls per minute (line: configured rate)",
+    );
+    let t_backlog = l.t(
+        "Antrean jatuh tempo (penyapuan)",
+        "Backlog found due (sweeps)",
+    );
+    let t_findings = l.t(
+        "Temuan rekon terakhir per set data × prioritas",
+        "Findings of the last run by data set × priority",
+    );
+    Ok(html! {
+        h2 { (l.t("Grafik", "Charts")) }
+        p {
+            a href="/console/?range=24h" { "24 " (l.t("jam", "h")) } " · " a href="/console/?range=7d" { "7 " (l.t("hari", "d")) }
+        }
+        div.charts {
+            figure id="chart-deliveries" { figcaption { (t_deliveries) } (charts::stacked_bars(t_deliveries, &deliveries, None)) (charts::legend(&legend)) }
+            figure id="chart-calls" { figcaption { (t_calls) } (charts::stacked_bars(t_calls, &call_cols, Some(rate_per_min))) }
+            figure id="chart-backlog" { figcaption { (t_backlog) }
+                @if backlog.is_empty() { p.muted { (l.t("Belum ada penyapuan tercatat.", "No sweep recorded yet.")) } }
+                @else { (charts::line(t_backlog, &backlog)) } }
+            figure id="chart-findings" { figcaption { (t_findings) } (charts::stacked_bars(t_findings, &findings, None))
+                (charts::legend(&Priority::ALL.map(|p| (p.as_str(), p.as_str())))) }
+        }
+    })
+}
+
+fn findings_columns(o: &Overview) -> Vec<Column> {
+    let last = o.reconciliation_runs.iter().find(|r| r.counts.is_some());
+    let mut by: BTreeMap<DataSet, BTreeMap<Priority, f64>> = BTreeMap::new();
+    for count in last.and_then(|r| r.counts.as_ref()).into_iter().flatten() {
+        *by.entry(count.data_set)
+            .or_default()
+            .entry(count.priority)
+            .or_default() += count.count as f64;
+    }
+    DataSet::ALL
+        .iter()
+        .map(|d| Column {
+            label: d.as_str().to_string(),
+            parts: Priority::ALL
+                .iter()
+                .map(|p| {
+                    (
+                        p.as_str(),
+                        by.get(d).and_then(|m| m.get(p)).copied().unwrap_or(0.0),
+                    )
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Open findings of the last finished run, per unit and priority (most first).
+async fn open_findings(
+    console: &Console,
+    o: &Overview,
+) -> Result<Vec<(String, BTreeMap<Priority, u64>)>, ehrm_sync_core::ports::StoreError> {
+    let Some(run) = o.reconciliation_runs.iter().find(|r| r.counts.is_some()) else {
+        return Ok(Vec::new());
+    };
+    let rows = super::rekon::rows_of(console, &run.run_id, true).await?;
+    let marks = super::rekon::marks_by_id(console).await?;
+    let mut by: HashMap<String, BTreeMap<Priority, u64>> = HashMap::new();
+    for r in rows.iter() {
+        let state = crate::findings::state_of(marks.get(&r.finding_id()));
+        if state == MarkState::Open {
+            let unit = r.unit_code().unwrap_or("—").to_string();
+            *by.entry(unit).or_default().entry(r.priority).or_default() += 1;
+        }
+    }
+    let mut out: Vec<_> = by.into_iter().collect();
+    out.sort_by_key(|(u, m)| (std::cmp::Reverse(m.values().sum::<u64>()), u.clone()));
+    Ok(out)
+}
+
+fn open_section(l: Lang, open: &[(String, BTreeMap<Priority, u64>)]) -> Markup {
+    html! {
+        h2 { (l.t("Temuan terbuka per unit dan prioritas (rekon terakhir)", "Open findings per unit and priority (last run)")) }
+        @if open.is_empty() { p.muted { (l.t("Tidak ada temuan terbuka.", "No open findings.")) } }
+        @else {
+            table id="open-findings" {
+                tr { th { "Unit" } @for p in Priority::ALL { th.num { (p.as_str()) } } th.num { (l.t("Jumlah", "Total")) } }
+                @for (unit, m) in open.iter().take(30) {
+                    tr { td { (unit) }
+                        @for p in Priority::ALL { td.num { (m.get(&p).copied().unwrap_or(0)) } }
+                        td.num { (m.values().sum::<u64>()) } }
+                }
+            }
+            @if open.len() > 30 { p.muted { (open.len() - 30) " " (l.t("unit lainnya", "more units")) } }
+        }
+    }
+}

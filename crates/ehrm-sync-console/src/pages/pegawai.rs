@@ -1,0 +1,114 @@
+//! Pegawai: one employee by full NIP — every record with its status, versions, BKN id, attempts,
+//! next attempt, last error (BKN's message verbatim) and the attempt history.
+
+use std::sync::Arc;
+
+use axum::extract::{Query, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use ehrm_sync_core::ports::AttemptEntry;
+use ehrm_sync_domain::nip::Nip;
+use ehrm_sync_domain::record::SyncRecord;
+
+use super::{ctx, unavailable, when};
+use crate::i18n::Lang;
+use crate::{ClientAddr, Console, layout};
+
+#[derive(Deserialize, Default)]
+pub struct Search {
+    nip: Option<String>,
+}
+
+pub async fn page(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Query(q): Query<Search>,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    let l = c.lang;
+    let raw = q.nip.unwrap_or_default();
+    let raw = raw.trim();
+    let result = if raw.is_empty() {
+        html! {}
+    } else {
+        match Nip::parse(raw) {
+            Err(e) => {
+                html! { p.error role="alert" { (l.t("NIP tidak valid: ", "Not a valid NIP: ")) (e.to_string()) } }
+            }
+            Ok(nip) => match records_with_attempts(&console, &nip).await {
+                Ok(found) => employee(l, &nip, &found),
+                Err(e) => return unavailable(l, &e),
+            },
+        }
+    };
+    let body = html! {
+        form.filters method="get" action="/console/pegawai" {
+            label { (l.t("NIP lengkap (18 digit)", "Full NIP (18 digits)"))
+                input name="nip" id="nip" value=(raw) inputmode="numeric" pattern="[0-9 ]{18,20}" required; }
+            button type="submit" id="search" { (l.t("Cari", "Search")) }
+        }
+        (result)
+    };
+    layout::page(&c, l.t("Pegawai", "Employee"), "/console/pegawai", body)
+}
+
+async fn records_with_attempts(
+    console: &Console,
+    nip: &Nip,
+) -> Result<Vec<(SyncRecord, Vec<AttemptEntry>)>, ehrm_sync_core::ports::StoreError> {
+    let store = &console.deps.store;
+    let mut out = Vec::new();
+    for rec in store.records_for_nip(nip).await? {
+        let attempts = store.attempts(&rec.key).await?;
+        out.push((rec, attempts));
+    }
+    Ok(out)
+}
+
+fn employee(l: Lang, nip: &Nip, found: &[(SyncRecord, Vec<AttemptEntry>)]) -> Markup {
+    html! {
+        h2 { "NIP " (nip.as_str()) }
+        @if found.is_empty() {
+            p.notice { (l.t("Belum ada riwayat kinerja dari eHRM untuk NIP ini.", "No performance record from eHRM for this NIP yet.")) }
+        }
+        @for (rec, attempts) in found {
+            section.record id={ "record-" (rec.key.to_string().replace(['/', '.'], "-")) } {
+                h2 { (rec.key.to_string()) }
+                table {
+                    tr { th { "Status" } td class=(status_class(rec.status.as_str())) { (l.status(rec.status.as_str())) " (" (rec.status.as_str()) ")" } }
+                    tr { th { (l.t("Versi eHRM / di BKN", "eHRM version / at BKN")) } td { (rec.received_version) " / " (rec.delivered_version.map_or("—".into(), |v| v.to_string())) } }
+                    tr { th { (l.t("ID BKN", "BKN id")) } td { (rec.bkn_id.as_deref().unwrap_or("—")) } }
+                    tr { th { (l.t("Percobaan gagal", "Failed attempts")) } td { (rec.attempts) } }
+                    tr { th { (l.t("Percobaan berikutnya", "Next attempt")) } td { (rec.next_attempt_at.map_or("—".into(), when)) } }
+                    tr { th { (l.t("Pesan terakhir (dari BKN, apa adanya)", "Last error (BKN's message, verbatim)")) }
+                        td.message.last-error { (rec.last_error.as_deref().unwrap_or("—")) } }
+                    tr { th { (l.t("Diperbarui", "Updated")) } td { (when(rec.updated_at)) } }
+                }
+                @if !attempts.is_empty() {
+                    details open[attempts.len() <= 10] {
+                        summary { (l.t("Riwayat percobaan", "Attempt history")) " (" (attempts.len()) ")" }
+                        table {
+                            tr { th { (l.t("Waktu", "Time")) } th { (l.t("Versi", "Version")) } th { (l.t("Operasi", "Operation")) } th { (l.t("Hasil", "Outcome")) } th { "HTTP" } th { (l.t("Pesan BKN", "BKN's message")) } th.num { "ms" } }
+                            @for a in attempts.iter().rev() {
+                                tr { td { (when(a.at)) } td { (a.version) } td { (a.operation) } td { (a.outcome.as_str()) }
+                                    td { (a.http_status.map_or(String::new(), |s| s.to_string())) } td.message { (a.message.as_deref().unwrap_or("")) } td.num { (a.duration_ms) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+pub fn status_class(status: &str) -> &'static str {
+    match status {
+        "failed" | "dead" | "needs_action" => "bad",
+        "retrying" | "pending" | "sending" => "warn",
+        _ => "ok",
+    }
+}

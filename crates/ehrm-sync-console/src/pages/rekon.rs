@@ -1,0 +1,439 @@
+//! Rekonsiliasi: the runs (scope, state, progress, counts, duration, BKN calls, repairs) and one
+//! run's findings, filtered, with their follow-up (tindak lanjut) marks; downloads of the
+//! filtered view as Excel or CSV.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use ehrm_sync_core::followup::{FindingMark, MAX_NOTE_CHARS, MarkState};
+use ehrm_sync_core::ports::StoreError;
+use ehrm_sync_core::reconcile::{RunStatus, RunSummary, UNIT_TREE_CONTROL};
+use ehrm_sync_domain::reconcile::{DataSet, Discrepancy, Kind, Priority, report};
+use ehrm_sync_sheets::{FindingLine, RunFacts, findings_workbook};
+
+use super::failed::XLSX;
+use super::{Ctx, attachment, bad_request, ctx, unavailable, when};
+use crate::audit::{self, AuditEntry};
+use crate::findings::{FindingFilter, encode, select, unit_with_descendants};
+use crate::i18n::Lang;
+use crate::{ClientAddr, Console, layout};
+
+const PAGE: usize = 100;
+const RUNS_SHOWN: usize = 50;
+
+/// A run's rows, sorted as in the report; finished runs are cached.
+pub async fn rows_of(
+    console: &Console,
+    run_id: &str,
+    finished: bool,
+) -> Result<Arc<Vec<Discrepancy>>, StoreError> {
+    if let Some(rows) = console.rows_cache.get(run_id) {
+        return Ok(rows);
+    }
+    let mut rows = console.deps.reconcile.rows(run_id).await?;
+    rows.sort_by_key(Discrepancy::sort_key);
+    let rows = Arc::new(rows);
+    if finished {
+        console.rows_cache.put(run_id, rows.clone());
+    }
+    Ok(rows)
+}
+
+pub async fn marks_by_id(console: &Console) -> Result<HashMap<String, FindingMark>, StoreError> {
+    Ok(console
+        .deps
+        .marks
+        .marks()
+        .await?
+        .into_iter()
+        .map(|m| (m.finding_id.clone(), m))
+        .collect())
+}
+
+async fn unit_tree(console: &Console) -> Result<HashMap<String, Option<String>>, StoreError> {
+    Ok(console
+        .deps
+        .controls
+        .control(UNIT_TREE_CONTROL)
+        .await?
+        .and_then(|c| serde_json::from_value(c.value).ok())
+        .unwrap_or_default())
+}
+
+async fn run_of(console: &Console, run_id: &str) -> Result<Option<RunSummary>, StoreError> {
+    Ok(console
+        .deps
+        .reconcile
+        .runs(RUNS_SHOWN)
+        .await?
+        .into_iter()
+        .find(|r| r.run_id == run_id))
+}
+
+fn status_text(l: Lang, s: RunStatus) -> &'static str {
+    match s {
+        RunStatus::Running => l.t("berjalan", "running"),
+        RunStatus::Paused => l.t("jeda", "paused"),
+        RunStatus::Finished => l.t("selesai", "finished"),
+        RunStatus::Abandoned => l.t("ditinggalkan", "abandoned"),
+    }
+}
+
+pub async fn runs(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    let l = c.lang;
+    let runs = match console.deps.reconcile.runs(RUNS_SHOWN).await {
+        Ok(r) => r,
+        Err(e) => return unavailable(l, &e),
+    };
+    let body = html! {
+        @if runs.is_empty() { p.muted { (l.t("Belum ada rekonsiliasi.", "No reconciliation yet.")) } }
+        @else {
+            table id="runs" {
+                tr { th { (l.t("Rekon", "Run")) } th { (l.t("Cakupan", "Scope")) } th { (l.t("Keadaan", "State")) } th { (l.t("Kemajuan", "Progress")) }
+                     th.num { (l.t("Temuan", "Findings")) } th { (l.t("Per set data / jenis / prioritas", "By data set / kind / priority")) }
+                     th.num { (l.t("Durasi", "Duration")) } th.num { (l.t("Panggilan BKN", "BKN calls")) } th.num { (l.t("Perbaikan", "Repairs")) } th { (l.t("Mulai", "Started")) } }
+                @for r in &runs {
+                    tr {
+                        td { a href={ "/console/rekon/" (r.run_id) } { (r.run_id) } }
+                        td { (r.scope) @if r.dry_run { " (dry run)" } }
+                        td { (status_text(l, r.status)) @if let Some(p) = &r.pause_reason { br; span.muted { (p) } } }
+                        td { (r.employees_done) " / " (r.employees_total) }
+                        td.num { (r.rows.map_or("—".into(), |n| n.to_string())) }
+                        td { (counts_text(r)) }
+                        td.num { (r.duration_ms / 1000) " s" }
+                        td.num { (r.bkn_calls) }
+                        td.num { (r.repairs_queued) " / " (r.callbacks_sent) }
+                        td { (when(r.started_at)) }
+                    }
+                }
+            }
+            p.muted { (l.t("Perbaikan: diantrekan ke BKN / dikirim ke eHRM.", "Repairs: queued for BKN / sent to eHRM.")) }
+        }
+    };
+    layout::page(
+        &c,
+        l.t("Rekonsiliasi", "Reconciliation"),
+        "/console/rekon",
+        body,
+    )
+}
+
+fn counts_text(r: &RunSummary) -> String {
+    r.counts
+        .iter()
+        .flatten()
+        .map(|c| {
+            format!(
+                "{}/{}/{}: {}",
+                c.data_set.as_str(),
+                c.kind.as_str(),
+                c.priority.as_str(),
+                c.count
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The run, its rows filtered with their marks.
+struct View {
+    run: RunSummary,
+    rows: Arc<Vec<Discrepancy>>,
+    marks: HashMap<String, FindingMark>,
+    units: Option<std::collections::HashSet<String>>,
+}
+
+async fn view(
+    console: &Console,
+    run_id: &str,
+    f: &FindingFilter,
+) -> Result<Option<View>, StoreError> {
+    let Some(run) = run_of(console, run_id).await? else {
+        return Ok(None);
+    };
+    let rows = rows_of(console, run_id, run.status == RunStatus::Finished).await?;
+    let marks = marks_by_id(console).await?;
+    let units = if f.unit.trim().is_empty() {
+        None
+    } else {
+        Some(unit_with_descendants(
+            &unit_tree(console).await?,
+            f.unit.trim(),
+        ))
+    };
+    Ok(Some(View {
+        run,
+        rows,
+        marks,
+        units,
+    }))
+}
+
+pub async fn findings_page(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Path(run_id): Path<String>,
+    Query(f): Query<FindingFilter>,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    let l = c.lang;
+    let v = match view(&console, &run_id, &f).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return bad_request(l, l.t("Rekon tidak ditemukan.", "No such run.")),
+        Err(e) => return unavailable(l, &e),
+    };
+    let picked = select(&v.rows, &v.marks, &f, v.units.as_ref());
+    let pages = picked.len().div_ceil(PAGE).max(1);
+    let page = f.page.min(pages - 1);
+    let shown = picked.iter().skip(page * PAGE).take(PAGE);
+    let q = f.query();
+    let back = format!("/console/rekon/{}?{}&page={page}", encode(&run_id), q);
+    let body = html! {
+        p { (v.run.scope) " · " (status_text(l, v.run.status)) " · " (when(v.run.started_at)) " · " (v.rows.len()) " " (l.t("temuan", "findings")) }
+        (filter_form(l, &run_id, &f))
+        p {
+            (picked.len()) " " (l.t("temuan cocok", "matching findings")) " · "
+            a id="download-xlsx" href={ "/console/rekon/" (encode(&run_id)) "/temuan.xlsx?" (q) } { (l.t("Unduh Excel (.xlsx)", "Download Excel (.xlsx)")) } " · "
+            a id="download-csv" href={ "/console/rekon/" (encode(&run_id)) "/temuan.csv?" (q) } { "CSV" }
+        }
+        table id="findings" {
+            tr { th { (l.t("Set data", "Data set")) } th { (l.t("Jenis", "Kind")) } th { "NIP / Unor" } th { "Unit" } th { (l.t("Kolom", "Field")) } th { (l.t("Nilai eHRM", "eHRM value")) } th { (l.t("Nilai BKN", "BKN value")) }
+                 th { (l.t("Berwenang", "Authority")) } th { (l.t("Tindakan", "Action")) } th { (l.t("Prioritas", "Priority")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
+            @for (r, id, mark) in shown {
+                tr data-finding=(id) {
+                    td { (r.data_set.as_str()) } td { (r.kind.as_str()) }
+                    td { (r.nip.as_deref().or(r.unor_id.as_deref()).unwrap_or("")) }
+                    td { (r.unit_code().unwrap_or("")) }
+                    td { (r.field.as_deref().unwrap_or("")) @if let Some(n) = &r.note { br; span.muted { (n) } } }
+                    td { (r.ehrm_value.as_deref().unwrap_or("—")) } td { (r.bkn_value.as_deref().unwrap_or("—")) }
+                    td { (r.authority.as_str()) } td { (r.action.as_str()) } td { (r.priority.as_str()) }
+                    td { (mark_form(&c, &run_id, id, *mark, &back)) }
+                }
+            }
+        }
+        div.pager {
+            @if page > 0 { a href={ "/console/rekon/" (encode(&run_id)) "?" (q) "&page=" (page - 1) } { (l.t("« Sebelumnya", "« Previous")) } }
+            span { (page + 1) " / " (pages) }
+            @if page + 1 < pages { a id="next-page" href={ "/console/rekon/" (encode(&run_id)) "?" (q) "&page=" (page + 1) } { (l.t("Berikutnya »", "Next »")) } }
+        }
+    };
+    layout::page(
+        &c,
+        &format!("{} {run_id}", l.t("Rekon", "Run")),
+        "/console/rekon",
+        body,
+    )
+}
+
+fn options<T: Copy>(
+    name: &str,
+    chosen: &str,
+    all: &[T],
+    as_str: fn(T) -> &'static str,
+    any: &str,
+) -> Markup {
+    html! {
+        select name=(name) id={ "f-" (name) } {
+            option value="" selected[chosen.is_empty()] { (any) }
+            @for v in all { option value=(as_str(*v)) selected[chosen == as_str(*v)] { (as_str(*v)) } }
+        }
+    }
+}
+
+fn filter_form(l: Lang, run_id: &str, f: &FindingFilter) -> Markup {
+    let any = l.t("semua", "all");
+    html! {
+        form.filters method="get" action={ "/console/rekon/" (encode(run_id)) } {
+            label { (l.t("Set data", "Data set")) (options("data_set", &f.data_set, &DataSet::ALL, DataSet::as_str, any)) }
+            label { (l.t("Jenis", "Kind")) (options("kind", &f.kind, &Kind::ALL, Kind::as_str, any)) }
+            label { (l.t("Prioritas", "Priority")) (options("priority", &f.priority, &Priority::ALL, Priority::as_str, any)) }
+            label { (l.t("Berwenang", "Authority")) select name="authority" { option value="" { (any) } @for a in ["ehrm", "bkn"] { option value=(a) selected[f.authority == a] { (a) } } } }
+            label { (l.t("Tindakan", "Action")) select name="action" { option value="" { (any) } @for a in ["queued_for_bkn", "sent_to_ehrm", "needs_review"] { option value=(a) selected[f.action == a] { (a) } } } }
+            label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit) size="10"; }
+            label { "NIP" input name="nip" id="f-nip" value=(f.nip) size="20"; }
+            label { (l.t("Tindak lanjut", "Follow-up")) select name="state" id="f-state" { option value="" { (any) } @for s in MarkState::ALL { option value=(s.as_str()) selected[f.state == s.as_str()] { (l.mark(s.as_str())) } } } }
+            button type="submit" id="filter" { (l.t("Saring", "Filter")) }
+        }
+    }
+}
+
+fn mark_form(c: &Ctx, run_id: &str, id: &str, mark: Option<&FindingMark>, back: &str) -> Markup {
+    let l = c.lang;
+    let state = mark.map_or("open", |m| m.state.as_str());
+    html! {
+        form.inline.mark method="post" action={ "/console/rekon/" (encode(run_id)) "/tandai" } {
+            input type="hidden" name="csrf" value=(c.csrf);
+            input type="hidden" name="finding_id" value=(id);
+            input type="hidden" name="back" value=(back);
+            select name="state" aria-label=(l.t("Tindak lanjut", "Follow-up")) {
+                @for s in MarkState::ALL { option value=(s.as_str()) selected[state == s.as_str()] { (l.mark(s.as_str())) } }
+            }
+            input name="note" value=(mark.map_or("", |m| m.note.as_str())) placeholder=(l.t("catatan", "note")) maxlength="1000" size="14";
+            button type="submit" { (l.t("Simpan", "Save")) }
+            @if let Some(m) = mark { br; span.muted { (m.by) ", " (when(m.at)) } }
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct MarkForm {
+    csrf: String,
+    finding_id: String,
+    state: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Records the follow-up of one finding (both roles: HR officers record what they did).
+pub async fn mark(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Path(run_id): Path<String>,
+    Form(f): Form<MarkForm>,
+) -> Response {
+    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    crate::try_page!(c.check_csrf(&f.csrf));
+    let l = c.lang;
+    let Some(state) = MarkState::parse(&f.state) else {
+        return bad_request(l, &format!("state: {}", f.state));
+    };
+    let rows = match run_of(&console, &run_id).await {
+        Ok(Some(run)) => {
+            match rows_of(&console, &run_id, run.status == RunStatus::Finished).await {
+                Ok(rows) => rows,
+                Err(e) => return unavailable(l, &e),
+            }
+        }
+        Ok(None) => return bad_request(l, l.t("Rekon tidak ditemukan.", "No such run.")),
+        Err(e) => return unavailable(l, &e),
+    };
+    if !rows.iter().any(|r| r.finding_id() == f.finding_id) {
+        return bad_request(
+            l,
+            l.t(
+                "Temuan tidak ada di rekon ini.",
+                "No such finding in this run.",
+            ),
+        );
+    }
+    let now = console.deps.clock.now_ms();
+    let mark = FindingMark {
+        finding_id: f.finding_id.clone(),
+        state,
+        note: f.note.trim().chars().take(MAX_NOTE_CHARS).collect(),
+        by: c.user.clone(),
+        at: now,
+    };
+    if let Err(e) = console.deps.marks.put_mark(&mark).await {
+        return unavailable(l, &e);
+    }
+    let entry = AuditEntry {
+        who: c.user.clone(),
+        address: c.address.clone(),
+        action: "mark".into(),
+        what: format!(
+            "run {run_id}, finding {} → {}",
+            f.finding_id,
+            state.as_str()
+        ),
+        count: Some(1),
+    };
+    audit::record_or_log(console.deps.controls.as_ref(), now, entry).await;
+    let back =
+        Some(f.back).filter(|b| b.starts_with("/console/rekon/") && !b.contains(['\r', '\n']));
+    Redirect::to(&back.unwrap_or_else(|| format!("/console/rekon/{}", encode(&run_id))))
+        .into_response()
+}
+
+async fn download_rows(
+    console: &Console,
+    headers: &HeaderMap,
+    addr: Option<&ClientAddr>,
+    run_id: &str,
+    f: &FindingFilter,
+) -> Result<(View, Lang), Response> {
+    let c = ctx(console, headers, addr).await?;
+    match view(console, run_id, f).await {
+        Ok(Some(v)) => Ok((v, c.lang)),
+        Ok(None) => Err(bad_request(
+            c.lang,
+            c.lang.t("Rekon tidak ditemukan.", "No such run."),
+        )),
+        Err(e) => Err(unavailable(c.lang, &e)),
+    }
+}
+
+pub async fn download_xlsx(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Path(run_id): Path<String>,
+    Query(f): Query<FindingFilter>,
+) -> Response {
+    let (v, l) =
+        crate::try_page!(download_rows(&console, &headers, addr.as_deref(), &run_id, &f).await);
+    let picked = select(&v.rows, &v.marks, &f, v.units.as_ref());
+    let lines: Vec<FindingLine<'_>> = picked
+        .iter()
+        .map(|(row, _, mark)| FindingLine {
+            row,
+            follow_up: Some(mark.map_or(("open", ""), |m| (m.state.as_str(), m.note.as_str()))),
+        })
+        .collect();
+    let facts = RunFacts {
+        run_id: v.run.run_id.clone(),
+        scope: v.run.scope.clone(),
+        started: when(v.run.started_at),
+        finished: v.run.finished_at.map(when),
+        selection: f.describe(),
+    };
+    match findings_workbook(&facts, &lines, true) {
+        Ok(bytes) => attachment(XLSX, &format!("temuan-{}.xlsx", safe(&run_id)), bytes),
+        Err(e) => bad_request(l, &e.to_string()),
+    }
+}
+
+pub async fn download_csv(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Path(run_id): Path<String>,
+    Query(f): Query<FindingFilter>,
+) -> Response {
+    let (v, _) =
+        crate::try_page!(download_rows(&console, &headers, addr.as_deref(), &run_id, &f).await);
+    let rows: Vec<Discrepancy> = select(&v.rows, &v.marks, &f, v.units.as_ref())
+        .into_iter()
+        .map(|(r, _, _)| Discrepancy {
+            unit: None,
+            ..r.clone()
+        })
+        .collect();
+    attachment(
+        "text/csv; charset=utf-8",
+        &format!("temuan-{}.csv", safe(&run_id)),
+        report::to_csv(&rows).into_bytes(),
+    )
+}
+
+fn safe(v: &str) -> String {
+    v.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect()
+}

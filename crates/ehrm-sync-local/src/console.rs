@@ -1,0 +1,154 @@
+//! The console on the local server: its dependencies on the SQLite adapters, the client's
+//! address from the socket, and reconciliation started as a task of this process.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use axum::Router;
+use axum::extract::{ConnectInfo, Request};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use ehrm_sync_console::{
+    ClientAddr, Console, ConsoleDeps, ConsoleSettings, LaunchRequest, ReconcileLauncher,
+};
+use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunRequest};
+
+use crate::Wiring;
+
+/// How long the console waits for a started run to fail fast (another run open, eHRM
+/// unreachable) before answering "running in the background".
+const FIRST_ANSWER: Duration = Duration::from_secs(2);
+
+/// The console's router, or `None` when no user is configured (the console is off).
+pub fn router(wiring: &Wiring) -> Option<Router> {
+    if wiring.settings.console_users.is_empty() {
+        return None;
+    }
+    let store = Arc::new(wiring.store.clone());
+    let reports = wiring
+        .settings
+        .db_path
+        .parent()
+        .map_or_else(|| "reports".into(), |p| p.join("reports"));
+    let launcher: Option<Arc<dyn ReconcileLauncher>> = match wiring.reconcile(reports) {
+        Ok(r) => Some(Arc::new(LocalLauncher {
+            reconciler: Arc::new(r),
+        })),
+        Err(e) => {
+            tracing::info!(reason = %e, "the console cannot start reconciliation here");
+            None
+        }
+    };
+    let deps = ConsoleDeps {
+        store: store.clone(),
+        controls: store.clone(),
+        dead_letters: Arc::new(wiring.queue.clone()),
+        reconcile: store.clone(),
+        marks: store.clone(),
+        series: store,
+        queue: Arc::new(wiring.queue.clone()),
+        launcher,
+        clock: wiring.clock.clone(),
+    };
+    let settings = ConsoleSettings {
+        secure_cookies: !wiring.settings.listen.ip().is_loopback(),
+        bkn_rate_per_sec: wiring.settings.bkn.rate_per_sec,
+    };
+    let console = Console::new(deps, wiring.settings.console_users.clone(), settings);
+    Some(
+        ehrm_sync_console::router(Arc::new(console)).layer(axum::middleware::from_fn(peer_address)),
+    )
+}
+
+/// The socket's peer as the console's client address (throttling counts per address).
+async fn peer_address(mut request: Request, next: Next) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    if let Some(ip) = peer {
+        request.extensions_mut().insert(ClientAddr(ip));
+    }
+    next.run(request).await
+}
+
+struct LocalLauncher {
+    reconciler: Arc<Reconciler>,
+}
+
+#[async_trait]
+impl ReconcileLauncher for LocalLauncher {
+    async fn launch(&self, request: LaunchRequest) -> Result<String, String> {
+        let (tx, mut task) = tokio::sync::oneshot::channel();
+        let reconciler = self.reconciler.clone();
+        std::thread::Builder::new()
+            .name("console-reconcile".into())
+            .spawn(move || {
+                let outcome = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| e.to_string())
+                    .and_then(|rt| {
+                        rt.block_on(run(reconciler, request))
+                            .map_err(|e| e.to_string())
+                    });
+                let _ = tx.send(outcome);
+            })
+            .map_err(|e| format!("no thread for the run: {e}"))?;
+        match tokio::time::timeout(FIRST_ANSWER, &mut task).await {
+            Err(_) => {
+                tokio::spawn(async move {
+                    match task.await {
+                        Ok(Err(e)) => tracing::warn!(error = %e, "console reconciliation stopped"),
+                        Ok(Ok(outcome)) => {
+                            tracing::info!(outcome = %describe(&outcome), "console reconciliation ended")
+                        }
+                        Err(e) => tracing::error!(error = %e, "console reconciliation task failed"),
+                    }
+                });
+                Ok("berjalan di latar belakang / running in the background".into())
+            }
+            Ok(Ok(Ok(outcome))) => Ok(describe(&outcome)),
+            Ok(Ok(Err(e))) => Err(e),
+            Ok(Err(_)) => Err("the run ended without an answer".into()),
+        }
+    }
+}
+
+/// Runs on a thread of its own with its own runtime: the reconciler's futures borrow in a way
+/// the compiler cannot prove `Send` for `tokio::spawn`, and a long run should not take a
+/// worker thread of the server anyway.
+async fn run(
+    reconciler: Arc<Reconciler>,
+    request: LaunchRequest,
+) -> Result<RunOutcome, ehrm_sync_core::reconcile::ReconcileError> {
+    {
+        let (scope, restart) = match request {
+            LaunchRequest::Resume => return reconciler.scheduled(None, &quiet).await,
+            LaunchRequest::Start(scope) => (scope, false),
+            LaunchRequest::Restart(scope) => (scope, true),
+        };
+        let run = RunRequest {
+            scope,
+            dry_run: false,
+            restart,
+        };
+        reconciler.run(&run, None, &quiet).await
+    }
+}
+
+fn quiet(_: &ehrm_sync_core::reconcile::Progress) {}
+
+fn describe(outcome: &RunOutcome) -> String {
+    match outcome {
+        RunOutcome::Finished(s) => {
+            format!("{} finished, {} findings", s.run_id, s.rows.unwrap_or(0))
+        }
+        RunOutcome::Paused { summary, reason } => format!("{} paused: {reason}", summary.run_id),
+        RunOutcome::Busy { run_id } => format!("{run_id} is being worked on by another process"),
+        RunOutcome::Idle => "nothing to resume; the last run is recent".into(),
+    }
+}
