@@ -4,11 +4,14 @@
 
 use std::sync::Arc;
 
+use ehrm_sync_core::followup::FindingMarks;
 use ehrm_sync_core::ports::{
     CallbackOutbox, ControlStore, DeadLetters, DeliveryQueue, PnsIdCache, QueueConsumer, RateGate,
     ReconcileStore, SyncStore,
 };
+use ehrm_sync_core::series::Series;
 
+pub mod console;
 pub mod ingest;
 pub mod queue;
 pub mod store;
@@ -21,6 +24,8 @@ pub struct StoreUnderTest {
     pub control: Arc<dyn ControlStore>,
     pub outbox: Arc<dyn CallbackOutbox>,
     pub reconcile: Arc<dyn ReconcileStore>,
+    pub marks: Arc<dyn FindingMarks>,
+    pub series: Arc<dyn Series>,
     /// Whatever must live as long as the backend (a temporary directory, a stack).
     pub keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
@@ -61,6 +66,20 @@ macro_rules! store_contract {
             one_webhook_id_with_two_bodies_at_once,
             overlong_webhook_ids_are_malformed,
         );
+        $crate::store_contract!(@console $make;
+            finding_marks_are_replaced_and_listed,
+            series_add_set_and_read_a_range,
+            attempts_and_gate_slots_are_counted,
+        );
+    };
+    (@console $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let backend = $make;
+                $crate::contract::console::$case(&backend).await;
+            }
+        )*
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {
         $(

@@ -19,6 +19,8 @@ fn sqlite_store() -> StoreUnderTest {
         gate: Arc::new(store.clone()),
         control: Arc::new(store.clone()),
         outbox: Arc::new(store.clone()),
+        marks: Arc::new(store.clone()),
+        series: Arc::new(store.clone()),
         reconcile: Arc::new(store),
         keep_alive: vec![Box::new(dir)],
     }

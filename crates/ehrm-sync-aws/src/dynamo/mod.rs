@@ -206,18 +206,25 @@ impl DynamoStore {
         Ok(out.item)
     }
 
-    /// All items of a partition whose sort key starts with `prefix`, in order.
+    /// All items of a partition whose sort key starts with `prefix` (empty: all), in order.
     async fn query_prefix(&self, pk: String, prefix: String) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
-            let out = self
+            let query = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
-                .expression_attribute_values(":pk", s(pk.clone()))
-                .expression_attribute_values(":prefix", s(prefix.clone()))
+                .expression_attribute_values(":pk", s(pk.clone()));
+            // DynamoDB refuses an empty `begins_with` operand: no prefix, the whole partition.
+            let query = if prefix.is_empty() {
+                query.key_condition_expression("PK = :pk")
+            } else {
+                query
+                    .key_condition_expression("PK = :pk AND begins_with(SK, :prefix)")
+                    .expression_attribute_values(":prefix", s(prefix.clone()))
+            };
+            let out = query
                 .consistent_read(true)
                 .set_exclusive_start_key(start)
                 .send()
