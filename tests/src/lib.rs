@@ -4,5 +4,6 @@
 
 pub mod aws;
 pub mod chaos;
+pub mod console;
 pub mod contract;
 pub mod harness;

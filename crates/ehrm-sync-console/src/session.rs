@@ -42,6 +42,7 @@ fn sha256_hex(v: &str) -> String {
 struct SessionDoc {
     user: String,
     role: Role,
+    #[serde(default)]
     csrf: String,
     created: Millis,
     seen: Millis,

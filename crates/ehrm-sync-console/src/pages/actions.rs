@@ -99,6 +99,7 @@ fn replay_form(c: &Ctx, status: &str, since: &str, until: &str, confirm: bool) -
 
 #[derive(Deserialize)]
 pub struct ReplayForm {
+    #[serde(default)]
     csrf: String,
     status: String,
     #[serde(default)]
@@ -164,6 +165,7 @@ pub async fn replay(
 
 #[derive(Deserialize)]
 pub struct CsrfOnly {
+    #[serde(default)]
     csrf: String,
 }
 
@@ -198,6 +200,7 @@ pub async fn redrive(
 
 #[derive(Deserialize)]
 pub struct ReconcileForm {
+    #[serde(default)]
     csrf: String,
     mode: String,
     scope: String,

@@ -55,6 +55,7 @@ pub async fn form(State(console): State<Arc<Console>>, headers: HeaderMap) -> Re
 pub struct LoginForm {
     user: String,
     password: String,
+    #[serde(default)]
     csrf: String,
 }
 
@@ -143,6 +144,7 @@ fn entry(who: &str, address: &str, action: &str) -> AuditEntry {
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
+    #[serde(default)]
     csrf: String,
 }
 

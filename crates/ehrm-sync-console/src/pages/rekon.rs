@@ -290,6 +290,7 @@ fn mark_form(c: &Ctx, run_id: &str, id: &str, mark: Option<&FindingMark>, back: 
 
 #[derive(Deserialize)]
 pub struct MarkForm {
+    #[serde(default)]
     csrf: String,
     finding_id: String,
     state: String,

@@ -1,0 +1,258 @@
+//! A console client for tests: a cookie jar over any transport (the router in process, the
+//! Lambda handler through API Gateway's event shapes, or a real server), and a console over a
+//! temporary SQLite store with a clock the test moves and a launcher that records requests.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, header};
+use futures::future::BoxFuture;
+
+use ehrm_sync_console::{
+    ClientAddr, Console, ConsoleDeps, ConsoleSettings, LaunchRequest, ReconcileLauncher, Role,
+    Users, user_line,
+};
+use ehrm_sync_core::clock::SystemClock;
+use ehrm_sync_core::ports::Clock;
+use ehrm_sync_sqlite::{QueueOptions, SqliteQueue, SqliteStore};
+
+pub const OPERATOR: (&str, &str) = ("sari", "kata-sandi-operator-1");
+pub const VIEWER: (&str, &str) = ("budi", "kata-sandi-pengamat-1");
+
+/// The users file of the tests: an operator and a viewer.
+pub fn users_text() -> String {
+    let op = user_line(OPERATOR.0, Role::Operator, OPERATOR.1).expect("operator line");
+    let viewer = user_line(VIEWER.0, Role::Viewer, VIEWER.1).expect("viewer line");
+    format!("# console users\n{op}\n{viewer}\n")
+}
+
+/// The system clock moved by the test.
+#[derive(Default)]
+pub struct ShiftedClock(pub AtomicI64);
+
+impl ShiftedClock {
+    pub fn advance_ms(&self, ms: i64) {
+        self.0.fetch_add(ms, Ordering::Relaxed);
+    }
+}
+
+impl Clock for ShiftedClock {
+    fn now_ms(&self) -> i64 {
+        SystemClock.now_ms() + self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// One answer: status, headers, body.
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub bytes: Vec<u8>,
+}
+
+impl Answer {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.bytes).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    pub fn location(&self) -> Option<String> {
+        self.header("location")
+    }
+
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let text = self.text();
+        text.split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a form with a CSRF token")
+            .to_string()
+    }
+}
+
+pub type Transport = Arc<dyn Fn(Request<Body>) -> BoxFuture<'static, Answer> + Send + Sync>;
+
+/// A browser without a browser: keeps cookies, sends forms.
+pub struct Client {
+    send: Transport,
+    cookies: Mutex<BTreeMap<String, String>>,
+}
+
+impl Client {
+    pub fn new(send: Transport) -> Self {
+        Client {
+            send,
+            cookies: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.cookies.lock().expect("jar").get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.cookies
+            .lock()
+            .expect("jar")
+            .insert(name.into(), value.into());
+    }
+
+    fn cookie_header(&self) -> String {
+        let jar = self.cookies.lock().expect("jar");
+        jar.iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    fn keep(&self, a: &Answer) {
+        let mut jar = self.cookies.lock().expect("jar");
+        for v in a.headers.get_all(header::SET_COOKIE) {
+            let Ok(v) = v.to_str() else { continue };
+            let Some((name, rest)) = v.split_once('=') else {
+                continue;
+            };
+            let value = rest.split(';').next().unwrap_or("");
+            if v.contains("Max-Age=0") {
+                jar.remove(name);
+            } else {
+                jar.insert(name.into(), value.into());
+            }
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        let req = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("request");
+        let a = (self.send)(req).await;
+        self.keep(&a);
+        a
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Answer {
+        let body = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", ehrm_sync_console::findings::encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let req = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        let a = (self.send)(req).await;
+        self.keep(&a);
+        a
+    }
+
+    /// Opens the login form and submits it.
+    pub async fn login(&self, user: &str, password: &str) -> Answer {
+        let form = self.get("/console/login").await;
+        let csrf = form.csrf();
+        self.post(
+            "/console/login",
+            &[("user", user), ("password", password), ("csrf", &csrf)],
+        )
+        .await
+    }
+}
+
+/// Serves requests with a router in process, from a client address.
+pub fn router_transport(router: axum::Router, address: &str) -> Transport {
+    use tower::ServiceExt;
+    let address = address.to_string();
+    Arc::new(move |mut req: Request<Body>| {
+        let router = router.clone();
+        req.extensions_mut().insert(ClientAddr(address.clone()));
+        Box::pin(async move {
+            let res = router.oneshot(req).await.expect("infallible");
+            let (parts, body) = res.into_parts();
+            let bytes = http_body_util::BodyExt::collect(body)
+                .await
+                .map(|b| b.to_bytes().to_vec())
+                .unwrap_or_default();
+            Answer {
+                status: parts.status.as_u16(),
+                headers: parts.headers,
+                bytes,
+            }
+        })
+    })
+}
+
+/// Records what the console asked to launch.
+#[derive(Default)]
+pub struct RecordingLauncher(pub Mutex<Vec<LaunchRequest>>);
+
+#[async_trait::async_trait]
+impl ReconcileLauncher for RecordingLauncher {
+    async fn launch(&self, request: LaunchRequest) -> Result<String, String> {
+        self.0.lock().map_err(|e| e.to_string())?.push(request);
+        Ok("recorded".into())
+    }
+}
+
+/// A console over a temporary SQLite store.
+pub struct SqliteConsole {
+    pub store: SqliteStore,
+    pub queue: SqliteQueue,
+    pub clock: Arc<ShiftedClock>,
+    pub launcher: Arc<RecordingLauncher>,
+    pub router: axum::Router,
+    _dir: tempfile::TempDir,
+}
+
+impl SqliteConsole {
+    pub fn new(secure_cookies: bool) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Arc::new(ShiftedClock::default());
+        let store = SqliteStore::open_with_clock(dir.path().join("store.db"), clock.clone())
+            .expect("store");
+        let queue = store.queue(QueueOptions {
+            name: "delivery".into(),
+            visibility_secs: 30,
+            max_receives: 1,
+        });
+        let launcher = Arc::new(RecordingLauncher::default());
+        let shared = Arc::new(store.clone());
+        let deps = ConsoleDeps {
+            store: shared.clone(),
+            controls: shared.clone(),
+            dead_letters: Arc::new(queue.clone()),
+            reconcile: shared.clone(),
+            marks: shared.clone(),
+            series: shared,
+            queue: Arc::new(queue.clone()),
+            launcher: Some(launcher.clone()),
+            clock: clock.clone(),
+        };
+        let users = Users::parse(&users_text()).expect("users");
+        let settings = ConsoleSettings {
+            secure_cookies,
+            bkn_rate_per_sec: 2.0,
+        };
+        let router = ehrm_sync_console::router(Arc::new(Console::new(deps, users, settings)));
+        SqliteConsole {
+            store,
+            queue,
+            clock,
+            launcher,
+            router,
+            _dir: dir,
+        }
+    }
+
+    pub fn client(&self, address: &str) -> Client {
+        Client::new(router_transport(self.router.clone(), address))
+    }
+}
