@@ -2,7 +2,8 @@
 # Every test of ehrm-sync, from a clean checkout: formatting and lints; the house limits on file
 # and function sizes; the dependency tree (advisories, licences, duplicate versions, sources,
 # unused dependencies); the infrastructure template's lint, security check and their self-test;
-# the whole test suite on the embedded store and on an AWS endpoint; the deploy guide's
+# the whole test suite on the embedded store and on an AWS endpoint (the console's in headless
+# Chromium, installed from Debian's packages when missing); the deploy guide's
 # `sam build` (the arm64 Lambda zips); and a smoke test of the real function binaries.
 #
 # The AWS tests use AWS_ENDPOINT_URL if it is set (LocalStack on a laptop). Otherwise this script
@@ -93,6 +94,15 @@ step "infrastructure: cfn-lint (SAM and translated) and checkov on infra/templat
 VENV="$VENV" infra/tools/lint.sh infra/template.yaml
 step "infrastructure: the lint step rejects broken templates"
 VENV="$VENV" infra/tools/lint-selftest.sh
+
+step "a real browser for the console's tests: Debian's chromium and chromium-driver"
+if ! command -v chromedriver > /dev/null || ! command -v chromium > /dev/null; then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO="sudo -n"
+  ($SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver > /dev/null) \
+    || fail "cannot install chromium and chromium-driver (apt-get; root or passwordless sudo needed)"
+fi
+chromedriver --version
 
 step "cargo test --workspace (embedded store and $AWS_ENDPOINT_URL)"
 cargo test --workspace

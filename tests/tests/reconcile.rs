@@ -48,6 +48,40 @@ fn read_report(summary: &Value) -> (Vec<Value>, String) {
     (rows, std::fs::read_to_string(csv).expect("read csv"))
 }
 
+/// `report.xlsx` holds the report's rows in order, each NIP an exact text cell, with a summary.
+fn assert_xlsx_matches(summary: &Value, rows: &[Value]) {
+    use calamine::{Data, Reader, Xlsx};
+    let path = summary["report"]
+        .as_array()
+        .and_then(|p| {
+            p.iter()
+                .filter_map(Value::as_str)
+                .find(|p| p.ends_with(".xlsx"))
+        })
+        .expect("report.xlsx");
+    let mut book: Xlsx<_> = calamine::open_workbook(path).expect("an xlsx file");
+    let sheet = book.worksheet_range("Temuan").expect("the findings sheet");
+    assert_eq!(
+        sheet.height(),
+        rows.len() + 1,
+        "a header and one line per row"
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let cell = sheet.get((i + 1, 2));
+        match r["nip"].as_str() {
+            Some(nip) => assert_eq!(cell, Some(&Data::String(nip.into())), "row {i}"),
+            None => assert!(
+                matches!(cell, None | Some(Data::Empty)),
+                "row {i}: {cell:?}"
+            ),
+        }
+    }
+    assert!(
+        book.worksheet_range("Ringkasan").is_ok(),
+        "the summary sheet"
+    );
+}
+
 fn key(r: &Value) -> ExpectedRow {
     ExpectedRow::from_report_row(r)
 }
@@ -178,6 +212,7 @@ async fn a_run_reports_exactly_the_injected_discrepancies_and_repairs_performanc
         .collect();
     assert_eq!(lines[0], CSV_HEADERS.join(","));
     assert_eq!(lines.len(), rows.len() + 1);
+    assert_xlsx_matches(&summary, &rows);
     // The BKN rate held, and the summary says what the run cost.
     let stats = world.siasn.stats();
     assert!(

@@ -203,21 +203,7 @@ impl Runtime {
         let addr = listener
             .local_addr()
             .map_err(|e| StartError::Listen(listen, e))?;
-        let mut app = ehrm_sync_http::router(api);
-        if let Some(console) = console::router(&wiring) {
-            app = app.merge(console);
-            tracing::info!("console at /console/");
-        }
-        let mut http_stop = stop_rx.clone();
-        tasks.push(tokio::spawn(async move {
-            let app = app.into_make_service_with_connect_info::<SocketAddr>();
-            let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
-                let _ = http_stop.changed().await;
-            });
-            if let Err(e) = serve.await {
-                tracing::error!(error = %e, "HTTP server stopped");
-            }
-        }));
+        tasks.push(serve_http(&wiring, api, listener, stop_rx.clone()));
 
         let delivery = Arc::new(wiring.delivery());
         for id in 0..wiring.settings.workers {
@@ -275,6 +261,29 @@ impl Runtime {
             let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
         }
     }
+}
+
+/// The HTTP server: the webhook and status API, and the console when users are configured.
+fn serve_http(
+    wiring: &Wiring,
+    api: Arc<ehrm_sync_http::Api>,
+    listener: tokio::net::TcpListener,
+    mut http_stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let mut app = ehrm_sync_http::router(api);
+    if let Some(console) = console::router(wiring) {
+        app = app.merge(console);
+        tracing::info!("console at /console/");
+    }
+    tokio::spawn(async move {
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = http_stop.changed().await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "HTTP server stopped");
+        }
+    })
 }
 
 /// Ctrl-C or SIGTERM.

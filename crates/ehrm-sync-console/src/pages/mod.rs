@@ -35,18 +35,18 @@ impl Ctx {
         self.role == Role::Operator
     }
 
-    /// 403 unless an operator.
+    /// 403 unless an operator (the page keeps its navigation: the viewer carries on).
     pub fn require_operator(&self) -> Result<(), Response> {
         if self.is_operator() {
             return Ok(());
         }
         let l = self.lang;
-        Err(layout::bare(
-            l,
-            StatusCode::FORBIDDEN,
-            l.t("Tidak diizinkan", "Forbidden"),
-            html! { p { (l.t("Tindakan ini hanya untuk operator.", "This action is for operators only.")) } p { a href="/console/" { (l.t("Kembali", "Back")) } } },
-        ))
+        let body = html! {
+            p.error role="alert" { (l.t("Tindakan ini hanya untuk operator.", "This action is for operators only.")) }
+        };
+        let mut page = layout::page(self, l.t("Tidak diizinkan", "Forbidden"), "", body);
+        *page.status_mut() = StatusCode::FORBIDDEN;
+        Err(page)
     }
 
     /// 403 unless the form carries the session's CSRF token.

@@ -188,38 +188,8 @@ async fn chart_section(
     let hours = if week { 24 * 7 } else { 24 };
     let until = series::bucket(now, HOUR_MS) + HOUR_MS;
     let from = until - hours * HOUR_MS;
-    let mut per_outcome = Vec::new();
-    for o in OUTCOMES {
-        let pts = s.series(&series::outcome_series(o), from, until).await?;
-        per_outcome.push((o.as_str(), filled(&pts, from, until, HOUR_MS)));
-    }
-    let deliveries: Vec<Column> = (0..hours as usize)
-        .map(|i| Column {
-            label: per_outcome
-                .first()
-                .and_then(|(_, v)| v.get(i))
-                .map_or_else(String::new, |(b, _)| hour_label(*b)),
-            parts: per_outcome
-                .iter()
-                .map(|(name, v)| (*name, v.get(i).map_or(0.0, |p| p.1)))
-                .collect(),
-        })
-        .collect();
-    let minute_until = series::bucket(now, MINUTE_MS) + MINUTE_MS;
-    let minute_from = minute_until - 60 * MINUTE_MS;
-    let calls = filled(
-        &s.series(BKN_CALLS, minute_from, minute_until).await?,
-        minute_from,
-        minute_until,
-        MINUTE_MS,
-    );
-    let call_cols: Vec<Column> = calls
-        .iter()
-        .map(|(b, v)| Column {
-            label: hour_label(*b),
-            parts: vec![("calls", *v)],
-        })
-        .collect();
+    let deliveries = delivery_columns(s, from, until).await?;
+    let call_cols = call_columns(s, now).await?;
     let backlog_pts = s.series(BACKLOG, from, until).await?;
     let backlog: Vec<(String, f64)> = backlog_pts
         .iter()
@@ -264,6 +234,51 @@ async fn chart_section(
                 (charts::legend(&Priority::ALL.map(|p| (p.as_str(), p.as_str())))) }
         }
     })
+}
+
+/// Attempts per hour, stacked by outcome.
+async fn delivery_columns(
+    s: &dyn ehrm_sync_core::series::Series,
+    from: Millis,
+    until: Millis,
+) -> Result<Vec<Column>, ehrm_sync_core::ports::StoreError> {
+    let mut per_outcome = Vec::new();
+    for o in OUTCOMES {
+        let pts = s.series(&series::outcome_series(o), from, until).await?;
+        per_outcome.push((o.as_str(), filled(&pts, from, until, HOUR_MS)));
+    }
+    let hours = ((until - from) / HOUR_MS) as usize;
+    Ok((0..hours)
+        .map(|i| Column {
+            label: hour_label(from + i as i64 * HOUR_MS),
+            parts: per_outcome
+                .iter()
+                .map(|(name, v)| (*name, v.get(i).map_or(0.0, |p| p.1)))
+                .collect(),
+        })
+        .collect())
+}
+
+/// BKN calls per minute over the last hour.
+async fn call_columns(
+    s: &dyn ehrm_sync_core::series::Series,
+    now: Millis,
+) -> Result<Vec<Column>, ehrm_sync_core::ports::StoreError> {
+    let until = series::bucket(now, MINUTE_MS) + MINUTE_MS;
+    let from = until - 60 * MINUTE_MS;
+    let calls = filled(
+        &s.series(BKN_CALLS, from, until).await?,
+        from,
+        until,
+        MINUTE_MS,
+    );
+    Ok(calls
+        .iter()
+        .map(|(b, v)| Column {
+            label: hour_label(*b),
+            parts: vec![("calls", *v)],
+        })
+        .collect())
 }
 
 fn findings_columns(o: &Overview) -> Vec<Column> {
