@@ -118,7 +118,7 @@ step "Lambda zips: the deploy guide's sam build (infra/samconfig.toml), arm64 re
 export PATH="$VENV/bin:$PATH"
 rustup target add aarch64-unknown-linux-gnu > /dev/null
 (cd infra && SAM_CLI_TELEMETRY=0 "$SAM_VENV/bin/sam" build --build-dir "$ROOT/target/sam/build" --cache-dir "$ROOT/target/sam/cache")
-for fn in Ingest Deliver Scheduled Ops; do
+for fn in Ingest Deliver Scheduled Ops Console; do
   bootstrap="$ROOT/target/sam/build/${fn}Function/bootstrap"
   [ -x "$bootstrap" ] || fail "sam build left no $bootstrap"
   size=$("$VENV/bin/python" -c 'import io, sys, zipfile

@@ -6,6 +6,7 @@
 //! * [`secrets`] — the webhook secret, status key and BKN credentials from Secrets Manager;
 //! * [`emf`] — metrics as CloudWatch Embedded Metric Format lines;
 //! * [`reports`] — reconciliation reports in S3;
+//! * [`launcher`] — the console starts reconciliation by invoking the scheduled function;
 //! * [`sdk`] — SDK configuration honouring `AWS_ENDPOINT_URL` (LocalStack, moto);
 //! * [`wiring`] — the services of every function built from the environment, once per cold start.
 //!
@@ -15,6 +16,7 @@
 
 pub mod dynamo;
 pub mod emf;
+pub mod launcher;
 pub mod reports;
 pub mod sdk;
 pub mod secrets;

@@ -6,6 +6,7 @@
 //! | `STATUS_API_KEY_SECRET_ID` | the key | `STATUS_API_KEY` |
 //! | `BKN_CREDENTIALS_SECRET_ID` | JSON with `BKN_CONSUMER_KEY`, `BKN_CONSUMER_SECRET`, `BKN_SSO_CLIENT_ID`, `BKN_SSO_USERNAME`, `BKN_SSO_PASSWORD` (or `BKN_SSO_TOKEN`), optionally `BKN_EXTRA_HEADERS` and `BKN_PROXY_URL` | those variables |
 //! | `EHRM_CALLBACK_SECRET_ID` | `whsec_…` | `EHRM_CALLBACK_SECRET` |
+//! | `CONSOLE_USERS_SECRET_ID` | the console's users, one `name:role:argon2id-hash` per line | `CONSOLE_USERS` |
 //! | `EHRM_API_CREDENTIALS_SECRET_ID` | JSON with `EHRM_API_KEY`, `EHRM_USERNAME`, `EHRM_PASSWORD` | those variables |
 //!
 //! Without the `_SECRET_ID` variable, the plain variable is read (local runs, tests).
@@ -31,10 +32,11 @@ impl EnvSource for WithSecrets<'_> {
     }
 }
 
-const PLAIN: [(&str, &str); 3] = [
+const PLAIN: [(&str, &str); 4] = [
     ("EHRM_WEBHOOK_SECRET_ID", "EHRM_WEBHOOK_SECRET"),
     ("STATUS_API_KEY_SECRET_ID", "STATUS_API_KEY"),
     ("EHRM_CALLBACK_SECRET_ID", "EHRM_CALLBACK_SECRET"),
+    ("CONSOLE_USERS_SECRET_ID", "CONSOLE_USERS"),
 ];
 
 const BKN_KEYS: [&str; 8] = [

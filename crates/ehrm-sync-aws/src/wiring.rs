@@ -138,7 +138,8 @@ pub fn sweeper(env: &dyn EnvSource, adapters: &Adapters) -> Result<Sweeper, Conf
         adapters.clock.clone(),
         sweep_settings(env)?,
     )
-    .with_control(Arc::new(adapters.store.clone())))
+    .with_control(Arc::new(adapters.store.clone()))
+    .with_series(Arc::new(adapters.store.clone())))
 }
 
 /// The sender of outcome callbacks, when `EHRM_CALLBACK_URL` is set.
@@ -197,4 +198,54 @@ pub fn reconciler(
         },
         reconcile_settings(env)?,
     )))
+}
+
+/// The console's users from `CONSOLE_USERS` (the secret's text), and what it reads and acts
+/// through: the table, the queues, and the scheduled function (`SCHEDULED_FUNCTION_NAME`) to
+/// start reconciliation. No user configured: `None`, the console is off.
+pub fn console(
+    sdk: &SdkConfig,
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+) -> Result<Option<ehrm_sync_console::Console>, ConfigError> {
+    let text = optional_string(env, "CONSOLE_USERS").unwrap_or_default();
+    let users = ehrm_sync_console::Users::parse(&text)
+        .map_err(|e| ConfigError::new("CONSOLE_USERS", e.to_string()))?;
+    if users.is_empty() {
+        return Ok(None);
+    }
+    let launcher = optional_string(env, "SCHEDULED_FUNCTION_NAME").map(|f| {
+        Arc::new(crate::launcher::LambdaLauncher::new(
+            aws_sdk_lambda::Client::new(sdk),
+            f,
+        )) as Arc<dyn ehrm_sync_console::ReconcileLauncher>
+    });
+    let settings = ehrm_sync_console::ConsoleSettings {
+        secure_cookies: true,
+        bkn_rate_per_sec: ehrm_sync_core::config::bkn_rate(env)?,
+    };
+    Ok(Some(ehrm_sync_console::Console::new(
+        console_deps(adapters, launcher),
+        users,
+        settings,
+    )))
+}
+
+/// The console's ports on the table and the queues.
+pub fn console_deps(
+    adapters: &Adapters,
+    launcher: Option<Arc<dyn ehrm_sync_console::ReconcileLauncher>>,
+) -> ehrm_sync_console::ConsoleDeps {
+    let store = Arc::new(adapters.store.clone());
+    ehrm_sync_console::ConsoleDeps {
+        store: store.clone(),
+        controls: store.clone(),
+        dead_letters: Arc::new(adapters.queue.clone()),
+        reconcile: store.clone(),
+        marks: store.clone(),
+        series: store,
+        queue: Arc::new(adapters.queue.clone()),
+        launcher,
+        clock: adapters.clock.clone(),
+    }
 }

@@ -39,8 +39,10 @@ use ehrm_sync_core::series::Series;
 
 pub use users::{Role, User, Users, UsersError, user_line};
 
-/// How a reconciliation is started from the console.
-#[derive(Clone, Debug, PartialEq)]
+/// How a reconciliation is started from the console (also the scheduled function's event field
+/// on AWS: `{"mode": "start", "scope": "all"}`, `{"mode": "resume"}`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "mode", content = "scope", rename_all = "snake_case")]
 pub enum LaunchRequest {
     /// Resume the open run of this scope, or start one.
     Start(Scope),

@@ -42,7 +42,7 @@ pub fn router(
 
 /// API Gateway puts a named stage in front of the path (`/training/v1/events`); the routes are
 /// declared without it.
-async fn strip_stage(mut request: Request<Body>) -> Request<Body> {
+pub(crate) async fn strip_stage(mut request: Request<Body>) -> Request<Body> {
     let stage = match request.extensions().get::<RequestContext>() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.stage.clone(),
         _ => None,

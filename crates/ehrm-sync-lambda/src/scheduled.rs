@@ -1,16 +1,19 @@
 //! The scheduled function: EventBridge Scheduler invokes it with `{"task": "sweep"}` (every few
 //! minutes), `{"task": "callbacks"}` (every minute, when callbacks to eHRM are configured) and
 //! `{"task": "reconcile"}` (continues the open reconciliation run until a minute before the
-//! invocation's deadline, or starts a rolling one when the last is old enough).
+//! invocation's deadline, or starts a rolling one when the last is old enough). The console
+//! invokes it with `{"task": "reconcile", "launch": {"mode": "start", "scope": "all"}}` (or
+//! `restart`, or `{"mode": "resume"}`) to run one by hand.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use std::sync::Arc;
 
+use ehrm_sync_console::LaunchRequest;
 use ehrm_sync_core::callbacks::CallbackDispatcher;
 use ehrm_sync_core::ports::Clock;
-use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunSummary};
+use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunRequest, RunSummary};
 use ehrm_sync_core::sweep::Sweeper;
 
 /// Callbacks sent per invocation at most.
@@ -28,7 +31,12 @@ const DEADLINE_MARGIN_MS: i64 = 5_000;
 pub enum Task {
     Sweep,
     Callbacks,
-    Reconcile,
+    Reconcile {
+        /// From the console: start, restart or resume a run (absent: the schedule's
+        /// continue-or-roll).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        launch: Option<LaunchRequest>,
+    },
 }
 
 /// What the function answers (the invocation's result, for the logs and `aws lambda invoke`).
@@ -118,7 +126,9 @@ impl ScheduledHandler {
 
     pub async fn run(&self, task: Task, deadline_ms: Option<i64>) -> Result<TaskReport, TaskError> {
         match task {
-            Task::Reconcile => Ok(TaskReport::Reconcile(self.reconcile(deadline_ms).await?)),
+            Task::Reconcile { launch } => Ok(TaskReport::Reconcile(
+                self.reconcile(launch, deadline_ms).await?,
+            )),
             Task::Sweep => {
                 let report = self
                     .sweeper
@@ -165,14 +175,28 @@ impl ScheduledHandler {
         }
     }
 
-    async fn reconcile(&self, deadline_ms: Option<i64>) -> Result<ReconcileReport, TaskError> {
+    async fn reconcile(
+        &self,
+        launch: Option<LaunchRequest>,
+        deadline_ms: Option<i64>,
+    ) -> Result<ReconcileReport, TaskError> {
         let Some(reconcile) = &self.reconcile else {
             return Ok(ReconcileReport::NotConfigured { configured: false });
         };
-        let outcome = reconcile
-            .scheduled(deadline_ms, &|_| {})
-            .await
-            .map_err(|e| TaskError(format!("reconciliation failed: {e}")))?;
+        let deadline = deadline_ms.map(|d| d - DEADLINE_MARGIN_MS);
+        let restart_asked = matches!(launch, Some(LaunchRequest::Restart(_)));
+        let outcome = match launch {
+            None | Some(LaunchRequest::Resume) => reconcile.scheduled(deadline_ms, &|_| {}).await,
+            Some(LaunchRequest::Start(scope)) | Some(LaunchRequest::Restart(scope)) => {
+                let request = RunRequest {
+                    restart: restart_asked,
+                    scope,
+                    dry_run: false,
+                };
+                reconcile.run(&request, deadline, &|_| {}).await
+            }
+        }
+        .map_err(|e| TaskError(format!("reconciliation failed: {e}")))?;
         Ok(match outcome {
             RunOutcome::Finished(run) => ReconcileReport::Finished { run: Box::new(run) },
             RunOutcome::Paused { summary, reason } => ReconcileReport::Paused {

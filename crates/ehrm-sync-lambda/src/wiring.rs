@@ -37,6 +37,14 @@ pub async fn ingest_router() -> Result<axum::Router, ConfigError> {
     ))
 }
 
+/// The console's router, configured from the environment (off without users).
+pub async fn console_router() -> Result<axum::Router, ConfigError> {
+    let (sdk, env, adapters) = cold_start().await?;
+    Ok(crate::console::router(ehrm_sync_aws::wiring::console(
+        &sdk, &env, &adapters,
+    )?))
+}
+
 /// The scheduled function's handler: sweep, outcome callbacks, reconciliation.
 pub async fn scheduled_handler() -> Result<crate::scheduled::ScheduledHandler, ConfigError> {
     let (sdk, env, adapters) = cold_start().await?;

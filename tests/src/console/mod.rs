@@ -2,6 +2,9 @@
 //! Lambda handler through API Gateway's event shapes, or a real server), and a console over a
 //! temporary SQLite store with a clock the test moves and a launcher that records requests.
 
+pub mod aws;
+pub mod cases;
+
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,8 +18,10 @@ use ehrm_sync_console::{
     Users, user_line,
 };
 use ehrm_sync_core::clock::SystemClock;
-use ehrm_sync_core::ports::Clock;
-use ehrm_sync_sqlite::{QueueOptions, SqliteQueue, SqliteStore};
+use ehrm_sync_core::ports::{
+    Clock, ControlStore, DeliveryQueue, QueueConsumer, ReconcileStore, SyncStore,
+};
+use ehrm_sync_sqlite::{QueueOptions, SqliteStore};
 
 pub const OPERATOR: (&str, &str) = ("sari", "kata-sandi-operator-1");
 pub const VIEWER: (&str, &str) = ("budi", "kata-sandi-pengamat-1");
@@ -202,18 +207,31 @@ impl ReconcileLauncher for RecordingLauncher {
     }
 }
 
-/// A console over a temporary SQLite store.
-pub struct SqliteConsole {
-    pub store: SqliteStore,
-    pub queue: SqliteQueue,
+/// A console on some store and queue, with a clock the test moves and a launcher that records.
+pub struct ConsoleFixture {
+    pub store: Arc<dyn SyncStore>,
+    pub reconcile: Arc<dyn ReconcileStore>,
+    pub controls: Arc<dyn ControlStore>,
+    pub producer: Arc<dyn DeliveryQueue>,
+    pub consumer: Arc<dyn QueueConsumer>,
+    /// Receives after which a message is dead-lettered.
+    pub max_receives: u32,
     pub clock: Arc<ShiftedClock>,
     pub launcher: Arc<RecordingLauncher>,
-    pub router: axum::Router,
-    _dir: tempfile::TempDir,
+    /// Whether the console sets `Secure` cookies.
+    pub secure_cookies: bool,
+    /// A transport from a client address.
+    pub transport: Arc<dyn Fn(&str) -> Transport + Send + Sync>,
+    pub keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
 
-impl SqliteConsole {
-    pub fn new(secure_cookies: bool) -> Self {
+impl ConsoleFixture {
+    pub fn client(&self, address: &str) -> Client {
+        Client::new((self.transport)(address))
+    }
+
+    /// The console over a temporary SQLite store, called in process (as `serve` on loopback).
+    pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = Arc::new(ShiftedClock::default());
         let store = SqliteStore::open_with_clock(dir.path().join("store.db"), clock.clone())
@@ -231,28 +249,67 @@ impl SqliteConsole {
             dead_letters: Arc::new(queue.clone()),
             reconcile: shared.clone(),
             marks: shared.clone(),
-            series: shared,
+            series: shared.clone(),
             queue: Arc::new(queue.clone()),
             launcher: Some(launcher.clone()),
             clock: clock.clone(),
         };
-        let users = Users::parse(&users_text()).expect("users");
-        let settings = ConsoleSettings {
-            secure_cookies,
-            bkn_rate_per_sec: 2.0,
-        };
-        let router = ehrm_sync_console::router(Arc::new(Console::new(deps, users, settings)));
-        SqliteConsole {
-            store,
-            queue,
+        let console = Console::new(deps, test_users(), test_settings(false));
+        let router = ehrm_sync_console::router(Arc::new(console));
+        ConsoleFixture {
+            store: shared.clone(),
+            reconcile: shared.clone(),
+            controls: shared,
+            producer: Arc::new(queue.clone()),
+            consumer: Arc::new(queue),
+            max_receives: 1,
             clock,
             launcher,
-            router,
-            _dir: dir,
+            secure_cookies: false,
+            transport: Arc::new(move |address| router_transport(router.clone(), address)),
+            keep_alive: vec![Box::new(dir)],
         }
     }
+}
 
-    pub fn client(&self, address: &str) -> Client {
-        Client::new(router_transport(self.router.clone(), address))
+pub fn test_users() -> Users {
+    Users::parse(&users_text()).expect("users")
+}
+
+pub fn test_settings(secure_cookies: bool) -> ConsoleSettings {
+    ConsoleSettings {
+        secure_cookies,
+        bkn_rate_per_sec: 2.0,
     }
+}
+
+/// One `#[tokio::test]` per console case; `$make` evaluates to a [`ConsoleFixture`].
+#[macro_export]
+macro_rules! console_cases {
+    ($make:expr) => {
+        $crate::console_cases!(@cases $make;
+            pages_need_a_session_and_carry_the_security_headers,
+            login_sets_a_strict_http_only_cookie_and_every_page_renders,
+            the_language_switch_is_remembered,
+            the_login_form_needs_its_csrf_token_and_failures_are_throttled_and_audited,
+            one_address_is_throttled_across_user_names,
+            sessions_expire_after_thirty_idle_minutes_and_on_logout,
+            a_viewer_is_refused_every_action,
+            replay_counts_first_then_replays_on_confirmation_and_is_audited,
+            redrive_and_reconciliation_are_operator_actions_and_audited,
+            a_follow_up_mark_carries_over_while_the_finding_persists,
+            downloads_keep_nips_as_exact_text,
+            failed_records_filter_by_message_and_page_by_key,
+            the_employee_page_shows_bkns_message_and_the_attempts,
+        );
+    };
+    (@cases $make:expr; $($case:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $case() {
+                let fixture = $make;
+                $crate::console::cases::$case(&fixture).await;
+            }
+        )*
+    };
 }

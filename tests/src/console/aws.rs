@@ -1,0 +1,110 @@
+//! The console on DynamoDB and SQS (the template's data resources on `AWS_ENDPOINT_URL`), called
+//! as API Gateway calls the console function: each request an HTTP API (payload 2.0) event on
+//! stage `training`, cookies in the event's `cookies`, the caller in `requestContext.http.sourceIp`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, header};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+use ehrm_sync_aws::wiring::{Adapters, AwsResources, console_deps};
+use ehrm_sync_console::Console;
+
+use super::{
+    Answer, ConsoleFixture, RecordingLauncher, ShiftedClock, Transport, test_settings, test_users,
+};
+use crate::aws::DataStack;
+
+/// The HTTP API event of a request from `address`.
+async fn event_of(req: Request<Body>, address: &str) -> Value {
+    let (parts, body) = req.into_parts();
+    let bytes = axum::body::to_bytes(body, 1 << 20).await.expect("body");
+    let mut event: Value =
+        serde_json::from_str(include_str!("../../fixtures/apigw-v2-request.json"))
+            .expect("fixture");
+    let path = format!("/training{}", parts.uri.path());
+    let query = parts.uri.query().unwrap_or("").to_string();
+    let method = parts.method.as_str();
+    event["rawPath"] = json!(path);
+    event["rawQueryString"] = json!(query);
+    event["routeKey"] = json!("ANY /console/{proxy+}");
+    event["requestContext"]["stage"] = json!("training");
+    event["requestContext"]["routeKey"] = json!("ANY /console/{proxy+}");
+    event["requestContext"]["http"]["method"] = json!(method);
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["requestContext"]["http"]["sourceIp"] = json!(address);
+    for (name, value) in &parts.headers {
+        let Ok(value) = value.to_str() else { continue };
+        if name == header::COOKIE {
+            // API Gateway hands cookies over apart from the headers.
+            let cookies: Vec<&str> = value.split("; ").filter(|c| !c.is_empty()).collect();
+            if !cookies.is_empty() {
+                event["cookies"] = json!(cookies);
+            }
+        } else {
+            event["headers"][name.as_str()] = json!(value);
+        }
+    }
+    event["headers"]["content-length"] = json!(bytes.len().to_string());
+    event["body"] = json!(String::from_utf8_lossy(&bytes));
+    event["isBase64Encoded"] = json!(false);
+    event
+}
+
+fn lambda_transport(router: axum::Router, address: &str) -> Transport {
+    let address = address.to_string();
+    Arc::new(move |req: Request<Body>| {
+        let (router, address) = (router.clone(), address.clone());
+        Box::pin(async move {
+            let event = event_of(req, &address).await;
+            let request = lambda_http::request::from_str(&event.to_string())
+                .expect("lambda_http reads the event");
+            let res = router.oneshot(request).await.expect("infallible");
+            let (parts, body) = res.into_parts();
+            let bytes = axum::body::to_bytes(body, 64 << 20)
+                .await
+                .expect("body")
+                .to_vec();
+            Answer {
+                status: parts.status.as_u16(),
+                headers: parts.headers,
+                bytes,
+            }
+        })
+    })
+}
+
+impl ConsoleFixture {
+    /// The console function's router on a fresh data stack.
+    pub async fn aws() -> Self {
+        let stack = DataStack::deploy_with(&[("DeliveryMaxReceiveCount", "2")]).await;
+        let clock = Arc::new(ShiftedClock::default());
+        let resources = AwsResources {
+            table: stack.table.clone(),
+            queue_url: stack.queue_url.clone(),
+            dead_letter_url: Some(stack.dead_letter_url.clone()),
+        };
+        let mut adapters = Adapters::new(&stack.sdk, &resources);
+        adapters.clock = clock.clone();
+        let launcher = Arc::new(RecordingLauncher::default());
+        let deps = console_deps(&adapters, Some(launcher.clone()));
+        let console = Console::new(deps, test_users(), test_settings(true));
+        let router = ehrm_sync_lambda::console::router(Some(console));
+        let store = Arc::new(adapters.store.clone());
+        ConsoleFixture {
+            store: store.clone(),
+            reconcile: store.clone(),
+            controls: store,
+            producer: Arc::new(adapters.queue.clone()),
+            consumer: Arc::new(stack.queue().with_receive_visibility(1)),
+            max_receives: 2,
+            clock,
+            launcher,
+            secure_cookies: true,
+            transport: Arc::new(move |address| lambda_transport(router.clone(), address)),
+            keep_alive: vec![Box::new(stack.name)],
+        }
+    }
+}
