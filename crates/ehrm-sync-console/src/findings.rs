@@ -95,16 +95,45 @@ pub fn state_of(mark: Option<&FindingMark>) -> MarkState {
     mark.map_or(MarkState::Open, |m| m.state)
 }
 
+/// A run's rows in the report's order, with their finding ids (worked out once: hashing
+/// 50,000 rows on every page view would cost more than the rest of the page).
+#[derive(Clone, Debug, Default)]
+pub struct RunRows {
+    pub rows: Vec<Discrepancy>,
+    pub ids: Vec<String>,
+}
+
+impl RunRows {
+    pub fn new(mut rows: Vec<Discrepancy>) -> Self {
+        rows.sort_by_key(Discrepancy::sort_key);
+        let ids = rows.iter().map(Discrepancy::finding_id).collect();
+        RunRows { rows, ids }
+    }
+
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// Each row with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (&Discrepancy, &str)> {
+        self.rows.iter().zip(self.ids.iter().map(String::as_str))
+    }
+}
+
 /// The rows matching the filter, in the report's order, each with its id and mark.
 pub fn select<'a>(
-    rows: &'a [Discrepancy],
+    rows: &'a RunRows,
     marks: &'a HashMap<String, FindingMark>,
     filter: &FindingFilter,
     units: Option<&HashSet<String>>,
-) -> Vec<(&'a Discrepancy, String, Option<&'a FindingMark>)> {
+) -> Vec<(&'a Discrepancy, &'a str, Option<&'a FindingMark>)> {
     let eq = |want: &str, have: &str| want.is_empty() || want == have;
     rows.iter()
-        .filter(|r| {
+        .filter(|(r, _)| {
             eq(&filter.data_set, r.data_set.as_str())
                 && eq(&filter.kind, r.kind.as_str())
                 && eq(&filter.priority, r.priority.as_str())
@@ -113,9 +142,8 @@ pub fn select<'a>(
                 && (filter.nip.trim().is_empty() || r.nip.as_deref() == Some(filter.nip.trim()))
                 && units.is_none_or(|set| r.unit_code().is_some_and(|u| set.contains(u)))
         })
-        .filter_map(|r| {
-            let id = r.finding_id();
-            let mark = marks.get(&id);
+        .filter_map(|(r, id)| {
+            let mark = marks.get(id);
             let state = state_of(mark);
             eq(&filter.state, state.as_str()).then_some((r, id, mark))
         })
@@ -125,20 +153,20 @@ pub fn select<'a>(
 /// Finished runs' rows, the last few (a 50,000-row run is read once, not per page view).
 #[derive(Default)]
 pub struct RowsCache {
-    runs: Mutex<Vec<(String, Arc<Vec<Discrepancy>>)>>,
+    runs: Mutex<Vec<(String, Arc<RunRows>)>>,
 }
 
 const CACHED_RUNS: usize = 3;
 
 impl RowsCache {
-    pub fn get(&self, run_id: &str) -> Option<Arc<Vec<Discrepancy>>> {
+    pub fn get(&self, run_id: &str) -> Option<Arc<RunRows>> {
         let runs = self.runs.lock().ok()?;
         runs.iter()
             .find(|(id, _)| id == run_id)
             .map(|(_, r)| r.clone())
     }
 
-    pub fn put(&self, run_id: &str, rows: Arc<Vec<Discrepancy>>) {
+    pub fn put(&self, run_id: &str, rows: Arc<RunRows>) {
         if let Ok(mut runs) = self.runs.lock() {
             runs.retain(|(id, _)| id != run_id);
             runs.insert(0, (run_id.to_string(), rows));
@@ -180,14 +208,14 @@ mod tests {
         .into_iter()
         .map(|(c, p)| (c.to_string(), p.map(str::to_string)))
         .collect();
-        let rows = vec![
+        let rows = RunRows::new(vec![
             row("198501012010011001", "PU.01.02", Priority::Pensiun),
             row("198501012010011002", "PU.02", Priority::Pensiun),
             row("198501012010011003", "PU.01", Priority::Normal),
-        ];
+        ]);
         let units = unit_with_descendants(&tree, "PU.01");
         let mut marks = HashMap::new();
-        let first_id = rows[0].finding_id();
+        let first_id = rows.rows[0].finding_id();
         marks.insert(
             first_id.clone(),
             FindingMark {

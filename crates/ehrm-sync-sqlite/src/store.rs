@@ -385,6 +385,28 @@ impl SyncStore for SqliteStore {
             .await
     }
 
+    async fn records_by_status_with_error(
+        &self,
+        status: SyncStatus,
+        since: Millis,
+        until: Millis,
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<SyncRecord>, StoreError> {
+        let text = text.to_lowercase();
+        self.actor
+            .call(move |c| {
+                collect(
+                    c,
+                    "SELECT doc, revision FROM records WHERE status = ?1 AND updated_at BETWEEN ?2 AND ?3
+                     AND instr(lower(json_extract(doc, '$.last_error')), ?4) > 0
+                     ORDER BY updated_at, key LIMIT ?5",
+                    params![status.as_str(), since, until, text, limit as i64],
+                )
+            })
+            .await
+    }
+
     async fn count_by_status(&self) -> Result<Vec<(SyncStatus, u64)>, StoreError> {
         self.actor
             .call(|c| {

@@ -148,9 +148,18 @@ async fn collect(
         let mut since = start;
         let mut found = 0;
         loop {
-            let batch = store
-                .records_by_status(*status, since, s.until, BATCH)
-                .await?;
+            let batch = match &s.text {
+                Some(q) => {
+                    store
+                        .records_by_status_with_error(*status, since, s.until, q, BATCH)
+                        .await?
+                }
+                None => {
+                    store
+                        .records_by_status(*status, since, s.until, BATCH)
+                        .await?
+                }
+            };
             let full = batch.len() == BATCH;
             let last_at = batch.last().map(|r| r.updated_at);
             for r in batch.into_iter().filter(|r| matches(s, r)) {

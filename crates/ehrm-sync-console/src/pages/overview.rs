@@ -318,8 +318,8 @@ async fn open_findings(
     let rows = super::rekon::rows_of(console, &run.run_id, true).await?;
     let marks = super::rekon::marks_by_id(console).await?;
     let mut by: HashMap<String, BTreeMap<Priority, u64>> = HashMap::new();
-    for r in rows.iter() {
-        let state = crate::findings::state_of(marks.get(&r.finding_id()));
+    for (r, id) in rows.iter() {
+        let state = crate::findings::state_of(marks.get(id));
         if state == MarkState::Open {
             let unit = r.unit_code().unwrap_or("—").to_string();
             *by.entry(unit).or_default().entry(r.priority).or_default() += 1;

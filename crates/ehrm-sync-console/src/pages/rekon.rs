@@ -21,7 +21,7 @@ use ehrm_sync_sheets::{FindingLine, RunFacts, findings_workbook};
 use super::failed::XLSX;
 use super::{Ctx, attachment, bad_request, ctx, unavailable, when};
 use crate::audit::{self, AuditEntry};
-use crate::findings::{FindingFilter, encode, select, unit_with_descendants};
+use crate::findings::{FindingFilter, RunRows, encode, select, unit_with_descendants};
 use crate::i18n::Lang;
 use crate::{ClientAddr, Console, layout};
 
@@ -33,13 +33,11 @@ pub async fn rows_of(
     console: &Console,
     run_id: &str,
     finished: bool,
-) -> Result<Arc<Vec<Discrepancy>>, StoreError> {
+) -> Result<Arc<RunRows>, StoreError> {
     if let Some(rows) = console.rows_cache.get(run_id) {
         return Ok(rows);
     }
-    let mut rows = console.deps.reconcile.rows(run_id).await?;
-    rows.sort_by_key(Discrepancy::sort_key);
-    let rows = Arc::new(rows);
+    let rows = Arc::new(RunRows::new(console.deps.reconcile.rows(run_id).await?));
     if finished {
         console.rows_cache.put(run_id, rows.clone());
     }
@@ -150,7 +148,7 @@ fn counts_text(r: &RunSummary) -> String {
 /// The run, its rows filtered with their marks.
 struct View {
     run: RunSummary,
-    rows: Arc<Vec<Discrepancy>>,
+    rows: Arc<RunRows>,
     marks: HashMap<String, FindingMark>,
     units: Option<std::collections::HashSet<String>>,
 }
@@ -324,7 +322,7 @@ pub async fn mark(
         Ok(None) => return bad_request(l, l.t("Rekon tidak ditemukan.", "No such run.")),
         Err(e) => return unavailable(l, &e),
     };
-    if !rows.iter().any(|r| r.finding_id() == f.finding_id) {
+    if !rows.ids.contains(&f.finding_id) {
         return bad_request(
             l,
             l.t(

@@ -5,6 +5,7 @@
 //! * `bench deliver` ingests a batch of changes, then measures how fast delivery drains them
 //!   against the simulator under a BKN rate limit.
 
+pub mod console;
 pub mod drain;
 pub mod reconcile;
 
@@ -61,6 +62,18 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 100.0)]
         rate: f64,
     },
+    /// Every console page against a ministry-sized store: p50/p99 per page (target: p99 under
+    /// 100 ms).
+    Console {
+        #[arg(long, default_value_t = 100_000)]
+        records: usize,
+        #[arg(long, default_value_t = 1_000_000)]
+        attempts: usize,
+        #[arg(long, default_value_t = 50_000)]
+        rows: usize,
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
     /// Delivery of a backlog against the simulator at a BKN rate: calls per change, utilisation.
     Deliver {
         #[arg(long, default_value_t = 400)]
@@ -83,6 +96,24 @@ pub async fn run(cmd: BenchCommand) -> ExitCode {
             let r = crate::bench::reconcile::full_run(employees, rate, &dir).await;
             let _ = std::fs::remove_dir_all(&dir);
             r.map(serde_json::Value::String)
+        }
+        BenchCommand::Console {
+            records,
+            attempts,
+            rows,
+            samples,
+        } => {
+            let dir = std::env::temp_dir()
+                .join(format!("ehrm-sync-bench-console-{}", std::process::id()));
+            let sizes = crate::bench::console::Sizes {
+                records,
+                attempts,
+                rows,
+                samples,
+            };
+            let r = crate::bench::console::console(sizes, &dir).await;
+            let _ = std::fs::remove_dir_all(&dir);
+            r
         }
         BenchCommand::Ingest {
             events,
