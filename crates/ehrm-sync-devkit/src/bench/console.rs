@@ -307,13 +307,11 @@ fn round(ms: f64) -> f64 {
     (ms * 100.0).round() / 100.0
 }
 
-pub async fn console(sizes: Sizes, dir: &std::path::Path) -> Result<serde_json::Value, String> {
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-    let store = SqliteStore::open(dir.join("store.db")).map_err(|e| e.to_string())?;
-    let queue = store.queue(QueueOptions::default());
-    let started = Instant::now();
-    let (_, keys, unit, nip) = seed(&store, &sizes).await?;
-    let seeded_s = started.elapsed().as_secs_f64();
+/// The console on the bench's store, with one operator.
+fn console_router(
+    store: &SqliteStore,
+    queue: ehrm_sync_sqlite::SqliteQueue,
+) -> Result<axum::Router, String> {
     let users = Users::parse(
         &user_line("bench", Role::Operator, "bench-password-1").map_err(|e| e.to_string())?,
     )
@@ -334,7 +332,19 @@ pub async fn console(sizes: Sizes, dir: &std::path::Path) -> Result<serde_json::
         secure_cookies: false,
         bkn_rate_per_sec: 0.5,
     };
-    let router = ehrm_sync_console::router(Arc::new(Console::new(deps, users, settings)));
+    Ok(ehrm_sync_console::router(Arc::new(Console::new(
+        deps, users, settings,
+    ))))
+}
+
+pub async fn console(sizes: Sizes, dir: &std::path::Path) -> Result<serde_json::Value, String> {
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    let store = SqliteStore::open(dir.join("store.db")).map_err(|e| e.to_string())?;
+    let queue = store.queue(QueueOptions::default());
+    let started = Instant::now();
+    let (_, keys, unit, nip) = seed(&store, &sizes).await?;
+    let seeded_s = started.elapsed().as_secs_f64();
+    let router = console_router(&store, queue)?;
     let (token, _) = session::open(&store, "bench", Role::Operator, SystemClock.now_ms())
         .await
         .map_err(|e| e.to_string())?;
