@@ -38,3 +38,39 @@ fn the_console_launch_event_is_a_reconcile_task_of_the_scheduled_function() {
     let scheduled: Task = serde_json::from_str(r#"{"task": "reconcile"}"#).expect("the schedule's");
     assert_eq!(scheduled, Task::Reconcile { launch: None });
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_named_stage_every_path_the_browser_gets_carries_the_stage() {
+    use ehrm_sync_tests::console::{Client, ConsoleFixture, VIEWER};
+    let c = ConsoleFixture::aws().await;
+    let b = Client::new((c.as_served)("10.9.9.9"));
+    let form = b.get("/console/login").await;
+    assert!(form.text().contains("action=\"/training/console/login\""));
+    assert!(
+        form.text()
+            .contains("href=\"/training/console/static/console.css\"")
+    );
+    let login = b
+        .post(
+            "/console/login",
+            &[
+                ("user", VIEWER.0),
+                ("password", VIEWER.1),
+                ("csrf", &form.csrf()),
+            ],
+        )
+        .await;
+    assert_eq!(login.location().as_deref(), Some("/training/console/"));
+    let cookie = login.header("set-cookie").expect("a session cookie");
+    assert!(
+        cookie.contains("Path=/training/console") && cookie.contains("; Secure"),
+        "{cookie}"
+    );
+    let page = b.get("/training/console/").await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("href=\"/training/console/pegawai\""));
+    assert!(
+        !page.text().contains("href=\"/console/"),
+        "no path outside the stage"
+    );
+}

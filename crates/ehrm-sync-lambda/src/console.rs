@@ -1,6 +1,7 @@
 //! The console function's router: the console's routes behind API Gateway (the same HTTP API as
-//! the webhook), with the stage stripped from the path and the caller's address taken from the
-//! request context (`sourceIp`) for login throttling. With no user configured every path
+//! the webhook), with the stage stripped from the path (and put back before the paths of every
+//! answer, [`crate::stage_paths`]) and the caller's address taken from the request context
+//! (`sourceIp`) for login throttling. With no user configured every path
 //! answers 404: the console is off.
 
 use std::sync::Arc;
@@ -15,7 +16,10 @@ use ehrm_sync_console::{ClientAddr, Console};
 pub fn router(console: Option<Console>) -> Router {
     let inner = match console {
         Some(console) => ehrm_sync_console::router(Arc::new(console))
-            .layer(axum::middleware::map_request(source_address)),
+            .layer(axum::middleware::map_request(source_address))
+            .layer(axum::middleware::from_fn(
+                crate::stage_paths::prefix_console_paths,
+            )),
         None => Router::new().fallback(|| async {
             (
                 StatusCode::NOT_FOUND,

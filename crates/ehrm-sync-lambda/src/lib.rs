@@ -14,4 +14,5 @@ pub mod ingest;
 pub mod logging;
 pub mod ops;
 pub mod scheduled;
+pub mod stage_paths;
 pub mod wiring;

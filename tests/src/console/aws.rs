@@ -24,7 +24,7 @@ async fn event_of(req: Request<Body>, address: &str) -> Value {
     let mut event: Value =
         serde_json::from_str(include_str!("../../fixtures/apigw-v2-request.json"))
             .expect("fixture");
-    let path = format!("/training{}", parts.uri.path());
+    let path = format!("{STAGE}{}", parts.uri.path());
     let query = parts.uri.query().unwrap_or("").to_string();
     let method = parts.method.as_str();
     event["rawPath"] = json!(path);
@@ -53,20 +53,44 @@ async fn event_of(req: Request<Body>, address: &str) -> Value {
     event
 }
 
-fn lambda_transport(router: axum::Router, address: &str) -> Transport {
+const STAGE: &str = "/training";
+
+/// The console function behind stage `training`. With `as_served` the answers are as the
+/// browser gets them (paths under `/training`); without, the stage is taken off the answers'
+/// `Location` so that the shared cases read the same paths on every store.
+fn lambda_transport(router: axum::Router, address: &str, as_served: bool) -> Transport {
     let address = address.to_string();
-    Arc::new(move |req: Request<Body>| {
+    Arc::new(move |mut req: Request<Body>| {
         let (router, address) = (router.clone(), address.clone());
         Box::pin(async move {
+            // A path copied from a page already carries the stage.
+            if let Some(rest) = req
+                .uri()
+                .path_and_query()
+                .and_then(|p| p.as_str().strip_prefix(STAGE))
+                && let Ok(uri) = rest.parse()
+            {
+                *req.uri_mut() = uri;
+            }
             let event = event_of(req, &address).await;
             let request = lambda_http::request::from_str(&event.to_string())
                 .expect("lambda_http reads the event");
             let res = router.oneshot(request).await.expect("infallible");
-            let (parts, body) = res.into_parts();
+            let (mut parts, body) = res.into_parts();
             let bytes = axum::body::to_bytes(body, 64 << 20)
                 .await
                 .expect("body")
                 .to_vec();
+            if !as_served
+                && let Some(rest) = parts
+                    .headers
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|l| l.strip_prefix(STAGE))
+                    .and_then(|l| axum::http::HeaderValue::from_str(l).ok())
+            {
+                parts.headers.insert(header::LOCATION, rest);
+            }
             Answer {
                 status: parts.status.as_u16(),
                 headers: parts.headers,
@@ -103,7 +127,11 @@ impl ConsoleFixture {
             clock,
             launcher,
             secure_cookies: true,
-            transport: Arc::new(move |address| lambda_transport(router.clone(), address)),
+            transport: {
+                let router = router.clone();
+                Arc::new(move |address| lambda_transport(router.clone(), address, false))
+            },
+            as_served: Arc::new(move |address| lambda_transport(router.clone(), address, true)),
             keep_alive: vec![Box::new(stack.name)],
         }
     }

@@ -222,6 +222,8 @@ pub struct ConsoleFixture {
     pub secure_cookies: bool,
     /// A transport from a client address.
     pub transport: Arc<dyn Fn(&str) -> Transport + Send + Sync>,
+    /// The same, answers exactly as a browser gets them (on AWS: paths under the stage).
+    pub as_served: Arc<dyn Fn(&str) -> Transport + Send + Sync>,
     pub keep_alive: Vec<Box<dyn std::any::Any + Send + Sync>>,
 }
 
@@ -266,7 +268,11 @@ impl ConsoleFixture {
             clock,
             launcher,
             secure_cookies: false,
-            transport: Arc::new(move |address| router_transport(router.clone(), address)),
+            transport: {
+                let router = router.clone();
+                Arc::new(move |address| router_transport(router.clone(), address))
+            },
+            as_served: Arc::new(move |address| router_transport(router.clone(), address)),
             keep_alive: vec![Box::new(dir)],
         }
     }

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use ehrm_sync_core::reconcile::Scope;
 use ehrm_sync_core::replay::{ReplayRequest, replay as run_replay};
 
-use super::{Ctx, bad_request, ctx, unavailable};
+use super::{Ctx, bad_request, ctx, unavailable, when};
 use crate::audit::{self, AuditEntry};
 use crate::i18n::Lang;
 use crate::{ClientAddr, Console, LaunchRequest, layout};
@@ -34,13 +34,24 @@ pub async fn page(
 }
 
 fn show(c: &Ctx, console: &Console, outcome: Markup, dead: Option<u64>) -> Response {
+    show_with(c, console, outcome, dead, ("dead", "", ""))
+}
+
+/// The page, its replay form filled with (status, since, until).
+fn show_with(
+    c: &Ctx,
+    console: &Console,
+    outcome: Markup,
+    dead: Option<u64>,
+    replay: (&str, &str, &str),
+) -> Response {
     let l = c.lang;
     let body = html! {
         (outcome)
         h2 { (l.t("Ulangi pengiriman (replay)", "Replay")) }
         p.muted { (l.t("Rekaman gagal permanen atau ditolak BKN yang terakhir diperbarui dalam rentang (paling lama 14 hari) dikembalikan ke antrean. Jumlahnya ditampilkan dulu untuk dikonfirmasi.",
                        "Dead or refused records last updated in the window (at most 14 days) go back to the queue. Their number is shown first, for confirmation.")) }
-        (replay_form(c, "dead", "", "", false))
+        (replay_form(c, replay.0, replay.1, replay.2, false))
         h2 { (l.t("Kirim ulang antrean surat mati (redrive)", "Redrive the dead-letter queue")) }
         p { (l.t("Pesan di DLQ: ", "Messages in the DLQ: ")) strong id="dlq-depth" { (dead.map_or("?".into(), |d| d.to_string())) } }
         form method="post" action="/console/tindakan/redrive" {
@@ -136,17 +147,23 @@ pub async fn replay(
         Ok(r) => r,
         Err(e) => return unavailable(l, &e),
     };
-    let what = format!("status {}, since {}, until {}", f.status, f.since, f.until);
+    let what = format!(
+        "status {}, updated {} to {}",
+        request.status.as_str(),
+        when(request.since),
+        when(request.until)
+    );
     let dead = d.dead_letters.depth().await.ok();
     if dry_run {
         let n = report.matched.len();
         let outcome = html! {
             div.notice id="replay-dry-run" {
-                p { strong { (n) } " " (l.t("rekaman akan diulang", "records would be replayed")) " (" (what) ")." }
+                p { strong { (n) } " " (l.t("rekaman akan diulang", "records would be replayed")) ": "
+                    (l.status(request.status.as_str())) ", " (l.t("diperbarui ", "updated ")) (when(request.since)) " – " (when(request.until)) "." }
                 @if n > 0 { (replay_form(&c, &f.status, &f.since, &f.until, true)) }
             }
         };
-        return show(&c, &console, outcome, dead);
+        return show_with(&c, &console, outcome, dead, (&f.status, &f.since, &f.until));
     }
     let entry = AuditEntry {
         who: c.user.clone(),
