@@ -97,3 +97,36 @@ pub fn random_secret() -> Secret {
     let key: Vec<u8> = (0..32).map(|_| rand::random::<u8>()).collect();
     Secret::from_bytes(key)
 }
+
+/// A validated upsert of an annual record (`tahun`) for `nip` at `version`, as the store sees
+/// it: for seeding stores in tests and benches.
+pub fn annual_change(
+    nip: &ehrm_sync_domain::nip::Nip,
+    tahun: i32,
+    version: u64,
+) -> ehrm_sync_domain::record::Change {
+    use ehrm_sync_domain::kinerja::{
+        AnnualKinerja, KinerjaData, Penilai, PenilaiStatus, Predikat, Rating,
+    };
+    use ehrm_sync_domain::record::{Change, ChangeAction, RecordKey};
+    let data = KinerjaData::Tahunan(AnnualKinerja {
+        nip: nip.clone(),
+        tahun,
+        hasil_kinerja: Rating::AsExpected,
+        perilaku_kerja: Rating::AsExpected,
+        predikat: Predikat::Baik,
+        penilai: Penilai {
+            nip: "197001011995031001".into(),
+            nama: "Penilai".into(),
+            jabatan: "Direktur".into(),
+            unor_nama: "Direktorat".into(),
+            golongan_id: "41".into(),
+            status: PenilaiStatus::Asn,
+        },
+    });
+    Change {
+        key: RecordKey::of(&data),
+        version,
+        action: ChangeAction::Upsert(data),
+    }
+}

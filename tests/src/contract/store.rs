@@ -6,11 +6,8 @@ use ehrm_sync_core::ports::{
     IdempotencyEntry, StoreError,
 };
 use ehrm_sync_core::reconcile::{RunRequest, RunState, RunStatus, RunSummary, Scope};
-use ehrm_sync_domain::kinerja::{
-    AnnualKinerja, KinerjaData, Penilai, PenilaiStatus, Predikat, Rating,
-};
 use ehrm_sync_domain::nip::Nip;
-use ehrm_sync_domain::record::{Change, ChangeAction, RecordKey, SyncRecord, SyncStatus};
+use ehrm_sync_domain::record::{RecordKey, SyncRecord, SyncStatus};
 use std::collections::HashSet;
 
 use super::StoreUnderTest;
@@ -36,28 +33,7 @@ pub fn random_nip() -> Nip {
     }
 }
 
-pub fn annual_change(nip: &Nip, tahun: i32, version: u64) -> Change {
-    let data = KinerjaData::Tahunan(AnnualKinerja {
-        nip: nip.clone(),
-        tahun,
-        hasil_kinerja: Rating::AsExpected,
-        perilaku_kerja: Rating::AsExpected,
-        predikat: Predikat::Baik,
-        penilai: Penilai {
-            nip: "197001011995031001".into(),
-            nama: "Penilai".into(),
-            jabatan: "Direktur".into(),
-            unor_nama: "Direktorat".into(),
-            golongan_id: "41".into(),
-            status: PenilaiStatus::Asn,
-        },
-    });
-    Change {
-        key: RecordKey::of(&data),
-        version,
-        action: ChangeAction::Upsert(data),
-    }
-}
+pub use ehrm_sync_devkit::events::annual_change;
 
 fn write_for(
     webhook_id: &str,

@@ -33,6 +33,19 @@ pub async fn page(
     show(&c, &console, html! {}, dead)
 }
 
+/// Every action's gate: a session, the operator role, the form's CSRF token.
+async fn operator_post(
+    console: &Console,
+    headers: &HeaderMap,
+    addr: Option<&ClientAddr>,
+    csrf: &str,
+) -> Result<Ctx, Response> {
+    let c = ctx(console, headers, addr).await?;
+    c.require_operator()?;
+    c.check_csrf(csrf)?;
+    Ok(c)
+}
+
 fn show(c: &Ctx, console: &Console, outcome: Markup, dead: Option<u64>) -> Response {
     show_with(c, console, outcome, dead, ("dead", "", ""))
 }
@@ -131,9 +144,7 @@ pub async fn replay(
     headers: HeaderMap,
     Form(f): Form<ReplayForm>,
 ) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
-    crate::try_page!(c.require_operator());
-    crate::try_page!(c.check_csrf(&f.csrf));
+    let c = crate::try_page!(operator_post(&console, &headers, addr.as_deref(), &f.csrf).await);
     let l = c.lang;
     let d = &console.deps;
     let now = d.clock.now_ms();
@@ -192,9 +203,7 @@ pub async fn redrive(
     headers: HeaderMap,
     Form(f): Form<CsrfOnly>,
 ) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
-    crate::try_page!(c.require_operator());
-    crate::try_page!(c.check_csrf(&f.csrf));
+    let c = crate::try_page!(operator_post(&console, &headers, addr.as_deref(), &f.csrf).await);
     let l = c.lang;
     let d = &console.deps;
     let moved = match d.dead_letters.redrive(REDRIVE_MAX).await {
@@ -249,9 +258,7 @@ pub async fn reconcile(
     headers: HeaderMap,
     Form(f): Form<ReconcileForm>,
 ) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
-    crate::try_page!(c.require_operator());
-    crate::try_page!(c.check_csrf(&f.csrf));
+    let c = crate::try_page!(operator_post(&console, &headers, addr.as_deref(), &f.csrf).await);
     let l = c.lang;
     let Some(launcher) = &console.deps.launcher else {
         return bad_request(

@@ -16,12 +16,9 @@ use ehrm_sync_core::ports::{
     AttemptEntry, AttemptOutcome, Clock, ControlStore, ReconcileStore, SyncStore,
 };
 use ehrm_sync_core::reconcile::{RunSummary, UNIT_TREE_CONTROL};
-use ehrm_sync_domain::kinerja::{
-    AnnualKinerja, KinerjaData, Penilai, PenilaiStatus, Predikat, Rating,
-};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
-use ehrm_sync_domain::record::{Change, ChangeAction, RecordKey, SyncRecord, SyncStatus};
+use ehrm_sync_domain::record::{RecordKey, SyncRecord, SyncStatus};
 use ehrm_sync_population::{Population, PopulationSpec, generate};
 use ehrm_sync_sqlite::{QueueOptions, SqliteStore};
 
@@ -39,34 +36,13 @@ pub struct Sizes {
     pub samples: usize,
 }
 
-fn annual_change(nip: &Nip, tahun: i32) -> Change {
-    let data = KinerjaData::Tahunan(AnnualKinerja {
-        nip: nip.clone(),
-        tahun,
-        hasil_kinerja: Rating::AsExpected,
-        perilaku_kerja: Rating::AsExpected,
-        predikat: Predikat::Baik,
-        penilai: Penilai {
-            nip: "197001011995031001".into(),
-            nama: "Penilai".into(),
-            jabatan: "Direktur".into(),
-            unor_nama: "Direktorat".into(),
-            golongan_id: "41".into(),
-            status: PenilaiStatus::Asn,
-        },
-    });
-    Change {
-        key: RecordKey::of(&data),
-        version: 1,
-        action: ChangeAction::Upsert(data),
-    }
-}
-
 /// One in ten records is failed, dead or needs action, with BKN's message; the rest synced.
 fn record(nip: &Nip, i: usize, now: i64) -> SyncRecord {
     let tahun = 2016 + (i % 10) as i32;
-    let mut rec =
-        SyncRecord::from_change(&annual_change(nip, tahun), now - (i as i64 % 7) * DAY_MS);
+    let mut rec = SyncRecord::from_change(
+        &crate::events::annual_change(nip, tahun, 1),
+        now - (i as i64 % 7) * DAY_MS,
+    );
     rec.status = match i % 40 {
         0..=1 => SyncStatus::Failed,
         2 => SyncStatus::Dead,
