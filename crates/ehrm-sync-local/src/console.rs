@@ -14,7 +14,9 @@ use axum::response::Response;
 use ehrm_sync_console::{
     ClientAddr, Console, ConsoleDeps, ConsoleSettings, LaunchRequest, ReconcileLauncher,
 };
+use ehrm_sync_core::ports::Clock;
 use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunRequest};
+use ehrm_sync_sqlite::{SqliteQueue, SqliteStore};
 
 use crate::Wiring;
 
@@ -27,7 +29,6 @@ pub fn router(wiring: &Wiring) -> Option<Router> {
     if wiring.settings.console_users.is_empty() {
         return None;
     }
-    let store = Arc::new(wiring.store.clone());
     let reports = wiring
         .settings
         .db_path
@@ -42,17 +43,7 @@ pub fn router(wiring: &Wiring) -> Option<Router> {
             None
         }
     };
-    let deps = ConsoleDeps {
-        store: store.clone(),
-        controls: store.clone(),
-        dead_letters: Arc::new(wiring.queue.clone()),
-        reconcile: store.clone(),
-        marks: store.clone(),
-        series: store,
-        queue: Arc::new(wiring.queue.clone()),
-        launcher,
-        clock: wiring.clock.clone(),
-    };
+    let deps = console_deps(&wiring.store, &wiring.queue, launcher, wiring.clock.clone());
     let settings = ConsoleSettings {
         secure_cookies: !wiring.settings.listen.ip().is_loopback(),
         bkn_rate_per_sec: wiring.settings.bkn.rate_per_sec,
@@ -61,6 +52,27 @@ pub fn router(wiring: &Wiring) -> Option<Router> {
     Some(
         ehrm_sync_console::router(Arc::new(console)).layer(axum::middleware::from_fn(peer_address)),
     )
+}
+
+/// The console's ports on one SQLite store and its queue.
+pub fn console_deps(
+    store: &SqliteStore,
+    queue: &SqliteQueue,
+    launcher: Option<Arc<dyn ReconcileLauncher>>,
+    clock: Arc<dyn Clock>,
+) -> ConsoleDeps {
+    let shared = Arc::new(store.clone());
+    ConsoleDeps {
+        store: shared.clone(),
+        controls: shared.clone(),
+        dead_letters: Arc::new(queue.clone()),
+        reconcile: shared.clone(),
+        marks: shared.clone(),
+        series: shared,
+        queue: Arc::new(queue.clone()),
+        launcher,
+        clock,
+    }
 }
 
 /// The socket's peer as the console's client address (throttling counts per address).

@@ -30,6 +30,7 @@ use ehrm_sync_ehrm::EhrmApiClient;
 use ehrm_sync_sqlite::{SqliteQueue, SqliteStore};
 use ehrm_sync_webhook::Verifier;
 
+pub use console::console_deps;
 pub use settings::LocalSettings;
 pub use worker::{WorkerReport, process_received};
 

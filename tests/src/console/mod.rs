@@ -14,8 +14,7 @@ use axum::http::{HeaderMap, Request, header};
 use futures::future::BoxFuture;
 
 use ehrm_sync_console::{
-    ClientAddr, Console, ConsoleDeps, ConsoleSettings, LaunchRequest, ReconcileLauncher, Role,
-    Users, user_line,
+    ClientAddr, Console, ConsoleSettings, LaunchRequest, ReconcileLauncher, Role, Users, user_line,
 };
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::{
@@ -245,17 +244,8 @@ impl ConsoleFixture {
         });
         let launcher = Arc::new(RecordingLauncher::default());
         let shared = Arc::new(store.clone());
-        let deps = ConsoleDeps {
-            store: shared.clone(),
-            controls: shared.clone(),
-            dead_letters: Arc::new(queue.clone()),
-            reconcile: shared.clone(),
-            marks: shared.clone(),
-            series: shared.clone(),
-            queue: Arc::new(queue.clone()),
-            launcher: Some(launcher.clone()),
-            clock: clock.clone(),
-        };
+        let deps =
+            ehrm_sync_local::console_deps(&store, &queue, Some(launcher.clone()), clock.clone());
         let console = Console::new(deps, test_users(), test_settings(false));
         let router = ehrm_sync_console::router(Arc::new(console));
         ConsoleFixture {

@@ -9,7 +9,7 @@ use futures::StreamExt;
 use serde_json::json;
 use tower::ServiceExt;
 
-use ehrm_sync_console::{Console, ConsoleDeps, ConsoleSettings, Role, Users, session, user_line};
+use ehrm_sync_console::{Console, ConsoleSettings, Role, Users, session, user_line};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::followup::{FindingMark, FindingMarks, MarkState};
 use ehrm_sync_core::ports::{
@@ -292,18 +292,7 @@ fn console_router(
         &user_line("bench", Role::Operator, "bench-password-1").map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
-    let shared = Arc::new(store.clone());
-    let deps = ConsoleDeps {
-        store: shared.clone(),
-        controls: shared.clone(),
-        dead_letters: Arc::new(queue.clone()),
-        reconcile: shared.clone(),
-        marks: shared.clone(),
-        series: shared.clone(),
-        queue: Arc::new(queue),
-        launcher: None,
-        clock: Arc::new(SystemClock),
-    };
+    let deps = ehrm_sync_local::console_deps(store, &queue, None, Arc::new(SystemClock));
     let settings = ConsoleSettings {
         secure_cookies: false,
         bkn_rate_per_sec: 0.5,
