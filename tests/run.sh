@@ -60,6 +60,9 @@ if [ -z "${AWS_ENDPOINT_URL:-}" ]; then
 fi
 echo "AWS endpoint: $AWS_ENDPOINT_URL"
 
+# A one-shot build gains nothing from incremental caches, which would cost gigabytes of disk.
+export CARGO_INCREMENTAL=0
+
 step "template data resources for the tests (infra/tools/translate.py --data)"
 export EHRM_SYNC_DATA_TEMPLATE="$ROOT/target/aws/data-stack.json"
 mkdir -p "$ROOT/target/aws"
