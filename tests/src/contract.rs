@@ -7,7 +7,7 @@ use std::sync::Arc;
 use ehrm_sync_core::followup::FindingMarks;
 use ehrm_sync_core::ports::{
     CallbackOutbox, ControlStore, DeadLetters, DeliveryQueue, PnsIdCache, QueueConsumer, RateGate,
-    ReconcileStore, SyncStore,
+    ReconcileStore, RiwayatLists, SyncStore,
 };
 use ehrm_sync_core::series::Series;
 
@@ -20,6 +20,7 @@ pub mod store;
 pub struct StoreUnderTest {
     pub store: Arc<dyn SyncStore>,
     pub pns: Arc<dyn PnsIdCache>,
+    pub lists: Arc<dyn RiwayatLists>,
     pub gate: Arc<dyn RateGate>,
     pub control: Arc<dyn ControlStore>,
     pub outbox: Arc<dyn CallbackOutbox>,
@@ -57,7 +58,9 @@ macro_rules! store_contract {
             attempts_are_kept_in_order,
             expired_idempotency_is_forgotten,
             pns_ids_are_cached,
+            riwayat_lists_are_remembered_per_employee_and_family,
             rate_gate_spaces_and_holds,
+            rate_gate_adapts_and_shows_its_changes,
             controls_are_compare_and_swap,
             events_come_back_newest_first,
             callbacks_are_idempotent_and_due_in_order,

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use ehrm_sync_bkn::{BknClient, BknConfig, SsoCredentials};
 use ehrm_sync_core::clock::SystemClock;
-use ehrm_sync_core::pacer::{GatePacer, MemoryRateGate};
+use ehrm_sync_core::pacer::{GatePacer, MemoryRateGate, RatePolicy};
 use ehrm_sync_core::ports::{Bkn, BknErrorKind};
 use ehrm_sync_core::write_guard::Unguarded;
 use ehrm_sync_domain::kinerja::{
@@ -58,8 +58,7 @@ async fn fixture(faults: Faults, rate: f64) -> Fixture {
     let pacer = Arc::new(GatePacer::new(
         Arc::new(MemoryRateGate::default()),
         Arc::new(SystemClock),
-        rate,
-        margin_ms,
+        RatePolicy::fixed(rate, margin_ms),
     ));
     let client = BknClient::new(config, pacer).expect("client builds");
     Fixture {
@@ -157,8 +156,7 @@ async fn wrong_credentials_are_transient_with_a_clear_message() {
     let pacer = Arc::new(GatePacer::new(
         Arc::new(MemoryRateGate::default()),
         Arc::new(SystemClock),
-        1000.0,
-        0,
+        RatePolicy::fixed(1000.0, 0),
     ));
     let client = BknClient::new(config, pacer).expect("builds");
     let err = client.pns_id(&nip(&f, 0)).await.expect_err("refused");

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use ehrm_sync_bkn::{BknClient, BknConfig};
 use ehrm_sync_core::clock::{SystemClock, jakarta_date};
-use ehrm_sync_core::pacer::{GatePacer, MemoryRateGate};
+use ehrm_sync_core::pacer::{GatePacer, MemoryRateGate, RatePolicy};
 use ehrm_sync_core::ports::{Bkn, BknDirectory, BknError, BknErrorKind, Clock};
 use ehrm_sync_core::write_guard::{Unguarded, WriteGuard};
 use ehrm_sync_domain::kinerja::{AnnualKinerja, Penilai, PenilaiStatus, Predikat, Rating};
@@ -54,8 +54,7 @@ fn client(env: &HashMap<String, String>) -> BknClient {
     let pacer = Arc::new(GatePacer::new(
         Arc::new(MemoryRateGate::default()),
         Arc::new(SystemClock),
-        1000.0,
-        10,
+        RatePolicy::fixed(1000.0, 10),
     ));
     BknClient::new(config, pacer).expect("client")
 }

@@ -12,6 +12,7 @@ async fn dynamo_store() -> StoreUnderTest {
     StoreUnderTest {
         store: Arc::new(store.clone()),
         pns: Arc::new(store.clone()),
+        lists: Arc::new(store.clone()),
         gate: Arc::new(store.clone()),
         control: Arc::new(store.clone()),
         outbox: Arc::new(store.clone()),

@@ -16,6 +16,7 @@ fn sqlite_store() -> StoreUnderTest {
     StoreUnderTest {
         store: Arc::new(store.clone()),
         pns: Arc::new(store.clone()),
+        lists: Arc::new(store.clone()),
         gate: Arc::new(store.clone()),
         control: Arc::new(store.clone()),
         outbox: Arc::new(store.clone()),

@@ -119,6 +119,11 @@ pub fn delivery_service(
         settings,
     )
     .with_breaker(bkn.breaker);
+    let service = if bkn_settings.remember_lists {
+        service.with_riwayat_lists(Arc::new(adapters.store.clone()))
+    } else {
+        service
+    };
     // Deliver only writes callbacks into the outbox; the scheduled function sends them.
     let service = match optional_string(env, "EHRM_CALLBACK_URL") {
         Some(_) => service.with_observer(Arc::new(OutcomeCallbacks::new(
@@ -243,6 +248,7 @@ pub fn console_deps(
         dead_letters: Arc::new(adapters.queue.clone()),
         reconcile: store.clone(),
         marks: store.clone(),
+        gate: store.clone(),
         series: store,
         queue: Arc::new(adapters.queue.clone()),
         launcher,

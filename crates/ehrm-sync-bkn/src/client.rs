@@ -131,14 +131,17 @@ impl BknClient {
         self.calls.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// A failure with its `Retry-After` capped; the shared gate is held for that long.
-    async fn held(&self, e: BknError) -> BknError {
+    /// A failure with its `Retry-After` capped; the shared gate is held for that long, and a
+    /// `429` of the call given `slot` cuts the shared rate.
+    async fn held(&self, e: BknError, slot: Option<i64>) -> BknError {
         let e = cap_retry_after(e, self.config.retry_after_max.as_millis() as i64);
-        if let BknErrorKind::Transient {
-            retry_after_ms: Some(ms),
-            ..
-        } = e.kind
-        {
+        let retry_after = match e.kind {
+            BknErrorKind::Transient { retry_after_ms, .. } => retry_after_ms,
+            BknErrorKind::Permanent => None,
+        };
+        if e.http_status == Some(429) {
+            self.pacer.throttled(slot, retry_after).await;
+        } else if let Some(ms) = retry_after {
             self.pacer.hold_for(ms).await;
         }
         e
@@ -174,9 +177,10 @@ impl BknClient {
                 .await
             {
                 Ok(p) => p,
-                Err(e) => return Err(self.held(e).await),
+                Err(e) => return Err(self.held(e, None).await),
             };
-            self.pacer
+            let slot = self
+                .pacer
                 .wait_turn()
                 .await
                 .map_err(|e| BknError::transient(e.to_string()))?;
@@ -244,7 +248,7 @@ impl BknClient {
                         http_status: Some(status),
                     });
                 }
-                Answer::Fail(e) => return Err(self.held(e).await),
+                Answer::Fail(e) => return Err(self.held(e, Some(slot)).await),
             }
         }
         Err(BknError::transient(

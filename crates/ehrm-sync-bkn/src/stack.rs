@@ -6,8 +6,10 @@
 use std::sync::Arc;
 
 use ehrm_sync_core::breaker::{Breaker, BreakerSettings};
-use ehrm_sync_core::config::{ConfigError, EnvSource, bkn_rate, breaker_settings, optional};
-use ehrm_sync_core::pacer::GatePacer;
+use ehrm_sync_core::config::{
+    ConfigError, EnvSource, bkn_rate, breaker_settings, optional, optional_string,
+};
+use ehrm_sync_core::pacer::{GatePacer, RatePolicy};
 use ehrm_sync_core::ports::{Clock, ControlStore, RateGate};
 
 use crate::{BknClient, BknConfig};
@@ -17,24 +19,60 @@ use crate::{BknClient, BknConfig};
 pub struct BknSettings {
     /// `BKN_*` endpoints, credentials and timeout.
     pub client: BknConfig,
-    /// `BKN_RATE_PER_SEC`, across every worker and process.
+    /// `BKN_RATE_PER_SEC`, across every worker and process: the ceiling of the adaptive rate.
     pub rate_per_sec: f64,
+    /// `BKN_RATE_MIN_PER_SEC` (default a tenth of the ceiling): the floor `429`s cut it to.
+    pub rate_min_per_sec: f64,
     /// `BKN_RATE_MARGIN_MS` (default 50): jitter allowance spread over each second of calls.
     pub rate_margin_ms: i64,
     /// `BREAKER_*`
     pub breaker: BreakerSettings,
+    /// `BKN_LOOKUP`: `when-needed` (default) remembers each employee's riwayat lists so one read
+    /// serves all their records; `always` reads the list before every create, as before.
+    pub remember_lists: bool,
 }
 
 impl BknSettings {
     pub fn from_env(env: &dyn EnvSource) -> Result<Self, ConfigError> {
         let client = BknConfig::from_env(env)?;
         let breaker = breaker_settings(env, client.timeout)?;
+        let rate_per_sec = bkn_rate(env)?;
+        let rate_min_per_sec: f64 = optional(env, "BKN_RATE_MIN_PER_SEC", rate_per_sec / 10.0)?;
+        if !(rate_min_per_sec > 0.0 && rate_min_per_sec <= rate_per_sec) {
+            return Err(ConfigError::new(
+                "BKN_RATE_MIN_PER_SEC",
+                format!(
+                    "must be above 0 and at most BKN_RATE_PER_SEC ({rate_per_sec}); it is the floor the adaptive rate never goes below"
+                ),
+            ));
+        }
+        let remember_lists = match optional_string(env, "BKN_LOOKUP").as_deref() {
+            None | Some("when-needed") => true,
+            Some("always") => false,
+            Some(other) => {
+                return Err(ConfigError::new(
+                    "BKN_LOOKUP",
+                    format!("`{other}` is not `when-needed` or `always`"),
+                ));
+            }
+        };
         Ok(BknSettings {
             client,
-            rate_per_sec: bkn_rate(env)?,
+            remember_lists,
+            rate_per_sec,
+            rate_min_per_sec,
             rate_margin_ms: optional(env, "BKN_RATE_MARGIN_MS", 50)?,
             breaker,
         })
+    }
+
+    /// The bounds of the adaptive rate.
+    pub fn rate_policy(&self) -> RatePolicy {
+        RatePolicy {
+            ceiling: self.rate_per_sec,
+            floor: self.rate_min_per_sec,
+            margin_ms: self.rate_margin_ms,
+        }
     }
 
     /// How long before a record's lease ends a write to BKN may still start: one BKN timeout
@@ -59,12 +97,7 @@ impl BknStack {
         controls: Arc<dyn ControlStore>,
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ConfigError> {
-        let pacer = Arc::new(GatePacer::new(
-            gate,
-            clock.clone(),
-            settings.rate_per_sec,
-            settings.rate_margin_ms,
-        ));
+        let pacer = Arc::new(GatePacer::new(gate, clock.clone(), settings.rate_policy()));
         let client = BknClient::new(settings.client.clone(), pacer).map_err(|e| {
             ConfigError::new(
                 "BKN_API_BASE_URL",

@@ -32,7 +32,7 @@ use axum::routing::{get, post};
 
 use ehrm_sync_core::followup::FindingMarks;
 use ehrm_sync_core::ports::{
-    Clock, ControlStore, DeadLetters, DeliveryQueue, ReconcileStore, SyncStore,
+    Clock, ControlStore, DeadLetters, DeliveryQueue, RateGate, ReconcileStore, SyncStore,
 };
 use ehrm_sync_core::reconcile::Scope;
 use ehrm_sync_core::series::Series;
@@ -67,6 +67,8 @@ pub struct ConsoleDeps {
     pub reconcile: Arc<dyn ReconcileStore>,
     pub marks: Arc<dyn FindingMarks>,
     pub series: Arc<dyn Series>,
+    /// The BKN rate gate: the adaptive rate now and its last changes.
+    pub gate: Arc<dyn RateGate>,
     pub queue: Arc<dyn DeliveryQueue>,
     pub launcher: Option<Arc<dyn ReconcileLauncher>>,
     pub clock: Arc<dyn Clock>,

@@ -1,22 +1,33 @@
-//! The global BKN call rate (`BKN_RATE_PER_SEC`), shared by every worker and process through a
-//! [`RateGate`] in the store.
+//! The BKN call rate, shared by every worker and process through a [`RateGate`] in the store,
+//! and adapted to what BKN accepts.
 //!
 //! Each call reserves its own slot, at least one interval after the previous slot, then sleeps
 //! until it. The interval carries a small margin (`BKN_RATE_MARGIN_MS`, spread over a second's
 //! worth of calls) so that scheduling jitter between reservation and the request reaching BKN
 //! cannot squeeze more than the rate into any one-second window.
 //!
-//! BKN's gateway may throttle below the agreed rate. Each `429` cuts this process's pace by a
-//! quarter (at most once every two seconds, down to a tenth), and the pace recovers linearly to
-//! the configured rate within ten seconds without `429`s: under a lower limit the calls settle
-//! near it instead of meeting a `429` every few calls, while the odd `429` of a busy BKN costs
-//! almost nothing.
-
-use std::sync::{Arc, Mutex};
+//! BKN publishes no limit, and its gateway may throttle below what we were told. So
+//! `BKN_RATE_PER_SEC` is a ceiling, and the rate in use moves (AIMD, as TCP does with a
+//! window), in the one state every process shares ([`GateState`]):
+//! * a `429` for a call sent at the current rate cuts it multiplicatively — by half the first
+//!   time (nothing is known yet), by 15 % once a limit has been seen — never below
+//!   `BKN_RATE_MIN_PER_SEC`. `429`s of calls reserved before the last cut were sent at the old
+//!   rate and are not counted again;
+//! * calls flowing without `429` raise it additively: quickly (5 % of the ceiling per second of
+//!   calls) while it is well below the rate BKN last throttled at, then slowly (0.15 % of that
+//!   rate per second of calls) near and past it, probing whether BKN's limit has risen. Growth
+//!   is counted per call (each call adds its share of a second), so idle time and the waits
+//!   BKN's `Retry-After` imposes raise nothing.
+//!
+//! Near a limit the rate saws between 85 % and 100 % of it, spending most of the time near the
+//! top, with one `429` episode per minute or so.
 
 use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+use std::sync::{Arc, Mutex};
 
 use crate::ports::{Clock, Pacer, RateGate, StoreError};
+use ehrm_sync_domain::record::Millis;
 
 /// Why a call could not be given its turn (transient: the call is tried again later).
 #[derive(Debug, thiserror::Error)]
@@ -33,25 +44,169 @@ pub fn interval_ms(rate_per_sec: f64, margin_ms: i64) -> i64 {
     ((1000.0 + margin_ms.max(0) as f64) / rate_per_sec).ceil() as i64
 }
 
-/// Slowest pace a run of `429`s can bring a process to, as a share of the configured rate.
-const MIN_PACE: f64 = 0.1;
-/// What one `429` leaves of the pace.
-const CUT: f64 = 0.75;
-/// A `429` within this long of the last cut is the same episode.
-const CUT_EVERY_MS: i64 = 2_000;
-/// The pace recovers from nothing to the configured rate in this long.
-const RECOVERY_MS: f64 = 10_000.0;
+/// What the first `429` leaves of the rate, when no limit is known.
+const FIRST_CUT: f64 = 0.5;
+/// What a later `429` leaves.
+const CUT: f64 = 0.85;
+/// Fast growth until this share of the rate BKN last throttled at.
+const FAST_UNTIL: f64 = 0.9;
+/// Fast growth per second, as a share of the ceiling.
+const FAST_GROWTH: f64 = 0.05;
+/// Slow growth per second, as a share of the rate BKN last throttled at.
+const SLOW_GROWTH: f64 = 0.0015;
+/// Beyond this share of the last limit without a `429`, BKN's limit has risen: forget it.
+const LIMIT_OUTGROWN: f64 = 1.15;
+/// A `429` whose slot is unknown (a token request) within this long of a cut is the same episode.
+const EPISODE_MS: i64 = 1_000;
+/// Changes of the rate kept for `ehrm-sync status` and the console.
+pub const CHANGES_KEPT: usize = 20;
 
-/// The share of the configured rate this process uses after BKN's `429`s.
-#[derive(Clone, Copy, Debug)]
-struct Pace {
-    share: f64,
-    since: i64,
+/// The shared schedule of BKN calls and its adaptive rate, as the store keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GateState {
+    /// The earliest start of the next call.
+    pub next_at: Millis,
+    /// Calls per second now, between the floor and the ceiling.
+    pub rate: f64,
+    /// The bounds in force at the last change (`BKN_RATE_PER_SEC`, `BKN_RATE_MIN_PER_SEC`).
+    pub ceiling: f64,
+    pub floor: f64,
+    /// The rate BKN last throttled at, while it is the best guess of its limit.
+    pub limit_seen: Option<f64>,
+    /// When the rate was last cut.
+    pub cut_at: Millis,
+    /// The last cuts and recoveries, oldest first.
+    pub changes: Vec<RateChange>,
 }
 
-impl Pace {
-    fn at(&self, now: i64) -> f64 {
-        (self.share + (now - self.since).max(0) as f64 / RECOVERY_MS).min(1.0)
+/// One change of the rate worth showing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RateChange {
+    pub at: Millis,
+    pub from: f64,
+    pub to: f64,
+    /// `429` (BKN throttled) or `ceiling` (recovered to `BKN_RATE_PER_SEC`).
+    pub why: String,
+}
+
+/// The configured bounds of the rate.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RatePolicy {
+    /// `BKN_RATE_PER_SEC`.
+    pub ceiling: f64,
+    /// `BKN_RATE_MIN_PER_SEC`.
+    pub floor: f64,
+    /// `BKN_RATE_MARGIN_MS`.
+    pub margin_ms: i64,
+}
+
+impl RatePolicy {
+    /// A fixed rate (floor = ceiling): the gate never adapts.
+    pub fn fixed(rate: f64, margin_ms: i64) -> Self {
+        RatePolicy {
+            ceiling: rate,
+            floor: rate,
+            margin_ms,
+        }
+    }
+
+    fn start(&self, now: Millis) -> GateState {
+        GateState {
+            next_at: now,
+            rate: self.ceiling,
+            ceiling: self.ceiling,
+            floor: self.floor,
+            limit_seen: None,
+            cut_at: i64::MIN / 2,
+            changes: Vec::new(),
+        }
+    }
+
+    fn bounded(&self, rate: f64) -> f64 {
+        rate.min(self.ceiling).max(self.floor.min(self.ceiling))
+    }
+
+    /// The rate of a stored state under this policy (the bounds may have been reconfigured).
+    pub fn rate_of(&self, state: &GateState) -> f64 {
+        self.bounded(state.rate)
+    }
+
+    /// The stored state under this policy's bounds (they may have been reconfigured).
+    fn current(&self, state: Option<GateState>, now: Millis) -> GateState {
+        let mut st = state.unwrap_or_else(|| self.start(now));
+        st.rate = self.bounded(st.rate);
+        st.ceiling = self.ceiling;
+        st.floor = self.floor;
+        st
+    }
+
+    /// Takes the next slot: returns the new state and the slot's time.
+    pub fn reserve(&self, state: Option<GateState>, now: Millis) -> (GateState, Millis) {
+        let mut st = self.current(state, now);
+        let before = st.rate;
+        let per_sec = match st.limit_seen {
+            Some(limit) if before >= FAST_UNTIL * limit => SLOW_GROWTH * limit,
+            _ => FAST_GROWTH * self.ceiling,
+        };
+        // One call is 1 / rate seconds of calls.
+        st.rate = self.bounded(before + per_sec / before.max(f64::MIN_POSITIVE));
+        if st
+            .limit_seen
+            .is_some_and(|limit| st.rate > LIMIT_OUTGROWN * limit)
+        {
+            st.limit_seen = None;
+        }
+        if st.rate >= self.ceiling && before < self.ceiling {
+            let to = st.rate;
+            push_change(&mut st, now, before, to, "ceiling");
+        }
+        let slot = st.next_at.max(now);
+        st.next_at = slot + interval_ms(st.rate, self.margin_ms);
+        (st, slot)
+    }
+
+    /// BKN answered `429` to the call in `slot` (`None`: a slot not known, e.g. a token
+    /// request); no call starts before `hold_until` (its `Retry-After`).
+    pub fn throttled(
+        &self,
+        state: Option<GateState>,
+        now: Millis,
+        slot: Option<Millis>,
+        hold_until: Millis,
+    ) -> GateState {
+        let mut st = self.current(state, now);
+        st.next_at = st.next_at.max(hold_until);
+        let sent_at_current_rate = match slot {
+            Some(slot) => slot >= st.cut_at,
+            None => now - st.cut_at >= EPISODE_MS,
+        };
+        let from = self.bounded(st.rate);
+        if sent_at_current_rate && from > self.floor {
+            let factor = if st.limit_seen.is_some() {
+                CUT
+            } else {
+                FIRST_CUT
+            };
+            st.limit_seen = Some(from);
+            st.rate = self.bounded(from * factor);
+            st.cut_at = now;
+            let to = st.rate;
+            push_change(&mut st, now, from, to, "429");
+        }
+        st
+    }
+}
+
+fn push_change(st: &mut GateState, at: Millis, from: f64, to: f64, why: &str) {
+    st.changes.push(RateChange {
+        at,
+        from,
+        to,
+        why: why.into(),
+    });
+    if st.changes.len() > CHANGES_KEPT {
+        let extra = st.changes.len() - CHANGES_KEPT;
+        st.changes.drain(..extra);
     }
 }
 
@@ -59,71 +214,44 @@ impl Pace {
 pub struct GatePacer {
     gate: Arc<dyn RateGate>,
     clock: Arc<dyn Clock>,
-    interval_ms: i64,
-    pace: Mutex<Pace>,
+    policy: RatePolicy,
 }
 
 impl GatePacer {
-    pub fn new(
-        gate: Arc<dyn RateGate>,
-        clock: Arc<dyn Clock>,
-        rate_per_sec: f64,
-        margin_ms: i64,
-    ) -> Self {
+    pub fn new(gate: Arc<dyn RateGate>, clock: Arc<dyn Clock>, policy: RatePolicy) -> Self {
         GatePacer {
             gate,
             clock,
-            interval_ms: interval_ms(rate_per_sec, margin_ms),
-            pace: Mutex::new(Pace {
-                share: 1.0,
-                since: i64::MIN / 2,
-            }),
+            policy,
         }
     }
 
-    /// The spacing of calls at the configured rate.
-    pub fn interval_ms(&self) -> i64 {
-        self.interval_ms
-    }
-
-    /// The spacing used now: wider for a while after a `429`.
-    pub fn current_interval_ms(&self) -> i64 {
-        let share = self
-            .pace
-            .lock()
-            .map_or(1.0, |p| p.at(self.clock.now_ms()))
-            .max(MIN_PACE);
-        (self.interval_ms as f64 / share).ceil() as i64
-    }
-
-    fn slow_down(&self) {
-        let now = self.clock.now_ms();
-        if let Ok(mut p) = self.pace.lock()
-            && now - p.since >= CUT_EVERY_MS
-        {
-            let share = (p.at(now) * CUT).max(MIN_PACE);
-            *p = Pace { share, since: now };
-            tracing::info!(
-                share_of_rate = share,
-                "BKN throttled (429): this process slows down, recovering within seconds"
-            );
-        }
+    pub fn policy(&self) -> RatePolicy {
+        self.policy
     }
 }
 
 #[async_trait]
 impl Pacer for GatePacer {
-    async fn wait_turn(&self) -> Result<(), PacerError> {
+    async fn wait_turn(&self) -> Result<Millis, PacerError> {
         let now = self.clock.now_ms();
-        let slot = self.gate.reserve(now, self.current_interval_ms()).await?;
+        let slot = self.gate.reserve(now, &self.policy).await?;
         self.clock.sleep_ms(slot - self.clock.now_ms()).await;
-        Ok(())
+        Ok(slot)
+    }
+
+    async fn throttled(&self, slot: Option<Millis>, retry_after_ms: Option<i64>) {
+        let now = self.clock.now_ms();
+        let until = now + retry_after_ms.unwrap_or(0).max(0);
+        if let Err(e) = self.gate.throttled(now, slot, until, &self.policy).await {
+            tracing::warn!(error = %e, "could not record BKN's 429 in the rate gate");
+        }
     }
 
     async fn hold_for(&self, ms: i64) {
-        self.slow_down();
-        let until = self.clock.now_ms() + ms.max(0);
-        if let Err(e) = self.gate.hold_until(until).await {
+        let now = self.clock.now_ms();
+        let policy = self.policy;
+        if let Err(e) = self.gate.hold_until(now + ms.max(0), &policy).await {
             tracing::warn!(error = %e, "could not record BKN's Retry-After in the rate gate");
         }
     }
@@ -132,82 +260,58 @@ impl Pacer for GatePacer {
 /// A rate gate for one process (tests, single-process tools).
 #[derive(Default)]
 pub struct MemoryRateGate {
-    next: Mutex<i64>,
+    state: Mutex<Option<GateState>>,
+}
+
+impl MemoryRateGate {
+    fn update<T>(
+        &self,
+        f: impl FnOnce(Option<GateState>) -> (GateState, T),
+    ) -> Result<T, StoreError> {
+        let mut guard = self
+            .state
+            .lock()
+            .map_err(|_| StoreError::Unavailable("rate gate lock poisoned".into()))?;
+        let (next, out) = f(guard.take());
+        *guard = Some(next);
+        Ok(out)
+    }
 }
 
 #[async_trait]
 impl RateGate for MemoryRateGate {
-    async fn reserve(&self, now: i64, interval_ms: i64) -> Result<i64, StoreError> {
-        let mut next = self
-            .next
-            .lock()
-            .map_err(|_| StoreError::Unavailable("rate gate lock poisoned".into()))?;
-        let slot = (*next).max(now);
-        *next = slot + interval_ms;
-        Ok(slot)
+    async fn reserve(&self, now: Millis, policy: &RatePolicy) -> Result<Millis, StoreError> {
+        self.update(|st| policy.reserve(st, now))
     }
 
-    async fn hold_until(&self, until: i64) -> Result<(), StoreError> {
-        let mut next = self
-            .next
-            .lock()
-            .map_err(|_| StoreError::Unavailable("rate gate lock poisoned".into()))?;
-        *next = (*next).max(until);
-        Ok(())
+    async fn throttled(
+        &self,
+        now: Millis,
+        slot: Option<Millis>,
+        hold_until: Millis,
+        policy: &RatePolicy,
+    ) -> Result<(), StoreError> {
+        self.update(|st| (policy.throttled(st, now, slot, hold_until), ()))
     }
+
+    async fn hold_until(&self, until: Millis, policy: &RatePolicy) -> Result<(), StoreError> {
+        self.update(|st| (hold(policy, st, until), ()))
+    }
+
+    async fn gate_state(&self) -> Result<Option<GateState>, StoreError> {
+        self.state
+            .lock()
+            .map(|g| g.clone())
+            .map_err(|_| StoreError::Unavailable("rate gate lock poisoned".into()))
+    }
+}
+
+/// Pushes every future slot to `until` or later (BKN asked everyone to wait).
+pub fn hold(policy: &RatePolicy, state: Option<GateState>, until: Millis) -> GateState {
+    let mut st = policy.current(state, until);
+    st.next_at = st.next_at.max(until);
+    st
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn intervals_leave_a_margin() {
-        assert_eq!(interval_ms(1.0, 0), 1000);
-        assert_eq!(interval_ms(2.0, 50), 525);
-        assert_eq!(interval_ms(0.5, 50), 2100);
-        assert!(interval_ms(0.0, 0) > 1_000_000_000);
-    }
-
-    #[test]
-    fn a_429_slows_the_pace_which_recovers_within_seconds() {
-        struct At(std::sync::atomic::AtomicI64);
-        impl Clock for At {
-            fn now_ms(&self) -> i64 {
-                self.0.load(std::sync::atomic::Ordering::Relaxed)
-            }
-        }
-        let clock = Arc::new(At(std::sync::atomic::AtomicI64::new(1_000_000)));
-        let pacer = GatePacer::new(Arc::new(MemoryRateGate::default()), clock.clone(), 10.0, 0);
-        let tick = |ms| clock.0.fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
-        assert_eq!(pacer.current_interval_ms(), 100);
-        pacer.slow_down();
-        assert_eq!(pacer.current_interval_ms(), 134);
-        pacer.slow_down(); // the same episode: counted once
-        assert_eq!(pacer.current_interval_ms(), 134);
-        for _ in 0..40 {
-            tick(2_000);
-            pacer.slow_down();
-        }
-        // A 429 every two seconds settles the pace near 60 % of the rate.
-        let steady = pacer.current_interval_ms();
-        assert!((150..=200).contains(&steady), "{steady}");
-        tick(10_000);
-        assert_eq!(pacer.current_interval_ms(), 100, "recovered");
-        let floor = Pace {
-            share: MIN_PACE,
-            since: 0,
-        };
-        assert!((floor.at(0) * CUT).max(MIN_PACE) >= MIN_PACE);
-    }
-
-    #[tokio::test]
-    async fn slots_are_spaced_and_holds_push_them_back() {
-        let gate = MemoryRateGate::default();
-        assert_eq!(gate.reserve(1000, 100).await.ok(), Some(1000));
-        assert_eq!(gate.reserve(1000, 100).await.ok(), Some(1100));
-        assert_eq!(gate.reserve(1500, 100).await.ok(), Some(1500));
-        gate.hold_until(5000).await.ok();
-        assert_eq!(gate.reserve(1600, 100).await.ok(), Some(5000));
-    }
-}
+mod tests;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use crate::pacer::{GateState, RatePolicy};
 pub use crate::write_guard::WriteGuard;
 use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja, Periodik};
 use ehrm_sync_domain::nip::Nip;
@@ -218,14 +219,69 @@ pub trait PnsIdCache: Send + Sync {
     async fn nip_for_pns_id(&self, pns_id: &str) -> Result<Option<String>, StoreError>;
 }
 
-/// The shared BKN call schedule: each call takes the next free slot.
+/// One of an employee's riwayat lists at BKN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RiwayatFamily {
+    /// `rw-skp22`: annual SKP 2022 records.
+    Skp22,
+    /// `rw-kinerjaperiodik`: monthly and quarterly evaluations.
+    KinerjaPeriodik,
+}
+
+impl RiwayatFamily {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiwayatFamily::Skp22 => "skp22",
+            RiwayatFamily::KinerjaPeriodik => "kinerjaperiodik",
+        }
+    }
+}
+
+/// The last answer of one riwayat list, kept with its time (the document the store holds is
+/// this, as JSON: the store does not look inside).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListRead<T> {
+    pub read_at: Millis,
+    pub records: Vec<T>,
+}
+
+/// Remembered riwayat lists: one read of an employee's list serves every record of theirs.
+#[async_trait]
+pub trait RiwayatLists: Send + Sync {
+    async fn riwayat_list(
+        &self,
+        nip: &Nip,
+        family: RiwayatFamily,
+    ) -> Result<Option<String>, StoreError>;
+    async fn put_riwayat_list(
+        &self,
+        nip: &Nip,
+        family: RiwayatFamily,
+        doc: &str,
+    ) -> Result<(), StoreError>;
+    async fn forget_riwayat_list(&self, nip: &Nip, family: RiwayatFamily)
+    -> Result<(), StoreError>;
+}
+
+/// The shared BKN call schedule and its adaptive rate ([`crate::pacer`]): each call takes the
+/// next free slot. Adapters keep one [`GateState`] and change it atomically with the policy's
+/// pure functions ([`RatePolicy::reserve`], [`RatePolicy::throttled`]).
 #[async_trait]
 pub trait RateGate: Send + Sync {
-    /// Reserves the earliest slot at or after `now` and at least `interval_ms` after the
-    /// previously reserved one; returns its time.
-    async fn reserve(&self, now: Millis, interval_ms: i64) -> Result<Millis, StoreError>;
-    /// Pushes every future slot to `until` or later (BKN asked us to wait: 429 Retry-After).
-    async fn hold_until(&self, until: Millis) -> Result<(), StoreError>;
+    /// Reserves the earliest slot at or after `now` at the current rate; returns its time.
+    async fn reserve(&self, now: Millis, policy: &RatePolicy) -> Result<Millis, StoreError>;
+    /// BKN answered `429` to the call in `slot`: cut the rate, hold every call to `hold_until`.
+    async fn throttled(
+        &self,
+        now: Millis,
+        slot: Option<Millis>,
+        hold_until: Millis,
+        policy: &RatePolicy,
+    ) -> Result<(), StoreError>;
+    /// Pushes every future slot to `until` or later (BKN asked us to wait: Retry-After).
+    async fn hold_until(&self, until: Millis, policy: &RatePolicy) -> Result<(), StoreError>;
+    /// The state as stored (`None` before the first call).
+    async fn gate_state(&self) -> Result<Option<GateState>, StoreError>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -393,9 +449,12 @@ pub trait Bkn: Send + Sync {
 /// Spaces calls to BKN; the HTTP client calls it before every request, token requests included.
 #[async_trait]
 pub trait Pacer: Send + Sync {
-    /// Waits for this call's turn.
-    async fn wait_turn(&self) -> Result<(), crate::pacer::PacerError>;
-    /// BKN asked everyone to wait this long (429 Retry-After).
+    /// Waits for this call's turn; returns the slot it was given.
+    async fn wait_turn(&self) -> Result<Millis, crate::pacer::PacerError>;
+    /// BKN answered `429` to the call given `slot` (`None` if not known), with its
+    /// `Retry-After` if it sent one.
+    async fn throttled(&self, slot: Option<Millis>, retry_after_ms: Option<i64>);
+    /// BKN asked everyone to wait this long (`Retry-After` on another answer).
     async fn hold_for(&self, ms: i64);
 }
 

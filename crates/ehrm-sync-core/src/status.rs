@@ -1,12 +1,13 @@
 //! What operators see at a glance, as typed data: records by status, the oldest pending one,
-//! dead letters, the breaker and its recent opens and closes, the last sweep, the last
-//! reconciliation runs. The JSON view (`ehrm-sync status --json`, the ops function) is built
+//! dead letters, the breaker and its recent opens and closes, the BKN rate and its changes,
+//! the last sweep, the last reconciliation runs. The JSON view (`ehrm-sync status --json`, the ops function) is built
 //! from it in `ehrm-sync-http`, the text view in the CLI.
 
 use ehrm_sync_domain::record::{Millis, SyncStatus};
 
 use crate::breaker::{BreakerEvent, BreakerState};
-use crate::ports::{ControlStore, DeadLetters, ReconcileStore, StoreError, SyncStore};
+use crate::pacer::GateState;
+use crate::ports::{ControlStore, DeadLetters, RateGate, ReconcileStore, StoreError, SyncStore};
 use crate::reconcile::RunSummary;
 use crate::sweep::LastSweep;
 
@@ -27,6 +28,8 @@ pub struct Overview {
     pub last_sweep: Option<LastSweep>,
     /// Newest first.
     pub reconciliation_runs: Vec<RunSummary>,
+    /// The BKN rate gate: the adaptive rate now and its last changes (`None`: no call yet).
+    pub bkn_rate: Option<GateState>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +46,7 @@ pub async fn overview(
     control: &dyn ControlStore,
     dead: &dyn DeadLetters,
     reconcile: &dyn ReconcileStore,
+    gate: &dyn RateGate,
 ) -> Result<Overview, OverviewError> {
     let counts = store.count_by_status().await?;
     let records = SyncStatus::ALL
@@ -83,5 +87,6 @@ pub async fn overview(
         breaker_events,
         last_sweep,
         reconciliation_runs: reconcile.runs(RECENT).await?,
+        bkn_rate: gate.gate_state().await?,
     })
 }

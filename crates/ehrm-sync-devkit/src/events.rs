@@ -128,5 +128,6 @@ pub fn annual_change(
         key: RecordKey::of(&data),
         version,
         action: ChangeAction::Upsert(data),
+        pns_id: None,
     }
 }

@@ -67,6 +67,11 @@ pub struct ChangeData {
     pub bulan_selesai: Option<u8>,
     /// SIASN's koefisien id (periodic evaluations).
     pub koefisien_id: Option<String>,
+    /// The employee's SIASN PNS id (data-utama's `id`), when eHRM holds it: it spares BKN a
+    /// look-up. A wrong one is refused by BKN; ehrm-sync then looks the id up itself, once.
+    #[schema(pattern = "^[0-9A-Fa-f]{32}$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pns_id: Option<String>,
 }
 
 /// The appraiser, as BKN needs it.
@@ -383,5 +388,12 @@ pub fn overview_json(o: &ehrm_sync_core::status::Overview) -> serde_json::Value 
         "breaker_events": events,
         "last_sweep": last_sweep,
         "reconciliation_runs": o.reconciliation_runs,
+        "bkn_rate": o.bkn_rate.as_ref().map(|g| json!({
+            "calls_per_second": g.rate, "ceiling": g.ceiling, "floor": g.floor,
+            "throttled_at": g.limit_seen,
+            "changes": g.changes.iter().rev().map(|c| json!({
+                "at": format_ms(c.at), "from": c.from, "to": c.to, "why": c.why,
+            })).collect::<Vec<_>>(),
+        })),
     })
 }

@@ -63,6 +63,7 @@ impl OpsHandler {
                     self.store.as_ref(),
                     self.dead.as_ref(),
                     self.store.as_ref(),
+                    self.store.as_ref(),
                 )
                 .await
                 .map_err(|e| TaskError(e.to_string()))?;

@@ -68,6 +68,7 @@ pub fn console_deps(
         dead_letters: Arc::new(queue.clone()),
         reconcile: shared.clone(),
         marks: shared.clone(),
+        gate: shared.clone(),
         series: shared,
         queue: Arc::new(queue.clone()),
         launcher,

@@ -103,6 +103,11 @@ impl Wiring {
             self.settings.delivery,
         )
         .with_breaker(self.bkn.breaker.clone());
+        let service = if self.settings.bkn.remember_lists {
+            service.with_riwayat_lists(Arc::new(self.store.clone()))
+        } else {
+            service
+        };
         match &self.settings.callbacks {
             Some(_) => service.with_observer(Arc::new(OutcomeCallbacks::new(
                 Arc::new(self.store.clone()),

@@ -10,7 +10,7 @@
 //!
 //! Tables: `idempotency`, `records` (with partial indexes for "due" and by status),
 //! `change_log`, `attempts`, `guards`, `pns_ids`, `queue_messages`, `dead_letters`,
-//! `rate_gate`, `controls`, `events`, `callbacks`, `reconcile_rows`, `reconcile_runs`,
+//! `riwayat_lists`, `rate_state`, `controls`, `events`, `callbacks`, `reconcile_rows`, `reconcile_runs`,
 //! `finding_marks`, `series`.
 //!
 //! Implements the core ports; depends on the core and the domain, never on AWS or HTTP.
@@ -19,6 +19,7 @@ mod actor;
 mod callbacks;
 mod console;
 mod control;
+mod gate;
 mod queue;
 mod reconcile;
 mod schema;

@@ -57,6 +57,12 @@ CREATE TABLE IF NOT EXISTS pns_ids (
     pns_id     TEXT NOT NULL,
     fetched_at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS riwayat_lists (
+    nip    TEXT NOT NULL,
+    family TEXT NOT NULL,
+    doc    TEXT NOT NULL,
+    PRIMARY KEY (nip, family)
+);
 CREATE TABLE IF NOT EXISTS queue_messages (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,
     queue         TEXT NOT NULL,
@@ -110,9 +116,9 @@ CREATE TABLE IF NOT EXISTS reconcile_runs (
     started_at INTEGER NOT NULL,
     doc        TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS rate_gate (
-    name    TEXT PRIMARY KEY,
-    next_at INTEGER NOT NULL
+CREATE TABLE IF NOT EXISTS rate_state (
+    name TEXT PRIMARY KEY,
+    doc  TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS finding_marks (
     finding_id TEXT PRIMARY KEY,

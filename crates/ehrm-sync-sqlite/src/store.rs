@@ -1,4 +1,4 @@
-//! [`SyncStore`], [`PnsIdCache`] and [`RateGate`] on SQLite.
+//! [`SyncStore`], [`PnsIdCache`] and [`RiwayatLists`] on SQLite.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, AttemptOutcome, Clock, IdempotencyEntry, PnsIdCache,
-    RateGate, StoreError, SyncStore,
+    RiwayatFamily, RiwayatLists, StoreError, SyncStore,
 };
 use ehrm_sync_core::series;
 use ehrm_sync_domain::nip::Nip;
@@ -478,39 +478,57 @@ impl PnsIdCache for SqliteStore {
 }
 
 #[async_trait]
-impl RateGate for SqliteStore {
-    async fn reserve(&self, now: Millis, interval_ms: i64) -> Result<Millis, StoreError> {
+impl RiwayatLists for SqliteStore {
+    async fn riwayat_list(
+        &self,
+        nip: &Nip,
+        family: RiwayatFamily,
+    ) -> Result<Option<String>, StoreError> {
+        let nip = nip.to_string();
         self.actor
             .call(move |c| {
-                let next: Option<i64> = c
-                    .query_row(
-                        "SELECT next_at FROM rate_gate WHERE name = 'bkn'",
-                        [],
-                        |r| r.get(0),
-                    )
-                    .optional()
-                    .map_err(db_err)?;
-                let slot = next.unwrap_or(now).max(now);
-                c.execute(
-                    "INSERT INTO rate_gate (name, next_at) VALUES ('bkn', ?1)
-                     ON CONFLICT(name) DO UPDATE SET next_at = excluded.next_at",
-                    params![slot + interval_ms],
+                c.query_row(
+                    "SELECT doc FROM riwayat_lists WHERE nip = ?1 AND family = ?2",
+                    params![nip, family.as_str()],
+                    |r| r.get(0),
                 )
-                .map_err(db_err)?;
-                let minute = series::bucket(slot, series::MINUTE_MS);
-                crate::console::add(c, series::BKN_CALLS, minute, 1)?;
-                Ok(slot)
+                .optional()
+                .map_err(db_err)
             })
             .await
     }
 
-    async fn hold_until(&self, until: Millis) -> Result<(), StoreError> {
+    async fn put_riwayat_list(
+        &self,
+        nip: &Nip,
+        family: RiwayatFamily,
+        doc: &str,
+    ) -> Result<(), StoreError> {
+        let (nip, doc) = (nip.to_string(), doc.to_string());
         self.actor
             .call(move |c| {
                 c.execute(
-                    "INSERT INTO rate_gate (name, next_at) VALUES ('bkn', ?1)
-                     ON CONFLICT(name) DO UPDATE SET next_at = MAX(next_at, excluded.next_at)",
-                    params![until],
+                    "INSERT INTO riwayat_lists (nip, family, doc) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(nip, family) DO UPDATE SET doc = excluded.doc",
+                    params![nip, family.as_str(), doc],
+                )
+                .map_err(db_err)?;
+                Ok(())
+            })
+            .await
+    }
+
+    async fn forget_riwayat_list(
+        &self,
+        nip: &Nip,
+        family: RiwayatFamily,
+    ) -> Result<(), StoreError> {
+        let nip = nip.to_string();
+        self.actor
+            .call(move |c| {
+                c.execute(
+                    "DELETE FROM riwayat_lists WHERE nip = ?1 AND family = ?2",
+                    params![nip, family.as_str()],
                 )
                 .map_err(db_err)?;
                 Ok(())

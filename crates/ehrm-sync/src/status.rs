@@ -11,7 +11,7 @@ use serde_json::json;
 use ehrm_sync_core::breaker::{BreakerEvent, BreakerMode};
 use ehrm_sync_core::clock::{SystemClock, format_ms};
 use ehrm_sync_core::ports::{
-    Clock, ControlStore, DeadLetters, DeliveryQueue, ReconcileStore, SyncStore,
+    Clock, ControlStore, DeadLetters, DeliveryQueue, GateState, RateGate, ReconcileStore, SyncStore,
 };
 use ehrm_sync_core::reconcile::RunSummary;
 use ehrm_sync_core::replay::{ReplayReport, ReplayRequest, replay};
@@ -77,6 +77,7 @@ pub struct Backend {
     pub queue: Arc<dyn DeliveryQueue>,
     pub dead: Arc<dyn DeadLetters>,
     pub reconcile: Arc<dyn ReconcileStore>,
+    pub gate: Arc<dyn RateGate>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -94,6 +95,7 @@ impl Backend {
             queue: Arc::new(a.queue.clone()),
             dead: Arc::new(a.queue.clone()),
             reconcile: Arc::new(a.store.clone()),
+            gate: Arc::new(a.store.clone()),
             clock: a.clock.clone(),
         })
     }
@@ -118,6 +120,7 @@ impl Backend {
         Ok(Backend {
             store: Arc::new(store.clone()),
             control: Arc::new(store.clone()),
+            gate: Arc::new(store.clone()),
             reconcile: Arc::new(store),
             queue: Arc::new(queue.clone()),
             dead: Arc::new(queue),
@@ -156,6 +159,7 @@ async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
         b.control.as_ref(),
         b.dead.as_ref(),
         b.reconcile.as_ref(),
+        b.gate.as_ref(),
     )
     .await
     .map_err(|e| e.to_string())?;
@@ -164,6 +168,7 @@ async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
         return Ok(());
     }
     print_records_and_breaker(&o);
+    print_rate(o.bkn_rate.as_ref());
     match &o.last_sweep {
         Some(s) => println!(
             "Last sweep       {} ({} due, {} queued again)",
@@ -207,6 +212,34 @@ fn print_records_and_breaker(o: &Overview) {
             "                   {}  {event}  {}",
             format_ms(*at),
             reason.replace('\n', " ")
+        );
+    }
+}
+
+fn print_rate(gate: Option<&GateState>) {
+    let Some(g) = gate else {
+        println!("BKN rate         no call made yet");
+        return;
+    };
+    println!(
+        "BKN rate         {:.2} calls/s now (ceiling {:.2}, floor {:.2}){}",
+        g.rate,
+        g.ceiling,
+        g.floor,
+        g.limit_seen
+            .map_or(String::new(), |l| format!("; BKN last throttled at {l:.2}"))
+    );
+    for c in g.changes.iter().rev().take(5) {
+        println!(
+            "                   {}  {:.2} -> {:.2}  {}",
+            format_ms(c.at),
+            c.from,
+            c.to,
+            if c.why == "429" {
+                "BKN answered 429: cut"
+            } else {
+                "recovered to the ceiling"
+            }
         );
     }
 }

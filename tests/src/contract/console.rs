@@ -103,7 +103,11 @@ pub async fn attempts_and_gate_slots_are_counted(b: &StoreUnderTest) {
     assert_eq!(count(AttemptOutcome::Delivered).await, vec![(hour, 1)]);
     assert!(count(AttemptOutcome::Permanent).await.is_empty());
 
-    let slot = b.gate.reserve(0, 1).await.expect("slot");
+    let slot = b
+        .gate
+        .reserve(0, &ehrm_sync_core::ports::RatePolicy::fixed(1000.0, 0))
+        .await
+        .expect("slot");
     let minute = series::bucket(slot, MINUTE_MS);
     let calls = b
         .series

@@ -3,7 +3,7 @@
 use ehrm_sync_core::ports::AttemptOutcome;
 use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackStatus, ChangeLogEntry, Guard,
-    IdempotencyEntry, StoreError,
+    IdempotencyEntry, RatePolicy, RiwayatFamily, StoreError,
 };
 use ehrm_sync_core::reconcile::{RunRequest, RunState, RunStatus, RunSummary, Scope};
 use ehrm_sync_domain::nip::Nip;
@@ -468,18 +468,94 @@ pub async fn reconcile_rows_are_replaced_by_key_and_runs_listed_newest_first(b: 
     assert_eq!(runs[0], finished, "read back as written");
 }
 
+pub async fn riwayat_lists_are_remembered_per_employee_and_family(b: &StoreUnderTest) {
+    let l = &b.lists;
+    let nip = random_nip();
+    let other = random_nip();
+    let (annual, periodic) = (RiwayatFamily::Skp22, RiwayatFamily::KinerjaPeriodik);
+    assert_eq!(l.riwayat_list(&nip, annual).await.expect("readable"), None);
+    l.put_riwayat_list(&nip, annual, r#"{"read_at":1,"records":[]}"#)
+        .await
+        .expect("written");
+    l.put_riwayat_list(&nip, annual, r#"{"read_at":2,"records":[]}"#)
+        .await
+        .expect("replaced");
+    l.put_riwayat_list(&nip, periodic, r#"{"read_at":3,"records":[]}"#)
+        .await
+        .expect("written");
+    assert_eq!(
+        l.riwayat_list(&nip, annual)
+            .await
+            .expect("readable")
+            .as_deref(),
+        Some(r#"{"read_at":2,"records":[]}"#)
+    );
+    assert_eq!(
+        l.riwayat_list(&other, annual).await.expect("readable"),
+        None
+    );
+    l.forget_riwayat_list(&nip, periodic)
+        .await
+        .expect("forgotten");
+    assert_eq!(
+        l.riwayat_list(&nip, periodic).await.expect("readable"),
+        None
+    );
+    assert!(
+        l.riwayat_list(&nip, annual)
+            .await
+            .expect("readable")
+            .is_some()
+    );
+    // Not a record: an employee's records stay exactly their records.
+    assert!(
+        b.store
+            .records_for_nip(&nip)
+            .await
+            .expect("readable")
+            .is_empty()
+    );
+}
+
 pub async fn rate_gate_spaces_and_holds(b: &StoreUnderTest) {
     let g = &b.gate;
+    let fixed = RatePolicy::fixed(10.0, 0);
     let now = 4_000_000_000_000 + i64::from(rand::random::<u16>()) * 1_000_000;
-    let first = g.reserve(now, 100).await.expect("reserved");
-    let second = g.reserve(now, 100).await.expect("reserved");
+    let first = g.reserve(now, &fixed).await.expect("reserved");
+    let second = g.reserve(now, &fixed).await.expect("reserved");
     assert!(
         second >= first + 100,
         "slots are at least one interval apart"
     );
-    g.hold_until(second + 10_000).await.expect("held");
-    let third = g.reserve(now, 100).await.expect("reserved");
+    g.hold_until(second + 10_000, &fixed).await.expect("held");
+    let third = g.reserve(now, &fixed).await.expect("reserved");
     assert!(third >= second + 10_000, "a hold pushes later slots back");
+}
+
+/// A `429` cuts the shared rate, once per episode, and the state shows it.
+pub async fn rate_gate_adapts_and_shows_its_changes(b: &StoreUnderTest) {
+    let g = &b.gate;
+    let policy = RatePolicy {
+        ceiling: 20.0,
+        floor: 2.0,
+        margin_ms: 0,
+    };
+    let now = 4_100_000_000_000 + i64::from(rand::random::<u16>()) * 1_000_000;
+    let slot = g.reserve(now, &policy).await.expect("reserved");
+    g.throttled(now + 10, Some(slot), now + 1_000, &policy)
+        .await
+        .expect("cut");
+    // A 429 of a call reserved before the cut is the same episode.
+    g.throttled(now + 20, Some(slot), now + 1_000, &policy)
+        .await
+        .expect("same episode");
+    let st = g.gate_state().await.expect("readable").expect("written");
+    assert!(st.rate <= 10.0 + 1e-9, "halved: {}", st.rate);
+    assert_eq!((st.ceiling, st.floor), (20.0, 2.0));
+    let cuts: Vec<_> = st.changes.iter().filter(|c| c.why == "429").collect();
+    assert_eq!(cuts.len(), 1, "{:?}", st.changes);
+    let next = g.reserve(now + 30, &policy).await.expect("reserved");
+    assert!(next >= now + 1_000, "held until Retry-After");
 }
 
 pub async fn controls_are_compare_and_swap(b: &StoreUnderTest) {

@@ -11,12 +11,13 @@
 //! | change (audit) | `NIP#<nip>` | `CHG#<record key>#<received_at>#<webhook id>` | the validated change |
 //! | attempt (audit) | `NIP#<nip>` | `ATT#<record key>#<at>#<nonce>` | operation, outcome, HTTP status, BKN's message |
 //! | SIASN PNS id | `NIP#<nip>` | `PNSID` | `pns_id`, `fetched_at` |
+//! | remembered riwayat list | `NIP#<nip>` | `LIST#skp22`, `LIST#kinerjaperiodik` | `doc` (the read and its time, JSON) |
 //! | NIP of a PNS id | `PNS#<pns id>` | `NIP` | `nip` |
 //! | reconciliation row | `RKN#<run id>` | `ROW#<row key>` | `doc` (the row, JSON) |
 //! | reconciliation run | `RKNRUNS` | `<started_at>#<run id>` | `doc` (the summary, JSON) |
 //! | idempotency | `EVT#<webhook id>` | `EVT` | payload hash, record key, `expires_at`; `ttl` for cleanup |
 //! | guard counter | `GUARD#<name>` | `GUARD` | `revision` |
-//! | rate gate | `GATE#bkn` | `GATE` | `next_at` |
+//! | rate gate | `GATE#bkn` | `STATE` | `doc` (next slot, adaptive rate, its last changes: JSON), `revision` |
 //! | control document | `CTL#<name>` | `CTL` | `value` (JSON), `revision` |
 //! | event | `EVS#<stream>` | `<at>#<nonce>` | `event` (JSON) |
 //! | callback to eHRM | `CB#<id>` | `CB` | the callback, `revision`; `due_pk = CALLBACK` + `due_at` while pending |
@@ -48,10 +49,11 @@
 //! | records by status and time | `Query by_status: status = s, updated_at BETWEEN a AND b` |
 //! | counts by status | `Query by_status, Select=COUNT` per status |
 //! | NIP → PNS id | `GetItem NIP#nip / PNSID`, `PutItem` |
+//! | an employee's remembered riwayat list | `GetItem NIP#nip / LIST#family`, `PutItem`, `DeleteItem` |
 //! | PNS id → NIP (who heads a unit at BKN) | `GetItem PNS#id / NIP` |
 //! | a run's rows (written again on resume: same key, replaced) | `BatchWriteItem`; `Query PK = RKN#run` (paged) |
 //! | the last runs | `PutItem RKNRUNS`; `Query PK = RKNRUNS` newest first, `Limit` |
-//! | next BKN call slot | `GetItem GATE#bkn` + `UpdateItem … IF next_at = :seen` |
+//! | next BKN call slot, a `429` | `GetItem GATE#bkn` + `PutItem … IF revision = :seen` |
 //! | breaker state, last sweep | `GetItem CTL#name`, `PutItem … IF revision = :expected` |
 //! | breaker history | `PutItem EVS#breaker`, `Query EVS#breaker` newest first |
 //! | callbacks due | `Query due: due_pk = CALLBACK, due_at <= now` |
@@ -74,7 +76,8 @@ use serde::de::DeserializeOwned;
 
 use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackOutbox, CallbackStatus, Control,
-    ControlStore, IdempotencyEntry, PnsIdCache, RateGate, ReconcileStore, StoreError, SyncStore,
+    ControlStore, IdempotencyEntry, PnsIdCache, RateGate, ReconcileStore, RiwayatFamily,
+    RiwayatLists, StoreError, SyncStore,
 };
 use ehrm_sync_core::reconcile::RunSummary;
 use ehrm_sync_domain::nip::Nip;

@@ -1,4 +1,5 @@
-//! [`PnsIdCache`]: NIP → SIASN PNS id, and back.
+//! [`PnsIdCache`]: NIP → SIASN PNS id, and back; [`RiwayatLists`]: an employee's remembered
+//! riwayat lists, beside the PNS id in the employee's partition.
 
 use super::*;
 
@@ -45,5 +46,60 @@ impl PnsIdCache for DynamoStore {
                 Some(AttributeValue::S(v)) => Some(v.clone()),
                 _ => None,
             }))
+    }
+}
+
+fn list_sk(family: RiwayatFamily) -> String {
+    format!("LIST#{}", family.as_str())
+}
+
+#[async_trait]
+impl RiwayatLists for DynamoStore {
+    async fn riwayat_list(
+        &self,
+        nip: &Nip,
+        family: RiwayatFamily,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .get(nip_pk(nip), &list_sk(family))
+            .await?
+            .and_then(|item| match item.get("doc") {
+                Some(AttributeValue::S(v)) => Some(v.clone()),
+                _ => None,
+            }))
+    }
+
+    async fn put_riwayat_list(
+        &self,
+        nip: &Nip,
+        family: RiwayatFamily,
+        doc: &str,
+    ) -> Result<(), StoreError> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(nip_pk(nip)))
+            .item("SK", s(list_sk(family)))
+            .item("doc", s(doc))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn forget_riwayat_list(
+        &self,
+        nip: &Nip,
+        family: RiwayatFamily,
+    ) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("PK", s(nip_pk(nip)))
+            .key("SK", s(list_sk(family)))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 }

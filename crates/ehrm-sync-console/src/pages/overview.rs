@@ -51,6 +51,7 @@ pub async fn page(
         d.controls.as_ref(),
         d.dead_letters.as_ref(),
         d.reconcile.as_ref(),
+        d.gate.as_ref(),
     )
     .await
     {

@@ -3,10 +3,12 @@
 //! A message only names a record; the store holds the truth. Per message:
 //! 1. take the record's lease (one worker per record; a settled record needs nothing, a
 //!    record leased elsewhere or not yet due asks for the message back later);
-//! 2. resolve the SIASN PNS id (cache, else data-utama);
-//! 3. if BKN's id for the record is unknown, look the record up in the riwayat list (by year,
-//!    and period) and adopt it — so a create whose answer was lost, or a record entered at BKN
-//!    by hand, is updated instead of duplicated; if it already holds this version, stop there;
+//! 2. resolve the SIASN PNS id (eHRM's `data.pns_id`, the cache, else data-utama);
+//! 3. if BKN's id for the record is unknown, find the record in the employee's riwayat list (by
+//!    year, and period) and adopt it — so a create whose answer was lost, or a record entered at
+//!    BKN by hand, is updated instead of duplicated; if it already holds this version, stop
+//!    there. The list is read once per employee and family and remembered ([`lists`] says when
+//!    a remembered read may serve);
 //! 4. save (create or update) or delete;
 //! 5. record the outcome on the record (compare-and-swap, the lease token must still be ours)
 //!    and in the attempt history.
@@ -32,6 +34,7 @@ use crate::ports::{
     Clock, DeliveryMessage, Metric, Metrics, PnsIdCache, StoreError, SyncStore,
 };
 
+mod lists;
 mod push;
 
 use push::Pushed;
@@ -96,6 +99,8 @@ pub struct DeliveryService {
     settings: DeliverySettings,
     observers: Vec<Arc<dyn OutcomeObserver>>,
     breaker: Option<Arc<Breaker>>,
+    lists: Option<Arc<dyn crate::ports::RiwayatLists>>,
+    one_reader: lists::OneReader,
 }
 
 impl DeliveryService {
@@ -116,6 +121,8 @@ impl DeliveryService {
             settings,
             observers: Vec::new(),
             breaker: None,
+            lists: None,
+            one_reader: lists::OneReader::default(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! [`Pushed`] for the state machine.
 
 use super::*;
+use crate::ports::RiwayatFamily;
 use crate::write_guard::{LeaseGuard, WriteGuard};
 
 pub(super) struct Pushed {
@@ -15,6 +16,19 @@ pub(super) struct Pushed {
     pub(super) answer: CallResult,
     /// No request was made (the lease ran short, the rate gate failed).
     pub(super) no_call: bool,
+    /// The PNS id was data-utama's answer in this delivery (not eHRM's or the cache's).
+    pub(super) pns_checked: bool,
+    /// The BKN id written to came from a remembered list, not one read in this delivery.
+    pub(super) remembered_target: bool,
+}
+
+/// What a second try of a refused save is built on instead of memory.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Fresh {
+    /// data-utama's PNS id, when it differs from the refused one.
+    pub(super) pns_id: Option<String>,
+    /// Read the riwayat list from BKN even if one is remembered.
+    pub(super) list: bool,
 }
 
 impl Pushed {
@@ -26,6 +40,8 @@ impl Pushed {
             http_status: None,
             answer: CallResult::Answered,
             no_call: false,
+            pns_checked: false,
+            remembered_target: false,
         }
     }
 
@@ -66,6 +82,8 @@ impl Pushed {
             http_status: err.http_status,
             answer,
             no_call: false,
+            pns_checked: false,
+            remembered_target: false,
         }
     }
 
@@ -77,8 +95,9 @@ impl Pushed {
         p
     }
 
-    pub(super) fn with_pns_id(mut self, pns_id: &str) -> Self {
+    pub(super) fn with_pns_id(mut self, pns_id: &str, checked: bool) -> Self {
         self.pns_id = Some(pns_id.to_string());
+        self.pns_checked = checked;
         self
     }
 }
@@ -126,18 +145,27 @@ impl DeliveryService {
         }
     }
 
+    /// The employee's PNS id: the cache (data-utama's answers, shared by all their records),
+    /// else the record's (eHRM's `pns_id`, or the one BKN last accepted), else data-utama
+    /// (`fresh` forces data-utama). Says whether data-utama was asked. The cache comes first
+    /// so that once BKN refused a wrong id from eHRM and data-utama named the right one, later
+    /// records carrying the same wrong id do not meet the same refusal.
     pub(super) async fn resolve_pns_id(
         &self,
         rec: &SyncRecord,
-    ) -> Result<Option<String>, BknError> {
-        if let Some(id) = &rec.siasn_pns_id {
-            return Ok(Some(id.clone()));
-        }
+        fresh: bool,
+    ) -> Result<(Option<String>, bool), BknError> {
         let nip = rec.key.nip();
-        match self.pns_ids.pns_id(nip).await {
-            Ok(Some(id)) => return Ok(Some(id)),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "PNS id cache unreadable; asking BKN"),
+        let _turn = self.one_reader.turn(format!("{nip}/pns")).await;
+        if !fresh {
+            match self.pns_ids.pns_id(nip).await {
+                Ok(Some(id)) => return Ok((Some(id), false)),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "PNS id cache unreadable"),
+            }
+            if let Some(id) = &rec.siasn_pns_id {
+                return Ok((Some(id.clone()), false));
+            }
         }
         let id = self.bkn.pns_id(nip).await?;
         if let Some(id) = &id
@@ -145,13 +173,20 @@ impl DeliveryService {
         {
             tracing::warn!(error = %e, "PNS id not cached");
         }
-        Ok(id)
+        Ok((id, true))
     }
 
-    pub(super) async fn pns_id_or_fail(&self, rec: &SyncRecord) -> Result<String, Pushed> {
-        match self.resolve_pns_id(rec).await {
-            Ok(Some(id)) => Ok(id),
-            Ok(None) => Err(Pushed::new(
+    pub(super) async fn pns_id_or_fail(
+        &self,
+        rec: &SyncRecord,
+        fresh: &Fresh,
+    ) -> Result<(String, bool), Pushed> {
+        if let Some(id) = &fresh.pns_id {
+            return Ok((id.clone(), true));
+        }
+        match self.resolve_pns_id(rec, false).await {
+            Ok((Some(id), checked)) => Ok((id, checked)),
+            Ok((None, _)) => Err(Pushed::new(
                 vec!["data-utama"],
                 DeliveryOutcome::Permanent {
                     error: "the NIP is not known at BKN SIASN (data-utama: Data tidak ditemukan)"
@@ -162,6 +197,43 @@ impl DeliveryService {
         }
     }
 
+    /// One save of a record's latest version, tried again at most once with fresh knowledge
+    /// when BKN refuses it and what it was built on came from memory: a PNS id eHRM sent or
+    /// the cache held (BKN may not know it: ask data-utama), or a BKN id adopted from a
+    /// remembered list (BKN may have dropped it: read the list).
+    async fn save_with_fresh_retry<F, Fut>(&self, rec: &SyncRecord, attempt: F) -> Pushed
+    where
+        F: Fn(Fresh) -> Fut,
+        Fut: std::future::Future<Output = Pushed>,
+    {
+        let first = attempt(Fresh::default()).await;
+        if !matches!(first.outcome, DeliveryOutcome::Permanent { .. }) {
+            return first;
+        }
+        let mut again = Fresh {
+            pns_id: None,
+            list: first.remembered_target,
+        };
+        if !first.pns_checked
+            && let Ok((Some(id), _)) = self.resolve_pns_id(rec, true).await
+            && first.pns_id.as_deref() != Some(id.as_str())
+        {
+            tracing::info!(
+                "BKN refused a remembered PNS id; data-utama names another, saving again"
+            );
+            again.pns_id = Some(id);
+        }
+        if again.pns_id.is_none() && !again.list {
+            return first;
+        }
+        let mut second = attempt(again).await;
+        let mut ops = first.operation;
+        ops.push("data-utama");
+        ops.append(&mut second.operation);
+        second.operation = ops;
+        second
+    }
+
     pub(super) async fn push_annual(
         &self,
         rec: &SyncRecord,
@@ -169,34 +241,58 @@ impl DeliveryService {
         data: &AnnualKinerja,
         lease_until: Millis,
     ) -> Pushed {
-        let pns_id = match self.pns_id_or_fail(rec).await {
-            Ok(id) => id,
+        self.save_with_fresh_retry(rec, |fresh| {
+            self.annual_once(rec, tahun, data, lease_until, fresh)
+        })
+        .await
+    }
+
+    async fn annual_once(
+        &self,
+        rec: &SyncRecord,
+        tahun: i32,
+        data: &AnnualKinerja,
+        lease_until: Millis,
+        fresh: Fresh,
+    ) -> Pushed {
+        let (pns_id, checked) = match self.pns_id_or_fail(rec, &fresh).await {
+            Ok(v) => v,
             Err(p) => return p,
         };
         let mut ops = Vec::new();
         let mut id = rec.bkn_id.clone();
+        let mut remembered = false;
         if id.is_none() {
-            ops.push("lookup");
-            match self.bkn.annual_records(rec.key.nip()).await {
-                Ok(list) => {
-                    if let Some(found) = list.iter().find(|r| r.tahun == Some(tahun)) {
+            let read = self.bkn.annual_records(rec.key.nip());
+            match self
+                .riwayat(rec, RiwayatFamily::Skp22, fresh.list, read)
+                .await
+            {
+                Ok(listed) => {
+                    if listed.fresh {
+                        ops.push("lookup");
+                    }
+                    if let Some(found) = listed.records.iter().find(|r| r.tahun == Some(tahun)) {
                         if annual_matches(found, data) {
                             return Pushed::delivered(ops, Some(found.id.clone()), false)
-                                .with_pns_id(&pns_id);
+                                .with_pns_id(&pns_id, checked);
                         }
                         id = Some(found.id.clone());
+                        remembered = !listed.fresh;
                     }
                 }
-                Err(e) => return Pushed::failed(ops, e, false).with_pns_id(&pns_id),
+                Err(e) => {
+                    return Pushed::failed(vec!["lookup"], e, false).with_pns_id(&pns_id, checked);
+                }
             }
         }
         let guard = self.write_guard(lease_until);
         if let Err(e) = guard.check() {
-            return Pushed::not_attempted(ops, e).with_pns_id(&pns_id);
+            return Pushed::not_attempted(ops, e).with_pns_id(&pns_id, checked);
         }
         let creating = id.is_none();
         ops.push(if creating { "create" } else { "update" });
-        match self
+        let mut pushed = match self
             .bkn
             .save_annual(id.as_deref(), &pns_id, data, &guard)
             .await
@@ -204,7 +300,9 @@ impl DeliveryService {
             Ok(new_id) => Pushed::delivered(ops, new_id.or(id), false),
             Err(e) => Self::write_failed(ops, e, creating, &guard),
         }
-        .with_pns_id(&pns_id)
+        .with_pns_id(&pns_id, checked);
+        pushed.remembered_target = remembered;
+        pushed
     }
 
     pub(super) async fn push_periodic(
@@ -213,36 +311,60 @@ impl DeliveryService {
         data: &PeriodicKinerja,
         lease_until: Millis,
     ) -> Pushed {
-        let pns_id = match self.pns_id_or_fail(rec).await {
-            Ok(id) => id,
+        self.save_with_fresh_retry(rec, |fresh| {
+            self.periodic_once(rec, data, lease_until, fresh)
+        })
+        .await
+    }
+
+    async fn periodic_once(
+        &self,
+        rec: &SyncRecord,
+        data: &PeriodicKinerja,
+        lease_until: Millis,
+        fresh: Fresh,
+    ) -> Pushed {
+        let (pns_id, checked) = match self.pns_id_or_fail(rec, &fresh).await {
+            Ok(v) => v,
             Err(p) => return p,
         };
         let mut ops = Vec::new();
         let mut id = rec.bkn_id.clone();
+        let mut remembered = false;
         if id.is_none() {
-            ops.push("lookup");
-            match self.find_periodic(rec).await {
-                Ok(Found::One(found)) => {
-                    if periodic_matches(&found, data) {
-                        return Pushed::delivered(ops, Some(found.id), false).with_pns_id(&pns_id);
+            match self.find_periodic(rec, fresh.list).await {
+                Ok((found, listed_fresh)) => {
+                    if listed_fresh {
+                        ops.push("lookup");
                     }
-                    id = Some(found.id);
+                    match found {
+                        Found::One(found) => {
+                            if periodic_matches(&found, data) {
+                                return Pushed::delivered(ops, Some(found.id), false)
+                                    .with_pns_id(&pns_id, checked);
+                            }
+                            id = Some(found.id);
+                            remembered = !listed_fresh;
+                        }
+                        Found::None => {}
+                        Found::Unmatchable { reason } => {
+                            return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason })
+                                .with_pns_id(&pns_id, checked);
+                        }
+                    }
                 }
-                Ok(Found::None) => {}
-                Ok(Found::Unmatchable { reason }) => {
-                    return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason })
-                        .with_pns_id(&pns_id);
+                Err(e) => {
+                    return Pushed::failed(vec!["lookup"], e, false).with_pns_id(&pns_id, checked);
                 }
-                Err(e) => return Pushed::failed(ops, e, false).with_pns_id(&pns_id),
             }
         }
         let guard = self.write_guard(lease_until);
         if let Err(e) = guard.check() {
-            return Pushed::not_attempted(ops, e).with_pns_id(&pns_id);
+            return Pushed::not_attempted(ops, e).with_pns_id(&pns_id, checked);
         }
         let creating = id.is_none();
         ops.push(if creating { "create" } else { "update" });
-        match self
+        let mut pushed = match self
             .bkn
             .save_periodic(id.as_deref(), &pns_id, data, &guard)
             .await
@@ -250,13 +372,19 @@ impl DeliveryService {
             Ok(new_id) => Pushed::delivered(ops, new_id.or(id), false),
             Err(e) => Self::write_failed(ops, e, creating, &guard),
         }
-        .with_pns_id(&pns_id)
+        .with_pns_id(&pns_id, checked);
+        pushed.remembered_target = remembered;
+        pushed
     }
 
-    /// BKN's record for this period. A list whose records of the year carry no month fields
-    /// (§8.5) cannot say whether the period is held: that is [`Found::Unmatchable`], never a
-    /// reason to create (which could duplicate).
-    pub(super) async fn find_periodic(&self, rec: &SyncRecord) -> Result<Found, BknError> {
+    /// BKN's record for this period (and whether the list was read now). A list whose records
+    /// of the year carry no month fields (§8.5) cannot say whether the period is held: that is
+    /// [`Found::Unmatchable`], never a reason to create (which could duplicate).
+    pub(super) async fn find_periodic(
+        &self,
+        rec: &SyncRecord,
+        force_fresh: bool,
+    ) -> Result<(Found, bool), BknError> {
         let RecordKey::Periodik {
             nip,
             tahun,
@@ -264,14 +392,18 @@ impl DeliveryService {
             bulan_mulai,
         } = &rec.key
         else {
-            return Ok(Found::None);
+            return Ok((Found::None, false));
         };
-        let list = self.bkn.periodic_records(nip).await?;
+        let read = self.bkn.periodic_records(nip);
+        let listed = self
+            .riwayat(rec, RiwayatFamily::KinerjaPeriodik, force_fresh, read)
+            .await?;
+        let list = &listed.records;
         let same_kind = |r: &BknPeriodicRecord| r.periodik.is_none_or(|p| p == *periodik);
         if let Some(found) = list.iter().find(|r| {
             r.tahun == Some(*tahun) && r.bulan_mulai == Some(*bulan_mulai) && same_kind(r)
         }) {
-            return Ok(Found::One(found.clone()));
+            return Ok((Found::One(found.clone()), listed.fresh));
         }
         let unplaced = list
             .iter()
@@ -279,30 +411,37 @@ impl DeliveryService {
             .filter(|r| r.bulan_mulai.is_none() || r.tahun.is_none())
             .count();
         if unplaced > 0 {
-            return Ok(Found::Unmatchable {
-                reason: format!(
-                    "BKN SIASN lists {unplaced} riwayat kinerja periodik record(s) for {tahun} without their months (bulanMulaiPenilaian/bulanSelesaiPenilaian): it cannot be told whether this period is already held, so nothing was created. Check the record in SIASN, then replay it"
-                ),
-            });
+            return Ok((
+                Found::Unmatchable {
+                    reason: format!(
+                        "BKN SIASN lists {unplaced} riwayat kinerja periodik record(s) for {tahun} without their months (bulanMulaiPenilaian/bulanSelesaiPenilaian): it cannot be told whether this period is already held, so nothing was created. Check the record in SIASN, then replay it"
+                    ),
+                },
+                listed.fresh,
+            ));
         }
-        Ok(Found::None)
+        Ok((Found::None, listed.fresh))
     }
 
     pub(super) async fn delete_periodic(&self, rec: &SyncRecord, lease_until: Millis) -> Pushed {
         let mut ops = Vec::new();
         let id = match &rec.bkn_id {
             Some(id) => Some(id.clone()),
-            None => {
-                ops.push("lookup");
-                match self.find_periodic(rec).await {
-                    Ok(Found::One(f)) => Some(f.id),
-                    Ok(Found::None) => None,
-                    Ok(Found::Unmatchable { reason }) => {
-                        return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason });
+            None => match self.find_periodic(rec, false).await {
+                Ok((found, fresh)) => {
+                    if fresh {
+                        ops.push("lookup");
                     }
-                    Err(e) => return Pushed::failed(ops, e, false),
+                    match found {
+                        Found::One(f) => Some(f.id),
+                        Found::None => None,
+                        Found::Unmatchable { reason } => {
+                            return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason });
+                        }
+                    }
                 }
-            }
+                Err(e) => return Pushed::failed(vec!["lookup"], e, false),
+            },
         };
         let Some(id) = id else {
             // BKN never held it: the delete is complete.
@@ -314,7 +453,10 @@ impl DeliveryService {
         }
         ops.push("delete");
         match self.bkn.delete_periodic(&id, &guard).await {
-            Ok(()) => Pushed::delivered(ops, None, true),
+            Ok(()) => {
+                self.forget_list(rec, RiwayatFamily::KinerjaPeriodik).await;
+                Pushed::delivered(ops, None, true)
+            }
             Err(e) => Self::write_failed(ops, e, false, &guard),
         }
     }
@@ -324,13 +466,19 @@ impl DeliveryService {
         let id = match &rec.bkn_id {
             Some(id) => Some(id.clone()),
             None => {
-                ops.push("lookup");
-                match self.bkn.annual_records(rec.key.nip()).await {
-                    Ok(list) => list
-                        .into_iter()
-                        .find(|r| r.tahun == Some(tahun))
-                        .map(|r| r.id),
-                    Err(e) => return Pushed::failed(ops, e, false),
+                let read = self.bkn.annual_records(rec.key.nip());
+                match self.riwayat(rec, RiwayatFamily::Skp22, false, read).await {
+                    Ok(listed) => {
+                        if listed.fresh {
+                            ops.push("lookup");
+                        }
+                        listed
+                            .records
+                            .into_iter()
+                            .find(|r| r.tahun == Some(tahun))
+                            .map(|r| r.id)
+                    }
+                    Err(e) => return Pushed::failed(vec!["lookup"], e, false),
                 }
             }
         };

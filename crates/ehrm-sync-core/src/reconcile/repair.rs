@@ -145,6 +145,7 @@ pub async fn queue_kinerja(
             key: key.clone(),
             version,
             action: ChangeAction::Upsert(data.clone()),
+            pns_id: None,
         };
         if let Some(months) = change.months()
             && let Some(v) = month_overlap(store.as_ref(), &key, months).await?

@@ -5,9 +5,11 @@
 //! * `bench deliver` ingests a batch of changes, then measures how fast delivery drains them
 //!   against the simulator under a BKN rate limit.
 
+pub mod adaptive;
 pub mod console;
 pub mod drain;
 pub mod reconcile;
+pub mod season;
 
 use std::process::{ExitCode, Stdio};
 use std::sync::Arc;
@@ -74,6 +76,34 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         samples: usize,
     },
+    /// The appraisal season (annual SKP, twelve monthly evaluations, edits, hand-entered records
+    /// at BKN): BKN calls per record, with and without eHRM's pns_id; `--baseline` adds the
+    /// behaviour before remembered lists (look-up before every create, fixed rate).
+    Season {
+        #[arg(long, default_value_t = 2_000)]
+        employees: usize,
+        #[arg(long, default_value_t = 100.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 8)]
+        workers: usize,
+        #[arg(long)]
+        baseline: bool,
+    },
+    /// The adaptive rate against a simulator that throttles above a hidden limit below
+    /// `BKN_RATE_PER_SEC`: rate sustained, share of 429s, time to converge; `--baseline` adds
+    /// the fixed rate.
+    Adaptive {
+        #[arg(long, default_value_t = 7.0)]
+        limit: f64,
+        #[arg(long, default_value_t = 20.0)]
+        ceiling: f64,
+        #[arg(long, default_value_t = 300)]
+        secs: u64,
+        #[arg(long, default_value_t = 8)]
+        workers: usize,
+        #[arg(long)]
+        baseline: bool,
+    },
     /// Delivery of a backlog against the simulator at a BKN rate: calls per change, utilisation.
     Deliver {
         #[arg(long, default_value_t = 400)]
@@ -125,6 +155,19 @@ pub async fn run(cmd: BenchCommand) -> ExitCode {
             rate,
             workers,
         } => deliver(changes, rate, workers).await,
+        BenchCommand::Season {
+            employees,
+            rate,
+            workers,
+            baseline,
+        } => crate::bench::season::season(employees, rate, workers, baseline).await,
+        BenchCommand::Adaptive {
+            limit,
+            ceiling,
+            secs,
+            workers,
+            baseline,
+        } => crate::bench::adaptive::adaptive(limit, ceiling, secs, workers, baseline).await,
         BenchCommand::Drain {
             backlog,
             outage_secs,

@@ -102,6 +102,7 @@ pub fn parse_event(body: &[u8], today: Date) -> Result<ChangeEvent, EnvelopeErro
         (Some(t), Some(d)) => v.action(t, d),
         _ => None,
     };
+    let pns_id = data.and_then(|d| v.pns_id(d));
     match (
         v.errors.is_empty(),
         event_type,
@@ -117,6 +118,7 @@ pub fn parse_event(body: &[u8], today: Date) -> Result<ChangeEvent, EnvelopeErro
                     key,
                     version,
                     action,
+                    pns_id,
                 },
             })
         }
@@ -141,6 +143,11 @@ pub fn validate_data(
     }
 }
 
+/// A SIASN PNS id: 32 hexadecimal characters.
+pub fn is_pns_id(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 struct Validator {
     errors: Vec<Violation>,
     today: Date,
@@ -149,6 +156,21 @@ struct Validator {
 impl Validator {
     fn fail(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(Violation::new(field, message));
+    }
+
+    /// `data.pns_id`: optional, the employee's SIASN PNS id as data-utama's `id` (32 hex).
+    fn pns_id(&mut self, d: &Map<String, Value>) -> Option<String> {
+        match d.get("pns_id") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if is_pns_id(s) => Some(s.clone()),
+            Some(_) => {
+                self.fail(
+                    "data.pns_id",
+                    "must be the SIASN PNS id: 32 hexadecimal characters (data-utama's id), or null",
+                );
+                None
+            }
+        }
     }
 
     fn event_type(&mut self, root: &Map<String, Value>) -> Option<EventType> {

@@ -192,3 +192,28 @@ fn deletes_need_only_the_key() {
                    "version": 9, "data": {"nip": "198507142010011002", "tahun": 2025}});
     assert!(parse(&v).is_ok());
 }
+
+#[test]
+fn pns_id_is_optional_and_must_be_32_hex_characters() {
+    assert_eq!(parse(&annual()).expect("valid").change.pns_id, None);
+    let mut v = annual();
+    v["data"]["pns_id"] = json!(null);
+    assert_eq!(parse(&v).expect("valid").change.pns_id, None);
+    v["data"]["pns_id"] = json!("8ae483a87a2f8de1017a3b6c48a01f2d");
+    assert_eq!(
+        parse(&v).expect("valid").change.pns_id.as_deref(),
+        Some("8ae483a87a2f8de1017a3b6c48a01f2d")
+    );
+    let mut p = periodic();
+    p["data"]["pns_id"] = json!("8AE483A87A2F8DE1017A3B6C48A01F2D");
+    assert!(parse(&p).expect("valid").change.pns_id.is_some());
+    for bad in [
+        json!("8ae483a87a2f8de1017a3b6c48a01f2"),
+        json!("8ae483a87a2f8de1017a3b6c48a01f2dd"),
+        json!("8ae483a87a2f8de1017a3b6c48a01f2g"),
+        json!(12345),
+    ] {
+        v["data"]["pns_id"] = bad;
+        assert_eq!(fields(&v), vec!["data.pns_id"]);
+    }
+}

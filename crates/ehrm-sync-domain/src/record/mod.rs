@@ -48,6 +48,9 @@ pub struct Change {
     pub key: RecordKey,
     pub version: u64,
     pub action: ChangeAction,
+    /// The employee's SIASN PNS id when eHRM sent it (`data.pns_id`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pns_id: Option<String>,
 }
 
 impl Change {
@@ -180,6 +183,11 @@ impl SyncRecord {
 
     fn take_change(&mut self, change: &Change, now: Millis) {
         self.received_version = change.version;
+        // An id eHRM sends fills a gap only: one BKN has accepted (or data-utama gave) is not
+        // replaced by a possibly wrong one from a later event.
+        if self.siasn_pns_id.is_none() {
+            self.siasn_pns_id.clone_from(&change.pns_id);
+        }
         match &change.action {
             ChangeAction::Upsert(data) => {
                 self.deleted = false;

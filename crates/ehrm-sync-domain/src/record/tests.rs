@@ -36,6 +36,7 @@ fn upsert(version: u64) -> Change {
         key: RecordKey::of(&data),
         version,
         action: ChangeAction::Upsert(data),
+        pns_id: None,
     }
 }
 
@@ -217,6 +218,7 @@ fn a_delete_clears_the_bkn_id_once_applied() {
         key: rec.key.clone(),
         version: 2,
         action: ChangeAction::Delete,
+        pns_id: None,
     };
     rec.apply_change(&delete, NOW);
     assert!(rec.deleted);
@@ -240,4 +242,17 @@ fn release_returns_the_record_without_counting_an_attempt() {
     assert_eq!(rec.status, SyncStatus::Pending);
     assert_eq!(rec.attempts, 0);
     assert_eq!(rec.due_at(), Some(NOW + 5_000));
+}
+
+#[test]
+fn a_pns_id_from_ehrm_fills_a_gap_and_never_replaces_a_known_one() {
+    let mut first = upsert(1);
+    first.pns_id = Some("A".repeat(32));
+    let mut rec = SyncRecord::from_change(&first, NOW);
+    assert_eq!(rec.siasn_pns_id.as_deref(), Some("A".repeat(32).as_str()));
+    rec.siasn_pns_id = Some("B".repeat(32)); // what data-utama answered after BKN refused "A…"
+    let mut second = upsert(2);
+    second.pns_id = Some("A".repeat(32));
+    rec.apply_change(&second, NOW);
+    assert_eq!(rec.siasn_pns_id.as_deref(), Some("B".repeat(32).as_str()));
 }
