@@ -112,6 +112,24 @@ impl Harness {
         }
     }
 
+    /// Stops the runtime and starts it again on the same store with `workers` delivery workers
+    /// (e.g. a backlog ingested with none, then delivered).
+    pub async fn restart(&mut self, workers: usize) {
+        if let Some(r) = self.runtime.take() {
+            r.shutdown().await;
+        }
+        let settings = LocalSettings::from_env(
+            &self.env,
+            self.dir.path().join("store.db"),
+            loopback(),
+            workers,
+        )
+        .expect("valid settings");
+        let runtime = Runtime::start(settings).await.expect("runtime starts");
+        self.base = format!("http://{}", runtime.addr);
+        self.runtime = Some(runtime);
+    }
+
     pub fn employee(&self, i: usize) -> &Employee {
         &self.population.employees[i]
     }

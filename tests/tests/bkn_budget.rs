@@ -200,3 +200,40 @@ async fn bkn_lookup_always_reads_the_list_before_every_create() {
     assert_eq!(calls(&h, "rw-kinerjaperiodik"), 3);
     h.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_that_arrive_before_delivery_go_out_as_one_save_of_the_latest() {
+    let mut h = Harness::start(HarnessOptions {
+        workers: 0,
+        ..HarnessOptions::default()
+    })
+    .await;
+    let e = h.employee(5).clone();
+    let k = new_year(&e);
+    let rated = |hasil: u8, predikat: u8| Kinerja {
+        hasil_kinerja: hasil,
+        perilaku_kerja: 2,
+        predikat,
+        ..k.clone()
+    };
+    for (v, kinerja) in [(1, rated(3, 3)), (3, rated(1, 2)), (2, rated(2, 2))] {
+        let (s, body) = h.send(&upsert_body(&e, &kinerja, v)).await;
+        assert_eq!(s, 202, "{body}");
+    }
+    h.restart(2).await;
+    all_synced(&h, &e.nip, 1).await;
+    assert_eq!(calls(&h, "skp22/save"), 1, "one save for three versions");
+    let held: Vec<_> = h
+        .sim
+        .annual_records(&e.nip)
+        .into_iter()
+        .filter(|r| r.1 == i64::from(k.tahun))
+        .collect();
+    assert_eq!(held.len(), 1);
+    assert_eq!(
+        (held[0].2, held[0].4),
+        (1, 2),
+        "the latest version's ratings"
+    );
+    h.shutdown().await;
+}

@@ -32,6 +32,7 @@ pub mod ports;
 pub mod reconcile;
 pub mod replay;
 pub mod retry;
+pub mod riwayat;
 pub mod search;
 pub mod series;
 pub mod settle;

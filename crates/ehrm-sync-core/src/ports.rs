@@ -7,6 +7,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 pub use crate::pacer::{GateState, RatePolicy};
+pub use crate::riwayat::{ListRead, RiwayatFamily, RiwayatLists};
 pub use crate::write_guard::WriteGuard;
 use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja, Periodik};
 use ehrm_sync_domain::nip::Nip;
@@ -217,50 +218,6 @@ pub trait PnsIdCache: Send + Sync {
     async fn put_pns_id(&self, nip: &Nip, pns_id: &str, now: Millis) -> Result<(), StoreError>;
     /// The reverse: whose PNS id is this (reconciliation names the head BKN records for a unit).
     async fn nip_for_pns_id(&self, pns_id: &str) -> Result<Option<String>, StoreError>;
-}
-
-/// One of an employee's riwayat lists at BKN.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum RiwayatFamily {
-    /// `rw-skp22`: annual SKP 2022 records.
-    Skp22,
-    /// `rw-kinerjaperiodik`: monthly and quarterly evaluations.
-    KinerjaPeriodik,
-}
-
-impl RiwayatFamily {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RiwayatFamily::Skp22 => "skp22",
-            RiwayatFamily::KinerjaPeriodik => "kinerjaperiodik",
-        }
-    }
-}
-
-/// The last answer of one riwayat list, kept with its time (the document the store holds is
-/// this, as JSON: the store does not look inside).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ListRead<T> {
-    pub read_at: Millis,
-    pub records: Vec<T>,
-}
-
-/// Remembered riwayat lists: one read of an employee's list serves every record of theirs.
-#[async_trait]
-pub trait RiwayatLists: Send + Sync {
-    async fn riwayat_list(
-        &self,
-        nip: &Nip,
-        family: RiwayatFamily,
-    ) -> Result<Option<String>, StoreError>;
-    async fn put_riwayat_list(
-        &self,
-        nip: &Nip,
-        family: RiwayatFamily,
-        doc: &str,
-    ) -> Result<(), StoreError>;
-    async fn forget_riwayat_list(&self, nip: &Nip, family: RiwayatFamily)
-    -> Result<(), StoreError>;
 }
 
 /// The shared BKN call schedule and its adaptive rate ([`crate::pacer`]): each call takes the

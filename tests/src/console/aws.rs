@@ -120,6 +120,7 @@ impl ConsoleFixture {
         ConsoleFixture {
             store: store.clone(),
             reconcile: store.clone(),
+            gate: store.clone(),
             controls: store,
             producer: Arc::new(adapters.queue.clone()),
             consumer: Arc::new(stack.queue().with_receive_visibility(1)),

@@ -9,7 +9,7 @@ use calamine::{Data, Reader, Xlsx};
 use serde_json::json;
 
 use ehrm_sync_console::LaunchRequest;
-use ehrm_sync_core::ports::{AttemptEntry, AttemptOutcome, DeliveryMessage};
+use ehrm_sync_core::ports::{AttemptEntry, AttemptOutcome, Clock, DeliveryMessage};
 use ehrm_sync_core::reconcile::{RunSummary, Scope, UNIT_TREE_CONTROL};
 use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
 use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
@@ -584,4 +584,29 @@ pub async fn the_employee_page_shows_bkns_message_and_the_attempts(c: &ConsoleFi
         overview.contains("class=\"s-permanent\""),
         "the outcome chart counts the attempts"
     );
+}
+
+pub async fn the_overview_shows_the_bkn_rate_and_its_cuts(c: &ConsoleFixture) {
+    let b = c.client("10.0.0.9");
+    b.login(VIEWER.0, VIEWER.1).await;
+    let page = b.get("/console/").await.text();
+    assert!(page.contains("belum ada panggilan"), "{page}");
+    let policy = ehrm_sync_core::ports::RatePolicy {
+        ceiling: 20.0,
+        floor: 1.0,
+        margin_ms: 50,
+    };
+    let now = c.clock.now_ms();
+    let slot = c.gate.reserve(now, &policy).await.expect("reserved");
+    c.gate
+        .throttled(now + 10, Some(slot), now + 10, &policy)
+        .await
+        .expect("cut");
+    let page = b.get("/console/").await.text();
+    assert!(
+        page.contains("Laju BKN sekarang: <strong>10.00</strong>"),
+        "{page}"
+    );
+    assert!(page.contains("batas atas 20.00"), "{page}");
+    assert!(page.contains("BKN menjawab 429: laju diturunkan"), "{page}");
 }

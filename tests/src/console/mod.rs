@@ -211,6 +211,7 @@ pub struct ConsoleFixture {
     pub store: Arc<dyn SyncStore>,
     pub reconcile: Arc<dyn ReconcileStore>,
     pub controls: Arc<dyn ControlStore>,
+    pub gate: Arc<dyn ehrm_sync_core::ports::RateGate>,
     pub producer: Arc<dyn DeliveryQueue>,
     pub consumer: Arc<dyn QueueConsumer>,
     /// Receives after which a message is dead-lettered.
@@ -251,6 +252,7 @@ impl ConsoleFixture {
         ConsoleFixture {
             store: shared.clone(),
             reconcile: shared.clone(),
+            gate: shared.clone(),
             controls: shared,
             producer: Arc::new(queue.clone()),
             consumer: Arc::new(queue),
@@ -297,6 +299,7 @@ macro_rules! console_cases {
             downloads_keep_nips_as_exact_text,
             failed_records_filter_by_message_and_page_by_key,
             the_employee_page_shows_bkns_message_and_the_attempts,
+            the_overview_shows_the_bkn_rate_and_its_cuts,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use ehrm_sync_core::breaker::{BreakerEvent, BreakerMode};
 use ehrm_sync_core::followup::MarkState;
-use ehrm_sync_core::ports::AttemptOutcome;
+use ehrm_sync_core::ports::{AttemptOutcome, GateState};
 use ehrm_sync_core::series::{self, BACKLOG, BKN_CALLS, HOUR_MS, MINUTE_MS};
 use ehrm_sync_core::status::{Overview, overview};
 use ehrm_sync_domain::reconcile::{DataSet, Priority};
@@ -197,7 +197,12 @@ async fn chart_section(
         .map(|(b, v)| (hour_label(*b), *v as f64))
         .collect();
     let findings = findings_columns(o);
-    let rate_per_min = console.settings.bkn_rate_per_sec * 60.0;
+    // The line is the shared adaptive rate now (the configured ceiling before any call).
+    let rate_now = o
+        .bkn_rate
+        .as_ref()
+        .map_or(console.settings.bkn_rate_per_sec, |g| g.rate);
+    let rate_per_min = rate_now * 60.0;
     let legend = [
         ("delivered", l.t("terkirim", "delivered")),
         ("transient", l.t("gangguan sementara", "transient")),
@@ -209,8 +214,8 @@ async fn chart_section(
         "Deliveries per hour by outcome",
     );
     let t_calls = l.t(
-        "Panggilan BKN per menit (garis: batas yang diatur)",
-        "BKN calls per minute (line: configured rate)",
+        "Panggilan BKN per menit (garis: laju saat ini)",
+        "BKN calls per minute (line: the rate now)",
     );
     let t_backlog = l.t(
         "Antrean jatuh tempo (penyapuan)",
@@ -227,7 +232,8 @@ async fn chart_section(
         }
         div.charts {
             figure id="chart-deliveries" { figcaption { (t_deliveries) } (charts::stacked_bars(t_deliveries, &deliveries, None)) (charts::legend(&legend)) }
-            figure id="chart-calls" { figcaption { (t_calls) } (charts::stacked_bars(t_calls, &call_cols, Some(rate_per_min))) }
+            figure id="chart-calls" { figcaption { (t_calls) } (charts::stacked_bars(t_calls, &call_cols, Some(rate_per_min)))
+                (rate_changes(l, o.bkn_rate.as_ref(), console.settings.bkn_rate_per_sec)) }
             figure id="chart-backlog" { figcaption { (t_backlog) }
                 @if backlog.is_empty() { p.muted { (l.t("Belum ada penyapuan tercatat.", "No sweep recorded yet.")) } }
                 @else { (charts::line(t_backlog, &backlog)) } }
@@ -235,6 +241,29 @@ async fn chart_section(
                 (charts::legend(&Priority::ALL.map(|p| (p.as_str(), p.as_str())))) }
         }
     })
+}
+
+/// The adaptive rate in words, and its last changes (cuts after BKN's `429`, recoveries).
+fn rate_changes(l: Lang, gate: Option<&GateState>, configured: f64) -> Markup {
+    let Some(g) = gate else {
+        return html! { p.muted id="bkn-rate" { (l.t("Laju BKN: ", "BKN rate: ")) (format!("{configured:.2}")) (l.t(" panggilan/detik (belum ada panggilan)", " calls/s (no call yet)")) } };
+    };
+    html! {
+        p id="bkn-rate" {
+            (l.t("Laju BKN sekarang: ", "BKN rate now: ")) strong { (format!("{:.2}", g.rate)) } (l.t(" panggilan/detik", " calls/s"))
+            " (" (l.t("batas atas ", "ceiling ")) (format!("{:.2}", g.ceiling)) ", " (l.t("batas bawah ", "floor ")) (format!("{:.2}", g.floor)) ")"
+            @if let Some(limit) = g.limit_seen { "; " (l.t("BKN terakhir membatasi pada ", "BKN last throttled at ")) (format!("{limit:.2}")) }
+        }
+        @if !g.changes.is_empty() {
+            table.rate-changes {
+                thead { tr { th { (l.t("Waktu", "Time")) } th { (l.t("Dari", "From")) } th { (l.t("Ke", "To")) } th { (l.t("Sebab", "Why")) } } }
+                tbody { @for c in g.changes.iter().rev().take(5) { tr {
+                    td { (when(c.at)) } td { (format!("{:.2}", c.from)) } td { (format!("{:.2}", c.to)) }
+                    td { @if c.why == "429" { (l.t("BKN menjawab 429: laju diturunkan", "BKN answered 429: cut")) } @else { (l.t("pulih ke batas atas", "back at the ceiling")) } }
+                } } }
+            }
+        }
+    }
 }
 
 /// Attempts per hour, stacked by outcome.
