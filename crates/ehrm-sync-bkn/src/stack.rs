@@ -23,7 +23,7 @@ pub struct BknSettings {
     pub rate_per_sec: f64,
     /// `BKN_RATE_MIN_PER_SEC` (default a tenth of the ceiling): the floor `429`s cut it to.
     pub rate_min_per_sec: f64,
-    /// `BKN_RATE_MARGIN_MS` (default 50): jitter allowance spread over each second of calls.
+    /// `BKN_RATE_MARGIN_MS` (default 25): jitter allowance spread over each second of calls.
     pub rate_margin_ms: i64,
     /// `BREAKER_*`
     pub breaker: BreakerSettings,
@@ -61,7 +61,7 @@ impl BknSettings {
             remember_lists,
             rate_per_sec,
             rate_min_per_sec,
-            rate_margin_ms: optional(env, "BKN_RATE_MARGIN_MS", 50)?,
+            rate_margin_ms: optional(env, "BKN_RATE_MARGIN_MS", 25)?,
             breaker,
         })
     }

@@ -87,7 +87,6 @@ async fn run(
     ));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
     let mut env = crate::world::local_env(&sim, &secret, ceiling);
-    env.insert("BKN_RATE_MARGIN_MS".into(), "50".into());
     env.insert("RETRY_MAX_ATTEMPTS".into(), "50".into());
     if !adaptive {
         env.insert("BKN_RATE_MIN_PER_SEC".into(), ceiling.to_string());
@@ -145,7 +144,7 @@ async fn run(
 
 fn figures(samples: &[Sample], limit: f64, adaptive: bool) -> Value {
     // The gate's rate is nominal; calls go out at rate × 1000 / (1000 + margin).
-    let effective = |r: f64| r * 1000.0 / 1050.0;
+    let effective = |r: f64| r * 1000.0 / 1025.0;
     let converged = (0..samples.len())
         .find(|&i| {
             samples[i..].iter().all(|s| {
