@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use ehrm_sync_devkit::events::{delete_body, upsert_body};
+use ehrm_sync_devkit::events::{delete_body, monthly, rated, upsert_body};
 use ehrm_sync_population::{Employee, Kinerja};
 use ehrm_sync_tests::harness::{Harness, HarnessOptions, records_with};
 
@@ -26,28 +26,10 @@ fn with_pns_id(mut body: Value, pns_id: &str) -> Value {
     body
 }
 
-fn monthly(k: &Kinerja, month: u8) -> Kinerja {
-    Kinerja {
-        jenis: "periodik".into(),
-        periodik: Some("bulanan".into()),
-        tahun: 2025,
-        bulan_mulai: Some(month),
-        bulan_selesai: Some(month),
-        koefisien_id: Some("22".into()),
-        ..k.clone()
-    }
-}
-
 /// The annual record BKN already holds (as if typed into SIASN by hand), with other ratings.
 fn hand_entered_changed(e: &Employee) -> Kinerja {
     let k = e.latest_annual().cloned().expect("an annual record at BKN");
-    let hasil = if k.hasil_kinerja == 1 { 2 } else { 1 };
-    Kinerja {
-        hasil_kinerja: hasil,
-        perilaku_kerja: 2,
-        predikat: 2,
-        ..k
-    }
+    rated(&k, if k.hasil_kinerja == 1 { 2 } else { 1 }, 2, 2)
 }
 
 /// A year BKN does not hold for the employee.
@@ -88,7 +70,7 @@ async fn one_read_per_employee_and_family_serves_all_their_records() {
         upsert_body(&e, &new_year(&e), 1),
     ];
     let k = e.latest_annual().cloned().expect("annual");
-    bodies.extend((1..=3).map(|m| upsert_body(&e, &monthly(&k, m), 1)));
+    bodies.extend((1..=3).map(|m| upsert_body(&e, &monthly(&k, 2025, m), 1)));
     send_all(&h, &bodies).await;
     all_synced(&h, &e.nip, 5).await;
 
@@ -106,7 +88,7 @@ async fn one_read_per_employee_and_family_serves_all_their_records() {
     assert_eq!(stats.duplicates, 0);
 
     // A month later: the remembered list serves, only the save is spent.
-    send_all(&h, &[upsert_body(&e, &monthly(&k, 4), 1)]).await;
+    send_all(&h, &[upsert_body(&e, &monthly(&k, 2025, 4), 1)]).await;
     all_synced(&h, &e.nip, 6).await;
     assert_eq!(calls(&h, "rw-kinerjaperiodik"), 1);
     assert_eq!(calls(&h, "kinerjaperiodik/save"), 4);
@@ -132,7 +114,7 @@ async fn a_pns_id_from_ehrm_spares_data_utama_and_a_wrong_one_is_looked_up_once(
 
     let wrong = h.employee(2).clone();
     let bogus = "0123456789abcdef0123456789abcdef";
-    let bodies: Vec<Value> = [new_year(&wrong), monthly(&k, 5)]
+    let bodies: Vec<Value> = [new_year(&wrong), monthly(&k, 2025, 5)]
         .iter()
         .map(|k| with_pns_id(upsert_body(&wrong, k, 1), bogus))
         .collect();
@@ -166,8 +148,8 @@ async fn a_period_deleted_and_sent_again_is_created_once_not_adopted_from_memory
     let h = Harness::start(HarnessOptions::default()).await;
     let e = h.employee(3).clone();
     let k = e.latest_annual().cloned().expect("annual");
-    let jan = monthly(&k, 1);
-    let feb = monthly(&k, 2);
+    let jan = monthly(&k, 2025, 1);
+    let feb = monthly(&k, 2025, 2);
     send_all(&h, &[upsert_body(&e, &jan, 1), upsert_body(&e, &feb, 1)]).await;
     all_synced(&h, &e.nip, 2).await;
     send_all(&h, &[delete_body(&e, &jan, 2)]).await;
@@ -193,7 +175,7 @@ async fn bkn_lookup_always_reads_the_list_before_every_create() {
     let e = h.employee(4).clone();
     let k = e.latest_annual().cloned().expect("annual");
     let bodies: Vec<Value> = (1..=3)
-        .map(|m| upsert_body(&e, &monthly(&k, m), 1))
+        .map(|m| upsert_body(&e, &monthly(&k, 2025, m), 1))
         .collect();
     send_all(&h, &bodies).await;
     all_synced(&h, &e.nip, 3).await;
@@ -210,13 +192,11 @@ async fn versions_that_arrive_before_delivery_go_out_as_one_save_of_the_latest()
     .await;
     let e = h.employee(5).clone();
     let k = new_year(&e);
-    let rated = |hasil: u8, predikat: u8| Kinerja {
-        hasil_kinerja: hasil,
-        perilaku_kerja: 2,
-        predikat,
-        ..k.clone()
-    };
-    for (v, kinerja) in [(1, rated(3, 3)), (3, rated(1, 2)), (2, rated(2, 2))] {
+    for (v, kinerja) in [
+        (1, rated(&k, 3, 2, 3)),
+        (3, rated(&k, 1, 2, 2)),
+        (2, rated(&k, 2, 2, 2)),
+    ] {
         let (s, body) = h.send(&upsert_body(&e, &kinerja, v)).await;
         assert_eq!(s, 202, "{body}");
     }

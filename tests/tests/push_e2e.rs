@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use ehrm_sync_devkit::events::{delete_body, upsert_body};
+use ehrm_sync_devkit::events::{delete_body, monthly, rated, upsert_body};
 use ehrm_sync_population::Kinerja;
 use ehrm_sync_tests::harness::{Harness, HarnessOptions, records_with};
 use siasn_sim::Faults;
@@ -19,33 +19,12 @@ fn annual_of(h: &Harness, i: usize) -> Kinerja {
         .expect("every employee has annual records")
 }
 
-fn rated(k: &Kinerja, hasil: u8, perilaku: u8, predikat: u8) -> Kinerja {
-    Kinerja {
-        hasil_kinerja: hasil,
-        perilaku_kerja: perilaku,
-        predikat,
-        ..k.clone()
-    }
-}
-
 /// The same record with ratings different from what BKN holds.
 fn changed(k: &Kinerja) -> Kinerja {
     if (k.hasil_kinerja, k.perilaku_kerja) == (1, 2) {
         rated(k, 2, 2, 2)
     } else {
         rated(k, 1, 2, 2)
-    }
-}
-
-fn monthly(k: &Kinerja, tahun: i32, month: u8) -> Kinerja {
-    Kinerja {
-        jenis: "periodik".into(),
-        periodik: Some("bulanan".into()),
-        tahun,
-        bulan_mulai: Some(month),
-        bulan_selesai: Some(month),
-        koefisien_id: Some("22".into()),
-        ..k.clone()
     }
 }
 

@@ -11,8 +11,9 @@
 //! window), in the one state every process shares ([`GateState`]):
 //! * a `429` for a call sent at the current rate cuts it multiplicatively — by half the first
 //!   time (nothing is known yet), by 15 % once a limit has been seen — never below
-//!   `BKN_RATE_MIN_PER_SEC`. `429`s of calls reserved before the last cut were sent at the old
-//!   rate and are not counted again;
+//!   `BKN_RATE_MIN_PER_SEC`. `429`s of calls reserved before the last cut — also those whose
+//!   slot lies after it: workers reserve ahead — were sent at the old rate and are not counted
+//!   again;
 //! * calls flowing without `429` raise it additively: quickly (5 % of the ceiling per second of
 //!   calls) while it is well below the rate BKN last throttled at, then slowly (0.15 % of that
 //!   rate per second of calls) near and past it, probing whether BKN's limit has risen. Growth
@@ -75,6 +76,10 @@ pub struct GateState {
     pub limit_seen: Option<f64>,
     /// When the rate was last cut.
     pub cut_at: Millis,
+    /// The first slot handed out after the last cut: calls in earlier slots were reserved at
+    /// the old rate (slots are handed out in order, some ahead of time).
+    #[serde(default)]
+    pub cut_slot: Millis,
     /// The last cuts and recoveries, oldest first.
     pub changes: Vec<RateChange>,
 }
@@ -118,6 +123,7 @@ impl RatePolicy {
             floor: self.floor,
             limit_seen: None,
             cut_at: i64::MIN / 2,
+            cut_slot: i64::MIN / 2,
             changes: Vec::new(),
         }
     }
@@ -177,7 +183,7 @@ impl RatePolicy {
         let mut st = self.current(state, now);
         st.next_at = st.next_at.max(hold_until);
         let sent_at_current_rate = match slot {
-            Some(slot) => slot >= st.cut_at,
+            Some(slot) => slot >= st.cut_slot,
             None => now - st.cut_at >= EPISODE_MS,
         };
         let from = self.bounded(st.rate);
@@ -190,6 +196,7 @@ impl RatePolicy {
             st.limit_seen = Some(from);
             st.rate = self.bounded(from * factor);
             st.cut_at = now;
+            st.cut_slot = st.next_at;
             let to = st.rate;
             push_change(&mut st, now, from, to, "429");
         }

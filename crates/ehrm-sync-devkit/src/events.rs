@@ -81,6 +81,29 @@ pub fn upsert_body(e: &Employee, k: &Kinerja, version: u64) -> Value {
     json!({"type": kind, "occurred_at": "2026-11-27T10:15:00+07:00", "version": version, "data": data})
 }
 
+/// `k` with other ratings (the caller keeps them consistent with the PermenPANRB matrix).
+pub fn rated(k: &Kinerja, hasil: u8, perilaku: u8, predikat: u8) -> Kinerja {
+    Kinerja {
+        hasil_kinerja: hasil,
+        perilaku_kerja: perilaku,
+        predikat,
+        ..k.clone()
+    }
+}
+
+/// `k`'s ratings and appraiser as the monthly evaluation of `month` in `tahun`.
+pub fn monthly(k: &Kinerja, tahun: i32, month: u8) -> Kinerja {
+    Kinerja {
+        jenis: "periodik".into(),
+        periodik: Some("bulanan".into()),
+        tahun,
+        bulan_mulai: Some(month),
+        bulan_selesai: Some(month),
+        koefisien_id: Some("22".into()),
+        ..k.clone()
+    }
+}
+
 /// The body of a delete of `k` for `e` at `version`.
 pub fn delete_body(e: &Employee, k: &Kinerja, version: u64) -> Value {
     if k.jenis == "periodik" {

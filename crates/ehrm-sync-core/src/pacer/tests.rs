@@ -58,8 +58,12 @@ fn a_429_of_a_call_reserved_before_the_cut_is_not_counted_again() {
     let p = policy();
     let (st, early) = p.reserve(None, T0);
     let (st, _) = p.reserve(Some(st), T0);
+    // Reserved ahead before the cut: its slot lies after the cut, yet it ran at the old rate.
+    let (st, ahead) = p.reserve(Some(st), T0);
+    assert!(ahead > T0 + 60);
     let st = p.throttled(Some(st), T0 + 60, Some(T0 + 50), T0 + 60);
     let st = p.throttled(Some(st), T0 + 70, Some(early), T0 + 70);
+    let st = p.throttled(Some(st), T0 + 80, Some(ahead), T0 + 80);
     assert_eq!(st.rate, 10.0);
     // A token request's 429 (slot unknown) within the episode: also the same episode.
     let st = p.throttled(Some(st), T0 + 500, None, T0 + 500);

@@ -181,6 +181,8 @@ fn figures(samples: &[Sample], limit: f64, adaptive: bool) -> Value {
         "accepted_per_second_after_convergence": round(sustained),
         "share_of_hidden_limit_after_convergence": round(sustained / limit),
         "share_429_after_convergence": share(after_throttled, after_total),
+        "gate_rate_every_10_seconds": samples.iter().step_by(10).map(|s| round(s.rate)).collect::<Vec<_>>(),
+        "accepted_every_10_seconds": samples.windows(11).step_by(10).map(|w| w[10].accepted - w[0].accepted).collect::<Vec<_>>(),
     })
 }
 

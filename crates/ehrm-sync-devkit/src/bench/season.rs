@@ -20,10 +20,10 @@ use serde_json::{Value, json};
 use ehrm_sync_core::ports::SyncStore;
 use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_local::{LocalSettings, Runtime};
-use ehrm_sync_population::{Kinerja, Population, PopulationSpec, generate};
+use ehrm_sync_population::{Population, PopulationSpec, generate};
 use siasn_sim::{SiasnSim, SimConfig};
 
-use crate::events::{SignedEvent, random_secret, upsert_body};
+use crate::events::{SignedEvent, monthly, random_secret, rated, upsert_body};
 use crate::net::loopback;
 
 const LAST_YEAR: i32 = 2025;
@@ -116,7 +116,10 @@ fn build(employees: usize, with_pns_id: bool) -> Season {
         e.kinerja = if hand_entered { vec![annual] } else { vec![] };
         ours.push((0, ehrm_annual));
         for month in 1..=12u8 {
-            ours.push((usize::from(month) - 1, monthly(&ours[0].1, month)));
+            ours.push((
+                usize::from(month) - 1,
+                monthly(&ours[0].1, THIS_YEAR, month),
+            ));
         }
         for (phase, k) in ours {
             records += 1;
@@ -152,27 +155,6 @@ fn build(employees: usize, with_pns_id: bool) -> Season {
         phases,
         records,
         versions,
-    }
-}
-
-fn rated(k: &Kinerja, hasil: u8, perilaku: u8, predikat: u8) -> Kinerja {
-    Kinerja {
-        hasil_kinerja: hasil,
-        perilaku_kerja: perilaku,
-        predikat,
-        ..k.clone()
-    }
-}
-
-fn monthly(annual: &Kinerja, month: u8) -> Kinerja {
-    Kinerja {
-        jenis: "periodik".into(),
-        periodik: Some("bulanan".into()),
-        tahun: THIS_YEAR,
-        bulan_mulai: Some(month),
-        bulan_selesai: Some(month),
-        koefisien_id: Some("22".into()),
-        ..annual.clone()
     }
 }
 
