@@ -161,7 +161,9 @@ pub fn faults(outages: [(u64, u64); 2]) -> Faults {
 /// The share of BKN calls that met each fault, against the profile: every fault but the
 /// outages stays on until the backlog has drained, so the shares must be near what was asked.
 /// Tolerance: five standard deviations of the sample, plus half a point.
-pub fn fault_shares(stats: &SimStats, profile: &Faults) -> (String, Vec<String>) {
+/// `processes`: how many delivery processes ran one after another (each killed worker's
+/// successor fetches tokens of its own).
+pub fn fault_shares(stats: &SimStats, profile: &Faults, processes: u64) -> (String, Vec<String>) {
     let share = |hits: u64, draws: u64| hits as f64 / draws.max(1) as f64;
     let rows = [
         (
@@ -212,9 +214,11 @@ pub fn fault_shares(stats: &SimStats, profile: &Faults) -> (String, Vec<String>)
     if let Some(every) = profile.token_expire_after_calls {
         // Tokens die after `every` uses: at most about one refusal per `every` calls (more when
         // concurrent callers meet the same dead token), fewer when restarted workers fetch fresh
-        // tokens first; but some must be met once enough calls were made.
+        // tokens first; but once the calls outnumber `every` per process, some process must
+        // have used a token past its life.
         let most = 4.0 / every as f64;
-        if tokens > most || (stats.token_checks > 3 * every && stats.token_errors == 0) {
+        let must_meet = stats.token_checks > (3 * every).max(processes * every);
+        if tokens > most || (must_meet && stats.token_errors == 0) {
             violations.push(format!(
                 "token errors met {:.2} % of {} calls; tokens expiring every {every} uses allow 1 to {:.2} %",
                 tokens * 100.0,
@@ -338,7 +342,8 @@ pub async fn check(
     figures.records = plan.expectations.len();
     figures.bkn_calls = stats.calls_total;
     figures.busiest_second = stats.max_calls_per_second;
-    let (shares, off_profile) = fault_shares(&stats, &sim.faults());
+    let processes = figures.kills as u64 + 1;
+    let (shares, off_profile) = fault_shares(&stats, &sim.faults(), processes);
     figures.faults = format!("{shares} outage_answers={}", stats.outage_answers);
     v.extend(off_profile);
     if stats.duplicates > 0 {

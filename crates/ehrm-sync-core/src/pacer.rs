@@ -25,6 +25,7 @@
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::ports::{Clock, Pacer, RateGate, StoreError};
@@ -222,7 +223,14 @@ pub struct GatePacer {
     gate: Arc<dyn RateGate>,
     clock: Arc<dyn Clock>,
     policy: RatePolicy,
+    /// The latest hold this process learnt of (a `429` or `Retry-After` answered to one of its
+    /// calls): a worker waking for a slot reserved before it takes a new slot instead of
+    /// sending into the throttle.
+    held_until: AtomicI64,
 }
+
+/// A worker takes a new slot at most this often in a row when holds keep arriving.
+const RESERVE_AGAIN_MAX: usize = 3;
 
 impl GatePacer {
     pub fn new(gate: Arc<dyn RateGate>, clock: Arc<dyn Clock>, policy: RatePolicy) -> Self {
@@ -230,6 +238,7 @@ impl GatePacer {
             gate,
             clock,
             policy,
+            held_until: AtomicI64::new(i64::MIN),
         }
     }
 
@@ -241,15 +250,23 @@ impl GatePacer {
 #[async_trait]
 impl Pacer for GatePacer {
     async fn wait_turn(&self) -> Result<Millis, PacerError> {
-        let now = self.clock.now_ms();
-        let slot = self.gate.reserve(now, &self.policy).await?;
-        self.clock.sleep_ms(slot - self.clock.now_ms()).await;
+        let mut slot = 0;
+        for _ in 0..RESERVE_AGAIN_MAX {
+            let now = self.clock.now_ms();
+            slot = self.gate.reserve(now, &self.policy).await?;
+            self.clock.sleep_ms(slot - self.clock.now_ms()).await;
+            if self.held_until.load(Ordering::Relaxed) <= slot {
+                break;
+            }
+        }
         Ok(slot)
     }
 
     async fn throttled(&self, slot: Option<Millis>, retry_after_ms: Option<i64>) {
         let now = self.clock.now_ms();
         let until = now + retry_after_ms.unwrap_or(0).max(0);
+        self.held_until
+            .fetch_max(until.max(now + 1), Ordering::Relaxed);
         if let Err(e) = self.gate.throttled(now, slot, until, &self.policy).await {
             tracing::warn!(error = %e, "could not record BKN's 429 in the rate gate");
         }
@@ -257,6 +274,8 @@ impl Pacer for GatePacer {
 
     async fn hold_for(&self, ms: i64) {
         let now = self.clock.now_ms();
+        self.held_until
+            .fetch_max(now + ms.max(0), Ordering::Relaxed);
         let policy = self.policy;
         if let Err(e) = self.gate.hold_until(now + ms.max(0), &policy).await {
             tracing::warn!(error = %e, "could not record BKN's Retry-After in the rate gate");
