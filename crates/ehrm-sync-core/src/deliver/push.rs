@@ -228,7 +228,9 @@ impl DeliveryService {
         }
         let mut second = attempt(again).await;
         let mut ops = first.operation;
-        ops.push("data-utama");
+        if !first.pns_checked {
+            ops.push("data-utama");
+        }
         ops.append(&mut second.operation);
         second.operation = ops;
         second
