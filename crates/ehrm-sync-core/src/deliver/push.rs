@@ -145,16 +145,23 @@ impl DeliveryService {
         }
     }
 
-    /// The employee's PNS id: the cache (data-utama's answers, shared by all their records),
-    /// else the record's (eHRM's `pns_id`, or the one BKN last accepted), else data-utama
-    /// (`fresh` forces data-utama). Says whether data-utama was asked. The cache comes first
-    /// so that once BKN refused a wrong id from eHRM and data-utama named the right one, later
-    /// records carrying the same wrong id do not meet the same refusal.
+    /// The employee's PNS id: the record's once BKN accepted it (the record was delivered),
+    /// else the cache (data-utama's answers, shared by all their records), else eHRM's
+    /// `pns_id` on the record, else data-utama (`fresh` forces data-utama). Says whether
+    /// data-utama was asked. The cache comes before eHRM's id so that once BKN refused a wrong
+    /// one and data-utama named the right one, later records carrying the same wrong id do not
+    /// meet the same refusal.
     pub(super) async fn resolve_pns_id(
         &self,
         rec: &SyncRecord,
         fresh: bool,
     ) -> Result<(Option<String>, bool), BknError> {
+        if !fresh
+            && rec.delivered_version.is_some()
+            && let Some(id) = &rec.siasn_pns_id
+        {
+            return Ok((Some(id.clone()), false));
+        }
         let nip = rec.key.nip();
         let _turn = self.one_reader.turn(format!("{nip}/pns")).await;
         if !fresh {
