@@ -114,27 +114,33 @@ impl DeliveryService {
         }
         let records = read.await?;
         if let Some(lists) = &self.lists {
-            let read = ListRead {
-                read_at: self.clock.now_ms(),
-                records,
-            };
-            match serde_json::to_string(&read) {
-                Ok(doc) => {
-                    if let Err(e) = lists.put_riwayat_list(nip, family, &doc).await {
-                        tracing::warn!(family = family.as_str(), error = %e, "riwayat list not remembered");
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "riwayat list not serialisable"),
-            }
-            return Ok(Listed {
-                records: read.records,
-                fresh: true,
-            });
+            self.remember(lists.as_ref(), nip, family, &records).await;
         }
         Ok(Listed {
             records,
             fresh: true,
         })
+    }
+
+    async fn remember<T: Serialize>(
+        &self,
+        lists: &dyn RiwayatLists,
+        nip: &ehrm_sync_domain::nip::Nip,
+        family: RiwayatFamily,
+        records: &[T],
+    ) {
+        let read = ListRead {
+            read_at: self.clock.now_ms(),
+            records: records.iter().collect(),
+        };
+        match serde_json::to_string(&read) {
+            Ok(doc) => {
+                if let Err(e) = lists.put_riwayat_list(nip, family, &doc).await {
+                    tracing::warn!(family = family.as_str(), error = %e, "riwayat list not remembered");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "riwayat list not serialisable"),
+        }
     }
 
     /// After a delete at BKN: the remembered list still shows the deleted entry.
