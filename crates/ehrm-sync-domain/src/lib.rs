@@ -19,6 +19,7 @@ pub mod dates;
 pub mod envelope;
 pub mod kinerja;
 pub mod nip;
+pub mod readiness;
 pub mod reconcile;
 pub mod record;
 pub mod violation;
