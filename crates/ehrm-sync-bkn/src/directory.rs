@@ -22,7 +22,7 @@ const PAGE: usize = 100;
 const MAX_PAGES: usize = 10_000;
 
 /// A field as a string, whether BKN sent a string or a number; empty strings are absent.
-fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
+pub(crate) fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
     match o.get(key)? {
         Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -30,7 +30,7 @@ fn text(o: &Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
-fn first(o: &Map<String, Value>, keys: &[&str]) -> Option<String> {
+pub(crate) fn first(o: &Map<String, Value>, keys: &[&str]) -> Option<String> {
     keys.iter().find_map(|k| text(o, k))
 }
 
@@ -108,7 +108,7 @@ impl BknClient {
     /// Walks a paged list (`limit`/`offset`, total in `count`). The next page is asked only
     /// when `count` says there is more than was read: a list without `count` (no public client
     /// pages the retirement list) is one call.
-    async fn paged(&self, path: &str, query: &str) -> Result<Vec<Map<String, Value>>, BknError> {
+    pub(crate) async fn paged(&self, path: &str, query: &str) -> Result<Vec<Map<String, Value>>, BknError> {
         let mut out = Vec::new();
         for _ in 0..MAX_PAGES {
             let sep = if query.is_empty() { "" } else { "&" };

@@ -21,6 +21,7 @@ pub mod classify;
 pub mod client;
 pub mod config;
 pub mod directory;
+pub mod readiness;
 pub mod stack;
 pub mod tokens;
 pub mod wire;

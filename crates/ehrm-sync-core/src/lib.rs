@@ -29,6 +29,7 @@ pub mod metrics;
 pub mod outbox;
 pub mod pacer;
 pub mod ports;
+pub mod readiness;
 pub mod reconcile;
 pub mod replay;
 pub mod retry;

@@ -8,9 +8,10 @@
 
 mod employees;
 mod finishing;
+pub use finishing::XLSX_TYPE;
 mod lifecycle;
 mod planning;
-mod reading;
+pub(crate) mod reading;
 pub mod repair;
 mod state;
 mod summary;

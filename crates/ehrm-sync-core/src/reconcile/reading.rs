@@ -108,30 +108,54 @@ impl Reconciler {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, BknError>>,
     {
-        let may_wait = |ms: i64| !self.out_of_time(deadline, ms);
-        let outcome = run_with_retries(
+        guarded_bkn_read(
             self.deps.clock.as_ref(),
+            self.deps.breaker.as_deref(),
             &self.read_policy(BKN_FIRST_PAUSE_MS),
-            |f: &ReadFailure| matches!(f, ReadFailure::Transient(_)),
-            may_wait,
-            || async {
-                let answer = match &self.deps.breaker {
-                    Some(b) => b.call(may_wait, &read).await,
-                    None => Ok(read().await),
-                };
-                match answer {
-                    Ok(Err(e)) if e.is_transient() => Err(ReadFailure::Transient(e)),
-                    Ok(answer) => Ok(answer),
-                    Err(not_called) => Err(ReadFailure::NotCalled(not_called)),
-                }
-            },
+            |ms: i64| !self.out_of_time(deadline, ms),
+            read,
         )
-        .await;
-        match outcome {
-            Ok(answer) => Ok(answer),
-            Err(ReadFailure::Transient(e)) => Err(Stop::Unavailable(format!("BKN: {}", e.message))),
-            Err(ReadFailure::NotCalled(n)) => Err(Stop::Unavailable(n.to_string())),
-        }
+        .await
+        .map_err(Stop::Unavailable)
+    }
+}
+
+/// A BKN read through the breaker (when there is one), tried again on transient failures while
+/// `may_wait` allows. `Ok(Err(_))` is BKN's refusal of the read; `Err(why)` means BKN is
+/// unavailable. Shared by reconciliation and the readiness check.
+pub(crate) async fn guarded_bkn_read<T, F, Fut>(
+    clock: &dyn crate::ports::Clock,
+    breaker: Option<&crate::breaker::Breaker>,
+    policy: &RetryPolicy,
+    may_wait: impl Fn(i64) -> bool,
+    read: F,
+) -> Result<Result<T, BknError>, String>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<T, BknError>>,
+{
+    let outcome = run_with_retries(
+        clock,
+        policy,
+        |f: &ReadFailure| matches!(f, ReadFailure::Transient(_)),
+        &may_wait,
+        || async {
+            let answer = match breaker {
+                Some(b) => b.call(&may_wait, &read).await,
+                None => Ok(read().await),
+            };
+            match answer {
+                Ok(Err(e)) if e.is_transient() => Err(ReadFailure::Transient(e)),
+                Ok(answer) => Ok(answer),
+                Err(not_called) => Err(ReadFailure::NotCalled(not_called)),
+            }
+        },
+    )
+    .await;
+    match outcome {
+        Ok(answer) => Ok(answer),
+        Err(ReadFailure::Transient(e)) => Err(format!("BKN: {}", e.message)),
+        Err(ReadFailure::NotCalled(n)) => Err(n.to_string()),
     }
 }
 

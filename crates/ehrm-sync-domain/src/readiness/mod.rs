@@ -6,8 +6,8 @@
 pub mod bup;
 pub mod codes;
 pub mod facts;
-mod kp;
-mod pensiun;
+pub mod kp;
+pub mod pensiun;
 pub mod rules;
 #[cfg(test)]
 mod tests;

@@ -21,9 +21,9 @@ pub const CSV_HEADERS: [&str; 11] = [
     "Catatan",
 ];
 
-const BOM: &str = "\u{feff}";
+pub const BOM: &str = "\u{feff}";
 
-fn csv_cell(v: &str) -> String {
+pub fn csv_cell(v: &str) -> String {
     // A leading = + - @ (or a tab or CR before one) would be read as a formula by
     // spreadsheets: neutralise it.
     let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {

@@ -1,0 +1,159 @@
+//! A readiness run's files: `readiness.json` (the run, the rule table and every finding),
+//! `readiness.csv` (one row per person, period and rule) and `readiness.xlsx` for HR officers
+//! (NIPs as text; a summary sheet per unit and period; the rule table).
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use ehrm_sync_domain::dates::format_iso_date;
+use ehrm_sync_domain::readiness::rules::rule;
+use ehrm_sync_domain::readiness::{RULES, ReadinessFinding};
+use ehrm_sync_domain::reconcile::report::{BOM, csv_cell};
+use ehrm_sync_sheets::{Cell, Table, workbook as sheets};
+
+use super::state::{ReadinessRun, RuleCount};
+
+pub const XLSX_TYPE: &str = crate::reconcile::XLSX_TYPE;
+
+/// Column headers of the CSV and the findings sheet (Indonesian first, as HR officers read).
+pub const CSV_HEADERS: [&str; 16] = [
+    "NIP", "Unit", "Layanan", "Periode/TMT", "Aturan", "Tingkat", "Pihak", "Batas Waktu",
+    "Masalah", "Problem", "Nilai BKN", "Nilai eHRM", "Tahun SKP", "Tindakan", "Dasar", "Kunci",
+];
+
+fn cells(f: &ReadinessFinding) -> [String; 16] {
+    [
+        f.nip.clone(),
+        f.unit.clone().unwrap_or_default(),
+        f.service.as_str().into(),
+        format_iso_date(f.period),
+        f.rule.as_str().into(),
+        f.severity.as_str().into(),
+        f.side.as_str().into(),
+        format_iso_date(f.deadline),
+        f.problem_id.clone(),
+        f.problem_en.clone(),
+        f.bkn_value.clone().unwrap_or_default(),
+        f.ehrm_value.clone().unwrap_or_default(),
+        f.tahun.map(|t| t.to_string()).unwrap_or_default(),
+        f.action.map(|a| a.as_str().to_string()).unwrap_or_default(),
+        rule(f.rule).basis.into(),
+        f.key(),
+    ]
+}
+
+/// Findings by rule and severity, in rule order.
+pub fn counts(findings: &[ReadinessFinding]) -> Vec<RuleCount> {
+    let mut by: BTreeMap<_, usize> = BTreeMap::new();
+    for f in findings {
+        *by.entry((f.rule, f.severity)).or_default() += 1;
+    }
+    by.into_iter()
+        .map(|((rule, severity), count)| RuleCount { rule, severity, count })
+        .collect()
+}
+
+pub fn csv(findings: &[ReadinessFinding]) -> String {
+    let mut out = String::from(BOM);
+    out.push_str(&CSV_HEADERS.join(","));
+    out.push_str("\r\n");
+    for f in findings {
+        let line: Vec<String> = cells(f).iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+pub fn json(run: &ReadinessRun, findings: &[ReadinessFinding]) -> String {
+    let rules: Vec<_> = RULES
+        .iter()
+        .map(|r| json!({"id": r.code, "service": r.service, "reads": r.reads, "basis": r.basis,
+                        "severity": r.severity.as_str(), "confidence": r.confidence,
+                        "title_id": r.title_id, "title_en": r.title_en}))
+        .collect();
+    let rows: Vec<_> = findings
+        .iter()
+        .map(|f| {
+            let mut v = serde_json::to_value(f).unwrap_or_default();
+            v["key"] = json!(f.key());
+            v
+        })
+        .collect();
+    serde_json::to_string_pretty(&json!({"run": run, "rules": rules, "findings": rows}))
+        .unwrap_or_default()
+}
+
+/// `Temuan` (findings), `Ringkasan` (per unit and period: people with a blocker, blockers,
+/// warnings), `Aturan` (the rule table).
+pub fn workbook(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Result<Vec<u8>, String> {
+    let rows = findings
+        .iter()
+        .map(|f| {
+            cells(f)
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| match i {
+                    12 if !c.is_empty() => c.parse::<f64>().map_or(Cell::text(c.clone()), Cell::Number),
+                    _ if c.is_empty() => Cell::Empty,
+                    _ => Cell::text(c),
+                })
+                .collect()
+        })
+        .collect();
+    let temuan = Table { name: "Temuan".into(), headers: CSV_HEADERS.iter().map(|h| h.to_string()).collect(), rows };
+    let mut per: BTreeMap<(String, String, String), (std::collections::BTreeSet<String>, usize, usize)> = BTreeMap::new();
+    for f in findings {
+        let e = per
+            .entry((f.unit.clone().unwrap_or_default(), f.service.as_str().into(), format_iso_date(f.period)))
+            .or_default();
+        match f.severity {
+            ehrm_sync_domain::readiness::Severity::Block => {
+                e.0.insert(f.nip.clone());
+                e.1 += 1;
+            }
+            ehrm_sync_domain::readiness::Severity::Warn => e.2 += 1,
+        }
+    }
+    let mut summary_rows: Vec<Vec<Cell>> = vec![
+        vec![Cell::text("Run"), Cell::text(run.run_id.clone())],
+        vec![Cell::text("Cakupan / scope"), Cell::text(run.scope.clone())],
+        vec![Cell::text("Tanggal / date"), Cell::text(format_iso_date(run.today))],
+        vec![Cell::text("Orang / people"), Cell::Number(run.people as f64)],
+        vec![Cell::text("Panggilan BKN per orang"), Cell::Number((run.calls_per_person() * 100.0).round() / 100.0)],
+        vec![Cell::Empty],
+        ["Unit", "Layanan", "Periode/TMT", "Orang terblokir", "Blokir", "Peringatan"].iter().map(|h| Cell::text(*h)).collect(),
+    ];
+    for ((unit, service, period), (people, blocks, warns)) in per {
+        summary_rows.push(vec![
+            Cell::text(unit),
+            Cell::text(service),
+            Cell::text(period),
+            Cell::Number(people.len() as f64),
+            Cell::Number(blocks as f64),
+            Cell::Number(warns as f64),
+        ]);
+    }
+    let ringkasan = Table { name: "Ringkasan".into(), headers: vec!["Kesiapan KP & Pensiun".into(), String::new()], rows: summary_rows };
+    let aturan = Table {
+        name: "Aturan".into(),
+        headers: ["Aturan", "Layanan", "Tingkat", "Keyakinan", "Dibaca di BKN", "Dasar", "Judul", "Title"].iter().map(|h| h.to_string()).collect(),
+        rows: RULES
+            .iter()
+            .map(|r| {
+                vec![
+                    Cell::text(r.code),
+                    Cell::text(r.service),
+                    Cell::text(r.severity.as_str()),
+                    Cell::text(r.confidence),
+                    Cell::text(r.reads.join(", ")),
+                    Cell::text(r.basis),
+                    Cell::text(r.title_id),
+                    Cell::text(r.title_en),
+                ]
+            })
+            .collect(),
+    };
+    sheets(&[temuan, ringkasan, aturan]).map_err(|e| e.to_string())
+}
