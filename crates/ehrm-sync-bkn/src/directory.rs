@@ -108,7 +108,11 @@ impl BknClient {
     /// Walks a paged list (`limit`/`offset`, total in `count`). The next page is asked only
     /// when `count` says there is more than was read: a list without `count` (no public client
     /// pages the retirement list) is one call.
-    pub(crate) async fn paged(&self, path: &str, query: &str) -> Result<Vec<Map<String, Value>>, BknError> {
+    pub(crate) async fn paged(
+        &self,
+        path: &str,
+        query: &str,
+    ) -> Result<Vec<Map<String, Value>>, BknError> {
         let mut out = Vec::new();
         for _ in 0..MAX_PAGES {
             let sep = if query.is_empty() { "" } else { "&" };

@@ -12,8 +12,7 @@ use ehrm_sync_core::readiness::{BknReadiness, History, HistoryRows};
 use ehrm_sync_domain::dates::{format_bkn_date, format_iso_date, parse_bkn_date, parse_iso_date};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::readiness::facts::{
-    AngkaKreditRow, BknProfile, GolonganRow, HukdisRow, JabatanRow, PendidikanRow, Proposal,
-    SkpRow,
+    AngkaKreditRow, BknProfile, GolonganRow, HukdisRow, JabatanRow, PendidikanRow, Proposal, SkpRow,
 };
 
 use crate::client::BknClient;
@@ -30,10 +29,15 @@ fn number(o: &Map<String, Value>, keys: &[&str]) -> Option<f64> {
 }
 
 fn proposal(o: &Map<String, Value>) -> Option<Proposal> {
-    let reasons: Vec<String> = ["alasan_tolak_id", "alasanTolakId", "alasan_tolak_tambahan", "alasanTolakTambahan"]
-        .iter()
-        .filter_map(|k| text(o, k))
-        .collect();
+    let reasons: Vec<String> = [
+        "alasan_tolak_id",
+        "alasanTolakId",
+        "alasan_tolak_tambahan",
+        "alasanTolakTambahan",
+    ]
+    .iter()
+    .filter_map(|k| text(o, k))
+    .collect();
     Some(Proposal {
         id: text(o, "id").unwrap_or_default(),
         nip: first(o, &["nipBaru", "nip"])?,
@@ -61,17 +65,34 @@ fn profile(d: &Map<String, Value>) -> BknProfile {
         jenis_jabatan_id: first(d, &["jenisJabatanId", "jenisJabatan"]),
         jabatan_nama: first(
             d,
-            &["jabatanNama", "jabatanStrukturalNama", "jabatanFungsionalNama", "jabatanFungsionalUmumNama"],
+            &[
+                "jabatanNama",
+                "jabatanStrukturalNama",
+                "jabatanFungsionalNama",
+                "jabatanFungsionalUmumNama",
+            ],
         ),
         eselon_id: first(d, &["eselonId"]),
         jabatan_struktural_id: text(d, "jabatanStrukturalId"),
         jabatan_fungsional_id: first(d, &["jabatanFungsionalId", "jabatanFungsionalNama"]),
-        jabatan_fungsional_umum_id: first(d, &["jabatanFungsionalUmumId", "jabatanFungsionalUmumNama"]),
+        jabatan_fungsional_umum_id: first(
+            d,
+            &["jabatanFungsionalUmumId", "jabatanFungsionalUmumNama"],
+        ),
         tmt_jabatan: date(d, &["tmtJabatan"]),
         unor_id: text(d, "unorId"),
-        tk_pendidikan_id: first(d, &["tkPendidikanTerakhirId", "tkPendidikanId", "pendidikanTerakhirId"]),
+        tk_pendidikan_id: first(
+            d,
+            &[
+                "tkPendidikanTerakhirId",
+                "tkPendidikanId",
+                "pendidikanTerakhirId",
+            ],
+        ),
         tmt_pensiun: date(d, &["tmtPensiun"]),
-        bup_pensiun: number(d, &["bupPensiun"]).filter(|b| (40.0..=80.0).contains(b)).map(|b| b as u8),
+        bup_pensiun: number(d, &["bupPensiun"])
+            .filter(|b| (40.0..=80.0).contains(b))
+            .map(|b| b as u8),
     }
 }
 
@@ -88,19 +109,31 @@ fn rows<T>(answer: Option<Value>, map: impl Fn(&Map<String, Value>) -> Option<T>
 
 impl BknClient {
     async fn proposals(&self, path: &str, query: &str) -> Result<Vec<Proposal>, BknError> {
-        Ok(self.paged(path, query).await?.iter().filter_map(proposal).collect())
+        Ok(self
+            .paged(path, query)
+            .await?
+            .iter()
+            .filter_map(proposal)
+            .collect())
     }
 }
 
 #[async_trait]
 impl BknReadiness for BknClient {
     async fn kp_proposals(&self, periode: Date) -> Result<Vec<Proposal>, BknError> {
-        self.proposals("/pns/list-kp-instansi", &format!("periode={}", format_iso_date(periode)))
-            .await
+        self.proposals(
+            "/pns/list-kp-instansi",
+            &format!("periode={}", format_iso_date(periode)),
+        )
+        .await
     }
 
     async fn pension_proposals(&self, from: Date, to: Date) -> Result<Vec<Proposal>, BknError> {
-        let query = format!("tglAwal={}&tglAkhir={}", format_bkn_date(from), format_bkn_date(to));
+        let query = format!(
+            "tglAwal={}&tglAkhir={}",
+            format_bkn_date(from),
+            format_bkn_date(to)
+        );
         self.proposals("/pns/list-pensiun-instansi", &query).await
     }
 
@@ -113,7 +146,13 @@ impl BknReadiness for BknClient {
             let rows = self.annual_records(nip).await?;
             return Ok(HistoryRows::Skp22(
                 rows.into_iter()
-                    .filter_map(|r| Some(SkpRow { tahun: r.tahun?, kuadran: r.kuadran, id: Some(r.id) }))
+                    .filter_map(|r| {
+                        Some(SkpRow {
+                            tahun: r.tahun?,
+                            kuadran: r.kuadran,
+                            id: Some(r.id),
+                        })
+                    })
                     .collect(),
             ));
         }
@@ -141,7 +180,8 @@ impl BknReadiness for BknClient {
             History::AngkaKredit => HistoryRows::AngkaKredit(rows(answer, |o| {
                 Some(AngkaKreditRow {
                     total: number(o, &["kreditBaruTotal", "kreditTotal"]),
-                    tahun_selesai: number(o, &["tahunSelesaiPenailan", "tahunSelesaiPenilaian"]).map(|t| t as i32),
+                    tahun_selesai: number(o, &["tahunSelesaiPenailan", "tahunSelesaiPenilaian"])
+                        .map(|t| t as i32),
                 })
             })),
             History::Pendidikan => HistoryRows::Pendidikan(rows(answer, |o| {
@@ -175,8 +215,12 @@ mod tests {
         assert_eq!(p.alasan_tolak.as_deref(), Some("12: SKP 2025 belum ada"));
         assert_eq!(p.tmt, parse_iso_date("2026-12-01"));
         assert_eq!(p.pns_id.as_deref(), Some("A1"));
-        let clean = json!({"id": "x", "nipBaru": "1", "statusUsulan": "12", "alasan_tolak_tambahan": ""});
-        assert_eq!(proposal(clean.as_object().unwrap()).unwrap().alasan_tolak, None);
+        let clean =
+            json!({"id": "x", "nipBaru": "1", "statusUsulan": "12", "alasan_tolak_tambahan": ""});
+        assert_eq!(
+            proposal(clean.as_object().unwrap()).unwrap().alasan_tolak,
+            None
+        );
     }
 
     #[test]

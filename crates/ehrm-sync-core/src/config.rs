@@ -195,6 +195,59 @@ pub fn breaker_settings(
     })
 }
 
+/// `READINESS_HORIZON_MONTHS` (6 monthly promotion periods), `READINESS_PENSION_MONTHS` (15
+/// months of retirement dates), the rules' settings (K6 credit points, K8 service examinations,
+/// retirement ages of functional positions; readiness.md §7) as JSON in the file
+/// `READINESS_RULES_FILE` or inline in `READINESS_RULES`; reading, checkpoints and the lease as
+/// for reconciliation (`RECONCILE_CONCURRENCY`, `RECONCILE_CHECKPOINT_EVERY`,
+/// `RECONCILE_LEASE_SECONDS`).
+pub fn readiness_settings(
+    env: &dyn EnvSource,
+) -> Result<crate::readiness::ReadinessSettings, ConfigError> {
+    let d = crate::readiness::ReadinessSettings::default();
+    let r = reconcile_settings(env)?;
+    let horizon_months: u32 = optional(env, "READINESS_HORIZON_MONTHS", d.horizon_months)?;
+    let pension_months: u32 = optional(env, "READINESS_PENSION_MONTHS", d.pension_months)?;
+    if !(1..=24).contains(&horizon_months) {
+        return Err(ConfigError::new(
+            "READINESS_HORIZON_MONTHS",
+            "must be 1 to 24",
+        ));
+    }
+    if !(1..=36).contains(&pension_months) {
+        return Err(ConfigError::new(
+            "READINESS_PENSION_MONTHS",
+            "must be 1 to 36",
+        ));
+    }
+    let (var, text) = match (
+        optional_string(env, "READINESS_RULES_FILE"),
+        optional_string(env, "READINESS_RULES"),
+    ) {
+        (Some(path), _) => (
+            "READINESS_RULES_FILE",
+            Some(std::fs::read_to_string(path.trim()).map_err(|e| {
+                ConfigError::new("READINESS_RULES_FILE", format!("cannot be read: {e}"))
+            })?),
+        ),
+        (None, inline) => ("READINESS_RULES", inline),
+    };
+    let rules = match text {
+        Some(t) => serde_json::from_str(&t)
+            .map_err(|e| ConfigError::new(var, format!("is not a valid rules document: {e}")))?,
+        None => d.rules.clone(),
+    };
+    Ok(crate::readiness::ReadinessSettings {
+        horizon_months,
+        pension_months,
+        chunk: r.chunk,
+        concurrency: r.concurrency,
+        lease_ms: r.lease_ms,
+        rules,
+        ..d
+    })
+}
+
 /// `RECONCILE_COVER_DAYS` (default 7: every employee is compared at least once a week by the
 /// scheduled runs), `RECONCILE_INTERVAL_HOURS` (24: how often a scheduled run starts),
 /// `RECONCILE_CONCURRENCY` (4 employees read at once; BKN's rate still bounds the calls),

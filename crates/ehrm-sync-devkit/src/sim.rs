@@ -41,6 +41,13 @@ pub struct SimArgs {
     /// Load the population from a JSON file instead of generating it.
     #[arg(long)]
     pub population: Option<PathBuf>,
+    /// Plant one promotion/retirement readiness blocker of every rule on its own person (the
+    /// rest made clean for the check); the findings each must produce go to
+    /// --readiness-expected.
+    #[arg(long, conflicts_with = "inject")]
+    pub plant_readiness: bool,
+    #[arg(long, default_value = "expected-readiness.json")]
+    pub readiness_expected: PathBuf,
     /// Start with these faults (JSON, as `PUT /_sim/faults` takes).
     #[arg(long)]
     pub faults: Option<PathBuf>,
@@ -104,7 +111,12 @@ pub async fn run(args: SimArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let (ehrm_pop, bkn_pop) = if args.inject > 0 {
+    let (ehrm_pop, bkn_pop) = if args.plant_readiness {
+        match planted_readiness(&population, &args) {
+            Ok(pair) => pair,
+            Err(code) => return code,
+        }
+    } else if args.inject > 0 {
         let today = jakarta_date(SystemClock.now_ms());
         let (kp, pensiun) = siasn_sim::listed_nips(
             &population,
@@ -221,4 +233,38 @@ pub async fn run(args: SimArgs) -> ExitCode {
     );
     wait_for_signal().await;
     ExitCode::SUCCESS
+}
+
+/// The readiness world, its expected findings written to `--readiness-expected`.
+fn planted_readiness(
+    population: &Population,
+    args: &SimArgs,
+) -> Result<(Population, Population), ExitCode> {
+    let spec = ehrm_sync_population::readiness::PlantSpec {
+        seed: args.seed,
+        today: jakarta_date(SystemClock.now_ms()),
+        horizon_months: ehrm_sync_domain::reconcile::DEFAULT_KP_HORIZON_MONTHS,
+        pension_months: 15,
+    };
+    let planted = ehrm_sync_population::readiness::plant(population, &spec);
+    match serde_json::to_vec_pretty(&planted.expected)
+        .map_err(|e| e.to_string())
+        .and_then(|b| std::fs::write(&args.readiness_expected, b).map_err(|e| e.to_string()))
+    {
+        Ok(()) => {
+            println!(
+                "{} readiness blockers planted; expected findings in {}",
+                planted.expected.len(),
+                args.readiness_expected.display()
+            );
+            Ok((planted.ehrm, planted.bkn))
+        }
+        Err(e) => {
+            eprintln!(
+                "error: cannot write {}: {e}",
+                args.readiness_expected.display()
+            );
+            Err(ExitCode::FAILURE)
+        }
+    }
 }

@@ -67,38 +67,7 @@ impl ReconcileWorld {
             today,
             ehrm_sync_domain::reconcile::DEFAULT_KP_HORIZON_MONTHS,
         );
-        let siasn = SiasnSim::start(SimConfig::new(injected.bkn.clone()), loopback())
-            .await
-            .map_err(|e| format!("SIASN simulator: {e}"))?;
-        let secret = Secret::from_bytes(b"reconcile-world-callback-secret-01".to_vec());
-        // eHRM writes "no eselon" as an en dash, as spreadsheet imports do: the comparison
-        // must read it as no eselon, so the expected rows are unchanged.
-        let api = ehrm_sim::read::ApiConfig {
-            no_eselon_as: Some("\u{2013}".into()),
-            ..ehrm_sim::read::ApiConfig::default()
-        };
-        let ehrm = ehrm_sim::EhrmSim::start(
-            ehrm_sim::EhrmSimConfig {
-                population: injected.ehrm.clone(),
-                api: api.clone(),
-                callback_secret: secret.clone(),
-                callback_failure_rate: 0.0,
-            },
-            loopback(),
-        )
-        .await
-        .map_err(|e| format!("eHRM simulator: {e}"))?;
-        let mut env = local_env(&siasn, &secret, rate);
-        for (k, v) in [
-            ("EHRM_API_BASE_URL", ehrm.api_base_url()),
-            ("EHRM_API_KEY", api.api_key.clone()),
-            ("EHRM_USERNAME", api.email.clone()),
-            ("EHRM_PASSWORD", api.password.clone()),
-            ("EHRM_CALLBACK_URL", ehrm.callback_url()),
-            ("EHRM_CALLBACK_SECRET", secret.to_whsec()),
-        ] {
-            env.insert(k.into(), v);
-        }
+        let (siasn, ehrm, env) = start_sims(&injected.ehrm, &injected.bkn, rate).await?;
         Ok(ReconcileWorld {
             siasn,
             ehrm,
@@ -111,6 +80,78 @@ impl ReconcileWorld {
 }
 
 /// The environment that points a local runtime at a simulator (also used by the tests).
+/// Both simulators on their copies, and the environment that points ehrm-sync at them.
+async fn start_sims(
+    ehrm_pop: &Population,
+    bkn_pop: &Population,
+    rate: f64,
+) -> Result<(SiasnSim, ehrm_sim::EhrmSim, HashMap<String, String>), String> {
+    let siasn = SiasnSim::start(SimConfig::new(bkn_pop.clone()), loopback())
+        .await
+        .map_err(|e| format!("SIASN simulator: {e}"))?;
+    let secret = Secret::from_bytes(b"reconcile-world-callback-secret-01".to_vec());
+    let api = ehrm_sim::read::ApiConfig {
+        no_eselon_as: Some("\u{2013}".into()),
+        ..ehrm_sim::read::ApiConfig::default()
+    };
+    let ehrm = ehrm_sim::EhrmSim::start(
+        ehrm_sim::EhrmSimConfig {
+            population: ehrm_pop.clone(),
+            api: api.clone(),
+            callback_secret: secret.clone(),
+            callback_failure_rate: 0.0,
+        },
+        loopback(),
+    )
+    .await
+    .map_err(|e| format!("eHRM simulator: {e}"))?;
+    let mut env = local_env(&siasn, &secret, rate);
+    for (k, v) in [
+        ("EHRM_API_BASE_URL", ehrm.api_base_url()),
+        ("EHRM_API_KEY", api.api_key.clone()),
+        ("EHRM_USERNAME", api.email.clone()),
+        ("EHRM_PASSWORD", api.password.clone()),
+        ("EHRM_CALLBACK_URL", ehrm.callback_url()),
+        ("EHRM_CALLBACK_SECRET", secret.to_whsec()),
+    ] {
+        env.insert(k.into(), v);
+    }
+    Ok((siasn, ehrm, env))
+}
+
+/// Both simulators on a world with one promotion/retirement readiness blocker of every rule
+/// planted ([`ehrm_sync_population::readiness::plant`]), for today.
+pub struct ReadinessWorld {
+    pub siasn: SiasnSim,
+    pub ehrm: ehrm_sim::EhrmSim,
+    pub planted: ehrm_sync_population::readiness::Planted,
+    pub env: HashMap<String, String>,
+}
+
+impl ReadinessWorld {
+    pub async fn start(employees: usize, seed: u64, rate: f64) -> Result<Self, String> {
+        let base = generate(&PopulationSpec {
+            seed,
+            employees,
+            ..Default::default()
+        });
+        let spec = ehrm_sync_population::readiness::PlantSpec {
+            seed,
+            today: jakarta_date(SystemClock.now_ms()),
+            horizon_months: ehrm_sync_domain::reconcile::DEFAULT_KP_HORIZON_MONTHS,
+            pension_months: 15,
+        };
+        let planted = ehrm_sync_population::readiness::plant(&base, &spec);
+        let (siasn, ehrm, env) = start_sims(&planted.ehrm, &planted.bkn, rate).await?;
+        Ok(ReadinessWorld {
+            siasn,
+            ehrm,
+            planted,
+            env,
+        })
+    }
+}
+
 pub fn local_env(sim: &SiasnSim, secret: &Secret, rate: f64) -> HashMap<String, String> {
     let c = sim.credentials();
     [

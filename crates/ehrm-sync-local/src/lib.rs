@@ -24,6 +24,7 @@ use ehrm_sync_core::deliver::DeliveryService;
 use ehrm_sync_core::ingest::IngestService;
 use ehrm_sync_core::metrics::LogMetrics;
 use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, StoreError};
+use ehrm_sync_core::readiness::{Readiness, ReadinessDeps};
 use ehrm_sync_core::reconcile::{Reconciler, ReconcilerDeps};
 use ehrm_sync_core::sweep::Sweeper;
 use ehrm_sync_ehrm::EhrmApiClient;
@@ -156,6 +157,31 @@ impl Wiring {
                 clock: self.clock.clone(),
             },
             self.settings.reconcile.clone(),
+        ))
+    }
+
+    /// The promotion and retirement readiness check on the embedded store; reports go to
+    /// `reports` (one folder per run).
+    pub fn readiness(&self, reports: std::path::PathBuf) -> Result<Readiness, StartError> {
+        let config = self
+            .settings
+            .ehrm_api
+            .clone()
+            .ok_or(StartError::NoEhrmApi)?;
+        let ehrm = EhrmApiClient::new(config).map_err(|e| StartError::Ehrm(e.to_string()))?;
+        let store = Arc::new(self.store.clone());
+        Ok(Readiness::new(
+            ReadinessDeps {
+                ehrm: Arc::new(ehrm),
+                bkn: self.bkn.client.clone(),
+                store: store.clone(),
+                queue: Arc::new(self.queue.clone()),
+                controls: store,
+                reports: Some(Arc::new(reports::FolderReports::new(reports))),
+                breaker: Some(self.bkn.breaker.clone()),
+                clock: self.clock.clone(),
+            },
+            self.settings.readiness.clone(),
         ))
     }
 

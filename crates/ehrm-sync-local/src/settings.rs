@@ -43,6 +43,7 @@ pub struct LocalSettings {
     /// eHRM's read API (reconciliation); `None` when `EHRM_API_BASE_URL` is not set.
     pub ehrm_api: Option<EhrmApiConfig>,
     pub reconcile: ReconcileSettings,
+    pub readiness: ehrm_sync_core::readiness::ReadinessSettings,
     /// `CONSOLE_USERS_FILE`: the console's users (`name:role:argon2id-hash` lines); none, the
     /// console is off.
     pub console_users: Users,
@@ -96,6 +97,7 @@ impl LocalSettings {
             callbacks: CallbackConfig::from_env(env)?,
             ehrm_api: EhrmApiConfig::from_env(env)?,
             reconcile: reconcile_settings(env)?,
+            readiness: ehrm_sync_core::config::readiness_settings(env)?,
             console_users: Users::default(),
             bkn,
         })

@@ -428,6 +428,7 @@ impl Ctx<'_> {
             jenis_pegawai: if pppk { "PPPK".into() } else { "PNS".into() },
             riwayat_jabatan: riwayat,
             kinerja,
+            siasn: crate::SiasnPlant::default(),
         }
     }
 

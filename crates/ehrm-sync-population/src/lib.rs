@@ -13,6 +13,7 @@
 mod generate;
 pub mod inject;
 mod names;
+pub mod readiness;
 
 use serde::{Deserialize, Serialize};
 
@@ -116,6 +117,82 @@ pub struct Employee {
     pub jenis_pegawai: String,
     pub riwayat_jabatan: Vec<Jabatan>,
     pub kinerja: Vec<Kinerja>,
+    /// What SIASN holds beyond the shared fields (proposals, histories), usually derived;
+    /// set by [`readiness::plant`] to plant readiness blockers.
+    #[serde(default, skip_serializing_if = "SiasnPlant::is_derived")]
+    pub siasn: SiasnPlant,
+}
+
+/// A proposal (usulan) at BKN for an employee.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Usulan {
+    /// Listed when due (promotion) or in range (retirement), in status 12 (Terima Usulan).
+    #[default]
+    Derived,
+    /// Not filed.
+    Absent,
+    /// Listed with these fields; `kpp`: a retirement proposal with a service promotion
+    /// (`BUP KPP`), `None` = as the simulator works it out.
+    Listed {
+        status: String,
+        status_nama: String,
+        alasan: Option<String>,
+        kpp: Option<bool>,
+    },
+}
+
+/// A disciplinary penalty (rw-hukdis).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hukdis {
+    pub mulai: String,
+    pub akhir: String,
+    pub jenis: String,
+}
+
+/// SIASN-only facts. `None` / empty / `Derived` = what the simulator derives from the rest.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiasnPlant {
+    pub kp_usulan: Usulan,
+    pub pensiun_usulan: Usulan,
+    /// data-utama `tkPendidikanTerakhirId`.
+    pub tk_pendidikan: Option<String>,
+    /// rw-pendidikan's `tkPendidikanId`s.
+    pub rw_pendidikan: Option<Vec<String>>,
+    pub hukdis: Vec<Hukdis>,
+    /// rw-angkakredit: (kreditBaruTotal, tahunSelesaiPenailan).
+    pub angka_kredit: Option<Vec<(f64, i32)>>,
+    /// data-utama (`kedudukanPnsId`, `kedudukanPnsNama`).
+    pub kedudukan: Option<(String, String)>,
+    /// The TMT of rw-golongan's latest row, when it differs from data-utama.
+    pub rw_golongan_tmt: Option<String>,
+    /// rw-golongan lists nothing.
+    pub rw_golongan_empty: bool,
+    /// data-utama's position fields are empty ("jabatan kosong").
+    pub jabatan_kosong: bool,
+}
+
+impl SiasnPlant {
+    pub fn is_derived(&self) -> bool {
+        *self == SiasnPlant::default()
+    }
+}
+
+/// The promotion period at which the time in rank is reached (4 years; 2 in a functional
+/// position), as both simulators and the planted world agree on it: `None` for PPPK and IV/e.
+pub fn promotion_period(e: &Employee) -> Option<time::Date> {
+    if e.jenis_pegawai != "PNS" || e.golongan == "IV/e" {
+        return None;
+    }
+    let last = ehrm_sync_domain::dates::parse_iso_date(&e.tmt_golongan)?;
+    let years = if e.jenis_jabatan == JenisJabatan::Fungsional {
+        2
+    } else {
+        4
+    };
+    let due = last.replace_year(last.year() + years).ok()?;
+    Some(ehrm_sync_domain::reconcile::kp_period_of(due))
 }
 
 impl Employee {

@@ -49,6 +49,10 @@ pub enum Command {
     /// Compare eHRM with BKN (employees, positions, structural officials, units, performance
     /// records), repair what can be repaired, and write the report.
     Reconcile(crate::reconcile::ReconcileArgs),
+    /// Promotion (KP) and retirement (pensiun) readiness: what at BKN would block each person's
+    /// promotion in the coming monthly periods or their pension, who must act and by when;
+    /// missing annual SKPs eHRM holds are sent to BKN.
+    Readiness(crate::readiness::ReadinessArgs),
     /// Run the BKN SIASN and eHRM simulators (same population; discrepancies injectable).
     Sim(ehrm_sync_devkit::sim::SimArgs),
     /// Make a console user's line (`name:role:argon2id-hash`) for CONSOLE_USERS_FILE: reads the
@@ -75,6 +79,7 @@ pub fn main() -> ExitCode {
             | Some(Command::Replay(_))
             | Some(Command::Redrive(_))
             | Some(Command::Reconcile(_))
+            | Some(Command::Readiness(_))
             | Some(Command::Openapi)
             | Some(Command::ConsoleUser { .. })
     );
@@ -102,6 +107,7 @@ pub fn main() -> ExitCode {
             Some(Command::Redrive(args)) => crate::status::redrive(args).await,
             Some(Command::Replay(args)) => crate::status::replay_cmd(args).await,
             Some(Command::Reconcile(args)) => crate::reconcile::run(args).await,
+            Some(Command::Readiness(args)) => crate::readiness::run(args).await,
             Some(Command::Sim(args)) => ehrm_sync_devkit::sim::run(args).await,
             Some(Command::Openapi) => {
                 print!("{}", ehrm_sync_http::openapi::document_json());

@@ -11,5 +11,6 @@
 
 pub mod cli;
 pub mod logging;
+pub mod readiness;
 pub mod reconcile;
 pub mod status;

@@ -16,6 +16,7 @@
 //! tokens, and duplicates.
 
 mod faults;
+mod history;
 mod render;
 mod routes;
 mod server;
@@ -165,12 +166,7 @@ impl Sim {
 /// four years after the last; since Perban BKN 4/2025 the 1st of any month), if below the
 /// ceiling of their track.
 pub fn promotion_due(e: &Employee) -> Option<time::Date> {
-    if e.jenis_pegawai != "PNS" || matches!(e.golongan.as_str(), "IV/e") {
-        return None;
-    }
-    let last = parse_iso_date(&e.tmt_golongan)?;
-    let due = last.replace_year(last.year() + 4).ok()?;
-    Some(ehrm_sync_domain::reconcile::kp_period_of(due))
+    ehrm_sync_population::promotion_period(e)
 }
 
 /// BKN's `golonganBaruId` after one regular promotion.

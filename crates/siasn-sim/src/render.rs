@@ -9,6 +9,7 @@ use ehrm_sync_population::{
     golongan_to_bkn, pangkat_of,
 };
 
+use crate::history;
 use crate::state::{Periodik, Skp22};
 
 pub fn bkn_date(iso: &str) -> Value {
@@ -45,6 +46,7 @@ pub fn data_utama(e: &Employee, units: &[Unit]) -> Value {
     let gol_id = golongan_to_bkn(&e.golongan);
     let eselon_id = e.eselon.as_deref().and_then(eselon_to_bkn);
     let pppk = e.jenis_pegawai == "PPPK";
+    let jabatan = (!e.siasn.jabatan_kosong).then_some(e.jenis_jabatan);
     json!({
         "id": e.pns_id,
         "nipBaru": e.nip,
@@ -60,8 +62,8 @@ pub fn data_utama(e: &Employee, units: &[Unit]) -> Value {
         "noHp": null,
         "jenisPegawaiId": if pppk { "71" } else { "1" },
         "jenisPegawaiNama": if pppk { "PPPK" } else { "PNS Pusat" },
-        "kedudukanPnsId": "01",
-        "kedudukanPnsNama": if pppk { "PPPK Aktif" } else { "Aktif" },
+        "kedudukanPnsId": e.siasn.kedudukan.as_ref().map_or("01", |k| k.0.as_str()),
+        "kedudukanPnsNama": e.siasn.kedudukan.as_ref().map_or(if pppk { "PPPK Aktif" } else { "Aktif" }, |k| k.1.as_str()),
         "statusPegawai": if pppk { "PPPK" } else { "PNS" },
         "tmtCpns": bkn_date(&e.tmt_cpns),
         "tmtPns": bkn_date(&e.tmt_cpns),
@@ -75,10 +77,14 @@ pub fn data_utama(e: &Employee, units: &[Unit]) -> Value {
         "unorIndukNama": induk_nama,
         "jenisJabatanId": e.jenis_jabatan.bkn_id(),
         "jenisJabatan": jenis_jabatan_nama(e.jenis_jabatan),
-        "jabatanNama": e.jabatan_nama,
-        "jabatanStrukturalNama": (e.jenis_jabatan == JenisJabatan::Struktural).then_some(&e.jabatan_nama),
-        "jabatanFungsionalNama": (e.jenis_jabatan == JenisJabatan::Fungsional).then_some(&e.jabatan_nama),
-        "jabatanFungsionalUmumNama": (e.jenis_jabatan == JenisJabatan::Pelaksana).then_some(&e.jabatan_nama),
+        "jabatanNama": jabatan.map(|_| &e.jabatan_nama),
+        "jabatanStrukturalNama": jabatan.filter(|j| *j == JenisJabatan::Struktural).map(|_| &e.jabatan_nama),
+        "jabatanStrukturalId": jabatan.filter(|j| *j == JenisJabatan::Struktural).map(|_| history::ref_id("js", &e.jabatan_nama)),
+        "jabatanFungsionalNama": jabatan.filter(|j| *j == JenisJabatan::Fungsional).map(|_| &e.jabatan_nama),
+        "jabatanFungsionalId": jabatan.filter(|j| *j == JenisJabatan::Fungsional).map(|_| history::ref_id("jf", &e.jabatan_nama)),
+        "jabatanFungsionalUmumNama": jabatan.filter(|j| *j == JenisJabatan::Pelaksana).map(|_| &e.jabatan_nama),
+        "jabatanFungsionalUmumId": jabatan.filter(|j| *j == JenisJabatan::Pelaksana).map(|_| history::ref_id("jfu", &e.jabatan_nama)),
+        "tkPendidikanTerakhirId": history::tk_pendidikan(e),
         "tmtJabatan": bkn_date(&e.tmt_jabatan),
         "eselon": e.eselon,
         "eselonId": eselon_id,

@@ -44,8 +44,92 @@ pub fn ehrm_kp_period(p: &PegawaiFacts) -> Option<Date> {
         return None;
     }
     let tmt = ehrm_sync_domain::dates::parse_iso_date(p.tmt_golongan.as_deref()?)?;
-    let fungsional = p.jenis_jabatan.as_deref().is_some_and(|j| j.eq_ignore_ascii_case("fungsional"));
+    let fungsional = p
+        .jenis_jabatan
+        .as_deref()
+        .is_some_and(|j| j.eq_ignore_ascii_case("fungsional"));
     Some(kp_period_of(add_years(tmt, if fungsional { 2 } else { 4 })))
+}
+
+/// The cohort being built: people by NIP with what they face.
+struct Builder<'a> {
+    people: BTreeMap<String, Candidate>,
+    units: BTreeMap<&'a str, Option<String>>,
+    /// The first period each person has a promotion proposal for.
+    proposed_kp: BTreeMap<String, Date>,
+    proposed_pension: HashSet<String>,
+}
+
+impl Builder<'_> {
+    fn add(&mut self, nip: &str, service: Service, period: Date, proposal: Option<Proposal>) {
+        let due_without_proposal = service == Service::Kp && proposal.is_none();
+        let c = self
+            .people
+            .entry(nip.to_string())
+            .or_insert_with(|| Candidate {
+                nip: nip.to_string(),
+                unit: self.units.get(nip).cloned().flatten(),
+                subjects: Vec::new(),
+            });
+        c.subjects.push(Subject {
+            service,
+            period,
+            proposal,
+            due_without_proposal,
+        });
+    }
+
+    fn add_proposals(&mut self, lists: &Lists, allowed: impl Fn(&str) -> bool, window_start: Date) {
+        for (period, proposals) in &lists.kp {
+            for p in proposals.iter().filter(|p| allowed(&p.nip)) {
+                let first = self.proposed_kp.entry(p.nip.clone()).or_insert(*period);
+                *first = (*first).min(*period);
+                self.add(&p.nip, Service::Kp, *period, Some(p.clone()));
+            }
+        }
+        for p in lists.pensiun.iter().filter(|p| allowed(&p.nip)) {
+            if self.proposed_pension.insert(p.nip.clone()) {
+                self.add(
+                    &p.nip,
+                    Service::Pensiun,
+                    p.tmt.unwrap_or(window_start),
+                    Some(p.clone()),
+                );
+            }
+        }
+    }
+
+    /// eHRM's due people without a proposal; people already past retirement are looked at
+    /// for a year (R7: still active at BKN).
+    fn add_due_in_ehrm(
+        &mut self,
+        employees: &[PegawaiFacts],
+        periods: &[Date],
+        pension: (Date, Date),
+        ctx: Ctx<'_>,
+    ) {
+        let past = add_months(pension.0, -12);
+        for e in employees {
+            if let Some(period) = ehrm_kp_period(e).filter(|p| periods.contains(p))
+                && self
+                    .proposed_kp
+                    .get(&e.nip)
+                    .is_none_or(|first| *first > period)
+            {
+                self.add(&e.nip, Service::Kp, period, None);
+            }
+            let person = EhrmPerson {
+                pegawai: e.clone(),
+                ..EhrmPerson::default()
+            };
+            if let Some(tmt) =
+                ehrm_retirement(&person, ctx).filter(|t| *t >= past && *t <= pension.1)
+                && !self.proposed_pension.contains(&e.nip)
+            {
+                self.add(&e.nip, Service::Pensiun, tmt, None);
+            }
+        }
+    }
 }
 
 /// The cohort: `employees` are eHRM's (already narrowed to the unit or NIP asked), `only`
@@ -58,49 +142,18 @@ pub fn plan(
     pension: (Date, Date),
     ctx: Ctx<'_>,
 ) -> Vec<Candidate> {
-    let mut people: BTreeMap<String, Candidate> = BTreeMap::new();
-    let units: BTreeMap<&str, Option<String>> =
-        employees.iter().map(|e| (e.nip.as_str(), e.unor.clone())).collect();
-    let mut add = |nip: &str, subject: Subject| {
-        let c = people.entry(nip.to_string()).or_insert_with(|| Candidate {
-            nip: nip.to_string(),
-            unit: units.get(nip).cloned().flatten(),
-            subjects: Vec::new(),
-        });
-        c.subjects.push(subject);
+    let mut b = Builder {
+        people: BTreeMap::new(),
+        units: employees
+            .iter()
+            .map(|e| (e.nip.as_str(), e.unor.clone()))
+            .collect(),
+        proposed_kp: BTreeMap::new(),
+        proposed_pension: HashSet::new(),
     };
-    let allowed = |nip: &str| only.is_none_or(|o| o.contains(nip));
-    let mut proposed_kp: BTreeMap<String, Date> = BTreeMap::new();
-    for (period, proposals) in &lists.kp {
-        for p in proposals.iter().filter(|p| allowed(&p.nip)) {
-            let first = proposed_kp.entry(p.nip.clone()).or_insert(*period);
-            *first = (*first).min(*period);
-            add(&p.nip, Subject { service: Service::Kp, period: *period, proposal: Some(p.clone()), due_without_proposal: false });
-        }
-    }
-    let mut proposed_pension: HashSet<String> = HashSet::new();
-    for p in lists.pensiun.iter().filter(|p| allowed(&p.nip)) {
-        let Some(tmt) = p.tmt.or(Some(pension.0)) else { continue };
-        if proposed_pension.insert(p.nip.clone()) {
-            add(&p.nip, Subject { service: Service::Pensiun, period: tmt, proposal: Some(p.clone()), due_without_proposal: false });
-        }
-    }
-    // People already past retirement are looked at for a year (R7: still active at BKN).
-    let past = add_months(pension.0, -12);
-    for e in employees {
-        if let Some(period) = ehrm_kp_period(e).filter(|p| periods.contains(p))
-            && proposed_kp.get(&e.nip).is_none_or(|first| *first > period)
-        {
-            add(&e.nip, Subject { service: Service::Kp, period, proposal: None, due_without_proposal: true });
-        }
-        let person = EhrmPerson { pegawai: e.clone(), ..EhrmPerson::default() };
-        if let Some(tmt) = ehrm_retirement(&person, ctx).filter(|t| *t >= past && *t <= pension.1)
-            && !proposed_pension.contains(&e.nip)
-        {
-            add(&e.nip, Subject { service: Service::Pensiun, period: tmt, proposal: None, due_without_proposal: false });
-        }
-    }
-    let mut out: Vec<Candidate> = people.into_values().collect();
+    b.add_proposals(lists, |nip| only.is_none_or(|o| o.contains(nip)), pension.0);
+    b.add_due_in_ehrm(employees, periods, pension, ctx);
+    let mut out: Vec<Candidate> = b.people.into_values().collect();
     out.sort_by_key(|c| (c.subjects.iter().map(|s| s.period).min(), c.nip.clone()));
     out
 }
@@ -117,4 +170,3 @@ pub fn pension_months(from: Date, to: Date) -> Vec<(Date, Date)> {
     }
     out
 }
-

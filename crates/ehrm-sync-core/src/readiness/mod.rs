@@ -24,13 +24,16 @@ use ehrm_sync_domain::record::Millis;
 
 use crate::breaker::Breaker;
 use crate::clock::{format_ms, jakarta_date};
-use crate::ports::{BknError, Clock, ControlStore, DeliveryQueue, EhrmDirectory, ReportSink, SourceError, StoreError, SyncStore};
+use crate::ports::{
+    BknError, Clock, ControlStore, DeliveryQueue, EhrmDirectory, ReportSink, SourceError,
+    StoreError, SyncStore,
+};
 use crate::retry::run_with_retries;
 pub use cohort::{ehrm_kp_period, unit_and_below};
 pub use port::{BknReadiness, History, HistoryRows};
 pub use report::{CSV_HEADERS, csv, json};
-pub use state::{Candidate, ReadinessRun, ReadinessStatus, RuleCount, Subject, finished_runs};
 use state::{COHORT_PAGE, RUN_CONTROL, cohort_control, findings_control, load, overwrite};
+pub use state::{Candidate, ReadinessRun, ReadinessStatus, RuleCount, Subject, finished_runs};
 
 #[derive(Clone)]
 pub struct ReadinessDeps {
@@ -91,9 +94,14 @@ pub struct ReadinessRequest {
 #[derive(Debug)]
 pub enum ReadinessOutcome {
     Finished(ReadinessRun),
-    Paused { run: ReadinessRun, reason: String },
+    Paused {
+        run: ReadinessRun,
+        reason: String,
+    },
     /// Another invocation holds the run.
-    Busy { run_id: String },
+    Busy {
+        run_id: String,
+    },
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,7 +130,12 @@ pub struct Readiness {
 
 impl Readiness {
     pub fn new(deps: ReadinessDeps, settings: ReadinessSettings) -> Self {
-        Readiness { deps, settings, dry_run: AtomicBool::new(false), cancelled: Arc::new(AtomicBool::new(false)) }
+        Readiness {
+            deps,
+            settings,
+            dry_run: AtomicBool::new(false),
+            cancelled: Arc::new(AtomicBool::new(false)),
+        }
     }
 
     pub fn settings(&self) -> &ReadinessSettings {
@@ -140,14 +153,24 @@ impl Readiness {
 
     fn out_of_time(&self, deadline: Option<Millis>, reserve_ms: i64) -> bool {
         self.cancelled.load(Ordering::Relaxed)
-            || deadline.is_some_and(|d| self.deps.clock.now_ms() + self.settings.deadline_margin_ms + reserve_ms >= d)
+            || deadline.is_some_and(|d| {
+                self.deps.clock.now_ms() + self.settings.deadline_margin_ms + reserve_ms >= d
+            })
     }
 
     fn policy(&self, base_ms: i64) -> RetryPolicy {
-        RetryPolicy { base_ms, max_ms: 30_000, max_attempts: self.settings.read_tries.max(1) }
+        RetryPolicy {
+            base_ms,
+            max_ms: 30_000,
+            max_attempts: self.settings.read_tries.max(1),
+        }
     }
 
-    async fn bkn_read<T, F, Fut>(&self, deadline: Option<Millis>, read: F) -> Result<Result<T, BknError>, Stop>
+    async fn bkn_read<T, F, Fut>(
+        &self,
+        deadline: Option<Millis>,
+        read: F,
+    ) -> Result<Result<T, BknError>, Stop>
     where
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, BknError>>,
@@ -168,9 +191,15 @@ impl Readiness {
         F: Fn() -> Fut,
         Fut: std::future::Future<Output = Result<T, SourceError>>,
     {
-        run_with_retries(self.deps.clock.as_ref(), &self.policy(500), |e: &SourceError| e.transient, |_| true, read)
-            .await
-            .map_err(Stop::Ehrm)
+        run_with_retries(
+            self.deps.clock.as_ref(),
+            &self.policy(500),
+            |e: &SourceError| e.transient,
+            |_| true,
+            read,
+        )
+        .await
+        .map_err(Stop::Ehrm)
     }
 
     /// The run the request asks for: the open one, or a new one.
@@ -179,10 +208,17 @@ impl Readiness {
         let (periods, pension_from, pension_to) = match request.period {
             Some(p) => (vec![p], p, add_months(p, 1).previous_day().unwrap_or(p)),
             None => {
-                let months = request.horizon_months.unwrap_or(self.settings.horizon_months).max(1);
+                let months = request
+                    .horizon_months
+                    .unwrap_or(self.settings.horizon_months)
+                    .max(1);
                 let from = today.replace_day(1).unwrap_or(today);
                 let to = add_months(from, self.settings.pension_months as i32);
-                (kp_periods(today, months), from, to.previous_day().unwrap_or(to))
+                (
+                    kp_periods(today, months),
+                    from,
+                    to.previous_day().unwrap_or(to),
+                )
             }
         };
         let ym = |d: &Date| format!("{:04}-{:02}", d.year(), u8::from(d.month()));
@@ -200,7 +236,10 @@ impl Readiness {
             scope.push_str(&format!(", nip {n}"));
         }
         ReadinessRun {
-            run_id: format!("kesiapan-{}", format_ms(now).replace([':', '-'], "").replace('.', "")),
+            run_id: format!(
+                "kesiapan-{}",
+                format_ms(now).replace([':', '-'], "").replace('.', "")
+            ),
             today,
             scope,
             periods,
@@ -228,13 +267,20 @@ impl Readiness {
     }
 
     /// Takes (or starts) the run under a lease; `Err(run_id)` when another invocation holds it.
-    async fn take(&self, request: &ReadinessRequest) -> Result<Result<(ReadinessRun, u64), String>, ReadinessError> {
+    async fn take(
+        &self,
+        request: &ReadinessRequest,
+    ) -> Result<Result<(ReadinessRun, u64), String>, ReadinessError> {
         let controls = self.deps.controls.as_ref();
         loop {
             let now = self.deps.clock.now_ms();
             let (open, revision) = load::<ReadinessRun>(controls, RUN_CONTROL).await?;
             let mut run = match open {
-                Some(r) if r.status == ReadinessStatus::Running && r.lease_until > now && !request.restart => {
+                Some(r)
+                    if r.status == ReadinessStatus::Running
+                        && r.lease_until > now
+                        && !request.restart =>
+                {
                     return Ok(Err(r.run_id));
                 }
                 Some(r) if r.status == ReadinessStatus::Running && !request.restart => r,
@@ -243,7 +289,8 @@ impl Readiness {
             run.invocations += 1;
             run.lease_until = now + self.settings.lease_ms;
             run.pause_reason = None;
-            let value = serde_json::to_value(&run).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let value =
+                serde_json::to_value(&run).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             match controls.put_control(RUN_CONTROL, &value, revision).await {
                 Ok(()) => return Ok(Ok((run, revision + 1))),
                 Err(StoreError::Conflict) => continue,
@@ -256,7 +303,10 @@ impl Readiness {
     async fn save(&self, run: &mut ReadinessRun, revision: &mut u64) -> Result<(), ReadinessError> {
         run.lease_until = self.deps.clock.now_ms() + self.settings.lease_ms;
         let value = serde_json::to_value(&*run).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.deps.controls.put_control(RUN_CONTROL, &value, *revision).await?;
+        self.deps
+            .controls
+            .put_control(RUN_CONTROL, &value, *revision)
+            .await?;
         *revision += 1;
         Ok(())
     }
@@ -275,13 +325,21 @@ impl Readiness {
             Err(run_id) => return Ok(ReadinessOutcome::Busy { run_id }),
         };
         let ctx_config = self.settings.rules.clone();
-        let ctx = Ctx { today: run.today, config: &ctx_config };
+        let ctx = Ctx {
+            today: run.today,
+            config: &ctx_config,
+        };
         let calls_at_start = self.deps.bkn.calls_made();
         if !run.planned {
             match self.plan(&run, ctx, deadline).await {
                 Ok(cohort) => {
                     for (i, page) in cohort.chunks(COHORT_PAGE).enumerate() {
-                        overwrite(self.deps.controls.as_ref(), &cohort_control(&run.run_id, i), &page.to_vec()).await?;
+                        overwrite(
+                            self.deps.controls.as_ref(),
+                            &cohort_control(&run.run_id, i),
+                            &page.to_vec(),
+                        )
+                        .await?;
                     }
                     run.people = cohort.len();
                     run.planned = true;
@@ -293,36 +351,30 @@ impl Readiness {
         }
         while run.done < run.people {
             if self.out_of_time(deadline, 0) {
-                let why = if self.cancelled.load(Ordering::Relaxed) { "interrupted" } else { "out of time" };
-                return self.pause(run, revision, Stop::Unavailable(why.into())).await;
+                let why = if self.cancelled.load(Ordering::Relaxed) {
+                    "interrupted"
+                } else {
+                    "out of time"
+                };
+                return self
+                    .pause(run, revision, Stop::Unavailable(why.into()))
+                    .await;
             }
-            let before = self.deps.bkn.calls_made();
-            let chunk = self.next_chunk(&run).await?;
-            let results: Vec<_> = futures::stream::iter(chunk.iter())
-                .map(|c| self.assess(c, ctx, deadline))
-                .buffered(self.settings.concurrency.max(1))
-                .collect()
-                .await;
-            let mut findings = Vec::new();
-            for r in results {
-                match r {
-                    Ok(f) => findings.extend(f),
-                    Err(stop) => return self.pause(run, revision, stop).await,
-                }
+            if let Err(stop) = self.process_chunk(&mut run, ctx, deadline).await? {
+                return self.pause(run, revision, stop).await;
             }
-            let index = run.done / run.chunk;
-            overwrite(self.deps.controls.as_ref(), &findings_control(&run.run_id, index), &findings).await?;
-            run.done += chunk.len();
-            run.person_calls += self.deps.bkn.calls_made() - before;
-            run.findings += findings.len();
-            run.queued_for_bkn += findings.iter().filter(|f| f.action.is_some()).map(|f| (f.nip.clone(), f.tahun)).collect::<HashSet<_>>().len() as u64;
             self.save(&mut run, &mut revision).await?;
             progress(run.done, run.people, run.list_calls + run.person_calls);
         }
         self.finish(run, revision).await
     }
 
-    async fn pause(&self, mut run: ReadinessRun, mut revision: u64, stop: Stop) -> Result<ReadinessOutcome, ReadinessError> {
+    async fn pause(
+        &self,
+        mut run: ReadinessRun,
+        mut revision: u64,
+        stop: Stop,
+    ) -> Result<ReadinessOutcome, ReadinessError> {
         let reason = match stop {
             Stop::Unavailable(why) => why,
             Stop::Ehrm(e) if !e.transient => return Err(ReadinessError::Ehrm(e)),
@@ -333,8 +385,52 @@ impl Readiness {
         self.save(&mut run, &mut revision).await?;
         run.lease_until = 0;
         let value = serde_json::to_value(&run).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.deps.controls.put_control(RUN_CONTROL, &value, revision).await?;
+        self.deps
+            .controls
+            .put_control(RUN_CONTROL, &value, revision)
+            .await?;
         Ok(ReadinessOutcome::Paused { run, reason })
+    }
+
+    /// The next chunk of people, their findings kept; `Ok(Err(stop))` when reading stopped (the
+    /// chunk is then done again by the next invocation).
+    async fn process_chunk(
+        &self,
+        run: &mut ReadinessRun,
+        ctx: Ctx<'_>,
+        deadline: Option<Millis>,
+    ) -> Result<Result<(), Stop>, ReadinessError> {
+        let before = self.deps.bkn.calls_made();
+        let chunk = self.next_chunk(run).await?;
+        let results: Vec<_> = futures::stream::iter(chunk.iter())
+            .map(|c| self.assess(c, ctx, deadline))
+            .buffered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
+        let mut findings = Vec::new();
+        for r in results {
+            match r {
+                Ok(f) => findings.extend(f),
+                Err(stop) => return Ok(Err(stop)),
+            }
+        }
+        let index = run.done / run.chunk;
+        overwrite(
+            self.deps.controls.as_ref(),
+            &findings_control(&run.run_id, index),
+            &findings,
+        )
+        .await?;
+        run.done += chunk.len();
+        run.person_calls += self.deps.bkn.calls_made() - before;
+        run.findings += findings.len();
+        let queued: HashSet<_> = findings
+            .iter()
+            .filter(|f| f.action.is_some())
+            .map(|f| (f.nip.clone(), f.tahun))
+            .collect();
+        run.queued_for_bkn += queued.len() as u64;
+        Ok(Ok(()))
     }
 
     /// The people of the next chunk, from the cohort pages.
@@ -343,16 +439,32 @@ impl Readiness {
         let mut out = Vec::new();
         let mut page = run.done / COHORT_PAGE;
         while page * COHORT_PAGE < end {
-            let (rows, _) = load::<Vec<Candidate>>(self.deps.controls.as_ref(), &cohort_control(&run.run_id, page)).await?;
-            let rows = rows.ok_or_else(|| StoreError::Corrupt(format!("cohort page {page} of {} is missing", run.run_id)))?;
+            let (rows, _) = load::<Vec<Candidate>>(
+                self.deps.controls.as_ref(),
+                &cohort_control(&run.run_id, page),
+            )
+            .await?;
+            let rows = rows.ok_or_else(|| {
+                StoreError::Corrupt(format!("cohort page {page} of {} is missing", run.run_id))
+            })?;
             let base = page * COHORT_PAGE;
-            out.extend(rows.into_iter().enumerate().filter(|(i, _)| base + i >= run.done && base + i < end).map(|(_, c)| c));
+            out.extend(
+                rows.into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| base + i >= run.done && base + i < end)
+                    .map(|(_, c)| c),
+            );
             page += 1;
         }
         Ok(out)
     }
 
-    async fn plan(&self, run: &ReadinessRun, ctx: Ctx<'_>, deadline: Option<Millis>) -> Result<Vec<Candidate>, Stop> {
+    async fn plan(
+        &self,
+        run: &ReadinessRun,
+        ctx: Ctx<'_>,
+        deadline: Option<Millis>,
+    ) -> Result<Vec<Candidate>, Stop> {
         let mut employees = self.ehrm_read(|| self.deps.ehrm.employees()).await?;
         let mut only: Option<HashSet<String>> = None;
         if let Some(unit) = &run.unit {
@@ -365,19 +477,44 @@ impl Readiness {
             employees.retain(|e| &e.nip == nip);
             only = Some(HashSet::from([nip.clone()]));
         }
-        let mut lists = cohort::Lists { kp: Vec::new(), pensiun: Vec::new() };
+        let mut lists = cohort::Lists {
+            kp: Vec::new(),
+            pensiun: Vec::new(),
+        };
         for p in &run.periods {
-            let got = self.bkn_read(deadline, || self.deps.bkn.kp_proposals(*p)).await?;
-            lists.kp.push((*p, got.map_err(|e| Stop::Unavailable(format!("BKN refused list-kp-instansi: {}", e.message)))?));
+            let got = self
+                .bkn_read(deadline, || self.deps.bkn.kp_proposals(*p))
+                .await?;
+            lists.kp.push((
+                *p,
+                got.map_err(|e| {
+                    Stop::Unavailable(format!("BKN refused list-kp-instansi: {}", e.message))
+                })?,
+            ));
         }
         for (from, to) in cohort::pension_months(run.pension_from, run.pension_to) {
-            let got = self.bkn_read(deadline, || self.deps.bkn.pension_proposals(from, to)).await?;
-            lists.pensiun.extend(got.map_err(|e| Stop::Unavailable(format!("BKN refused list-pensiun-instansi: {}", e.message)))?);
+            let got = self
+                .bkn_read(deadline, || self.deps.bkn.pension_proposals(from, to))
+                .await?;
+            lists.pensiun.extend(got.map_err(|e| {
+                Stop::Unavailable(format!("BKN refused list-pensiun-instansi: {}", e.message))
+            })?);
         }
-        Ok(cohort::plan(&lists, &employees, only.as_ref(), &run.periods, (run.pension_from, run.pension_to), ctx))
+        Ok(cohort::plan(
+            &lists,
+            &employees,
+            only.as_ref(),
+            &run.periods,
+            (run.pension_from, run.pension_to),
+            ctx,
+        ))
     }
 
-    async fn finish(&self, mut run: ReadinessRun, mut revision: u64) -> Result<ReadinessOutcome, ReadinessError> {
+    async fn finish(
+        &self,
+        mut run: ReadinessRun,
+        mut revision: u64,
+    ) -> Result<ReadinessOutcome, ReadinessError> {
         let findings = state::all_findings(self.deps.controls.as_ref(), &run).await?;
         run.counts = report::counts(&findings);
         run.findings = findings.len();
@@ -385,13 +522,26 @@ impl Readiness {
         run.finished_at = Some(self.deps.clock.now_ms());
         if let Some(sink) = &self.deps.reports {
             let files: [(&str, &str, Vec<u8>); 3] = [
-                ("readiness.json", "application/json", report::json(&run, &findings).into_bytes()),
-                ("readiness.csv", "text/csv; charset=utf-8", report::csv(&findings).into_bytes()),
-                ("readiness.xlsx", report::XLSX_TYPE, report::workbook(&run, &findings).map_err(ReadinessError::Report)?),
+                (
+                    "readiness.json",
+                    "application/json",
+                    report::json(&run, &findings).into_bytes(),
+                ),
+                (
+                    "readiness.csv",
+                    "text/csv; charset=utf-8",
+                    report::csv(&findings).into_bytes(),
+                ),
+                (
+                    "readiness.xlsx",
+                    report::XLSX_TYPE,
+                    report::workbook(&run, &findings).map_err(ReadinessError::Report)?,
+                ),
             ];
             run.report.clear();
             for (name, kind, bytes) in files {
-                run.report.push(sink.write(&run.run_id, name, kind, bytes).await?);
+                run.report
+                    .push(sink.write(&run.run_id, name, kind, bytes).await?);
             }
         }
         self.save(&mut run, &mut revision).await?;
@@ -400,7 +550,10 @@ impl Readiness {
     }
 
     /// The findings of a finished (or running) run.
-    pub async fn findings(&self, run: &ReadinessRun) -> Result<Vec<ehrm_sync_domain::readiness::ReadinessFinding>, StoreError> {
+    pub async fn findings(
+        &self,
+        run: &ReadinessRun,
+    ) -> Result<Vec<ehrm_sync_domain::readiness::ReadinessFinding>, StoreError> {
         state::all_findings(self.deps.controls.as_ref(), run).await
     }
 }

@@ -17,8 +17,16 @@ use super::{Readiness, Stop};
 use crate::reconcile::repair::{Repaired, queue_kinerja};
 
 impl Readiness {
-    async fn history(&self, nip: &Nip, which: History, deadline: Option<i64>) -> Result<HistoryRows, Stop> {
-        match self.bkn_read(deadline, || self.deps.bkn.history(nip, which)).await? {
+    async fn history(
+        &self,
+        nip: &Nip,
+        which: History,
+        deadline: Option<i64>,
+    ) -> Result<HistoryRows, Stop> {
+        match self
+            .bkn_read(deadline, || self.deps.bkn.history(nip, which))
+            .await?
+        {
             Ok(rows) => Ok(rows),
             // BKN refused this read (not found, a rule): nothing listed.
             Err(e) => {
@@ -29,8 +37,17 @@ impl Readiness {
     }
 
     /// What BKN holds for the person: data-utama, then the histories every subject needs.
-    async fn read_bkn(&self, nip: &Nip, c: &Candidate, ctx: Ctx<'_>, deadline: Option<i64>) -> Result<BknPerson, Stop> {
-        let profile = match self.bkn_read(deadline, || self.deps.bkn.profile(nip)).await? {
+    async fn read_bkn(
+        &self,
+        nip: &Nip,
+        c: &Candidate,
+        ctx: Ctx<'_>,
+        deadline: Option<i64>,
+    ) -> Result<BknPerson, Stop> {
+        let profile = match self
+            .bkn_read(deadline, || self.deps.bkn.profile(nip))
+            .await?
+        {
             Ok(p) => p,
             Err(e) => {
                 tracing::warn!(error = %e.message, "data-utama not read");
@@ -40,11 +57,18 @@ impl Readiness {
         let Some(profile) = profile else {
             return Ok(BknPerson::default());
         };
-        let mut person = BknPerson { profile: Some(profile.clone()), ..BknPerson::default() };
+        let mut person = BknPerson {
+            profile: Some(profile.clone()),
+            ..BknPerson::default()
+        };
         let mut wanted = vec![History::Golongan, History::Skp22, History::Jabatan];
         if c.subjects.iter().any(|s| s.service == Service::Kp) {
             let (hukdis, angka_kredit, pendidikan) = kp_extra_reads(&profile, ctx);
-            for (on, h) in [(hukdis, History::Hukdis), (angka_kredit, History::AngkaKredit), (pendidikan, History::Pendidikan)] {
+            for (on, h) in [
+                (hukdis, History::Hukdis),
+                (angka_kredit, History::AngkaKredit),
+                (pendidikan, History::Pendidikan),
+            ] {
                 if on {
                     wanted.push(h);
                 }
@@ -64,7 +88,12 @@ impl Readiness {
     }
 
     /// Every finding for the candidate, repairs queued.
-    pub(super) async fn assess(&self, c: &Candidate, ctx: Ctx<'_>, deadline: Option<i64>) -> Result<Vec<ReadinessFinding>, Stop> {
+    pub(super) async fn assess(
+        &self,
+        c: &Candidate,
+        ctx: Ctx<'_>,
+        deadline: Option<i64>,
+    ) -> Result<Vec<ReadinessFinding>, Stop> {
         let Ok(nip) = Nip::parse(&c.nip) else {
             tracing::warn!("a proposal names an invalid NIP; skipped");
             return Ok(Vec::new());
@@ -72,7 +101,11 @@ impl Readiness {
         let ehrm = self
             .ehrm_read(|| self.deps.ehrm.employee(nip.as_str()))
             .await?
-            .map(|facts| EhrmPerson { pegawai: facts.pegawai, kinerja: facts.kinerja, status: None });
+            .map(|facts| EhrmPerson {
+                pegawai: facts.pegawai,
+                kinerja: facts.kinerja,
+                status: None,
+            });
         let bkn = self.read_bkn(&nip, c, ctx, deadline).await?;
         let mut findings = Vec::new();
         for s in &c.subjects {
@@ -86,7 +119,14 @@ impl Readiness {
                     };
                     evaluate_kp(&case, &bkn, ehrm.as_ref(), ctx)
                 }
-                Service::Pensiun => evaluate_pensiun(&c.nip, s.period, s.proposal.as_ref(), &bkn, ehrm.as_ref(), ctx),
+                Service::Pensiun => evaluate_pensiun(
+                    &c.nip,
+                    s.period,
+                    s.proposal.as_ref(),
+                    &bkn,
+                    ehrm.as_ref(),
+                    ctx,
+                ),
             });
         }
         for f in &mut findings {
@@ -101,7 +141,9 @@ impl Readiness {
     async fn repair(&self, nip: &str, findings: &mut [ReadinessFinding]) {
         let mut done: BTreeMap<i32, bool> = BTreeMap::new();
         for f in findings.iter_mut() {
-            let Some((record, bkn_id)) = f.repair.take() else { continue };
+            let Some((record, bkn_id)) = f.repair.take() else {
+                continue;
+            };
             let queued = match done.get(&record.tahun) {
                 Some(q) => *q,
                 None => {
@@ -116,9 +158,26 @@ impl Readiness {
         }
     }
 
-    async fn queue_one(&self, nip: &str, record: ehrm_sync_domain::reconcile::KinerjaFacts, bkn_id: Option<String>) -> bool {
-        let repair = KinerjaRepair { nip: nip.to_string(), record, bkn_id, rows: Vec::new() };
-        match queue_kinerja(&self.deps.store, &self.deps.queue, &self.deps.clock, &repair).await {
+    async fn queue_one(
+        &self,
+        nip: &str,
+        record: ehrm_sync_domain::reconcile::KinerjaFacts,
+        bkn_id: Option<String>,
+    ) -> bool {
+        let repair = KinerjaRepair {
+            nip: nip.to_string(),
+            record,
+            bkn_id,
+            rows: Vec::new(),
+        };
+        match queue_kinerja(
+            &self.deps.store,
+            &self.deps.queue,
+            &self.deps.clock,
+            &repair,
+        )
+        .await
+        {
             Ok(Repaired::Queued) => true,
             Ok(Repaired::NotPossible(why)) => {
                 tracing::warn!(why = %why, "SKP not queued");

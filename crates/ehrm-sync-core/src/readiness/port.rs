@@ -6,8 +6,7 @@ use time::Date;
 
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::readiness::facts::{
-    AngkaKreditRow, BknProfile, GolonganRow, HukdisRow, JabatanRow, PendidikanRow, Proposal,
-    SkpRow,
+    AngkaKreditRow, BknProfile, GolonganRow, HukdisRow, JabatanRow, PendidikanRow, Proposal, SkpRow,
 };
 
 use crate::ports::BknError;

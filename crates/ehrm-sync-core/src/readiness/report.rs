@@ -2,13 +2,13 @@
 //! `readiness.csv` (one row per person, period and rule) and `readiness.xlsx` for HR officers
 //! (NIPs as text; a summary sheet per unit and period; the rule table).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
 use ehrm_sync_domain::dates::format_iso_date;
 use ehrm_sync_domain::readiness::rules::rule;
-use ehrm_sync_domain::readiness::{RULES, ReadinessFinding};
+use ehrm_sync_domain::readiness::{RULES, ReadinessFinding, Severity};
 use ehrm_sync_domain::reconcile::report::{BOM, csv_cell};
 use ehrm_sync_sheets::{Cell, Table, workbook as sheets};
 
@@ -18,8 +18,22 @@ pub const XLSX_TYPE: &str = crate::reconcile::XLSX_TYPE;
 
 /// Column headers of the CSV and the findings sheet (Indonesian first, as HR officers read).
 pub const CSV_HEADERS: [&str; 16] = [
-    "NIP", "Unit", "Layanan", "Periode/TMT", "Aturan", "Tingkat", "Pihak", "Batas Waktu",
-    "Masalah", "Problem", "Nilai BKN", "Nilai eHRM", "Tahun SKP", "Tindakan", "Dasar", "Kunci",
+    "NIP",
+    "Unit",
+    "Layanan",
+    "Periode/TMT",
+    "Aturan",
+    "Tingkat",
+    "Pihak",
+    "Batas Waktu",
+    "Masalah",
+    "Problem",
+    "Nilai BKN",
+    "Nilai eHRM",
+    "Tahun SKP",
+    "Tindakan",
+    "Dasar",
+    "Kunci",
 ];
 
 fn cells(f: &ReadinessFinding) -> [String; 16] {
@@ -50,7 +64,11 @@ pub fn counts(findings: &[ReadinessFinding]) -> Vec<RuleCount> {
         *by.entry((f.rule, f.severity)).or_default() += 1;
     }
     by.into_iter()
-        .map(|((rule, severity), count)| RuleCount { rule, severity, count })
+        .map(|((rule, severity), count)| RuleCount {
+            rule,
+            severity,
+            count,
+        })
         .collect()
 }
 
@@ -69,9 +87,11 @@ pub fn csv(findings: &[ReadinessFinding]) -> String {
 pub fn json(run: &ReadinessRun, findings: &[ReadinessFinding]) -> String {
     let rules: Vec<_> = RULES
         .iter()
-        .map(|r| json!({"id": r.code, "service": r.service, "reads": r.reads, "basis": r.basis,
+        .map(|r| {
+            json!({"id": r.code, "service": r.service, "reads": r.reads, "basis": r.basis,
                         "severity": r.severity.as_str(), "confidence": r.confidence,
-                        "title_id": r.title_id, "title_en": r.title_en}))
+                        "title_id": r.title_id, "title_en": r.title_en})
+        })
         .collect();
     let rows: Vec<_> = findings
         .iter()
@@ -95,50 +115,108 @@ pub fn workbook(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Result<Vec
                 .into_iter()
                 .enumerate()
                 .map(|(i, c)| match i {
-                    12 if !c.is_empty() => c.parse::<f64>().map_or(Cell::text(c.clone()), Cell::Number),
+                    12 if !c.is_empty() => {
+                        c.parse::<f64>().map_or(Cell::text(c.clone()), Cell::Number)
+                    }
                     _ if c.is_empty() => Cell::Empty,
                     _ => Cell::text(c),
                 })
                 .collect()
         })
         .collect();
-    let temuan = Table { name: "Temuan".into(), headers: CSV_HEADERS.iter().map(|h| h.to_string()).collect(), rows };
-    let mut per: BTreeMap<(String, String, String), (std::collections::BTreeSet<String>, usize, usize)> = BTreeMap::new();
+    let temuan = Table {
+        name: "Temuan".into(),
+        headers: CSV_HEADERS.iter().map(|h| h.to_string()).collect(),
+        rows,
+    };
+    sheets(&[temuan, summary_table(run, findings), rules_table()]).map_err(|e| e.to_string())
+}
+
+/// Per unit, service and period.
+#[derive(Default)]
+struct Tally {
+    blocked_people: BTreeSet<String>,
+    blocks: usize,
+    warnings: usize,
+}
+
+fn summary_table(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Table {
+    let mut per: BTreeMap<(String, &str, String), Tally> = BTreeMap::new();
     for f in findings {
-        let e = per
-            .entry((f.unit.clone().unwrap_or_default(), f.service.as_str().into(), format_iso_date(f.period)))
-            .or_default();
+        let key = (
+            f.unit.clone().unwrap_or_default(),
+            f.service.as_str(),
+            format_iso_date(f.period),
+        );
+        let t = per.entry(key).or_default();
         match f.severity {
-            ehrm_sync_domain::readiness::Severity::Block => {
-                e.0.insert(f.nip.clone());
-                e.1 += 1;
+            Severity::Block => {
+                t.blocked_people.insert(f.nip.clone());
+                t.blocks += 1;
             }
-            ehrm_sync_domain::readiness::Severity::Warn => e.2 += 1,
+            Severity::Warn => t.warnings += 1,
         }
     }
-    let mut summary_rows: Vec<Vec<Cell>> = vec![
+    let per_person = (run.calls_per_person() * 100.0).round() / 100.0;
+    let mut rows: Vec<Vec<Cell>> = vec![
         vec![Cell::text("Run"), Cell::text(run.run_id.clone())],
         vec![Cell::text("Cakupan / scope"), Cell::text(run.scope.clone())],
-        vec![Cell::text("Tanggal / date"), Cell::text(format_iso_date(run.today))],
-        vec![Cell::text("Orang / people"), Cell::Number(run.people as f64)],
-        vec![Cell::text("Panggilan BKN per orang"), Cell::Number((run.calls_per_person() * 100.0).round() / 100.0)],
+        vec![
+            Cell::text("Tanggal / date"),
+            Cell::text(format_iso_date(run.today)),
+        ],
+        vec![
+            Cell::text("Orang / people"),
+            Cell::Number(run.people as f64),
+        ],
+        vec![
+            Cell::text("Panggilan BKN per orang"),
+            Cell::Number(per_person),
+        ],
         vec![Cell::Empty],
-        ["Unit", "Layanan", "Periode/TMT", "Orang terblokir", "Blokir", "Peringatan"].iter().map(|h| Cell::text(*h)).collect(),
+        [
+            "Unit",
+            "Layanan",
+            "Periode/TMT",
+            "Orang terblokir",
+            "Blokir",
+            "Peringatan",
+        ]
+        .iter()
+        .map(|h| Cell::text(*h))
+        .collect(),
     ];
-    for ((unit, service, period), (people, blocks, warns)) in per {
-        summary_rows.push(vec![
+    for ((unit, service, period), t) in per {
+        rows.push(vec![
             Cell::text(unit),
             Cell::text(service),
             Cell::text(period),
-            Cell::Number(people.len() as f64),
-            Cell::Number(blocks as f64),
-            Cell::Number(warns as f64),
+            Cell::Number(t.blocked_people.len() as f64),
+            Cell::Number(t.blocks as f64),
+            Cell::Number(t.warnings as f64),
         ]);
     }
-    let ringkasan = Table { name: "Ringkasan".into(), headers: vec!["Kesiapan KP & Pensiun".into(), String::new()], rows: summary_rows };
-    let aturan = Table {
+    Table {
+        name: "Ringkasan".into(),
+        headers: vec!["Kesiapan KP & Pensiun".into(), String::new()],
+        rows,
+    }
+}
+
+fn rules_table() -> Table {
+    let headers = [
+        "Aturan",
+        "Layanan",
+        "Tingkat",
+        "Keyakinan",
+        "Dibaca di BKN",
+        "Dasar",
+        "Judul",
+        "Title",
+    ];
+    Table {
         name: "Aturan".into(),
-        headers: ["Aturan", "Layanan", "Tingkat", "Keyakinan", "Dibaca di BKN", "Dasar", "Judul", "Title"].iter().map(|h| h.to_string()).collect(),
+        headers: headers.iter().map(|h| h.to_string()).collect(),
         rows: RULES
             .iter()
             .map(|r| {
@@ -154,6 +232,5 @@ pub fn workbook(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Result<Vec
                 ]
             })
             .collect(),
-    };
-    sheets(&[temuan, ringkasan, aturan]).map_err(|e| e.to_string())
+    }
 }

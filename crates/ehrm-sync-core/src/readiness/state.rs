@@ -3,8 +3,8 @@
 //! DynamoDB keep them alike and each stays well under DynamoDB's item size), and the last
 //! finished runs (`readiness.runs`).
 
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use time::Date;
 
 use ehrm_sync_domain::readiness::{Proposal, ReadinessFinding, RuleId, Service, Severity};
@@ -140,7 +140,8 @@ pub async fn all_findings(
 ) -> Result<Vec<ReadinessFinding>, StoreError> {
     let mut out = Vec::new();
     for i in 0..run.people.div_ceil(run.chunk.max(1)) {
-        let (rows, _) = load::<Vec<ReadinessFinding>>(controls, &findings_control(&run.run_id, i)).await?;
+        let (rows, _) =
+            load::<Vec<ReadinessFinding>>(controls, &findings_control(&run.run_id, i)).await?;
         out.extend(rows.unwrap_or_default());
     }
     Ok(out)
@@ -148,10 +149,16 @@ pub async fn all_findings(
 
 /// The newest finished runs first.
 pub async fn finished_runs(controls: &dyn ControlStore) -> Result<Vec<ReadinessRun>, StoreError> {
-    Ok(load::<Vec<ReadinessRun>>(controls, RUNS_CONTROL).await?.0.unwrap_or_default())
+    Ok(load::<Vec<ReadinessRun>>(controls, RUNS_CONTROL)
+        .await?
+        .0
+        .unwrap_or_default())
 }
 
-pub async fn remember_finished(controls: &dyn ControlStore, run: &ReadinessRun) -> Result<(), StoreError> {
+pub async fn remember_finished(
+    controls: &dyn ControlStore,
+    run: &ReadinessRun,
+) -> Result<(), StoreError> {
     for _ in 0..5 {
         let (runs, revision) = load::<Vec<ReadinessRun>>(controls, RUNS_CONTROL).await?;
         let mut runs = runs.unwrap_or_default();

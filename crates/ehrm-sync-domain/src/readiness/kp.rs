@@ -97,7 +97,7 @@ pub fn evaluate_kp(
     .flatten()
     .map(done)
     .collect();
-    out.extend(k4_skp(case, bkn, ehrm));
+    out.extend(super::skp::k4_skp(case, bkn, ehrm, ctx.today));
     out
 }
 
@@ -209,106 +209,6 @@ fn k3_time_in_rank(
     )
 }
 
-/// SKP of the two years before the period's (K4). A missing or differing record eHRM holds
-/// with a passing predikat is the sync's to deliver.
-fn k4_skp(case: &KpCase<'_>, bkn: &BknPerson, ehrm: Option<&EhrmPerson>) -> Vec<ReadinessFinding> {
-    let y = case.periode.year();
-    let mut out = Vec::new();
-    for tahun in [y - 1, y - 2] {
-        let at_bkn = bkn.skp.iter().find(|s| s.tahun == tahun);
-        let in_ehrm = ehrm.and_then(|e| e.annual(tahun));
-        let ehrm_ok = in_ehrm.filter(|k| matches!(k.predikat, Some(1 | 2)));
-        let ehrm_value = in_ehrm.map(|k| {
-            format!(
-                "predikat {}",
-                k.predikat.map_or("-".into(), |p| p.to_string())
-            )
-        });
-        let (draft, repair) = match at_bkn {
-            None => match ehrm_ok {
-                Some(k) => (
-                    Draft::new(
-                        RuleId::K4,
-                        Side::BknData,
-                        format!(
-                            "SKP {tahun} belum ada di SIASN; eHRM memilikinya dan ehrm-sync mengirimnya ke BKN"
-                        ),
-                        format!(
-                            "SKP {tahun} is not at SIASN; eHRM holds it and ehrm-sync sends it to BKN"
-                        ),
-                    ),
-                    Some((k.clone(), None)),
-                ),
-                None => (
-                    Draft::new(
-                        RuleId::K4,
-                        Side::EhrmData,
-                        format!(
-                            "SKP {tahun} belum ada di SIASN dan tidak ada (atau predikatnya di bawah Baik) di eHRM"
-                        ),
-                        format!(
-                            "SKP {tahun} is not at SIASN, and eHRM has none (or one below Baik)"
-                        ),
-                    ),
-                    None,
-                ),
-            },
-            Some(row) if !matches!(row.kuadran, Some(1 | 2)) => {
-                let differs = ehrm_ok.filter(|k| k.predikat != row.kuadran);
-                match differs {
-                    Some(k) => (
-                        Draft::new(
-                            RuleId::K4,
-                            Side::BknData,
-                            format!(
-                                "Predikat SKP {tahun} di SIASN di bawah Baik, berbeda dengan eHRM; ehrm-sync mengirim data eHRM ke BKN"
-                            ),
-                            format!(
-                                "SKP {tahun} predikat at SIASN is below Baik and differs from eHRM; ehrm-sync sends eHRM's record to BKN"
-                            ),
-                        ),
-                        Some((k.clone(), row.id.clone())),
-                    ),
-                    None => (
-                        Draft::new(
-                            RuleId::K4,
-                            Side::EhrmData,
-                            format!(
-                                "Predikat SKP {tahun} di bawah Baik: KP tidak dapat diproses pada periode ini kecuali penilaian diperbaiki"
-                            ),
-                            format!(
-                                "SKP {tahun} predikat is below Baik: no promotion this period unless the appraisal is corrected"
-                            ),
-                        ),
-                        None,
-                    ),
-                }
-            }
-            Some(_) => continue,
-        };
-        let bkn_value = at_bkn.map(|r| {
-            format!(
-                "predikat {}",
-                r.kuadran.map_or("-".into(), |p| p.to_string())
-            )
-        });
-        let mut f = draft.values(bkn_value, ehrm_value).finish(
-            case.nip,
-            Service::Kp,
-            case.periode,
-            case.periode,
-        );
-        f.tahun = Some(tahun);
-        f.repair = repair;
-        // The last year's SKP is often final only in the first quarter (readiness.md Q2).
-        if tahun == y - 1 && at_bkn.is_none() && u8::from(case.periode.month()) <= 3 {
-            f.severity = Severity::Warn;
-        }
-        out.push(f);
-    }
-    out
-}
-
 fn k5_position(
     case: &KpCase<'_>,
     profile: &BknProfile,
@@ -322,39 +222,7 @@ fn k5_position(
             "jenis jabatan kosong di SIASN".to_string(),
             "no position kind at SIASN".to_string(),
         )),
-        Some(PositionKind::Fungsional) => {
-            // The JF tenure starts at the first of the trailing run of JF rows.
-            let mut rows: Vec<_> = bkn.jabatan.iter().filter(|j| j.tmt.is_some()).collect();
-            rows.sort_by_key(|j| j.tmt);
-            let since = rows
-                .iter()
-                .rev()
-                .take_while(|j| {
-                    PositionKind::parse(j.jenis_jabatan.as_deref().unwrap_or(""))
-                        == Some(PositionKind::Fungsional)
-                })
-                .last()
-                .and_then(|j| j.tmt);
-            if !filled(&profile.jabatan_fungsional_id) {
-                Some((
-                    "jabatan fungsional kosong di data-utama".into(),
-                    "no functional position in data-utama".into(),
-                ))
-            } else if !since.is_some_and(|s| add_years(s, 1) <= case.periode) {
-                Some((
-                    format!(
-                        "belum 1 tahun dalam jabatan fungsional menurut riwayat jabatan SIASN (sejak {})",
-                        iso(since)
-                    ),
-                    format!(
-                        "under 1 year in the functional position by SIASN's position history (since {})",
-                        iso(since)
-                    ),
-                ))
-            } else {
-                None
-            }
-        }
+        Some(PositionKind::Fungsional) => jf_problem(case, profile, bkn, filled),
         Some(PositionKind::Struktural) => {
             let range = profile.eselon_id.as_deref().and_then(eselon_range);
             match (range, target.and_then(rank)) {
@@ -395,6 +263,46 @@ fn k5_position(
         )
         .values(profile.jabatan_nama.clone(), None),
     )
+}
+
+/// A functional position: present in data-utama, and held for a year by SIASN's position
+/// history (the tenure starts at the first of the trailing run of JF rows).
+fn jf_problem(
+    case: &KpCase<'_>,
+    profile: &BknProfile,
+    bkn: &BknPerson,
+    filled: impl Fn(&Option<String>) -> bool,
+) -> Option<(String, String)> {
+    let mut rows: Vec<_> = bkn.jabatan.iter().filter(|j| j.tmt.is_some()).collect();
+    rows.sort_by_key(|j| j.tmt);
+    let since = rows
+        .iter()
+        .rev()
+        .take_while(|j| {
+            PositionKind::parse(j.jenis_jabatan.as_deref().unwrap_or(""))
+                == Some(PositionKind::Fungsional)
+        })
+        .last()
+        .and_then(|j| j.tmt);
+    if !filled(&profile.jabatan_fungsional_id) {
+        Some((
+            "jabatan fungsional kosong di data-utama".into(),
+            "no functional position in data-utama".into(),
+        ))
+    } else if since.is_none_or(|s| add_years(s, 1) > case.periode) {
+        Some((
+            format!(
+                "belum 1 tahun dalam jabatan fungsional menurut riwayat jabatan SIASN (sejak {})",
+                iso(since)
+            ),
+            format!(
+                "under 1 year in the functional position by SIASN's position history (since {})",
+                iso(since)
+            ),
+        ))
+    } else {
+        None
+    }
 }
 
 fn k6_credit_points(

@@ -9,6 +9,7 @@ pub mod facts;
 pub mod kp;
 pub mod pensiun;
 pub mod rules;
+mod skp;
 #[cfg(test)]
 mod tests;
 
@@ -53,6 +54,9 @@ impl Default for ReadinessConfig {
         }
     }
 }
+
+/// eHRM's annual record to deliver, and BKN's id of its differing copy.
+pub type SkpRepair = (KinerjaFacts, Option<String>);
 
 /// Who must act.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -123,7 +127,7 @@ pub struct ReadinessFinding {
     /// eHRM's annual record to deliver (and BKN's id of the differing copy), when the fix is
     /// data the sync owns. Consumed by the run; not reported.
     #[serde(skip)]
-    pub repair: Option<(KinerjaFacts, Option<String>)>,
+    pub repair: Option<SkpRepair>,
 }
 
 impl ReadinessFinding {

@@ -278,7 +278,12 @@ fn r6_service_promotion(
     tmt: Date,
 ) -> Option<Draft> {
     let p = proposal?;
-    let at_top = profile.golongan_id.as_deref().and_then(rank) == rank("45");
+    // PPPK (no rank in the order) and IV/e get no service promotion.
+    let at_top = profile
+        .golongan_id
+        .as_deref()
+        .and_then(rank)
+        .is_none_or(|r| Some(r) == rank("45"));
     let facts = KppFacts {
         tmt_cpns: profile.tmt_cpns?,
         tmt_golongan: profile.tmt_golongan?,

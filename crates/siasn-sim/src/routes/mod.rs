@@ -51,7 +51,8 @@ mod tokens;
 pub(crate) use inspect::window_max;
 use inspect::{get_faults, get_state, get_stats, put_faults};
 use reads::{
-    data_utama, list_kp, list_pensiun, ref_unor, rw_jabatan, rw_kinerjaperiodik, rw_skp22,
+    data_utama, list_kp, list_pensiun, ref_unor, rw_angkakredit, rw_golongan, rw_hukdis,
+    rw_jabatan, rw_kinerjaperiodik, rw_pendidikan, rw_skp22,
 };
 use saves::{delete_periodik, save_periodik, save_skp22};
 use tokens::{apim_token, sso_token};
@@ -62,6 +63,10 @@ pub fn router(sim: Shared) -> Router {
         .route("/pns/rw-jabatan/{nip}", get(rw_jabatan))
         .route("/pns/rw-skp22/{nip}", get(rw_skp22))
         .route("/pns/rw-kinerjaperiodik/{nip}", get(rw_kinerjaperiodik))
+        .route("/pns/rw-golongan/{nip}", get(rw_golongan))
+        .route("/pns/rw-hukdis/{nip}", get(rw_hukdis))
+        .route("/pns/rw-angkakredit/{nip}", get(rw_angkakredit))
+        .route("/pns/rw-pendidikan/{nip}", get(rw_pendidikan))
         .route("/skp22/save", post(save_skp22))
         .route("/kinerjaperiodik/save", post(save_periodik))
         .route("/kinerjaperiodik/delete/{id}", delete(delete_periodik))

@@ -1,6 +1,8 @@
 //! The SIASN reads: data-utama, riwayat, reference units, promotion and retirement lists.
 
 use super::*;
+use crate::history;
+use ehrm_sync_population::golongan_to_bkn;
 
 pub(super) async fn data_utama(
     State(sim): State<Shared>,
@@ -184,17 +186,34 @@ pub(super) async fn list_kp(
         .employees
         .values()
         .filter(|e| crate::promotion_due(e) == Some(periode))
-        .map(|e| {
-            json!({"id": proposal_id("kp", &e.nip, periode), "pnsId": e.pns_id,
+        .filter_map(|e| {
+            let (status, nama, alasan, _) = history::proposal(&e.siasn.kp_usulan, false)?;
+            let (alasan_id, alasan_text) = split_reason(alasan);
+            Some(
+                json!({"id": proposal_id("kp", &e.nip, periode), "pnsId": e.pns_id,
                    "nipBaru": e.nip, "nama": e.nama.to_uppercase(),
-                   "statusUsulan": "12", "statusUsulanNama": "Terima Usulan",
+                   "statusUsulan": status, "statusUsulanNama": nama,
+                   "alasan_tolak_id": alasan_id, "alasan_tolak_tambahan": alasan_text,
                    "golonganBaruId": crate::next_golongan_bkn(&e.golongan),
                    "tmtKp": ehrm_sync_domain::dates::format_bkn_date(periode),
-                   "jenis_kp": "Kenaikan Pangkat Reguler"})
+                   "no_pertek": null, "no_sk": null, "isOtomatis": false,
+                   "jenis_kp": "Kenaikan Pangkat Reguler"}),
+            )
         })
         .collect();
     items.sort_by(|a, b| a["nipBaru"].as_str().cmp(&b["nipBaru"].as_str()));
     paged(items, &q)
+}
+
+/// A planted reason `"BTS: text"` as SIASN splits it: a reason id and free text.
+fn split_reason(alasan: Option<String>) -> (Value, Value) {
+    match alasan {
+        Some(a) => match a.split_once(": ") {
+            Some((id, text)) => (json!(id), json!(text)),
+            None => (Value::Null, json!(a)),
+        },
+        None => (Value::Null, Value::Null),
+    }
 }
 
 pub(super) async fn list_pensiun(
@@ -220,15 +239,54 @@ pub(super) async fn list_pensiun(
         .employees
         .values()
         .filter(|e| parse_iso_date(&e.tmt_pensiun).is_some_and(|d| d >= from && d <= to))
-        .map(|e| {
+        .filter_map(|e| {
             let tmt = parse_iso_date(&e.tmt_pensiun).unwrap_or(from);
-            json!({"id": proposal_id("pensiun", &e.nip, tmt), "pnsId": e.pns_id,
+            let derived_kpp = history::kpp(e, tmt);
+            let (status, nama, alasan, kpp) =
+                history::proposal(&e.siasn.pensiun_usulan, derived_kpp)?;
+            let (alasan_id, alasan_text) = split_reason(alasan);
+            Some(
+                json!({"id": proposal_id("pensiun", &e.nip, tmt), "pnsId": e.pns_id,
                    "nipBaru": e.nip, "nama": e.nama.to_uppercase(),
-                   "statusUsulan": "12", "statusUsulanNama": "Terima Usulan",
-                   "detailLayananNama": "BUP",
-                   "tmtPensiun": render::bkn_date(&e.tmt_pensiun)})
+                   "statusUsulan": status, "statusUsulanNama": nama,
+                   "alasan_tolak_id": alasan_id, "alasan_tolak_tambahan": alasan_text,
+                   "detailLayananNama": if kpp { "BUP KPP" } else { "BUP" },
+                   "golonganId": golongan_to_bkn(&e.golongan),
+                   "golonganKppId": kpp.then(|| crate::next_golongan_bkn(&e.golongan)),
+                   "tglLahir": render::bkn_date(&e.tgl_lahir),
+                   "pertekNomor": null, "skNomor": null,
+                   "tmtPensiun": render::bkn_date(&e.tmt_pensiun)}),
+            )
         })
         .collect();
     items.sort_by(|a, b| a["nipBaru"].as_str().cmp(&b["nipBaru"].as_str()));
     paged(items, &q)
 }
+
+/// The readiness histories: rw-golongan, rw-hukdis, rw-angkakredit, rw-pendidikan.
+macro_rules! history_route {
+    ($name:ident, $endpoint:literal, $render:expr) => {
+        pub(super) async fn $name(
+            State(sim): State<Shared>,
+            Extension(drop): Extension<DropConnection>,
+            headers: HeaderMap,
+            Path(nip): Path<String>,
+        ) -> Response {
+            pre!(sim, drop, $endpoint, &nip, headers, true);
+            let Ok(db) = sim.db.lock() else {
+                return not_found();
+            };
+            match db.employees.get(&nip) {
+                Some(e) => list($render(e)),
+                None => not_found(),
+            }
+        }
+    };
+}
+
+history_route!(rw_golongan, "rw-golongan", history::rw_golongan);
+history_route!(rw_hukdis, "rw-hukdis", history::rw_hukdis);
+history_route!(rw_pendidikan, "rw-pendidikan", history::rw_pendidikan);
+history_route!(rw_angkakredit, "rw-angkakredit", |e| {
+    history::rw_angkakredit(e, time::OffsetDateTime::now_utc().year())
+});
