@@ -55,6 +55,7 @@ async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations()
         .expect("reconciliation is configured");
     let handler = ScheduledHandler {
         reconcile: Some(reconcile),
+        readiness: None,
         sweeper: ehrm_sync_core::sweep::Sweeper::new(
             Arc::new(stack.store()),
             Arc::new(stack.queue()),

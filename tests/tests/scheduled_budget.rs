@@ -82,6 +82,7 @@ async fn a_hanging_callback_endpoint_cannot_hold_the_scheduled_function() {
     .with_send_timeout_ms(1_000);
     let handler = ScheduledHandler {
         reconcile: None,
+        readiness: None,
         sweeper: Sweeper::new(
             Arc::new(store.clone()),
             Arc::new(queue),

@@ -1,5 +1,6 @@
-//! Reconciliation reports in S3 (`REPORTS_BUCKET`): `reconciliation/<run id>/report.csv`, `report.xlsx` and
-//! `report.json`, encrypted by the bucket's default (the stack's KMS key).
+//! Run reports in S3 (`REPORTS_BUCKET`): `reconcile/<run id>/report.csv`, `report.xlsx` and
+//! `report.json`; `readiness/<run id>/readiness.*` for readiness runs. Encrypted by the
+//! bucket's default (the stack's KMS key).
 
 use async_trait::async_trait;
 use aws_sdk_s3::Client;
@@ -10,6 +11,8 @@ use ehrm_sync_core::ports::{ReportSink, StoreError};
 pub struct S3Reports {
     client: Client,
     bucket: String,
+    /// The first part of every key (`reconcile`, `readiness`).
+    prefix: String,
 }
 
 impl S3Reports {
@@ -27,7 +30,14 @@ impl S3Reports {
         S3Reports {
             client,
             bucket: bucket.into(),
+            prefix: "reconcile".into(),
         }
+    }
+
+    /// Keys under `prefix/` instead of `reconcile/`.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
     }
 }
 
@@ -40,7 +50,7 @@ impl ReportSink for S3Reports {
         content_type: &str,
         bytes: Vec<u8>,
     ) -> Result<String, StoreError> {
-        let key = format!("reconcile/{run_id}/{name}");
+        let key = format!("{}/{run_id}/{name}", self.prefix);
         self.client
             .put_object()
             .bucket(&self.bucket)

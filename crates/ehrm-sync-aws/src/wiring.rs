@@ -205,6 +205,40 @@ pub fn reconciler(
     )))
 }
 
+/// The promotion and retirement readiness check (`None` without eHRM's read API), reports to
+/// `REPORTS_BUCKET`.
+pub fn readiness(
+    sdk: &SdkConfig,
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+) -> Result<Option<ehrm_sync_core::readiness::Readiness>, ConfigError> {
+    let Some(ehrm_config) = ehrm_sync_ehrm::EhrmApiConfig::from_env(env)? else {
+        return Ok(None);
+    };
+    let ehrm = ehrm_sync_ehrm::EhrmApiClient::new(ehrm_config)
+        .map_err(|e| ConfigError::new("EHRM_API_BASE_URL", e.to_string()))?;
+    let (_, bkn) = adapters.bkn(env)?;
+    let store = Arc::new(adapters.store.clone());
+    let reports: Option<Arc<dyn ReportSink>> =
+        optional_string(env, "REPORTS_BUCKET").map(|bucket| {
+            Arc::new(S3Reports::from_sdk(sdk, bucket).with_prefix("readiness"))
+                as Arc<dyn ReportSink>
+        });
+    Ok(Some(ehrm_sync_core::readiness::Readiness::new(
+        ehrm_sync_core::readiness::ReadinessDeps {
+            ehrm: Arc::new(ehrm),
+            bkn: bkn.client,
+            store: store.clone(),
+            queue: Arc::new(adapters.queue.clone()),
+            controls: store,
+            reports,
+            breaker: Some(bkn.breaker),
+            clock: adapters.clock.clone(),
+        },
+        ehrm_sync_core::config::readiness_settings(env)?,
+    )))
+}
+
 /// The console's users from `CONSOLE_USERS` (the secret's text), and what it reads and acts
 /// through: the table, the queues, and the scheduled function (`SCHEDULED_FUNCTION_NAME`) to
 /// start reconciliation. No user configured: `None`, the console is off.

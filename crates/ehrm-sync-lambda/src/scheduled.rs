@@ -3,7 +3,9 @@
 //! `{"task": "reconcile"}` (continues the open reconciliation run until a minute before the
 //! invocation's deadline, or starts a rolling one when the last is old enough). The console
 //! invokes it with `{"task": "reconcile", "launch": {"mode": "start", "scope": "all"}}` (or
-//! `restart`, or `{"mode": "resume"}`) to run one by hand.
+//! `restart`, or `{"mode": "resume"}`) to run one by hand. `{"task": "readiness"}` (hourly)
+//! continues the open promotion/retirement readiness run, or starts the month's run when this
+//! month has none yet, so each month's periods are checked before they begin.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -13,6 +15,7 @@ use std::sync::Arc;
 use ehrm_sync_console::LaunchRequest;
 use ehrm_sync_core::callbacks::CallbackDispatcher;
 use ehrm_sync_core::ports::Clock;
+use ehrm_sync_core::readiness::{Readiness, ReadinessOutcome, ReadinessRequest, ReadinessRun};
 use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunRequest, RunSummary};
 use ehrm_sync_core::sweep::Sweeper;
 
@@ -31,6 +34,11 @@ const DEADLINE_MARGIN_MS: i64 = 5_000;
 pub enum Task {
     Sweep,
     Callbacks,
+    Readiness {
+        /// Start a new run now, abandoning an unfinished one (the console, by hand).
+        #[serde(default)]
+        restart: bool,
+    },
     Reconcile {
         /// From the console: start, restart or resume a run (absent: the schedule's
         /// continue-or-roll).
@@ -62,6 +70,29 @@ pub enum TaskReport {
         deferred: Option<u64>,
     },
     Reconcile(ReconcileReport),
+    Readiness(ReadinessReport),
+}
+
+/// How a readiness invocation ended.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ReadinessReport {
+    /// `EHRM_API_BASE_URL` is not set.
+    NotConfigured {
+        configured: bool,
+    },
+    Finished {
+        run: Box<ReadinessRun>,
+    },
+    Paused {
+        reason: String,
+        run: Box<ReadinessRun>,
+    },
+    Busy {
+        run_id: String,
+    },
+    /// This month's run is done.
+    Idle,
 }
 
 /// How a reconciliation invocation ended.
@@ -90,6 +121,8 @@ pub enum ReconcileReport {
 pub struct ScheduledHandler {
     /// `None` when eHRM's read API is not configured.
     pub reconcile: Option<Reconciler>,
+    /// `None` when eHRM's read API is not configured.
+    pub readiness: Option<Readiness>,
     pub sweeper: Sweeper,
     /// `None` when callbacks to eHRM are not configured.
     pub callbacks: Option<CallbackDispatcher>,
@@ -116,7 +149,7 @@ impl ScheduledHandler {
     ) -> Result<Value, TaskError> {
         let task: Task = serde_json::from_value(event.clone()).map_err(|_| {
             TaskError(format!(
-                "unknown task {:?}; expected \"sweep\", \"callbacks\" or \"reconcile\"",
+                "unknown task {:?}; expected \"sweep\", \"callbacks\", \"reconcile\" or \"readiness\"",
                 event.get("task")
             ))
         })?;
@@ -128,6 +161,9 @@ impl ScheduledHandler {
         match task {
             Task::Reconcile { launch } => Ok(TaskReport::Reconcile(
                 self.reconcile(launch, deadline_ms).await?,
+            )),
+            Task::Readiness { restart } => Ok(TaskReport::Readiness(
+                self.readiness(restart, deadline_ms).await?,
             )),
             Task::Sweep => {
                 let report = self
@@ -173,6 +209,41 @@ impl ScheduledHandler {
                 })
             }
         }
+    }
+
+    async fn readiness(
+        &self,
+        restart: bool,
+        deadline_ms: Option<i64>,
+    ) -> Result<ReadinessReport, TaskError> {
+        let Some(readiness) = &self.readiness else {
+            return Ok(ReadinessReport::NotConfigured { configured: false });
+        };
+        // The run keeps its own margin before the deadline, as reconciliation does.
+        let outcome = if restart {
+            let request = ReadinessRequest {
+                restart: true,
+                ..ReadinessRequest::default()
+            };
+            readiness
+                .run(&request, deadline_ms, &|_, _, _| {})
+                .await
+                .map(Some)
+        } else {
+            readiness.scheduled(deadline_ms).await
+        }
+        .map_err(|e| TaskError(format!("readiness failed: {e}")))?;
+        Ok(match outcome {
+            None => ReadinessReport::Idle,
+            Some(ReadinessOutcome::Finished(run)) => {
+                ReadinessReport::Finished { run: Box::new(run) }
+            }
+            Some(ReadinessOutcome::Paused { run, reason }) => ReadinessReport::Paused {
+                reason,
+                run: Box::new(run),
+            },
+            Some(ReadinessOutcome::Busy { run_id }) => ReadinessReport::Busy { run_id },
+        })
     }
 
     async fn reconcile(

@@ -50,6 +50,7 @@ pub async fn scheduled_handler() -> Result<crate::scheduled::ScheduledHandler, C
     let (sdk, env, adapters) = cold_start().await?;
     Ok(crate::scheduled::ScheduledHandler {
         reconcile: reconciler(&sdk, &env, &adapters)?,
+        readiness: ehrm_sync_aws::wiring::readiness(&sdk, &env, &adapters)?,
         sweeper: sweeper(&env, &adapters)?,
         callbacks: callback_dispatcher(&env, &adapters)?,
         clock: adapters.clock.clone(),

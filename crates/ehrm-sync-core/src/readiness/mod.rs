@@ -549,6 +549,24 @@ impl Readiness {
         Ok(ReadinessOutcome::Finished(run))
     }
 
+    /// What the schedule asks for: continue the open run, or start this month's run when the
+    /// last one started in an earlier month; `None` when this month's run is done.
+    pub async fn scheduled(
+        &self,
+        deadline: Option<Millis>,
+    ) -> Result<Option<ReadinessOutcome>, ReadinessError> {
+        let (last, _) = load::<ReadinessRun>(self.deps.controls.as_ref(), RUN_CONTROL).await?;
+        let this_month = jakarta_date(self.deps.clock.now_ms()).replace_day(1).ok();
+        let done_this_month = last.as_ref().is_some_and(|r| {
+            r.status == ReadinessStatus::Finished && r.today.replace_day(1).ok() == this_month
+        });
+        if done_this_month {
+            return Ok(None);
+        }
+        let request = ReadinessRequest::default();
+        self.run(&request, deadline, &|_, _, _| {}).await.map(Some)
+    }
+
     /// The findings of a finished (or running) run.
     pub async fn findings(
         &self,

@@ -1,0 +1,123 @@
+//! The readiness check as the scheduled Lambda task runs it: its run, cohort and findings in
+//! DynamoDB (from the template on `AWS_ENDPOINT_URL`), SKP repairs to SQS, files to S3, each
+//! invocation bounded by its deadline and resumed by the next; the month's run done, the next
+//! invocation is idle.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde_json::json;
+
+use ehrm_sync_aws::wiring::{Adapters, readiness};
+use ehrm_sync_core::clock::SystemClock;
+use ehrm_sync_core::ports::Clock;
+use ehrm_sync_core::readiness::ReadinessRun;
+use ehrm_sync_devkit::world::ReadinessWorld;
+use ehrm_sync_lambda::scheduled::ScheduledHandler;
+use ehrm_sync_tests::aws::DataStack;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_scheduled_task_checks_readiness_on_dynamodb_resuming_across_invocations() {
+    let world = ReadinessWorld::start(700, 31, 200.0).await.expect("world");
+    let stack = DataStack::deploy().await;
+    let sdk = stack.sdk.clone();
+    let bucket = format!("ehrm-sync-reports-{}", rand::random::<u32>());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                    "ap-southeast-3",
+                ))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("bucket");
+    let mut env = world.env.clone();
+    env.insert("REPORTS_BUCKET".into(), bucket.clone());
+    env.insert("RECONCILE_CHECKPOINT_EVERY".into(), "10".into());
+    env.insert("RECONCILE_LEASE_SECONDS".into(), "5".into());
+    let adapters = Adapters {
+        store: stack.store(),
+        queue: stack.queue(),
+        clock: Arc::new(SystemClock),
+    };
+    let handler = ScheduledHandler {
+        reconcile: None,
+        readiness: readiness(&sdk, &env, &adapters).expect("configuration"),
+        sweeper: ehrm_sync_core::sweep::Sweeper::new(
+            Arc::new(stack.store()),
+            Arc::new(stack.queue()),
+            Arc::new(SystemClock),
+            Default::default(),
+        ),
+        callbacks: None,
+        clock: Arc::new(SystemClock),
+    };
+    // 62 s to live and a minute's margin: about two seconds of work per invocation.
+    let mut outcomes = Vec::new();
+    let run: ReadinessRun = loop {
+        let deadline = SystemClock.now_ms() + 62_000;
+        let out = handler
+            .handle(&json!({"task": "readiness"}), Some(deadline))
+            .await
+            .expect("task works");
+        let outcome = out["outcome"].as_str().unwrap_or("").to_string();
+        outcomes.push(outcome.clone());
+        if outcome == "finished" {
+            break serde_json::from_value(out["run"].clone()).expect("the run");
+        }
+        assert!(outcomes.len() < 80, "never finished: {outcomes:?} {out}");
+        assert_eq!(outcome, "paused", "{out}");
+    };
+    assert!(
+        outcomes.len() > 2,
+        "the run spanned invocations: {outcomes:?}"
+    );
+    assert_eq!(run.done, run.people);
+
+    // The findings kept in DynamoDB are exactly the planted blockers (K6, K8 off).
+    let r = readiness(&sdk, &env, &adapters)
+        .expect("configuration")
+        .expect("configured");
+    let findings = r.findings(&run).await.expect("findings");
+    let found: BTreeSet<(String, String)> = findings
+        .iter()
+        .map(|f| (f.nip.clone(), f.rule.as_str().to_string()))
+        .collect();
+    let expected: BTreeSet<(String, String)> = world
+        .planted
+        .expected
+        .iter()
+        .filter(|e| e.needs.is_none())
+        .map(|e| (e.nip.clone(), e.rule.clone()))
+        .collect();
+    assert_eq!(found, expected);
+    assert!(
+        run.queued_for_bkn >= 1,
+        "missing SKPs went to the delivery queue"
+    );
+    for name in ["readiness.json", "readiness.csv", "readiness.xlsx"] {
+        s3.head_object()
+            .bucket(&bucket)
+            .key(format!("readiness/{}/{name}", run.run_id))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{name} in S3: {e}"));
+    }
+    // This month's run is done: the next scheduled invocation has nothing to do.
+    let idle = handler
+        .handle(
+            &json!({"task": "readiness"}),
+            Some(SystemClock.now_ms() + 62_000),
+        )
+        .await
+        .expect("task works");
+    assert_eq!(idle["outcome"], "idle");
+}
