@@ -446,6 +446,25 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
     }
     shot(&c, "10-audit").await;
 
+    // The readiness check of the same world, on the page HR officers read it.
+    let jobs = LocalSettings::for_jobs(&env, dir.path().join("store.db")).expect("job settings");
+    let readiness = ehrm_sync_local::Wiring::new(jobs)
+        .and_then(|w| w.readiness(dir.path().join("reports")))
+        .expect("readiness");
+    let outcome = readiness
+        .run(&Default::default(), None, &|_, _, _| {})
+        .await
+        .expect("a readiness run");
+    assert!(matches!(
+        outcome,
+        ehrm_sync_core::readiness::ReadinessOutcome::Finished(_)
+    ));
+    c.goto(&format!("{base}/console/kesiapan"))
+        .await
+        .expect("readiness");
+    assert!(text_of(&c, "#readiness-runs").await.contains("kesiapan-"));
+    shot(&c, "13-kesiapan").await;
+
     // In English, then out.
     click(&c, "a.lang").await;
     assert_eq!(

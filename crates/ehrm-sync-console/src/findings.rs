@@ -151,22 +151,29 @@ pub fn select<'a>(
 }
 
 /// Finished runs' rows, the last few (a 50,000-row run is read once, not per page view).
-#[derive(Default)]
-pub struct RowsCache {
-    runs: Mutex<Vec<(String, Arc<RunRows>)>>,
+pub struct RowsCache<T = RunRows> {
+    runs: Mutex<Vec<(String, Arc<T>)>>,
+}
+
+impl<T> Default for RowsCache<T> {
+    fn default() -> Self {
+        RowsCache {
+            runs: Mutex::new(Vec::new()),
+        }
+    }
 }
 
 const CACHED_RUNS: usize = 3;
 
-impl RowsCache {
-    pub fn get(&self, run_id: &str) -> Option<Arc<RunRows>> {
+impl<T> RowsCache<T> {
+    pub fn get(&self, run_id: &str) -> Option<Arc<T>> {
         let runs = self.runs.lock().ok()?;
         runs.iter()
             .find(|(id, _)| id == run_id)
             .map(|(_, r)| r.clone())
     }
 
-    pub fn put(&self, run_id: &str, rows: Arc<RunRows>) {
+    pub fn put(&self, run_id: &str, rows: Arc<T>) {
         if let Ok(mut runs) = self.runs.lock() {
             runs.retain(|(id, _)| id != run_id);
             runs.insert(0, (run_id.to_string(), rows));

@@ -47,7 +47,7 @@ pub async fn to_index() -> Redirect {
 }
 
 /// The navigation: (path, Indonesian, English, operators only).
-const NAV: [(&str, &str, &str, bool); 6] = [
+const NAV: [(&str, &str, &str, bool); 7] = [
     ("/console/", "Ringkasan", "Overview", false),
     ("/console/pegawai", "Pegawai", "Employee", false),
     (
@@ -57,6 +57,12 @@ const NAV: [(&str, &str, &str, bool); 6] = [
         false,
     ),
     ("/console/rekon", "Rekonsiliasi", "Reconciliation", false),
+    (
+        "/console/kesiapan",
+        "Kesiapan KP & Pensiun",
+        "Promotion & retirement readiness",
+        false,
+    ),
     ("/console/tindakan", "Tindakan", "Actions", true),
     ("/console/audit", "Audit", "Audit", false),
 ];

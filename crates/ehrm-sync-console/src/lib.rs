@@ -88,6 +88,7 @@ pub struct Console {
     pub users: Users,
     pub settings: ConsoleSettings,
     rows_cache: findings::RowsCache,
+    readiness_cache: findings::RowsCache<Vec<ehrm_sync_domain::readiness::ReadinessFinding>>,
 }
 
 impl Console {
@@ -97,6 +98,7 @@ impl Console {
             users,
             settings,
             rows_cache: findings::RowsCache::default(),
+            readiness_cache: findings::RowsCache::default(),
         }
     }
 }
@@ -122,6 +124,9 @@ pub fn router(console: Arc<Console>) -> Router {
         )
         .route("/console/rekon/{run}/temuan.csv", get(rekon::download_csv))
         .route("/console/rekon/{run}/tandai", post(rekon::mark))
+        .route("/console/kesiapan", get(kesiapan::page))
+        .route("/console/kesiapan.xlsx", get(kesiapan::download))
+        .route("/console/kesiapan/tandai", post(kesiapan::mark))
         .route("/console/tindakan", get(actions::page))
         .route("/console/tindakan/replay", post(actions::replay))
         .route("/console/tindakan/redrive", post(actions::redrive))

@@ -14,11 +14,13 @@ use ehrm_sync_core::reconcile::{RunSummary, Scope, UNIT_TREE_CONTROL};
 use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
 use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
 
+pub use super::readiness_case::readiness_findings_filter_carry_their_marks_and_download;
 use super::{ConsoleFixture, OPERATOR, VIEWER};
 use crate::contract::store::{annual_change, random_nip};
 
-const PAGES: [&str; 6] = [
+const PAGES: [&str; 7] = [
     "/console/",
+    "/console/kesiapan",
     "/console/pegawai",
     "/console/gagal",
     "/console/rekon",

@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod cases;
+mod readiness_case;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -300,6 +301,7 @@ macro_rules! console_cases {
             failed_records_filter_by_message_and_page_by_key,
             the_employee_page_shows_bkns_message_and_the_attempts,
             the_overview_shows_the_bkn_rate_and_its_cuts,
+            readiness_findings_filter_carry_their_marks_and_download,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

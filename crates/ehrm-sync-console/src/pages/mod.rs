@@ -4,6 +4,7 @@
 pub mod actions;
 pub mod audit_page;
 pub mod failed;
+pub mod kesiapan;
 pub mod login;
 pub mod overview;
 pub mod pegawai;

@@ -31,7 +31,7 @@ use crate::ports::{
 use crate::retry::run_with_retries;
 pub use cohort::{ehrm_kp_period, unit_and_below};
 pub use port::{BknReadiness, History, HistoryRows};
-pub use report::{CSV_HEADERS, csv, json};
+pub use report::{CSV_HEADERS, csv, json, workbook};
 use state::{COHORT_PAGE, RUN_CONTROL, cohort_control, findings_control, load, overwrite};
 pub use state::{Candidate, ReadinessRun, ReadinessStatus, RuleCount, Subject, finished_runs};
 
