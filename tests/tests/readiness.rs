@@ -203,6 +203,13 @@ async fn every_planted_blocker_is_found_exactly_and_missing_skps_pass_after_deli
     want.retain(|(_, rule, _)| rule != "K4" && rule != "R5");
     assert_same(&keys(&after), &want, &after);
     assert_eq!(second.queued_for_bkn, 0);
+    // The same day, answers are shared: only the people whose records were saved are read again.
+    assert!(
+        second.person_calls <= 12 && second.person_calls < run.person_calls / 20,
+        "{} calls in the second run, {} in the first",
+        second.person_calls,
+        run.person_calls
+    );
 
     // Without the rules file, K6 and K8 stay off.
     let plain = readiness(&self::env(&world, false), &db);
@@ -312,4 +319,51 @@ async fn a_run_stopped_after_its_first_chunk_resumes_to_the_same_findings() {
         keys(&r.findings(&whole).await.expect("findings"))
     );
     assert_eq!(resumed.people, whole.people);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kept_answers_serve_the_same_day_until_a_save_and_never_hold_the_nik() {
+    use ehrm_sync_bkn::shared::SharedReads;
+    use ehrm_sync_core::ports::ControlStore;
+    use ehrm_sync_tests::console::ShiftedClock;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = ehrm_sync_sqlite::SqliteStore::open(dir.path().join("s.db")).expect("store");
+    let controls: Arc<dyn ControlStore> = Arc::new(store);
+    let clock = Arc::new(ShiftedClock::default());
+    let shared = SharedReads::new(controls.clone(), clock.clone());
+    let nip = "198507142010011002";
+    let path = format!("/pns/data-utama/{nip}");
+    let answer = serde_json::json!({"code": 1, "data": {"id": "A1", "nik": "3273011407850001", "noHp": "0812"}});
+    shared.remember(&path, Some(&answer)).await;
+    let kept = shared
+        .recall(&path, nip)
+        .await
+        .expect("kept")
+        .expect("an answer");
+    assert_eq!(kept["data"]["id"], "A1");
+    assert!(kept["data"].get("nik").is_none() && kept["data"].get("noHp").is_none());
+    shared
+        .remember("/pns/list-kp-instansi?periode=2027-01-01", Some(&answer))
+        .await;
+    assert!(
+        shared
+            .recall("/pns/list-kp-instansi?periode=2027-01-01", nip)
+            .await
+            .is_none(),
+        "lists are not kept"
+    );
+    // A save of the employee's record makes the kept answers stale.
+    clock.advance_ms(5);
+    shared.saved(nip).await;
+    assert!(shared.recall(&path, nip).await.is_none());
+    clock.advance_ms(5);
+    shared.remember(&path, None).await;
+    assert_eq!(
+        shared.recall(&path, nip).await,
+        Some(None),
+        "a kept 'not found'"
+    );
+    // Tomorrow (Jakarta), nothing kept today serves.
+    clock.advance_ms(86_400_000);
+    assert!(shared.recall(&path, nip).await.is_none());
 }

@@ -32,6 +32,8 @@ pub struct BknClient {
     pacer: Arc<dyn Pacer>,
     /// Requests sent (token requests included): what the shared rate budget paid.
     calls: std::sync::atomic::AtomicU64,
+    /// Where per-employee answers are kept for other runs of the day.
+    shared: Option<crate::shared::SharedReads>,
 }
 
 fn now_unix() -> i64 {
@@ -82,6 +84,7 @@ impl BknClient {
             tokens: TokenCache::new(),
             pacer,
             calls: std::sync::atomic::AtomicU64::new(0),
+            shared: None,
         })
     }
 
@@ -147,9 +150,39 @@ impl BknClient {
         e
     }
 
-    /// A read: no guard needed.
+    /// Keeps per-employee answers for other runs of the day ([`crate::shared`]).
+    pub fn with_shared_reads(mut self, shared: crate::shared::SharedReads) -> Self {
+        self.shared = Some(shared);
+        self
+    }
+
+    /// A read: no guard needed. Per-employee answers are kept for sharing.
     pub(crate) async fn get(&self, path: &str) -> Result<Option<Value>, BknError> {
-        self.call(Method::GET, path, None, None).await
+        let answer = self.call(Method::GET, path, None, None).await?;
+        if let Some(shared) = &self.shared {
+            shared.remember(path, answer.as_ref()).await;
+        }
+        Ok(answer)
+    }
+
+    /// A read that takes today's kept answer when there is one (no call to BKN).
+    pub(crate) async fn get_shared(
+        &self,
+        path: &str,
+        nip: &Nip,
+    ) -> Result<Option<Value>, BknError> {
+        if let Some(shared) = &self.shared
+            && let Some(answer) = shared.recall(path, nip.as_str()).await
+        {
+            return Ok(answer);
+        }
+        self.get(path).await
+    }
+
+    async fn note_saved(&self, nip: &Nip) {
+        if let Some(shared) = &self.shared {
+            shared.saved(nip.as_str()).await;
+        }
     }
 
     /// One API call with both tokens. `Ok(None)` means BKN has nothing ("Data tidak ditemukan").
@@ -324,21 +357,7 @@ impl Bkn for BknClient {
 
     async fn annual_records(&self, nip: &Nip) -> Result<Vec<BknAnnualRecord>, BknError> {
         let answer = self.get(&format!("/pns/rw-skp22/{nip}")).await?;
-        let items = answer.as_ref().map(data_list).unwrap_or_default();
-        Ok(items
-            .into_iter()
-            .filter_map(|v| serde_json::from_value::<RwSkp22Item>(v).ok())
-            .filter_map(|i| {
-                Some(BknAnnualRecord {
-                    id: i.id?,
-                    tahun: i.tahun.and_then(|t| i32::try_from(t).ok()),
-                    hasil_kinerja: to_u8(i.hasil_kinerja_nilai),
-                    perilaku_kerja: to_u8(i.perilaku_kerja_nilai),
-                    kuadran: to_u8(i.kuadran_kinerja_nilai),
-                    penilai_nip: i.nip_nrp_penilai,
-                })
-            })
-            .collect())
+        Ok(annual_from(answer.as_ref()))
     }
 
     async fn save_annual(
@@ -350,7 +369,9 @@ impl Bkn for BknClient {
     ) -> Result<Option<String>, BknError> {
         let body = serde_json::to_value(Skp22Save::new(id, pns_id, data))
             .map_err(|e| BknError::permanent(e.to_string(), None))?;
-        self.save("/skp22/save", body, id.is_none(), guard).await
+        let saved = self.save("/skp22/save", body, id.is_none(), guard).await?;
+        self.note_saved(&data.nip).await;
+        Ok(saved)
     }
 
     async fn periodic_records(&self, nip: &Nip) -> Result<Vec<BknPeriodicRecord>, BknError> {
@@ -386,8 +407,11 @@ impl Bkn for BknClient {
     ) -> Result<Option<String>, BknError> {
         let body = serde_json::to_value(KinerjaPeriodikSave::new(id, pns_id, data))
             .map_err(|e| BknError::permanent(e.to_string(), None))?;
-        self.save("/kinerjaperiodik/save", body, id.is_none(), guard)
-            .await
+        let saved = self
+            .save("/kinerjaperiodik/save", body, id.is_none(), guard)
+            .await?;
+        self.note_saved(&data.nip).await;
+        Ok(saved)
     }
 
     async fn delete_periodic(&self, id: &str, guard: &dyn WriteGuard) -> Result<(), BknError> {
@@ -400,4 +424,24 @@ impl Bkn for BknClient {
         .await
         .map(|_| ())
     }
+}
+
+/// rw-skp22's items as annual records (items without an id are skipped).
+pub(crate) fn annual_from(answer: Option<&Value>) -> Vec<BknAnnualRecord> {
+    answer
+        .map(data_list)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| serde_json::from_value::<RwSkp22Item>(v).ok())
+        .filter_map(|i| {
+            Some(BknAnnualRecord {
+                id: i.id?,
+                tahun: i.tahun.and_then(|t| i32::try_from(t).ok()),
+                hasil_kinerja: to_u8(i.hasil_kinerja_nilai),
+                perilaku_kerja: to_u8(i.perilaku_kerja_nilai),
+                kuadran: to_u8(i.kuadran_kinerja_nilai),
+                penilai_nip: i.nip_nrp_penilai,
+            })
+        })
+        .collect()
 }

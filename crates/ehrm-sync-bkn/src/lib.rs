@@ -8,6 +8,8 @@
 //!   even with HTTP 200, other 4xx), keeping BKN's message.
 //! * [`wire`] — request and response bodies with BKN's casing (explicit renames), loose numbers.
 //! * [`directory`] — the reads reconciliation needs, mapped into the comparison engine's facts.
+//! * [`readiness`] — the reads of the promotion/retirement readiness check.
+//! * [`shared`] — per-employee answers kept for the other runs of the day.
 //! * [`client`] — the endpoints, implementing the core [`Bkn`](ehrm_sync_core::ports::Bkn) port.
 //! * [`stack`] — the one builder of the client, its shared rate gate and the shared breaker.
 //!
@@ -22,6 +24,7 @@ pub mod client;
 pub mod config;
 pub mod directory;
 pub mod readiness;
+pub mod shared;
 pub mod stack;
 pub mod tokens;
 pub mod wire;

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use serde_json::{Map, Value};
 use time::Date;
 
-use ehrm_sync_core::ports::{Bkn, BknError};
+use ehrm_sync_core::ports::BknError;
 use ehrm_sync_core::readiness::{BknReadiness, History, HistoryRows};
 use ehrm_sync_domain::dates::{format_bkn_date, format_iso_date, parse_bkn_date, parse_iso_date};
 use ehrm_sync_domain::nip::Nip;
@@ -17,7 +17,7 @@ use ehrm_sync_domain::readiness::facts::{
 
 use crate::client::BknClient;
 use crate::directory::{first, text};
-use crate::wire::data_list;
+use crate::wire::{data_list, data_object};
 
 fn date(o: &Map<String, Value>, keys: &[&str]) -> Option<Date> {
     let s = first(o, keys)?;
@@ -138,12 +138,18 @@ impl BknReadiness for BknClient {
     }
 
     async fn profile(&self, nip: &Nip) -> Result<Option<BknProfile>, BknError> {
-        Ok(self.data_utama(nip).await?.as_ref().map(profile))
+        let answer = self
+            .get_shared(&format!("/pns/data-utama/{nip}"), nip)
+            .await?;
+        Ok(answer.as_ref().and_then(data_object).as_ref().map(profile))
     }
 
     async fn history(&self, nip: &Nip, which: History) -> Result<HistoryRows, BknError> {
+        let answer = self
+            .get_shared(&format!("/pns/{}/{nip}", which.path()), nip)
+            .await?;
         if which == History::Skp22 {
-            let rows = self.annual_records(nip).await?;
+            let rows = crate::client::annual_from(answer.as_ref());
             return Ok(HistoryRows::Skp22(
                 rows.into_iter()
                     .filter_map(|r| {
@@ -156,7 +162,6 @@ impl BknReadiness for BknClient {
                     .collect(),
             ));
         }
-        let answer = self.get(&format!("/pns/{}/{nip}", which.path())).await?;
         Ok(match which {
             History::Golongan => HistoryRows::Golongan(rows(answer, |o| {
                 Some(GolonganRow {

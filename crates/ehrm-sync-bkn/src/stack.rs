@@ -98,12 +98,17 @@ impl BknStack {
         clock: Arc<dyn Clock>,
     ) -> Result<Self, ConfigError> {
         let pacer = Arc::new(GatePacer::new(gate, clock.clone(), settings.rate_policy()));
-        let client = BknClient::new(settings.client.clone(), pacer).map_err(|e| {
-            ConfigError::new(
-                "BKN_API_BASE_URL",
-                format!("cannot build the BKN client: {e}"),
-            )
-        })?;
+        let client = BknClient::new(settings.client.clone(), pacer)
+            .map_err(|e| {
+                ConfigError::new(
+                    "BKN_API_BASE_URL",
+                    format!("cannot build the BKN client: {e}"),
+                )
+            })?
+            .with_shared_reads(crate::shared::SharedReads::new(
+                controls.clone(),
+                clock.clone(),
+            ));
         Ok(BknStack {
             client: Arc::new(client),
             breaker: Arc::new(Breaker::new(controls, clock, settings.breaker)),

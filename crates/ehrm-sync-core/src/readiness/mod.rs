@@ -114,6 +114,16 @@ pub enum ReadinessError {
     Report(String),
 }
 
+/// `20261202T090615529`: the start in Jakarta time, safe in file names, S3 keys and URLs.
+fn run_stamp(now: Millis) -> String {
+    let text = format_ms(now);
+    let local = text.split('+').next().unwrap_or(&text);
+    local
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect()
+}
+
 /// Why people stopped being read.
 #[derive(Debug)]
 pub(crate) enum Stop {
@@ -236,10 +246,7 @@ impl Readiness {
             scope.push_str(&format!(", nip {n}"));
         }
         ReadinessRun {
-            run_id: format!(
-                "kesiapan-{}",
-                format_ms(now).replace([':', '-'], "").replace('.', "")
-            ),
+            run_id: format!("kesiapan-{}", run_stamp(now)),
             today,
             scope,
             periods,
