@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use ehrm_sync_core::readiness::{Readiness, ReadinessOutcome, ReadinessRequest, ReadinessRun};
+use ehrm_sync_core::readiness::{
+    Readiness, ReadinessError, ReadinessOutcome, ReadinessRequest, ReadinessRun,
+};
 use ehrm_sync_devkit::world::ReadinessWorld;
 use ehrm_sync_domain::readiness::ReadinessFinding;
 use ehrm_sync_local::{LocalSettings, Runtime, Wiring};
@@ -296,6 +298,16 @@ async fn a_run_stopped_after_its_first_chunk_resumes_to_the_same_findings() {
     assert_eq!(paused.done, 20, "one chunk done");
     assert!(paused.people > 40, "{} people", paused.people);
     cancel.store(false, Ordering::Relaxed);
+    // Another scope while the run is open is refused, not silently mixed in.
+    let other = ReadinessRequest {
+        nip: Some("198507142010011002".into()),
+        ..request.clone()
+    };
+    let refused = r.run(&other, None, &|_, _, _| {}).await;
+    assert!(
+        matches!(refused, Err(ReadinessError::OtherRunOpen { .. })),
+        "{refused:?}"
+    );
     let calls_before = world.siasn.stats().calls_total;
     let resumed = finished(&r, &request).await;
     assert_eq!(resumed.run_id, paused.run_id);

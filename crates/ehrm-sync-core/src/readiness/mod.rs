@@ -112,6 +112,11 @@ pub enum ReadinessError {
     Ehrm(SourceError),
     #[error("report: {0}")]
     Report(String),
+    /// A run of another scope is open; resume it (no options) or restart.
+    #[error(
+        "run {run_id} ({scope}) is not finished; run the command without options to resume it, or with --restart to abandon it"
+    )]
+    OtherRunOpen { run_id: String, scope: String },
 }
 
 /// `20261202T090615529`: the start in Jakarta time, safe in file names, S3 keys and URLs.
@@ -290,7 +295,19 @@ impl Readiness {
                 {
                     return Ok(Err(r.run_id));
                 }
-                Some(r) if r.status == ReadinessStatus::Running && !request.restart => r,
+                Some(r) if r.status == ReadinessStatus::Running && !request.restart => {
+                    let asks_a_scope = request.period.is_some()
+                        || request.horizon_months.is_some()
+                        || request.unit.is_some()
+                        || request.nip.is_some();
+                    if asks_a_scope && self.new_run(request, now).scope != r.scope {
+                        return Err(ReadinessError::OtherRunOpen {
+                            run_id: r.run_id,
+                            scope: r.scope,
+                        });
+                    }
+                    r
+                }
                 _ => self.new_run(request, now),
             };
             run.invocations += 1;
