@@ -157,6 +157,29 @@ impl DataStack {
 
 /// An SQS event as the event source mapping builds it from received messages (the shape of the
 /// aws_lambda_events sample in `tests/fixtures/sqs-event.json`).
+/// A fresh reports bucket on the endpoint (path-style, as emulators need) and its client.
+pub async fn reports_bucket(sdk: &SdkConfig) -> (aws_sdk_s3::Client, String) {
+    let bucket = format!("ehrm-sync-reports-{}", rand::random::<u32>());
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
+                    "ap-southeast-3",
+                ))
+                .build(),
+        )
+        .send()
+        .await
+        .expect("bucket");
+    (s3, bucket)
+}
+
 pub fn sqs_event(
     messages: &[ehrm_sync_core::ports::ReceivedMessage],
     queue_url: &str,

@@ -21,24 +21,7 @@ async fn the_scheduled_task_checks_readiness_on_dynamodb_resuming_across_invocat
     let world = ReadinessWorld::start(700, 31, 200.0).await.expect("world");
     let stack = DataStack::deploy().await;
     let sdk = stack.sdk.clone();
-    let bucket = format!("ehrm-sync-reports-{}", rand::random::<u32>());
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
-    s3.create_bucket()
-        .bucket(&bucket)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::from(
-                    "ap-southeast-3",
-                ))
-                .build(),
-        )
-        .send()
-        .await
-        .expect("bucket");
+    let (s3, bucket) = ehrm_sync_tests::aws::reports_bucket(&sdk).await;
     let mut env = world.env.clone();
     env.insert("REPORTS_BUCKET".into(), bucket.clone());
     env.insert("RECONCILE_CHECKPOINT_EVERY".into(), "10".into());

@@ -131,12 +131,7 @@ impl Wiring {
 
     /// Reconciliation, reporting into `reports` (a folder).
     pub fn reconcile(&self, reports: std::path::PathBuf) -> Result<Reconciler, StartError> {
-        let config = self
-            .settings
-            .ehrm_api
-            .clone()
-            .ok_or(StartError::NoEhrmApi)?;
-        let ehrm = EhrmApiClient::new(config).map_err(|e| StartError::Ehrm(e.to_string()))?;
+        let ehrm = self.ehrm_api()?;
         let store = Arc::new(self.store.clone());
         let outbox: Option<Arc<dyn CallbackOutbox>> = match self.settings.callbacks {
             Some(_) => Some(store.clone()),
@@ -160,15 +155,20 @@ impl Wiring {
         ))
     }
 
-    /// The promotion and retirement readiness check on the embedded store; reports go to
-    /// `reports` (one folder per run).
-    pub fn readiness(&self, reports: std::path::PathBuf) -> Result<Readiness, StartError> {
+    /// eHRM's read API client (reconciliation and the readiness check need it).
+    fn ehrm_api(&self) -> Result<EhrmApiClient, StartError> {
         let config = self
             .settings
             .ehrm_api
             .clone()
             .ok_or(StartError::NoEhrmApi)?;
-        let ehrm = EhrmApiClient::new(config).map_err(|e| StartError::Ehrm(e.to_string()))?;
+        EhrmApiClient::new(config).map_err(|e| StartError::Ehrm(e.to_string()))
+    }
+
+    /// The promotion and retirement readiness check on the embedded store; reports go to
+    /// `reports` (one folder per run).
+    pub fn readiness(&self, reports: std::path::PathBuf) -> Result<Readiness, StartError> {
+        let ehrm = self.ehrm_api()?;
         let store = Arc::new(self.store.clone());
         Ok(Readiness::new(
             ReadinessDeps {

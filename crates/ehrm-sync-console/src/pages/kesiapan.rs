@@ -9,11 +9,11 @@ use std::sync::Arc;
 use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use ehrm_sync_core::followup::{FindingMark, MAX_NOTE_CHARS, MarkState};
+use ehrm_sync_core::followup::{FindingMark, MarkState};
 use ehrm_sync_core::ports::StoreError;
 use ehrm_sync_core::readiness::state::{self, RUN_CONTROL, load};
 use ehrm_sync_core::readiness::{ReadinessRun, ReadinessStatus};
@@ -22,9 +22,9 @@ use ehrm_sync_domain::dates::format_iso_date;
 use ehrm_sync_domain::readiness::{RULES, ReadinessFinding, rules::rule};
 
 use super::failed::XLSX;
+use super::marks::{self, MarkForm, mark_form};
 use super::rekon::marks_by_id;
-use super::{Ctx, attachment, bad_request, ctx, unavailable, when};
-use crate::audit::{self, AuditEntry};
+use super::{attachment, bad_request, ctx, unavailable, when};
 use crate::findings::{encode, unit_with_descendants};
 use crate::i18n::Lang;
 use crate::{ClientAddr, Console, layout};
@@ -194,7 +194,7 @@ pub async fn page(
                              @if let Some(b) = &x.bkn_value { br; span.muted { "BKN: " (b) } }
                              @if let Some(e) = &x.ehrm_value { br; span.muted { "eHRM: " (e) } } }
                         td { (x.action.map_or("", |a| a.as_str())) }
-                        td { (mark_form(&c, &mark_id(x), mark.as_ref(), &back)) }
+                        td { (mark_form(&c, "/console/kesiapan/tandai", &mark_id(x), mark.as_ref(), &back)) }
                     }
                 }
             }
@@ -267,36 +267,6 @@ fn filter_form(l: Lang, f: &Filter) -> Markup {
     }
 }
 
-fn mark_form(c: &Ctx, id: &str, mark: Option<&FindingMark>, back: &str) -> Markup {
-    let l = c.lang;
-    let state = mark.map_or("open", |m| m.state.as_str());
-    html! {
-        form.inline.mark method="post" action="/console/kesiapan/tandai" {
-            input type="hidden" name="csrf" value=(c.csrf);
-            input type="hidden" name="finding_id" value=(id);
-            input type="hidden" name="back" value=(back);
-            select name="state" aria-label=(l.t("Tindak lanjut", "Follow-up")) {
-                @for s in MarkState::ALL { option value=(s.as_str()) selected[state == s.as_str()] { (l.mark(s.as_str())) } }
-            }
-            input name="note" value=(mark.map_or("", |m| m.note.as_str())) placeholder=(l.t("catatan", "note")) maxlength="1000" size="14";
-            button type="submit" { (l.t("Simpan", "Save")) }
-            @if let Some(m) = mark { br; span.muted { (m.by) ", " (when(m.at)) } }
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct MarkForm {
-    #[serde(default)]
-    csrf: String,
-    finding_id: String,
-    state: String,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    back: String,
-}
-
 /// Records the follow-up of one readiness finding of the newest run (both roles).
 pub async fn mark(
     State(console): State<Arc<Console>>,
@@ -307,9 +277,7 @@ pub async fn mark(
     let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
     crate::try_page!(c.check_csrf(&f.csrf));
     let l = c.lang;
-    let Some(state) = MarkState::parse(&f.state) else {
-        return bad_request(l, &format!("state: {}", f.state));
-    };
+    let state = crate::try_page!(marks::state_of(&c, &f));
     let known = match view(&console, &Filter::default()).await {
         Ok(v) => v.picked.iter().any(|(x, _)| mark_id(x) == f.finding_id),
         Err(e) => return unavailable(l, &e),
@@ -323,28 +291,17 @@ pub async fn mark(
             ),
         );
     }
-    let now = console.deps.clock.now_ms();
-    let mark = FindingMark {
-        finding_id: f.finding_id.clone(),
+    let what = format!("readiness finding {} → {}", f.finding_id, state.as_str());
+    marks::save(
+        &console,
+        &c,
+        f,
         state,
-        note: f.note.trim().chars().take(MAX_NOTE_CHARS).collect(),
-        by: c.user.clone(),
-        at: now,
-    };
-    if let Err(e) = console.deps.marks.put_mark(&mark).await {
-        return unavailable(l, &e);
-    }
-    let entry = AuditEntry {
-        who: c.user.clone(),
-        address: c.address.clone(),
-        action: "mark".into(),
-        what: format!("readiness finding {} → {}", f.finding_id, state.as_str()),
-        count: Some(1),
-    };
-    audit::record_or_log(console.deps.controls.as_ref(), now, entry).await;
-    let back =
-        Some(f.back).filter(|b| b.starts_with("/console/kesiapan") && !b.contains(['\r', '\n']));
-    Redirect::to(&back.unwrap_or_else(|| "/console/kesiapan".into())).into_response()
+        what,
+        "/console/kesiapan",
+        "/console/kesiapan".into(),
+    )
+    .await
 }
 
 /// The filtered findings as `readiness.xlsx` (the run's summary and rule table included).

@@ -6,6 +6,7 @@ pub mod audit_page;
 pub mod failed;
 pub mod kesiapan;
 pub mod login;
+pub mod marks;
 pub mod overview;
 pub mod pegawai;
 pub mod rekon;

@@ -8,19 +8,18 @@ use std::sync::Arc;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use maud::{Markup, html};
-use serde::Deserialize;
 
-use ehrm_sync_core::followup::{FindingMark, MAX_NOTE_CHARS, MarkState};
+use ehrm_sync_core::followup::{FindingMark, MarkState};
 use ehrm_sync_core::ports::StoreError;
 use ehrm_sync_core::reconcile::{RunStatus, RunSummary, UNIT_TREE_CONTROL};
 use ehrm_sync_domain::reconcile::{DataSet, Discrepancy, Kind, Priority, report};
 use ehrm_sync_sheets::{FindingLine, RunFacts, findings_workbook};
 
 use super::failed::XLSX;
-use super::{Ctx, attachment, bad_request, ctx, unavailable, when};
-use crate::audit::{self, AuditEntry};
+use super::marks::{self, MarkForm, mark_form};
+use super::{attachment, bad_request, ctx, unavailable, when};
 use crate::findings::{FindingFilter, RunRows, encode, select, unit_with_descendants};
 use crate::i18n::Lang;
 use crate::{ClientAddr, Console, layout};
@@ -218,7 +217,7 @@ pub async fn findings_page(
                     td { (r.field.as_deref().unwrap_or("")) @if let Some(n) = &r.note { br; span.muted { (n) } } }
                     td { (r.ehrm_value.as_deref().unwrap_or("—")) } td { (r.bkn_value.as_deref().unwrap_or("—")) }
                     td { (r.authority.as_str()) } td { (r.action.as_str()) } td { (r.priority.as_str()) }
-                    td { (mark_form(&c, &run_id, id, *mark, &back)) }
+                    td { (mark_form(&c, &format!("/console/rekon/{}/tandai", encode(&run_id)), id, *mark, &back)) }
                 }
             }
         }
@@ -268,36 +267,6 @@ fn filter_form(l: Lang, run_id: &str, f: &FindingFilter) -> Markup {
     }
 }
 
-fn mark_form(c: &Ctx, run_id: &str, id: &str, mark: Option<&FindingMark>, back: &str) -> Markup {
-    let l = c.lang;
-    let state = mark.map_or("open", |m| m.state.as_str());
-    html! {
-        form.inline.mark method="post" action={ "/console/rekon/" (encode(run_id)) "/tandai" } {
-            input type="hidden" name="csrf" value=(c.csrf);
-            input type="hidden" name="finding_id" value=(id);
-            input type="hidden" name="back" value=(back);
-            select name="state" aria-label=(l.t("Tindak lanjut", "Follow-up")) {
-                @for s in MarkState::ALL { option value=(s.as_str()) selected[state == s.as_str()] { (l.mark(s.as_str())) } }
-            }
-            input name="note" value=(mark.map_or("", |m| m.note.as_str())) placeholder=(l.t("catatan", "note")) maxlength="1000" size="14";
-            button type="submit" { (l.t("Simpan", "Save")) }
-            @if let Some(m) = mark { br; span.muted { (m.by) ", " (when(m.at)) } }
-        }
-    }
-}
-
-#[derive(Deserialize)]
-pub struct MarkForm {
-    #[serde(default)]
-    csrf: String,
-    finding_id: String,
-    state: String,
-    #[serde(default)]
-    note: String,
-    #[serde(default)]
-    back: String,
-}
-
 /// Records the follow-up of one finding (both roles: HR officers record what they did).
 pub async fn mark(
     State(console): State<Arc<Console>>,
@@ -309,9 +278,7 @@ pub async fn mark(
     let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
     crate::try_page!(c.check_csrf(&f.csrf));
     let l = c.lang;
-    let Some(state) = MarkState::parse(&f.state) else {
-        return bad_request(l, &format!("state: {}", f.state));
-    };
+    let state = crate::try_page!(marks::state_of(&c, &f));
     let rows = match run_of(&console, &run_id).await {
         Ok(Some(run)) => {
             match rows_of(&console, &run_id, run.status == RunStatus::Finished).await {
@@ -331,33 +298,13 @@ pub async fn mark(
             ),
         );
     }
-    let now = console.deps.clock.now_ms();
-    let mark = FindingMark {
-        finding_id: f.finding_id.clone(),
-        state,
-        note: f.note.trim().chars().take(MAX_NOTE_CHARS).collect(),
-        by: c.user.clone(),
-        at: now,
-    };
-    if let Err(e) = console.deps.marks.put_mark(&mark).await {
-        return unavailable(l, &e);
-    }
-    let entry = AuditEntry {
-        who: c.user.clone(),
-        address: c.address.clone(),
-        action: "mark".into(),
-        what: format!(
-            "run {run_id}, finding {} → {}",
-            f.finding_id,
-            state.as_str()
-        ),
-        count: Some(1),
-    };
-    audit::record_or_log(console.deps.controls.as_ref(), now, entry).await;
-    let back =
-        Some(f.back).filter(|b| b.starts_with("/console/rekon/") && !b.contains(['\r', '\n']));
-    Redirect::to(&back.unwrap_or_else(|| format!("/console/rekon/{}", encode(&run_id))))
-        .into_response()
+    let what = format!(
+        "run {run_id}, finding {} → {}",
+        f.finding_id,
+        state.as_str()
+    );
+    let fallback = format!("/console/rekon/{}", encode(&run_id));
+    marks::save(&console, &c, f, state, what, "/console/rekon/", fallback).await
 }
 
 async fn download_rows(

@@ -5,6 +5,7 @@
 //! next invocation, and end with `readiness.json`, `.csv` and `.xlsx`.
 
 mod cohort;
+mod lifecycle;
 mod person;
 mod port;
 mod report;
@@ -18,12 +19,10 @@ use futures::StreamExt;
 use time::Date;
 
 use ehrm_sync_domain::backoff::RetryPolicy;
-use ehrm_sync_domain::readiness::{Ctx, ReadinessConfig, add_months};
-use ehrm_sync_domain::reconcile::kp_periods;
+use ehrm_sync_domain::readiness::{Ctx, ReadinessConfig};
 use ehrm_sync_domain::record::Millis;
 
 use crate::breaker::Breaker;
-use crate::clock::{format_ms, jakarta_date};
 use crate::ports::{
     BknError, Clock, ControlStore, DeliveryQueue, EhrmDirectory, ReportSink, SourceError,
     StoreError, SyncStore,
@@ -32,7 +31,7 @@ use crate::retry::run_with_retries;
 pub use cohort::{ehrm_kp_period, unit_and_below};
 pub use port::{BknReadiness, History, HistoryRows};
 pub use report::{CSV_HEADERS, csv, json, workbook};
-use state::{COHORT_PAGE, RUN_CONTROL, cohort_control, findings_control, load, overwrite};
+use state::{COHORT_PAGE, cohort_control, findings_control, load, overwrite};
 pub use state::{Candidate, ReadinessRun, ReadinessStatus, RuleCount, Subject, finished_runs};
 
 #[derive(Clone)]
@@ -117,16 +116,6 @@ pub enum ReadinessError {
         "run {run_id} ({scope}) is not finished; run the command without options to resume it, or with --restart to abandon it"
     )]
     OtherRunOpen { run_id: String, scope: String },
-}
-
-/// `20261202T090615529`: the start in Jakarta time, safe in file names, S3 keys and URLs.
-fn run_stamp(now: Millis) -> String {
-    let text = format_ms(now);
-    let local = text.split('+').next().unwrap_or(&text);
-    local
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == 'T')
-        .collect()
 }
 
 /// Why people stopped being read.
@@ -217,124 +206,6 @@ impl Readiness {
         .map_err(Stop::Ehrm)
     }
 
-    /// The run the request asks for: the open one, or a new one.
-    fn new_run(&self, request: &ReadinessRequest, now: Millis) -> ReadinessRun {
-        let today = jakarta_date(now);
-        let (periods, pension_from, pension_to) = match request.period {
-            Some(p) => (vec![p], p, add_months(p, 1).previous_day().unwrap_or(p)),
-            None => {
-                let months = request
-                    .horizon_months
-                    .unwrap_or(self.settings.horizon_months)
-                    .max(1);
-                let from = today.replace_day(1).unwrap_or(today);
-                let to = add_months(from, self.settings.pension_months as i32);
-                (
-                    kp_periods(today, months),
-                    from,
-                    to.previous_day().unwrap_or(to),
-                )
-            }
-        };
-        let ym = |d: &Date| format!("{:04}-{:02}", d.year(), u8::from(d.month()));
-        let mut scope = format!(
-            "kp {}..{}, pensiun {}..{}",
-            periods.first().map(ym).unwrap_or_default(),
-            periods.last().map(ym).unwrap_or_default(),
-            ym(&pension_from),
-            ym(&pension_to)
-        );
-        if let Some(u) = &request.unit {
-            scope.push_str(&format!(", unit {u}"));
-        }
-        if let Some(n) = &request.nip {
-            scope.push_str(&format!(", nip {n}"));
-        }
-        ReadinessRun {
-            run_id: format!("kesiapan-{}", run_stamp(now)),
-            today,
-            scope,
-            periods,
-            pension_from,
-            pension_to,
-            unit: request.unit.clone(),
-            nip: request.nip.clone(),
-            status: ReadinessStatus::Running,
-            planned: false,
-            chunk: self.settings.chunk.max(1),
-            people: 0,
-            done: 0,
-            list_calls: 0,
-            person_calls: 0,
-            queued_for_bkn: 0,
-            findings: 0,
-            counts: Vec::new(),
-            started_at: now,
-            finished_at: None,
-            invocations: 0,
-            lease_until: 0,
-            pause_reason: None,
-            report: Vec::new(),
-        }
-    }
-
-    /// Takes (or starts) the run under a lease; `Err(run_id)` when another invocation holds it.
-    async fn take(
-        &self,
-        request: &ReadinessRequest,
-    ) -> Result<Result<(ReadinessRun, u64), String>, ReadinessError> {
-        let controls = self.deps.controls.as_ref();
-        loop {
-            let now = self.deps.clock.now_ms();
-            let (open, revision) = load::<ReadinessRun>(controls, RUN_CONTROL).await?;
-            let mut run = match open {
-                Some(r)
-                    if r.status == ReadinessStatus::Running
-                        && r.lease_until > now
-                        && !request.restart =>
-                {
-                    return Ok(Err(r.run_id));
-                }
-                Some(r) if r.status == ReadinessStatus::Running && !request.restart => {
-                    let asks_a_scope = request.period.is_some()
-                        || request.horizon_months.is_some()
-                        || request.unit.is_some()
-                        || request.nip.is_some();
-                    if asks_a_scope && self.new_run(request, now).scope != r.scope {
-                        return Err(ReadinessError::OtherRunOpen {
-                            run_id: r.run_id,
-                            scope: r.scope,
-                        });
-                    }
-                    r
-                }
-                _ => self.new_run(request, now),
-            };
-            run.invocations += 1;
-            run.lease_until = now + self.settings.lease_ms;
-            run.pause_reason = None;
-            let value =
-                serde_json::to_value(&run).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            match controls.put_control(RUN_CONTROL, &value, revision).await {
-                Ok(()) => return Ok(Ok((run, revision + 1))),
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    /// Saves the run's progress; `Conflict` means the lease was lost to another invocation.
-    async fn save(&self, run: &mut ReadinessRun, revision: &mut u64) -> Result<(), ReadinessError> {
-        run.lease_until = self.deps.clock.now_ms() + self.settings.lease_ms;
-        let value = serde_json::to_value(&*run).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.deps
-            .controls
-            .put_control(RUN_CONTROL, &value, *revision)
-            .await?;
-        *revision += 1;
-        Ok(())
-    }
-
     /// Runs (or resumes) until finished, paused by BKN's unavailability, the deadline or a
     /// cancel. `progress` is told (done, total, BKN calls) after each chunk.
     pub async fn run(
@@ -391,29 +262,6 @@ impl Readiness {
             progress(run.done, run.people, run.list_calls + run.person_calls);
         }
         self.finish(run, revision).await
-    }
-
-    async fn pause(
-        &self,
-        mut run: ReadinessRun,
-        mut revision: u64,
-        stop: Stop,
-    ) -> Result<ReadinessOutcome, ReadinessError> {
-        let reason = match stop {
-            Stop::Unavailable(why) => why,
-            Stop::Ehrm(e) if !e.transient => return Err(ReadinessError::Ehrm(e)),
-            Stop::Ehrm(e) => format!("eHRM: {e}"),
-        };
-        run.pause_reason = Some(reason.clone());
-        // Free the run for the next invocation at once.
-        self.save(&mut run, &mut revision).await?;
-        run.lease_until = 0;
-        let value = serde_json::to_value(&run).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        self.deps
-            .controls
-            .put_control(RUN_CONTROL, &value, revision)
-            .await?;
-        Ok(ReadinessOutcome::Paused { run, reason })
     }
 
     /// The next chunk of people, their findings kept; `Ok(Err(stop))` when reading stopped (the
@@ -571,24 +419,6 @@ impl Readiness {
         self.save(&mut run, &mut revision).await?;
         state::remember_finished(self.deps.controls.as_ref(), &run).await?;
         Ok(ReadinessOutcome::Finished(run))
-    }
-
-    /// What the schedule asks for: continue the open run, or start this month's run when the
-    /// last one started in an earlier month; `None` when this month's run is done.
-    pub async fn scheduled(
-        &self,
-        deadline: Option<Millis>,
-    ) -> Result<Option<ReadinessOutcome>, ReadinessError> {
-        let (last, _) = load::<ReadinessRun>(self.deps.controls.as_ref(), RUN_CONTROL).await?;
-        let this_month = jakarta_date(self.deps.clock.now_ms()).replace_day(1).ok();
-        let done_this_month = last.as_ref().is_some_and(|r| {
-            r.status == ReadinessStatus::Finished && r.today.replace_day(1).ok() == this_month
-        });
-        if done_this_month {
-            return Ok(None);
-        }
-        let request = ReadinessRequest::default();
-        self.run(&request, deadline, &|_, _, _| {}).await.map(Some)
     }
 
     /// The findings of a finished (or running) run.

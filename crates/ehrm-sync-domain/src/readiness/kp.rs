@@ -3,11 +3,12 @@
 use time::Date;
 
 use super::bup::PositionKind;
-use super::codes::{
-    active_kedudukan, education_ceiling, eselon_range, next_golongan, problem_status, rank,
-};
+use super::codes::{active_kedudukan, education_ceiling, eselon_range, next_golongan, rank};
 use super::facts::{BknPerson, BknProfile, EhrmPerson, Proposal};
-use super::{Ctx, Draft, ReadinessFinding, RuleId, Service, Severity, Side, add_years, iso};
+use super::{
+    Ctx, Draft, ReadinessFinding, RuleId, Service, Severity, Side, add_years, iso, listing,
+    proposal_problem,
+};
 use crate::dates::parse_iso_date;
 
 /// One person facing one period.
@@ -102,31 +103,10 @@ pub fn evaluate_kp(
 }
 
 fn k1_proposal(case: &KpCase<'_>) -> Option<Draft> {
-    let p = case.proposal?;
-    let bad_status = p.status.as_deref().is_some_and(problem_status);
-    if !bad_status && p.alasan_tolak.is_none() {
-        return None;
-    }
-    let status = format!(
-        "{} {}",
-        p.status.as_deref().unwrap_or("-"),
-        p.status_nama.as_deref().unwrap_or("")
-    );
-    let why = p.alasan_tolak.as_deref().unwrap_or("-");
-    Some(
-        Draft::new(
-            RuleId::K1,
-            Side::Usulan,
-            format!(
-                "Usulan KP berstatus {} (alasan: {why}); perbaiki usulan segera",
-                status.trim()
-            ),
-            format!(
-                "Promotion proposal in status {} (reason: {why}); fix the proposal now",
-                status.trim()
-            ),
-        )
-        .values(Some(status.trim().to_string()), None),
+    proposal_problem(
+        RuleId::K1,
+        case.proposal?,
+        ("Usulan KP", "Promotion proposal"),
     )
 }
 
@@ -527,15 +507,10 @@ pub(super) fn k11_identity(nip: &str, profile: &BknProfile) -> Option<Draft> {
     if profile.tk_pendidikan_id.is_none() {
         problems.push(("pendidikan terakhir kosong", "no highest education"));
     }
-    if problems.is_empty() {
-        return None;
-    }
-    let id: Vec<&str> = problems.iter().map(|p| p.0).collect();
-    let en: Vec<&str> = problems.iter().map(|p| p.1).collect();
-    Some(Draft::new(
+    listing(
         RuleId::K11,
         Side::BknData,
-        format!("Data identitas di SIASN: {}", id.join("; ")),
-        format!("Identity data at SIASN: {}", en.join("; ")),
-    ))
+        ("Data identitas di SIASN", "Identity data at SIASN"),
+        &problems,
+    )
 }

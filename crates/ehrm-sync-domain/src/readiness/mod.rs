@@ -206,6 +206,57 @@ impl Draft {
     }
 }
 
+/// A proposal stuck or refused (K1, R3): its status and reason, in the service's words
+/// (`what`: Indonesian and English names of the proposal).
+pub(crate) fn proposal_problem(rule: RuleId, p: &Proposal, what: (&str, &str)) -> Option<Draft> {
+    if !p.status.as_deref().is_some_and(codes::problem_status) && p.alasan_tolak.is_none() {
+        return None;
+    }
+    let status = format!(
+        "{} {}",
+        p.status.as_deref().unwrap_or("-"),
+        p.status_nama.as_deref().unwrap_or("")
+    );
+    let status = status.trim();
+    let why = p.alasan_tolak.as_deref().unwrap_or("-");
+    Some(
+        Draft::new(
+            rule,
+            Side::Usulan,
+            format!(
+                "{} berstatus {status} (alasan: {why}); perbaiki usulan segera",
+                what.0
+            ),
+            format!(
+                "{} in status {status} (reason: {why}); fix the proposal now",
+                what.1
+            ),
+        )
+        .values(Some(status.to_string()), None),
+    )
+}
+
+/// One finding naming every problem found (`None` when there is none): `head` in Indonesian
+/// and English, then the problems.
+pub(crate) fn listing(
+    rule: RuleId,
+    side: Side,
+    head: (&str, &str),
+    problems: &[(&str, &str)],
+) -> Option<Draft> {
+    if problems.is_empty() {
+        return None;
+    }
+    let id: Vec<&str> = problems.iter().map(|p| p.0).collect();
+    let en: Vec<&str> = problems.iter().map(|p| p.1).collect();
+    Some(Draft::new(
+        rule,
+        side,
+        format!("{}: {}", head.0, id.join("; ")),
+        format!("{}: {}", head.1, en.join("; ")),
+    ))
+}
+
 /// `date` plus whole years (29 February → 28 February).
 pub fn add_years(date: Date, years: i32) -> Date {
     let y = date.year() + years;

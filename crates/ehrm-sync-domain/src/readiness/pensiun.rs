@@ -3,10 +3,11 @@
 use time::Date;
 
 use super::bup::{PositionKind, bup_age, tmt_pensiun};
-use super::codes::{active_kedudukan, problem_status, rank};
+use super::codes::{active_kedudukan, rank};
 use super::facts::{BknPerson, BknProfile, EhrmPerson, Proposal};
 use super::{
     Ctx, Draft, ReadinessFinding, RuleId, Service, Severity, Side, add_months, add_years, iso,
+    listing, proposal_problem,
 };
 use crate::dates::parse_iso_date;
 
@@ -177,30 +178,10 @@ fn r2_no_proposal(
 }
 
 fn r3_proposal(proposal: Option<&Proposal>) -> Option<Draft> {
-    let p = proposal?;
-    if !p.status.as_deref().is_some_and(problem_status) && p.alasan_tolak.is_none() {
-        return None;
-    }
-    let status = format!(
-        "{} {}",
-        p.status.as_deref().unwrap_or("-"),
-        p.status_nama.as_deref().unwrap_or("")
-    );
-    let why = p.alasan_tolak.as_deref().unwrap_or("-");
-    Some(
-        Draft::new(
-            RuleId::R3,
-            Side::Usulan,
-            format!(
-                "Usulan pensiun berstatus {} (alasan: {why}); perbaiki usulan segera",
-                status.trim()
-            ),
-            format!(
-                "Retirement proposal in status {} (reason: {why}); fix the proposal now",
-                status.trim()
-            ),
-        )
-        .values(Some(status.trim().to_string()), None),
+    proposal_problem(
+        RuleId::R3,
+        proposal?,
+        ("Usulan pensiun", "Retirement proposal"),
     )
 }
 
@@ -218,17 +199,15 @@ fn r4_completeness(profile: &BknProfile, bkn: &BknPerson) -> Option<Draft> {
     if bkn.golongan.is_empty() {
         gaps.push(("riwayat golongan", "rank history"));
     }
-    if gaps.is_empty() {
-        return None;
-    }
-    let id: Vec<&str> = gaps.iter().map(|g| g.0).collect();
-    let en: Vec<&str> = gaps.iter().map(|g| g.1).collect();
-    Some(Draft::new(
+    listing(
         RuleId::R4,
         Side::BknData,
-        format!("Data pensiun belum lengkap di SIASN: {}", id.join(", ")),
-        format!("Retirement data incomplete at SIASN: {}", en.join(", ")),
-    ))
+        (
+            "Data pensiun belum lengkap di SIASN",
+            "Retirement data incomplete at SIASN",
+        ),
+        &gaps,
+    )
 }
 
 /// The last year's SKP, which the pension file needs (the last year complete before both today
