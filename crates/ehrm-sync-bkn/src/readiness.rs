@@ -165,7 +165,7 @@ impl BknReadiness for BknClient {
         Ok(match which {
             History::Golongan => HistoryRows::Golongan(rows(answer, |o| {
                 Some(GolonganRow {
-                    golongan_id: first(o, &["golonganId", "golongan_id"]),
+                    golongan_id: first(o, &["golonganId", "golongan_id", "golongan"]),
                     tmt: date(o, &["tmtGolongan", "tmt_golongan"]),
                 })
             })),

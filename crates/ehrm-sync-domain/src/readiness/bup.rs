@@ -33,23 +33,25 @@ impl PositionKind {
 }
 
 /// The retirement age of a position. `eselon` is BKN's id (`21`) or `II.a`; `jf_ages` maps a
-/// functional position's name (case-insensitive prefix match) to its own age.
+/// functional position's name (case-insensitive prefix match) to its own age. `None` for a
+/// functional position whose name shows no jenjang and is not in `jf_ages`: its age is unknown,
+/// and guessing would report wrong retirement dates.
 pub fn bup_age(
     kind: PositionKind,
     eselon: Option<&str>,
     jabatan_nama: Option<&str>,
     jf_ages: &BTreeMap<String, u8>,
-) -> u8 {
+) -> Option<u8> {
     match kind {
         PositionKind::Struktural => {
             let id = eselon
                 .map(|e| crate::codes::eselon_to_bkn(e).unwrap_or_else(|| e.trim().to_string()));
-            match id.as_deref().and_then(|i| i.get(..1)) {
+            Some(match id.as_deref().and_then(|i| i.get(..1)) {
                 Some("1" | "2") => 60,
                 _ => 58,
-            }
+            })
         }
-        PositionKind::Pelaksana => 58,
+        PositionKind::Pelaksana => Some(58),
         PositionKind::Fungsional => {
             let name = jabatan_nama.unwrap_or_default().to_lowercase();
             if let Some(age) = jf_ages
@@ -58,14 +60,24 @@ pub fn bup_age(
                 .max_by_key(|(k, _)| k.len())
                 .map(|(_, a)| *a)
             {
-                return age;
+                return Some(age);
             }
+            const JENJANG_58: [&str; 6] = [
+                "ahli pertama",
+                "ahli muda",
+                "terampil",
+                "mahir",
+                "penyelia",
+                "pemula",
+            ];
             if name.contains("ahli utama") {
-                65
+                Some(65)
             } else if name.contains("ahli madya") {
-                60
+                Some(60)
+            } else if JENJANG_58.iter().any(|j| name.contains(j)) {
+                Some(58)
             } else {
-                58
+                None
             }
         }
     }

@@ -37,8 +37,9 @@ pub fn education_ceiling(tk_pendidikan: &str) -> Option<&'static str> {
 
 /// The pangkat range of an eselon (BKN eselon id `41` = IV.a), per Kep BKN 12/2002 / PP 13/2002
 /// [S: P12].
-pub fn eselon_range(eselon_id: &str) -> Option<(&'static str, &'static str)> {
-    Some(match eselon_id.trim() {
+pub fn eselon_range(eselon: &str) -> Option<(&'static str, &'static str)> {
+    let id = crate::codes::eselon_to_bkn(eselon).unwrap_or_else(|| eselon.trim().to_string());
+    Some(match id.as_str() {
         "11" => ("44", "45"),
         "12" => ("43", "45"),
         "21" => ("43", "44"),
@@ -60,11 +61,14 @@ pub fn problem_status(code: &str) -> bool {
     )
 }
 
-/// `kedudukanPnsId` of an active civil servant at SIASN ("Aktif"; PPPK shows "PPPK Aktif"
-/// with its own id [U]).
-pub fn active_kedudukan(id: Option<&str>, nama: Option<&str>) -> bool {
-    match nama.map(str::trim).filter(|n| !n.is_empty()) {
-        Some(n) => n.eq_ignore_ascii_case("aktif") || n.eq_ignore_ascii_case("pppk aktif"),
-        None => id.is_some_and(|i| matches!(i.trim(), "01" | "1" | "71")),
+/// Whether SIASN's legal status (`kedudukanPnsId` / `kedudukanPnsNama`) is active: the name
+/// decides when given ("Aktif", "PPPK Aktif"; "Tidak Aktif", "CLTN", … are not), else the id
+/// (`01`; `71` PPPK [U]); `None` when SIASN gives neither (unknown is not inactive).
+pub fn active_kedudukan(id: Option<&str>, nama: Option<&str>) -> Option<bool> {
+    if let Some(n) = nama.map(str::trim).filter(|n| !n.is_empty()) {
+        let n = n.to_lowercase();
+        return Some(n.contains("aktif") && !n.contains("tidak") && !n.contains("non"));
     }
+    let id = id.map(str::trim).filter(|i| !i.is_empty())?;
+    Some(matches!(id, "01" | "1" | "71"))
 }

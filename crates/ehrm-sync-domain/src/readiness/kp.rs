@@ -71,6 +71,18 @@ pub fn evaluate_kp(
         f.severity = Severity::Block;
         return vec![f];
     };
+    // data-utama without its education: the highest of rw-pendidikan, when it was read.
+    let with_education;
+    let profile = match (&profile.tk_pendidikan_id, best_education(bkn)) {
+        (None, Some(best)) => {
+            with_education = BknProfile {
+                tk_pendidikan_id: Some(format!("{best:02}")),
+                ..profile.clone()
+            };
+            &with_education
+        }
+        _ => profile,
+    };
     let kind = kind_of(profile, ehrm);
     let target = case
         .proposal
@@ -139,10 +151,11 @@ fn k3_time_in_rank(
         .iter()
         .filter(|g| g.tmt.is_some())
         .max_by_key(|g| g.tmt);
+    // Ranks compared by their place in the order, so `34` and `III/d` agree.
     let history_agrees = latest.is_some_and(|g| {
         g.tmt == profile.tmt_golongan
-            && g.golongan_id.as_deref().map(str::trim)
-                == profile.golongan_id.as_deref().map(str::trim)
+            && g.golongan_id.as_deref().and_then(rank)
+                == profile.golongan_id.as_deref().and_then(rank)
     });
     let bkn_value = format!(
         "data-utama {} TMT {}; rw-golongan {} TMT {}",
@@ -402,10 +415,11 @@ fn k8_exam(profile: &BknProfile, bkn: &BknPerson, ctx: Ctx<'_>) -> Option<Draft>
 }
 
 fn k9_status(profile: &BknProfile, ehrm: Option<&EhrmPerson>) -> Option<Draft> {
-    if active_kedudukan(
+    let active = active_kedudukan(
         profile.kedudukan_id.as_deref(),
         profile.kedudukan_nama.as_deref(),
-    ) {
+    );
+    if active != Some(false) {
         return None;
     }
     let ehrm_status = ehrm.and_then(|e| e.status.clone());

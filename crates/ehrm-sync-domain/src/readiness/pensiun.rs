@@ -23,7 +23,7 @@ pub fn expected_retirement(profile: &BknProfile, ctx: Ctx<'_>) -> Option<(u8, Da
         profile.eselon_id.as_deref(),
         profile.jabatan_nama.as_deref(),
         &ctx.config.jf_bup,
-    );
+    )?;
     Some((age, tmt_pensiun(profile.tgl_lahir?, age)?))
 }
 
@@ -40,7 +40,7 @@ pub fn ehrm_retirement(ehrm: &EhrmPerson, ctx: Ctx<'_>) -> Option<Date> {
         p.eselon.as_deref(),
         p.jabatan.as_deref(),
         &ctx.config.jf_bup,
-    );
+    )?;
     tmt_pensiun(p.tgl_lahir.as_deref().and_then(parse_iso_date)?, age)
 }
 
@@ -297,7 +297,8 @@ fn r7_past_retirement(
         profile.kedudukan_id.as_deref(),
         profile.kedudukan_nama.as_deref(),
     );
-    if ctx.today < expected || !active {
+    // Unknown status counts as active: SIASN still lists the person.
+    if ctx.today < expected || active == Some(false) {
         return None;
     }
     Some(

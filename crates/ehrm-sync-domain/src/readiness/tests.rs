@@ -26,24 +26,29 @@ fn the_rule_table_is_indexed_by_id_and_lists_every_rule_once() {
 fn retirement_age_follows_the_position() {
     let none = BTreeMap::new();
     let s = PositionKind::Struktural;
-    assert_eq!(bup_age(s, Some("21"), None, &none), 60);
-    assert_eq!(bup_age(s, Some("I.b"), None, &none), 60);
-    assert_eq!(bup_age(s, Some("31"), None, &none), 58);
-    assert_eq!(bup_age(s, Some("IV.a"), None, &none), 58);
+    assert_eq!(bup_age(s, Some("21"), None, &none), Some(60));
+    assert_eq!(bup_age(s, Some("I.b"), None, &none), Some(60));
+    assert_eq!(bup_age(s, Some("31"), None, &none), Some(58));
+    assert_eq!(bup_age(s, Some("IV.a"), None, &none), Some(58));
     assert_eq!(
         bup_age(PositionKind::Pelaksana, None, Some("Analis"), &none),
-        58
+        Some(58)
     );
     let jf =
         |n: &str, t: &BTreeMap<String, u8>| bup_age(PositionKind::Fungsional, None, Some(n), t);
-    assert_eq!(jf("Teknik Jalan dan Jembatan Ahli Pertama", &none), 58);
-    assert_eq!(jf("Teknik Jalan dan Jembatan Ahli Muda", &none), 58);
-    assert_eq!(jf("Teknik Pengairan Ahli Madya", &none), 60);
-    assert_eq!(jf("Teknik Pengairan Ahli Utama", &none), 65);
-    assert_eq!(jf("Teknik Pengairan Terampil", &none), 58);
+    assert_eq!(
+        jf("Teknik Jalan dan Jembatan Ahli Pertama", &none),
+        Some(58)
+    );
+    assert_eq!(jf("Teknik Jalan dan Jembatan Ahli Muda", &none), Some(58));
+    assert_eq!(jf("Teknik Pengairan Ahli Madya", &none), Some(60));
+    assert_eq!(jf("Teknik Pengairan Ahli Utama", &none), Some(65));
+    assert_eq!(jf("Teknik Pengairan Terampil", &none), Some(58));
     let own: BTreeMap<String, u8> = [("Peneliti Ahli Utama".to_string(), 70)].into();
-    assert_eq!(jf("Peneliti Ahli Utama", &own), 70);
-    assert_eq!(jf("Teknik Pengairan Ahli Utama", &own), 65);
+    assert_eq!(jf("Peneliti Ahli Utama", &own), Some(70));
+    assert_eq!(jf("Teknik Pengairan Ahli Utama", &own), Some(65));
+    // A functional position whose name shows no jenjang has no age to guess.
+    assert_eq!(jf("Pranata Komputer", &none), None);
 }
 
 #[test]
@@ -334,4 +339,35 @@ fn retirement_rules_compare_bkn_with_its_own_position_and_birth_date() {
     };
     let f = evaluate_pensiun(&nip, tmt, Some(&proposal), &bkn, Some(&e), past);
     assert!(rules_of(&f).contains(&(RuleId::R7, None)), "{f:?}");
+}
+
+#[test]
+fn what_siasn_leaves_out_is_not_read_as_a_blocker() {
+    let (nip, mut bkn, ehrm) = clean();
+    let proposal = Proposal {
+        id: "p".into(),
+        nip: nip.clone(),
+        status: Some("12".into()),
+        ..Proposal::default()
+    };
+    // No legal status at all, the rank history by name, the education only in rw-pendidikan,
+    // the eselon written as a name: nothing to report.
+    if let Some(p) = bkn.profile.as_mut() {
+        p.kedudukan_id = None;
+        p.kedudukan_nama = None;
+        p.tk_pendidikan_id = None;
+    }
+    bkn.golongan[0].golongan_id = Some("III/b".into());
+    assert_eq!(
+        kp(&nip, &bkn, &ehrm, d(2026, 12, 1), Some(&proposal)),
+        vec![]
+    );
+    // "Tidak Aktif" is not active, whatever its id.
+    if let Some(p) = bkn.profile.as_mut() {
+        p.kedudukan_id = Some("01".into());
+        p.kedudukan_nama = Some("Tidak Aktif".into());
+    }
+    let f = kp(&nip, &bkn, &ehrm, d(2026, 12, 1), Some(&proposal));
+    assert_eq!(rules_of(&f), vec![(RuleId::K9, None)]);
+    assert_eq!(codes::eselon_range("IV.a"), codes::eselon_range("41"));
 }
