@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use ehrm_sync_core::ports::{Clock, ControlStore, StoreError};
+use ehrm_sync_core::ports::{Clock, ControlStore, StoreError, overwrite_control};
 
 /// data-utama fields never kept at rest.
 const PERSONAL: [&str; 12] = [
@@ -44,14 +44,7 @@ impl SharedReads {
     }
 
     async fn put(&self, name: &str, value: &Value) -> Result<(), StoreError> {
-        for _ in 0..3 {
-            let revision = self.controls.control(name).await?.map_or(0, |c| c.revision);
-            match self.controls.put_control(name, value, revision).await {
-                Err(StoreError::Conflict) => continue,
-                other => return other,
-            }
-        }
-        Err(StoreError::Conflict)
+        overwrite_control(self.controls.as_ref(), name, value).await
     }
 
     /// Keeps an answer (`None`: BKN does not know the NIP). Best effort: a failure costs only

@@ -473,6 +473,23 @@ pub trait ControlStore: Send + Sync {
     ) -> Result<Vec<(Millis, serde_json::Value)>, StoreError>;
 }
 
+/// Writes a control document whatever its revision, for documents whose last writer simply wins
+/// (a run's pieces under its lease, answers kept for sharing).
+pub async fn overwrite_control(
+    controls: &dyn ControlStore,
+    name: &str,
+    value: &serde_json::Value,
+) -> Result<(), StoreError> {
+    for _ in 0..3 {
+        let revision = controls.control(name).await?.map_or(0, |c| c.revision);
+        match controls.put_control(name, value, revision).await {
+            Err(StoreError::Conflict) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outcome callbacks to eHRM (their own module; named here like every port)
 

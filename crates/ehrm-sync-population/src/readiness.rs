@@ -7,9 +7,10 @@ use std::collections::HashSet;
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use serde::{Deserialize, Serialize};
-use time::{Date, Duration, Month};
+use time::{Date, Duration};
 
 use ehrm_sync_domain::dates::{format_iso_date, parse_iso_date};
+use ehrm_sync_domain::readiness::add_months;
 use ehrm_sync_domain::reconcile::kp_periods;
 
 use crate::{Employee, Hukdis, JenisJabatan, Population, Usulan, promotion_period};
@@ -42,12 +43,6 @@ pub struct PlantSpec {
     pub today: Date,
     pub horizon_months: u32,
     pub pension_months: u32,
-}
-
-fn add_months(d: Date, months: i32) -> Date {
-    let total = d.year() * 12 + i32::from(u8::from(d.month())) - 1 + months;
-    let month = Month::try_from((total.rem_euclid(12) + 1) as u8).unwrap_or(Month::January);
-    Date::from_calendar_date(total.div_euclid(12), month, d.day().min(28)).unwrap_or(d)
 }
 
 /// Retirement age by position (PP 11/2017 Ps 239, as this world applies it).

@@ -123,14 +123,7 @@ pub async fn overwrite<T: Serialize>(
     value: &T,
 ) -> Result<(), StoreError> {
     let value = serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    for _ in 0..3 {
-        let revision = controls.control(name).await?.map_or(0, |c| c.revision);
-        match controls.put_control(name, &value, revision).await {
-            Err(StoreError::Conflict) => continue,
-            other => return other,
-        }
-    }
-    Err(StoreError::Conflict)
+    crate::ports::overwrite_control(controls, name, &value).await
 }
 
 /// Every finding of a run, chunk by chunk.
