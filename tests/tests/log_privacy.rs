@@ -15,6 +15,10 @@ fn log_lines(world: &ReconcileWorld, db: &std::path::Path, extra: &[&str]) -> Ve
         .args(extra)
         .envs(&world.env)
         .env("RUST_LOG", "info")
+        // Short breaker cool-downs: against a BKN failing half its reads, a run of failed probes
+        // at the default 30 s each once kept this test busy for 19 minutes.
+        .env("BREAKER_COOLDOWN_SECONDS", "1")
+        .env("BREAKER_MAX_COOLDOWN_SECONDS", "2")
         .output()
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
