@@ -97,24 +97,14 @@ async fn deliver_queued(env: &HashMap<String, String>, db: &Path) {
     )
     .expect("serve settings");
     let runtime = Runtime::start(settings).await.expect("serve");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let open: u64 = ehrm_sync_core::ports::SyncStore::count_by_status(&runtime.store)
-            .await
-            .expect("counts")
-            .iter()
-            .filter(|(s, _)| !s.is_settled())
-            .map(|(_, n)| *n)
-            .sum();
-        if open == 0 {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{open} records still open"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let drained = ehrm_sync_devkit::world::wait_drained(
+        &runtime.store,
+        Duration::from_secs(60),
+        Duration::from_millis(200),
+    )
+    .await
+    .expect("counts");
+    assert!(drained.done, "records still open: {:?}", drained.counts);
     runtime.shutdown().await;
 }
 

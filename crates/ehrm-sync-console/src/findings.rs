@@ -40,12 +40,7 @@ impl FindingFilter {
             ("nip", &self.nip),
             ("state", &self.state),
         ];
-        pairs
-            .iter()
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect::<Vec<_>>()
-            .join("&")
+        query_of(&pairs)
     }
 
     /// In words, for the workbook's summary sheet.
@@ -53,6 +48,16 @@ impl FindingFilter {
         let q = self.query();
         (!q.is_empty()).then(|| q.replace('&', ", "))
     }
+}
+
+/// A query string of the non-empty pairs, values percent-encoded (the pages' filters).
+pub fn query_of(pairs: &[(&str, &String)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Percent-encodes a query value.

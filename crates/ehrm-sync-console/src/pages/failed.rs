@@ -46,19 +46,14 @@ pub struct Filter {
 
 impl Filter {
     fn query(&self) -> String {
-        [
+        crate::findings::query_of(&[
             ("status", &self.status),
             ("jenis", &self.jenis),
             ("tahun", &self.tahun),
             ("from", &self.from),
             ("to", &self.to),
             ("q", &self.q),
-        ]
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+        ])
     }
 }
 

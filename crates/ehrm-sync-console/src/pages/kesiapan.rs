@@ -51,7 +51,7 @@ pub struct Filter {
 
 impl Filter {
     fn query(&self) -> String {
-        [
+        crate::findings::query_of(&[
             ("run", &self.run),
             ("unit", &self.unit),
             ("service", &self.service),
@@ -61,12 +61,7 @@ impl Filter {
             ("side", &self.side),
             ("nip", &self.nip),
             ("state", &self.state),
-        ]
-        .iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| format!("{k}={}", encode(v)))
-        .collect::<Vec<_>>()
-        .join("&")
+        ])
     }
 }
 
