@@ -423,7 +423,7 @@ impl DeliveryService {
             return Ok((
                 Found::Unmatchable {
                     reason: format!(
-                        "BKN SIASN lists {unplaced} riwayat kinerja periodik record(s) for {tahun} without their months (bulanMulaiPenilaian/bulanSelesaiPenilaian): it cannot be told whether this period is already held, so nothing was created. Check the record in SIASN, then replay it"
+                        "BKN SIASN mencantumkan {unplaced} riwayat kinerja periodik tahun {tahun} tanpa bulannya (bulanMulaiPenilaian/bulanSelesaiPenilaian): tidak dapat dipastikan periode ini sudah ada atau belum, jadi tidak ada yang dibuat. Periksa di SIASN, lalu replay / BKN SIASN lists {unplaced} riwayat kinerja periodik record(s) for {tahun} without their months (bulanMulaiPenilaian/bulanSelesaiPenilaian): it cannot be told whether this period is already held, so nothing was created. Check the record in SIASN, then replay it"
                     ),
                 },
                 listed.fresh,
@@ -497,7 +497,7 @@ impl DeliveryService {
                 ops,
                 DeliveryOutcome::NeedsAction {
                     reason: format!(
-                        "deleted in eHRM, but BKN SIASN offers no delete for annual SKP 2022 records: remove riwayat SKP {tahun} (BKN id {id}) in SIASN by hand"
+                        "dihapus di eHRM, tetapi BKN SIASN tidak menyediakan penghapusan riwayat SKP 2022: hapus riwayat SKP {tahun} (id BKN {id}) di SIASN secara manual / deleted in eHRM, but BKN SIASN offers no delete for annual SKP 2022 records: remove riwayat SKP {tahun} (BKN id {id}) in SIASN by hand"
                     ),
                 },
             ),
