@@ -329,7 +329,8 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
         {
             let cells = row.find_all(Locator::Css("td")).await.expect("cells");
             nips.push(cells[2].text().await.expect("nip"));
-            assert_eq!(cells[9].text().await.expect("priority"), priority);
+            let code = cells[9].attr("data-code").await.expect("priority");
+            assert_eq!(code.as_deref(), Some(priority));
         }
         nips
     };

@@ -8,7 +8,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 use serde_json::json;
 
-use ehrm_sync_console::{LaunchRequest, ReconcileLauncher};
+use ehrm_sync_console::{LaunchRequest, Launched, ReconcileLauncher};
 
 pub struct LambdaLauncher {
     client: Client,
@@ -31,7 +31,7 @@ pub fn launch_event(request: &LaunchRequest) -> serde_json::Value {
 
 #[async_trait]
 impl ReconcileLauncher for LambdaLauncher {
-    async fn launch(&self, request: LaunchRequest) -> Result<String, String> {
+    async fn launch(&self, request: LaunchRequest) -> Result<Launched, String> {
         let payload = launch_event(&request).to_string().into_bytes();
         let out = self
             .client
@@ -43,7 +43,9 @@ impl ReconcileLauncher for LambdaLauncher {
             .await
             .map_err(|e| format!("the scheduled function could not be invoked: {e:?}"))?;
         match out.status_code {
-            202 => Ok(format!("{} dipanggil / invoked", self.function)),
+            202 => Ok(Launched::Invoked {
+                function: self.function.clone(),
+            }),
             other => Err(format!("the scheduled function answered {other}")),
         }
     }

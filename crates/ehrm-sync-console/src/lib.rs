@@ -53,10 +53,36 @@ pub enum LaunchRequest {
 }
 
 /// Starts reconciliation in the background (a task of `serve`; an asynchronous invocation of
-/// the scheduled function on AWS). Returns what was started, for the audit and the page.
+/// the scheduled function on AWS). Returns what became of it, for the audit and the page; an
+/// error is the adapter's own words.
 #[async_trait]
 pub trait ReconcileLauncher: Send + Sync {
-    async fn launch(&self, request: LaunchRequest) -> Result<String, String>;
+    async fn launch(&self, request: LaunchRequest) -> Result<Launched, String>;
+}
+
+/// What a launch came to, in the console's words (both languages are the page's business).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Launched {
+    /// Still running after the first moments; the page of runs shows its progress.
+    InBackground,
+    /// Handed to another function, which runs it asynchronously.
+    Invoked {
+        function: String,
+    },
+    Finished {
+        run_id: String,
+        findings: usize,
+    },
+    Paused {
+        run_id: String,
+        reason: String,
+    },
+    /// Another process holds the run's lease.
+    Busy {
+        run_id: String,
+    },
+    /// Nothing to resume, and the last run is recent.
+    Idle,
 }
 
 /// What the console reads and acts through.

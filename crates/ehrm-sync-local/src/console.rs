@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use ehrm_sync_console::{
-    ClientAddr, Console, ConsoleDeps, ConsoleSettings, LaunchRequest, ReconcileLauncher,
+    ClientAddr, Console, ConsoleDeps, ConsoleSettings, LaunchRequest, Launched, ReconcileLauncher,
 };
 use ehrm_sync_core::ports::Clock;
 use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunRequest};
@@ -94,7 +94,7 @@ struct LocalLauncher {
 
 #[async_trait]
 impl ReconcileLauncher for LocalLauncher {
-    async fn launch(&self, request: LaunchRequest) -> Result<String, String> {
+    async fn launch(&self, request: LaunchRequest) -> Result<Launched, String> {
         let (tx, mut task) = tokio::sync::oneshot::channel();
         let reconciler = self.reconciler.clone();
         std::thread::Builder::new()
@@ -117,14 +117,14 @@ impl ReconcileLauncher for LocalLauncher {
                     match task.await {
                         Ok(Err(e)) => tracing::warn!(error = %e, "console reconciliation stopped"),
                         Ok(Ok(outcome)) => {
-                            tracing::info!(outcome = %describe(&outcome), "console reconciliation ended")
+                            tracing::info!(outcome = ?launched(outcome), "console reconciliation ended")
                         }
                         Err(e) => tracing::error!(error = %e, "console reconciliation task failed"),
                     }
                 });
-                Ok("berjalan di latar belakang / running in the background".into())
+                Ok(Launched::InBackground)
             }
-            Ok(Ok(Ok(outcome))) => Ok(describe(&outcome)),
+            Ok(Ok(Ok(outcome))) => Ok(launched(outcome)),
             Ok(Ok(Err(e))) => Err(e),
             Ok(Err(_)) => Err("the run ended without an answer".into()),
         }
@@ -155,13 +155,17 @@ async fn run(
 
 fn quiet(_: &ehrm_sync_core::reconcile::Progress) {}
 
-fn describe(outcome: &RunOutcome) -> String {
+fn launched(outcome: RunOutcome) -> Launched {
     match outcome {
-        RunOutcome::Finished(s) => {
-            format!("{} finished, {} findings", s.run_id, s.rows.unwrap_or(0))
-        }
-        RunOutcome::Paused { summary, reason } => format!("{} paused: {reason}", summary.run_id),
-        RunOutcome::Busy { run_id } => format!("{run_id} is being worked on by another process"),
-        RunOutcome::Idle => "nothing to resume; the last run is recent".into(),
+        RunOutcome::Finished(s) => Launched::Finished {
+            run_id: s.run_id,
+            findings: s.rows.unwrap_or(0),
+        },
+        RunOutcome::Paused { summary, reason } => Launched::Paused {
+            run_id: summary.run_id,
+            reason: reason.to_string(),
+        },
+        RunOutcome::Busy { run_id } => Launched::Busy { run_id },
+        RunOutcome::Idle => Launched::Idle,
     }
 }

@@ -331,6 +331,14 @@ pub async fn redrive_and_reconciliation_are_operator_actions_and_audited(c: &Con
         )
         .await;
     assert!(run.text().contains("reconcile-started"));
+    assert!(run.text().contains("berjalan di latar belakang"));
+    for english in ["running in the background", "invoked", "finished", "paused"] {
+        assert!(
+            !run.text().contains(english),
+            "the Indonesian page says how the run went in Indonesian: {}",
+            run.text()
+        );
+    }
     let bad = b
         .post(
             "/console/tindakan/rekon",

@@ -15,7 +15,8 @@ use axum::http::{HeaderMap, Request, header};
 use futures::future::BoxFuture;
 
 use ehrm_sync_console::{
-    ClientAddr, Console, ConsoleSettings, LaunchRequest, ReconcileLauncher, Role, Users, user_line,
+    ClientAddr, Console, ConsoleSettings, LaunchRequest, Launched, ReconcileLauncher, Role, Users,
+    user_line,
 };
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::{
@@ -201,9 +202,9 @@ pub struct RecordingLauncher(pub Mutex<Vec<LaunchRequest>>);
 
 #[async_trait::async_trait]
 impl ReconcileLauncher for RecordingLauncher {
-    async fn launch(&self, request: LaunchRequest) -> Result<String, String> {
+    async fn launch(&self, request: LaunchRequest) -> Result<Launched, String> {
         self.0.lock().map_err(|e| e.to_string())?.push(request);
-        Ok("recorded".into())
+        Ok(Launched::InBackground)
     }
 }
 

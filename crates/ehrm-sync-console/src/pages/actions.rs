@@ -17,7 +17,7 @@ use ehrm_sync_core::replay::{ReplayRequest, replay as run_replay};
 use super::{Ctx, bad_request, ctx, unavailable, when};
 use crate::audit::{self, AuditEntry};
 use crate::i18n::Lang;
-use crate::{ClientAddr, Console, LaunchRequest, layout};
+use crate::{ClientAddr, Console, LaunchRequest, Launched, layout};
 
 /// The most dead letters one redrive moves.
 const REDRIVE_MAX: usize = 10_000;
@@ -298,9 +298,39 @@ pub async fn reconcile(
     let dead = console.deps.dead_letters.depth().await.ok();
     let outcome = match started {
         Ok(s) => {
-            html! { div.notice id="reconcile-started" { p { (l.t("Rekonsiliasi dijalankan: ", "Reconciliation started: ")) (s) } p { a href="/console/rekon" { (l.t("Lihat kemajuannya", "See its progress")) } } } }
+            html! { div.notice id="reconcile-started" { p { (l.t("Rekonsiliasi dijalankan: ", "Reconciliation started: ")) (launched_text(l, &s)) } p { a href="/console/rekon" { (l.t("Lihat kemajuannya", "See its progress")) } } } }
         }
         Err(e) => html! { div.error id="reconcile-refused" { p { (e) } } },
     };
     show(&c, &console, outcome, dead)
+}
+
+fn launched_text(l: Lang, launched: &Launched) -> String {
+    match launched {
+        Launched::InBackground => l
+            .t("berjalan di latar belakang", "running in the background")
+            .into(),
+        Launched::Invoked { function } => match l {
+            Lang::Id => format!("{function} dipanggil, berjalan di latar belakang"),
+            Lang::En => format!("{function} invoked, running in the background"),
+        },
+        Launched::Finished { run_id, findings } => match l {
+            Lang::Id => format!("{run_id} selesai, {findings} temuan"),
+            Lang::En => format!("{run_id} finished, {findings} findings"),
+        },
+        Launched::Paused { run_id, reason } => match l {
+            Lang::Id => format!("{run_id} dijeda: {reason}"),
+            Lang::En => format!("{run_id} paused: {reason}"),
+        },
+        Launched::Busy { run_id } => match l {
+            Lang::Id => format!("{run_id} sedang dikerjakan proses lain"),
+            Lang::En => format!("{run_id} is being worked on by another process"),
+        },
+        Launched::Idle => l
+            .t(
+                "tidak ada yang dilanjutkan; rekon terakhir masih baru",
+                "nothing to resume; the last run is recent",
+            )
+            .into(),
+    }
 }

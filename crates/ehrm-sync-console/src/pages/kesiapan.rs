@@ -24,7 +24,7 @@ use ehrm_sync_domain::readiness::{RULES, ReadinessFinding, rules::rule};
 use super::failed::XLSX;
 use super::marks::{self, MarkForm, mark_form};
 use super::rekon::marks_by_id;
-use super::{attachment, bad_request, ctx, unavailable, when};
+use super::{attachment, bad_request, code_select, ctx, unavailable, when};
 use crate::findings::{encode, unit_with_descendants};
 use crate::i18n::Lang;
 use crate::{ClientAddr, Console, layout};
@@ -181,14 +181,15 @@ pub async fn page(
                      th { (l.t("Tindakan", "Action")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
                 @for (x, mark) in v.picked.iter().skip(page * PAGE).take(PAGE) {
                     tr data-finding=(mark_id(x)) {
-                        td { (x.nip) } td { (x.unit.as_deref().unwrap_or("")) } td { (x.service.as_str()) }
+                        td { (x.nip) } td { (x.unit.as_deref().unwrap_or("")) } td data-code=(x.service.as_str()) { (l.finding_code(x.service.as_str())) }
                         td { (format_iso_date(x.period)) }
                         td title=(rule(x.rule).basis) { (x.rule.as_str()) }
-                        td { (x.severity.as_str()) } td { (x.side.as_str()) } td { (format_iso_date(x.deadline)) }
+                        td data-code=(x.severity.as_str()) { (l.finding_code(x.severity.as_str())) }
+                        td data-code=(x.side.as_str()) { (l.finding_code(x.side.as_str())) } td { (format_iso_date(x.deadline)) }
                         td { (if matches!(l, Lang::Id) { &x.problem_id } else { &x.problem_en })
                              @if let Some(b) = &x.bkn_value { br; span.muted { "BKN: " (b) } }
                              @if let Some(e) = &x.ehrm_value { br; span.muted { "eHRM: " (e) } } }
-                        td { (x.action.map_or("", |a| a.as_str())) }
+                        td { (l.finding_code(x.action.map_or("", |a| a.as_str()))) }
                         td { (mark_form(&c, "/console/kesiapan/tandai", &mark_id(x), mark.as_ref(), &back)) }
                     }
                 }
@@ -234,15 +235,6 @@ fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
     }
 }
 
-fn select(name: &str, chosen: &str, values: &[&str], any: &str) -> Markup {
-    html! {
-        select name=(name) id={ "f-" (name) } {
-            option value="" selected[chosen.is_empty()] { (any) }
-            @for v in values { option value=(v) selected[chosen == *v] { (v) } }
-        }
-    }
-}
-
 fn filter_form(l: Lang, f: &Filter) -> Markup {
     let any = l.t("semua", "all");
     let rules: Vec<&str> = RULES.iter().map(|r| r.code).collect();
@@ -250,11 +242,11 @@ fn filter_form(l: Lang, f: &Filter) -> Markup {
         form.filters method="get" action="/console/kesiapan" {
             input type="hidden" name="run" value=(f.run);
             label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit) size="10"; }
-            label { (l.t("Layanan", "Service")) (select("service", &f.service, &["kp", "pensiun"], any)) }
+            label { (l.t("Layanan", "Service")) (code_select(l, "service", &f.service, &["kp", "pensiun"])) }
             label { (l.t("Periode (YYYY-MM)", "Period (YYYY-MM)")) input name="period" id="f-period" value=(f.period) size="8"; }
-            label { (l.t("Tingkat", "Severity")) (select("severity", &f.severity, &["block", "warn"], any)) }
-            label { (l.t("Aturan", "Rule")) (select("rule", &f.rule, &rules, any)) }
-            label { (l.t("Pihak", "Side")) (select("side", &f.side, &["bkn_data", "ehrm_data", "usulan"], any)) }
+            label { (l.t("Tingkat", "Severity")) (code_select(l, "severity", &f.severity, &["block", "warn"])) }
+            label { (l.t("Aturan", "Rule")) (code_select(l, "rule", &f.rule, &rules)) }
+            label { (l.t("Pihak", "Side")) (code_select(l, "side", &f.side, &["bkn_data", "ehrm_data", "usulan"])) }
             label { "NIP" input name="nip" id="f-nip" value=(f.nip) size="20"; }
             label { (l.t("Tindak lanjut", "Follow-up")) select name="state" id="f-state" { option value="" { (any) } @for s in MarkState::ALL { option value=(s.as_str()) selected[f.state == s.as_str()] { (l.mark(s.as_str())) } } } }
             button type="submit" id="filter" { (l.t("Saring", "Filter")) }

@@ -13,7 +13,7 @@ pub mod rekon;
 
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::html;
+use maud::{Markup, html};
 
 use ehrm_sync_domain::record::Millis;
 
@@ -130,6 +130,17 @@ pub fn bad_request(lang: Lang, what: &str) -> Response {
 }
 
 /// `2026-12-01 17:56 WIB`.
+/// A filter's choices: the code is the value (and the query string's), the label is in the
+/// page's language.
+pub fn code_select(l: Lang, name: &str, chosen: &str, codes: &[&str]) -> Markup {
+    html! {
+        select name=(name) id={ "f-" (name) } {
+            option value="" selected[chosen.is_empty()] { (l.t("semua", "all")) }
+            @for code in codes { option value=(code) selected[chosen == *code] { (l.finding_code(code)) } }
+        }
+    }
+}
+
 pub fn when(ms: Millis) -> String {
     let text = ehrm_sync_core::clock::format_ms(ms);
     match (text.get(..10), text.get(11..16)) {

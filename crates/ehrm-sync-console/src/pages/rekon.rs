@@ -19,7 +19,7 @@ use ehrm_sync_sheets::{FindingLine, RunFacts, findings_workbook};
 
 use super::failed::XLSX;
 use super::marks::{self, MarkForm, mark_form};
-use super::{attachment, bad_request, ctx, unavailable, when};
+use super::{attachment, bad_request, code_select, ctx, unavailable, when};
 use crate::findings::{FindingFilter, RunRows, encode, select, unit_with_descendants};
 use crate::i18n::Lang;
 use crate::{ClientAddr, Console, layout};
@@ -211,12 +211,14 @@ pub async fn findings_page(
                  th { (l.t("Berwenang", "Authority")) } th { (l.t("Tindakan", "Action")) } th { (l.t("Prioritas", "Priority")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
             @for (r, id, mark) in shown {
                 tr data-finding=(id) {
-                    td { (r.data_set.as_str()) } td { (r.kind.as_str()) }
+                    td { (r.data_set.as_str()) } td data-code=(r.kind.as_str()) { (l.finding_code(r.kind.as_str())) }
                     td { (r.nip.as_deref().or(r.unor_id.as_deref()).unwrap_or("")) }
                     td { (r.unit_code().unwrap_or("")) }
                     td { (r.field.as_deref().unwrap_or("")) @if let Some(n) = &r.note { br; span.muted { (n) } } }
                     td { (r.ehrm_value.as_deref().unwrap_or("—")) } td { (r.bkn_value.as_deref().unwrap_or("—")) }
-                    td { (r.authority.as_str()) } td { (r.action.as_str()) } td { (r.priority.as_str()) }
+                    td data-code=(r.authority.as_str()) { (l.finding_code(r.authority.as_str())) }
+                    td data-code=(r.action.as_str()) { (l.finding_code(r.action.as_str())) }
+                    td data-code=(r.priority.as_str()) { (l.finding_code(r.priority.as_str())) }
                     td { (mark_form(&c, &format!("/console/rekon/{}/tandai", encode(&run_id)), id, *mark, &back)) }
                 }
             }
@@ -235,33 +237,20 @@ pub async fn findings_page(
     )
 }
 
-fn options<T: Copy>(
-    name: &str,
-    chosen: &str,
-    all: &[T],
-    as_str: fn(T) -> &'static str,
-    any: &str,
-) -> Markup {
-    html! {
-        select name=(name) id={ "f-" (name) } {
-            option value="" selected[chosen.is_empty()] { (any) }
-            @for v in all { option value=(as_str(*v)) selected[chosen == as_str(*v)] { (as_str(*v)) } }
-        }
-    }
-}
-
 fn filter_form(l: Lang, run_id: &str, f: &FindingFilter) -> Markup {
-    let any = l.t("semua", "all");
+    let data_sets: Vec<&str> = DataSet::ALL.iter().map(|d| d.as_str()).collect();
+    let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
+    let priorities: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
     html! {
         form.filters method="get" action={ "/console/rekon/" (encode(run_id)) } {
-            label { (l.t("Set data", "Data set")) (options("data_set", &f.data_set, &DataSet::ALL, DataSet::as_str, any)) }
-            label { (l.t("Jenis", "Kind")) (options("kind", &f.kind, &Kind::ALL, Kind::as_str, any)) }
-            label { (l.t("Prioritas", "Priority")) (options("priority", &f.priority, &Priority::ALL, Priority::as_str, any)) }
-            label { (l.t("Berwenang", "Authority")) select name="authority" { option value="" { (any) } @for a in ["ehrm", "bkn"] { option value=(a) selected[f.authority == a] { (a) } } } }
-            label { (l.t("Tindakan", "Action")) select name="action" { option value="" { (any) } @for a in ["queued_for_bkn", "sent_to_ehrm", "needs_review"] { option value=(a) selected[f.action == a] { (a) } } } }
+            label { (l.t("Set data", "Data set")) (code_select(l, "data_set", &f.data_set, &data_sets)) }
+            label { (l.t("Jenis", "Kind")) (code_select(l, "kind", &f.kind, &kinds)) }
+            label { (l.t("Prioritas", "Priority")) (code_select(l, "priority", &f.priority, &priorities)) }
+            label { (l.t("Berwenang", "Authority")) (code_select(l, "authority", &f.authority, &["ehrm", "bkn"])) }
+            label { (l.t("Tindakan", "Action")) (code_select(l, "action", &f.action, &["queued_for_bkn", "sent_to_ehrm", "needs_review"])) }
             label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit) size="10"; }
             label { "NIP" input name="nip" id="f-nip" value=(f.nip) size="20"; }
-            label { (l.t("Tindak lanjut", "Follow-up")) select name="state" id="f-state" { option value="" { (any) } @for s in MarkState::ALL { option value=(s.as_str()) selected[f.state == s.as_str()] { (l.mark(s.as_str())) } } } }
+            label { (l.t("Tindak lanjut", "Follow-up")) select name="state" id="f-state" { option value="" { (l.t("semua", "all")) } @for s in MarkState::ALL { option value=(s.as_str()) selected[f.state == s.as_str()] { (l.mark(s.as_str())) } } } }
             button type="submit" id="filter" { (l.t("Saring", "Filter")) }
         }
     }
