@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Runtime smoke test of the real function binaries, without Docker.
 
-Runs `cargo lambda watch` (cargo-lambda's local Lambda Runtime API) against the AWS endpoint in
-AWS_ENDPOINT_URL and a SIASN simulator (`ehrm-sync sim`), then:
+Runs the function binaries against `cargo lambda watch --only-lambda-apis` (cargo-lambda's local
+Lambda Runtime API), the AWS endpoint in AWS_ENDPOINT_URL and a SIASN simulator (`ehrm-sync sim`),
+then:
 
   1. deploys the template's data resources (EHRM_SYNC_DATA_TEMPLATE) through CloudFormation;
   2. invokes `ingest` with an API Gateway HTTP API event carrying a signed eHRM webhook -> 202;
@@ -10,8 +11,8 @@ AWS_ENDPOINT_URL and a SIASN simulator (`ehrm-sync sim`), then:
      -> no batch item failures;
   4. checks DynamoDB: the record is synced at the version sent, and the simulator holds it.
 
-Usage: smoke.py   (PATH must reach cargo-lambda; build the function binaries first, e.g.
-                  cargo build -p ehrm-sync -p ehrm-sync-fn-ingest -p ehrm-sync-fn-deliver)
+Usage: smoke.py   (PATH must reach cargo-lambda; build the binaries into target/debug first, e.g.
+                  cargo build --workspace --all-targets, which reuses the test build)
 """
 
 import base64
@@ -142,20 +143,31 @@ def main():
             for k, v in env.items():
                 f.write(f'{k}="{v}"\n')
 
-        # One local Runtime API per function package: `cargo lambda watch` runs `cargo run --bin`,
-        # and the workspace's default members are the command line, not the functions.
+        # One local Runtime API per function (`cargo lambda watch --only-lambda-apis`), and the
+        # function binaries built beforehand run against it: watch's own `cargo run` would build
+        # them again with another feature set, minutes of CI for the same code.
         ports = {}
         for function, package in (("ingest", "ehrm-sync-fn-ingest"), ("deliver", "ehrm-sync-fn-deliver")):
-            step(f"starting cargo lambda watch for {function}")
+            step(f"starting the Lambda Runtime API and the {function} binary")
             ports[function] = free_port()
             watch = subprocess.Popen(
-                ["cargo", "lambda", "watch", "-p", package, "--invoke-address", "127.0.0.1",
-                 "--invoke-port", str(ports[function]), "--env-file", env_file, "--ignore-changes"],
+                ["cargo", "lambda", "watch", "-p", package, "--only-lambda-apis", "--invoke-address",
+                 "127.0.0.1", "--invoke-port", str(ports[function])],
                 cwd=ROOT, stdout=open(os.path.join(workdir, f"watch-{function}.log"), "w"),
                 stderr=subprocess.STDOUT, start_new_session=True,
             )
             procs.append((watch, True))
             wait_port(ports[function], watch, f"cargo lambda watch ({function})")
+            binary = os.path.join(ROOT, "target", "debug", function)
+            if not os.access(binary, os.X_OK):
+                sys.exit(f"{binary} is missing: build the function binaries first")
+            runtime_env = {**os.environ, **env, "AWS_LAMBDA_FUNCTION_NAME": function,
+                           "AWS_LAMBDA_FUNCTION_VERSION": "1", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+                           "AWS_LAMBDA_RUNTIME_API": f"http://127.0.0.1:{ports[function]}/.rt/{function}"}
+            fn = subprocess.Popen([binary], env=runtime_env, cwd=ROOT,
+                                  stdout=open(os.path.join(workdir, f"{function}.log"), "w"),
+                                  stderr=subprocess.STDOUT)
+            procs.append((fn, False))
 
         step("invoking ingest with an API Gateway HTTP API event")
         version = 1000

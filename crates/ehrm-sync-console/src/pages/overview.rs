@@ -238,7 +238,7 @@ async fn chart_section(
                 @if backlog.is_empty() { p.muted { (l.t("Belum ada penyapuan tercatat.", "No sweep recorded yet.")) } }
                 @else { (charts::line(t_backlog, &backlog)) } }
             figure id="chart-findings" { figcaption { (t_findings) } (charts::stacked_bars(t_findings, &findings, None))
-                (charts::legend(&Priority::ALL.map(|p| (p.as_str(), p.as_str())))) }
+                (charts::legend(&Priority::ALL.map(|p| (p.as_str(), l.finding_code(p.as_str()))))) }
         }
     })
 }
@@ -366,7 +366,7 @@ fn open_section(l: Lang, open: &[(String, BTreeMap<Priority, u64>)]) -> Markup {
         @if open.is_empty() { p.muted { (l.t("Tidak ada temuan terbuka.", "No open findings.")) } }
         @else {
             table id="open-findings" {
-                tr { th { "Unit" } @for p in Priority::ALL { th.num { (p.as_str()) } } th.num { (l.t("Jumlah", "Total")) } }
+                tr { th { "Unit" } @for p in Priority::ALL { th.num { (l.finding_code(p.as_str())) } } th.num { (l.t("Jumlah", "Total")) } }
                 @for (unit, m) in open.iter().take(30) {
                     tr { td { (unit) }
                         @for p in Priority::ALL { td.num { (m.get(&p).copied().unwrap_or(0)) } }
