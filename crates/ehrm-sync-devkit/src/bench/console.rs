@@ -1,5 +1,6 @@
 //! `bench console`: every console page against a store the size of a ministry's — records,
-//! attempts, a reconciliation run's rows, follow-up marks, audit entries — rendered through the
+//! attempts, a reconciliation run's rows, a readiness run's findings, follow-up marks, audit
+//! entries — rendered through the
 //! router in process (no network), each page many times; the percentiles per page.
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use ehrm_sync_population::{Population, PopulationSpec, generate};
 use ehrm_sync_sqlite::{QueueOptions, SqliteStore};
 
 use super::percentile;
+use super::readiness_seed::{READINESS_RUN, seed_readiness};
 
 const RUN_ID: &str = "bench-run";
 const IN_FLIGHT: usize = 256;
@@ -210,10 +212,16 @@ async fn seed_reconciliation(
     ))
 }
 
-async fn seed(
-    store: &SqliteStore,
-    sizes: &Sizes,
-) -> Result<(Population, Vec<RecordKey>, String, String), String> {
+/// What the pages are asked about: the records' keys, a unit near the top, a NIP with findings,
+/// the readiness run's findings.
+struct Seeded {
+    keys: Vec<RecordKey>,
+    unit: String,
+    nip: String,
+    readiness_findings: usize,
+}
+
+async fn seed(store: &SqliteStore, sizes: &Sizes) -> Result<Seeded, String> {
     let now = SystemClock.now_ms();
     let pop = generate(&PopulationSpec {
         seed: 5,
@@ -230,7 +238,13 @@ async fn seed(
             .await
             .map_err(|e| e.to_string())?;
     }
-    Ok((pop, keys, unit, nip))
+    let readiness_findings = seed_readiness(store, &pop, now).await?;
+    Ok(Seeded {
+        keys,
+        unit,
+        nip,
+        readiness_findings,
+    })
 }
 
 async fn get(router: &axum::Router, path: &str, cookie: &str) -> Result<(u16, usize), String> {
@@ -307,7 +321,12 @@ pub async fn console(sizes: Sizes, dir: &std::path::Path) -> Result<serde_json::
     let store = SqliteStore::open(dir.join("store.db")).map_err(|e| e.to_string())?;
     let queue = store.queue(QueueOptions::default());
     let started = Instant::now();
-    let (_, keys, unit, nip) = seed(&store, &sizes).await?;
+    let Seeded {
+        keys,
+        unit,
+        nip,
+        readiness_findings,
+    } = seed(&store, &sizes).await?;
     let seeded_s = started.elapsed().as_secs_f64();
     let router = console_router(&store, queue)?;
     let (token, _) = session::open(&store, "bench", Role::Operator, SystemClock.now_ms())
@@ -317,6 +336,9 @@ pub async fn console(sizes: Sizes, dir: &std::path::Path) -> Result<serde_json::
     let cold = Instant::now();
     get(&router, &format!("/console/rekon/{RUN_ID}"), &cookie).await?;
     let cold_ms = round(cold.elapsed().as_secs_f64() * 1000.0);
+    let cold = Instant::now();
+    get(&router, "/console/kesiapan", &cookie).await?;
+    let readiness_cold_ms = round(cold.elapsed().as_secs_f64() * 1000.0);
     let employee = keys
         .get(keys.len() / 2)
         .map(|k| k.nip().as_str().to_string())
@@ -338,6 +360,9 @@ pub async fn console(sizes: Sizes, dir: &std::path::Path) -> Result<serde_json::
         format!("/console/rekon/{RUN_ID}?unit={unit}&priority=pensiun"),
         format!("/console/rekon/{RUN_ID}?nip={nip}"),
         format!("/console/rekon/{RUN_ID}?state=open&page=200"),
+        "/console/kesiapan".into(),
+        format!("/console/kesiapan?run={READINESS_RUN}&unit={unit}&severity=block&service=kp"),
+        "/console/kesiapan?state=handled&page=5".into(),
         "/console/tindakan".into(),
         "/console/audit".into(),
     ];
@@ -353,6 +378,9 @@ pub async fn console(sizes: Sizes, dir: &std::path::Path) -> Result<serde_json::
     )
     .await?;
     let xlsx_ms = round(xlsx.elapsed().as_secs_f64() * 1000.0);
+    let readiness_xlsx = Instant::now();
+    get(&router, "/console/kesiapan.xlsx", &cookie).await?;
+    let readiness_xlsx_ms = round(readiness_xlsx.elapsed().as_secs_f64() * 1000.0);
     let slowest = results
         .iter()
         .filter_map(|r| r["p99_ms"].as_f64())
@@ -362,6 +390,8 @@ pub async fn console(sizes: Sizes, dir: &std::path::Path) -> Result<serde_json::
         "seeded_in_s": round(seeded_s), "samples_per_page": sizes.samples,
         "first_view_of_the_run_ms": cold_ms, "slowest_p99_ms": slowest,
         "findings_xlsx_50k_ms": xlsx_ms, "findings_xlsx_bytes": xlsx_bytes,
+        "readiness_findings": readiness_findings, "first_view_of_the_readiness_run_ms": readiness_cold_ms,
+        "readiness_xlsx_ms": readiness_xlsx_ms,
         "pages": results,
     }))
 }

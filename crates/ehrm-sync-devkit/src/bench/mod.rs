@@ -8,6 +8,7 @@
 pub mod adaptive;
 pub mod console;
 pub mod drain;
+mod readiness_seed;
 pub mod reconcile;
 pub mod season;
 
