@@ -30,7 +30,7 @@ pub const RECORD_HEADERS: [&str; 12] = [
     "Versi eHRM",
     "Versi di BKN",
     "ID BKN",
-    "Percobaan",
+    "Dicoba Ulang",
     "Diperbarui",
     "Percobaan Berikutnya",
     "Pesan BKN",

@@ -236,7 +236,7 @@ fn table(l: Lang, records: &[SyncRecord]) -> Markup {
         @if records.is_empty() { p.muted { (l.t("Tidak ada rekaman yang cocok.", "No matching records.")) } }
         @else {
             table id="failed" {
-                tr { th { "NIP" } th { (l.t("Rekaman", "Record")) } th { "Status" } th.num { (l.t("Percobaan", "Attempts")) } th { (l.t("Diperbarui", "Updated")) } th { (l.t("Pesan BKN", "BKN's message")) } }
+                tr { th { "NIP" } th { (l.t("Rekaman", "Record")) } th { "Status" } th.num { (l.t("Dicoba ulang", "Retries")) } th { (l.t("Diperbarui", "Updated")) } th { (l.t("Pesan BKN", "BKN's message")) } }
                 @for r in records {
                     tr {
                         td { a href={ "/console/pegawai?nip=" (r.key.nip().as_str()) } { (r.key.nip().as_str()) } }

@@ -82,7 +82,7 @@ fn employee(l: Lang, nip: &Nip, found: &[(SyncRecord, Vec<AttemptEntry>)]) -> Ma
                     tr { th { "Status" } td class=(status_class(rec.status.as_str())) { (l.status(rec.status.as_str())) " (" (rec.status.as_str()) ")" } }
                     tr { th { (l.t("Versi eHRM / di BKN", "eHRM version / at BKN")) } td { (rec.received_version) " / " (rec.delivered_version.map_or("—".into(), |v| v.to_string())) } }
                     tr { th { (l.t("ID BKN", "BKN id")) } td { (rec.bkn_id.as_deref().unwrap_or("—")) } }
-                    tr { th { (l.t("Percobaan gagal", "Failed attempts")) } td { (rec.attempts) } }
+                    tr { th { (l.t("Dicoba ulang (gangguan sementara)", "Retries (transient failures)")) } td { (rec.attempts) } }
                     tr { th { (l.t("Percobaan berikutnya", "Next attempt")) } td { (rec.next_attempt_at.map_or("—".into(), when)) } }
                     tr { th { (l.t("Pesan terakhir (dari BKN, apa adanya)", "Last error (BKN's message, verbatim)")) }
                         td.message.last-error { (rec.last_error.as_deref().unwrap_or("—")) } }

@@ -82,7 +82,7 @@ pub struct SyncRecord {
     /// SIASN PNS id of the employee, once resolved.
     pub siasn_pns_id: Option<String>,
     pub status: SyncStatus,
-    /// Failed attempts at the current version.
+    /// Transient failures at the current version (a refusal or a success does not count).
     pub attempts: u32,
     pub next_attempt_at: Option<Millis>,
     pub last_error: Option<String>,
