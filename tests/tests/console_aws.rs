@@ -39,6 +39,16 @@ fn the_console_launch_event_is_a_reconcile_task_of_the_scheduled_function() {
     assert_eq!(scheduled, Task::Reconcile { launch: None });
 }
 
+#[test]
+fn the_console_readiness_event_is_a_readiness_task_of_the_scheduled_function() {
+    use ehrm_sync_lambda::scheduled::Task;
+    for restart in [false, true] {
+        let event = ehrm_sync_aws::launcher::readiness_event(restart);
+        let task: Task = serde_json::from_value(event.clone()).expect("a task");
+        assert_eq!(task, Task::Readiness { restart }, "{event}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_a_named_stage_every_path_the_browser_gets_carries_the_stage() {
     use ehrm_sync_tests::console::{Client, ConsoleFixture, VIEWER};

@@ -447,19 +447,27 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
     }
     shot(&c, "10-audit").await;
 
-    // The readiness check of the same world, on the page HR officers read it.
-    let jobs = LocalSettings::for_jobs(&env, dir.path().join("store.db")).expect("job settings");
-    let readiness = ehrm_sync_local::Wiring::new(jobs)
-        .and_then(|w| w.readiness(dir.path().join("reports")))
-        .expect("readiness");
-    let outcome = readiness
-        .run(&Default::default(), None, &|_, _, _| {})
+    // The readiness check of the same world, started by the operator (this month's run), on
+    // the page HR officers read it.
+    c.goto(&format!("{base}/console/tindakan"))
         .await
-        .expect("a readiness run");
-    assert!(matches!(
-        outcome,
-        ehrm_sync_core::readiness::ReadinessOutcome::Finished(_)
-    ));
+        .expect("actions");
+    click(&c, "#readiness").await;
+    c.find(Locator::Css("#readiness-started"))
+        .await
+        .expect("started");
+    let started = Instant::now();
+    while ehrm_sync_core::readiness::finished_runs(&runtime.store)
+        .await
+        .expect("readiness runs")
+        .is_empty()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the readiness check finishes"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
     c.goto(&format!("{base}/console/kesiapan"))
         .await
         .expect("readiness");

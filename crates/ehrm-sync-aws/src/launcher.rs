@@ -1,6 +1,6 @@
-//! The console's reconciliation launcher on AWS: an asynchronous invocation (`Event`) of the
-//! scheduled function with `{"task": "reconcile", "launch": …}`, which runs it within its own
-//! 15 minutes and leaves it checkpointed for the schedule to continue.
+//! The console's launcher on AWS: an asynchronous invocation (`Event`) of the scheduled function
+//! with `{"task": "reconcile", "launch": …}` or `{"task": "readiness", "restart": …}`, which runs
+//! it within its own 15 minutes and leaves it checkpointed for the schedule to continue.
 
 use async_trait::async_trait;
 use aws_sdk_lambda::Client;
@@ -8,7 +8,7 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::InvocationType;
 use serde_json::json;
 
-use ehrm_sync_console::{LaunchRequest, Launched, ReconcileLauncher};
+use ehrm_sync_console::{LaunchRequest, Launched, Launcher};
 
 pub struct LambdaLauncher {
     client: Client,
@@ -24,21 +24,24 @@ impl LambdaLauncher {
     }
 }
 
-/// The event the scheduled function receives.
+/// The event the scheduled function receives for a reconciliation.
 pub fn launch_event(request: &LaunchRequest) -> serde_json::Value {
     json!({"task": "reconcile", "launch": request})
 }
 
-#[async_trait]
-impl ReconcileLauncher for LambdaLauncher {
-    async fn launch(&self, request: LaunchRequest) -> Result<Launched, String> {
-        let payload = launch_event(&request).to_string().into_bytes();
+/// The event the scheduled function receives for the readiness check.
+pub fn readiness_event(restart: bool) -> serde_json::Value {
+    json!({"task": "readiness", "restart": restart})
+}
+
+impl LambdaLauncher {
+    async fn invoke(&self, event: serde_json::Value) -> Result<Launched, String> {
         let out = self
             .client
             .invoke()
             .function_name(&self.function)
             .invocation_type(InvocationType::Event)
-            .payload(Blob::new(payload))
+            .payload(Blob::new(event.to_string().into_bytes()))
             .send()
             .await
             .map_err(|e| format!("the scheduled function could not be invoked: {e:?}"))?;
@@ -48,5 +51,16 @@ impl ReconcileLauncher for LambdaLauncher {
             }),
             other => Err(format!("the scheduled function answered {other}")),
         }
+    }
+}
+
+#[async_trait]
+impl Launcher for LambdaLauncher {
+    async fn reconcile(&self, request: LaunchRequest) -> Result<Launched, String> {
+        self.invoke(launch_event(&request)).await
+    }
+
+    async fn readiness(&self, restart: bool) -> Result<Launched, String> {
+        self.invoke(readiness_event(restart)).await
     }
 }

@@ -257,7 +257,7 @@ pub fn console(
         Arc::new(crate::launcher::LambdaLauncher::new(
             aws_sdk_lambda::Client::new(sdk),
             f,
-        )) as Arc<dyn ehrm_sync_console::ReconcileLauncher>
+        )) as Arc<dyn ehrm_sync_console::Launcher>
     });
     let settings = ehrm_sync_console::ConsoleSettings {
         secure_cookies: true,
@@ -273,7 +273,7 @@ pub fn console(
 /// The console's ports on the table and the queues.
 pub fn console_deps(
     adapters: &Adapters,
-    launcher: Option<Arc<dyn ehrm_sync_console::ReconcileLauncher>>,
+    launcher: Option<Arc<dyn ehrm_sync_console::Launcher>>,
 ) -> ehrm_sync_console::ConsoleDeps {
     let store = Arc::new(adapters.store.clone());
     ehrm_sync_console::ConsoleDeps {

@@ -52,12 +52,15 @@ pub enum LaunchRequest {
     Resume,
 }
 
-/// Starts reconciliation in the background (a task of `serve`; an asynchronous invocation of
-/// the scheduled function on AWS). Returns what became of it, for the audit and the page; an
-/// error is the adapter's own words.
+/// Starts reconciliation and the readiness check in the background (a task of `serve`; an
+/// asynchronous invocation of the scheduled function on AWS). Returns what became of it, for
+/// the audit and the page; an error is the adapter's own words.
 #[async_trait]
-pub trait ReconcileLauncher: Send + Sync {
-    async fn launch(&self, request: LaunchRequest) -> Result<Launched, String>;
+pub trait Launcher: Send + Sync {
+    async fn reconcile(&self, request: LaunchRequest) -> Result<Launched, String>;
+    /// The readiness check as its schedule runs it — continue the open run, or start this
+    /// month's when there is none — or, with `restart`, a new run now, abandoning an open one.
+    async fn readiness(&self, restart: bool) -> Result<Launched, String>;
 }
 
 /// What a launch came to, in the console's words (both languages are the page's business).
@@ -96,7 +99,7 @@ pub struct ConsoleDeps {
     /// The BKN rate gate: the adaptive rate now and its last changes.
     pub gate: Arc<dyn RateGate>,
     pub queue: Arc<dyn DeliveryQueue>,
-    pub launcher: Option<Arc<dyn ReconcileLauncher>>,
+    pub launcher: Option<Arc<dyn Launcher>>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -157,6 +160,7 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console/tindakan/replay", post(actions::replay))
         .route("/console/tindakan/redrive", post(actions::redrive))
         .route("/console/tindakan/rekon", post(actions::reconcile))
+        .route("/console/tindakan/kesiapan", post(actions::readiness))
         .route("/console/audit", get(audit_page::page))
         .layer(axum::middleware::map_response(layout::security_headers))
         .with_state(console)

@@ -12,9 +12,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use ehrm_sync_console::{
-    ClientAddr, Console, ConsoleDeps, ConsoleSettings, LaunchRequest, Launched, ReconcileLauncher,
+    ClientAddr, Console, ConsoleDeps, ConsoleSettings, LaunchRequest, Launched, Launcher,
 };
 use ehrm_sync_core::ports::Clock;
+use ehrm_sync_core::readiness::{Readiness, ReadinessOutcome, ReadinessRequest};
 use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunRequest};
 use ehrm_sync_sqlite::{SqliteQueue, SqliteStore};
 
@@ -34,9 +35,14 @@ pub fn router(wiring: &Wiring) -> Option<Router> {
         .db_path
         .parent()
         .map_or_else(|| "reports".into(), |p| p.join("reports"));
-    let launcher: Option<Arc<dyn ReconcileLauncher>> = match wiring.reconcile(reports) {
+    let readiness = wiring
+        .readiness(reports.clone())
+        .map(Arc::new)
+        .map_err(|e| format!("the readiness check cannot run here: {e}"));
+    let launcher: Option<Arc<dyn Launcher>> = match wiring.reconcile(reports) {
         Ok(r) => Some(Arc::new(LocalLauncher {
             reconciler: Arc::new(r),
+            readiness,
         })),
         Err(e) => {
             tracing::info!(reason = %e, "the console cannot start reconciliation here");
@@ -58,7 +64,7 @@ pub fn router(wiring: &Wiring) -> Option<Router> {
 pub fn console_deps(
     store: &SqliteStore,
     queue: &SqliteQueue,
-    launcher: Option<Arc<dyn ReconcileLauncher>>,
+    launcher: Option<Arc<dyn Launcher>>,
     clock: Arc<dyn Clock>,
 ) -> ConsoleDeps {
     let shared = Arc::new(store.clone());
@@ -90,72 +96,98 @@ async fn peer_address(mut request: Request, next: Next) -> Response {
 
 struct LocalLauncher {
     reconciler: Arc<Reconciler>,
+    /// Why the readiness check cannot run here, when it cannot (the page shows it).
+    readiness: Result<Arc<Readiness>, String>,
 }
 
 #[async_trait]
-impl ReconcileLauncher for LocalLauncher {
-    async fn launch(&self, request: LaunchRequest) -> Result<Launched, String> {
-        let (tx, mut task) = tokio::sync::oneshot::channel();
+impl Launcher for LocalLauncher {
+    async fn reconcile(&self, request: LaunchRequest) -> Result<Launched, String> {
         let reconciler = self.reconciler.clone();
-        std::thread::Builder::new()
-            .name("console-reconcile".into())
-            .spawn(move || {
-                let outcome = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| e.to_string())
-                    .and_then(|rt| {
-                        rt.block_on(run(reconciler, request))
-                            .map_err(|e| e.to_string())
-                    });
-                let _ = tx.send(outcome);
-            })
-            .map_err(|e| format!("no thread for the run: {e}"))?;
-        match tokio::time::timeout(FIRST_ANSWER, &mut task).await {
-            Err(_) => {
-                tokio::spawn(async move {
-                    match task.await {
-                        Ok(Err(e)) => tracing::warn!(error = %e, "console reconciliation stopped"),
-                        Ok(Ok(outcome)) => {
-                            tracing::info!(outcome = ?launched(outcome), "console reconciliation ended")
-                        }
-                        Err(e) => tracing::error!(error = %e, "console reconciliation task failed"),
-                    }
-                });
-                Ok(Launched::InBackground)
-            }
-            Ok(Ok(Ok(outcome))) => Ok(launched(outcome)),
-            Ok(Ok(Err(e))) => Err(e),
-            Ok(Err(_)) => Err("the run ended without an answer".into()),
-        }
+        in_background("reconciliation", move || async move {
+            run_reconciliation(reconciler, request)
+                .await
+                .map(launched_run)
+                .map_err(|e| e.to_string())
+        })
+        .await
+    }
+
+    async fn readiness(&self, restart: bool) -> Result<Launched, String> {
+        let readiness = self.readiness.clone()?;
+        in_background("readiness check", move || async move {
+            let outcome = if restart {
+                let request = ReadinessRequest {
+                    restart: true,
+                    ..ReadinessRequest::default()
+                };
+                readiness.run(&request, None, &|_, _, _| {}).await.map(Some)
+            } else {
+                readiness.scheduled(None).await
+            };
+            outcome.map(launched_readiness).map_err(|e| e.to_string())
+        })
+        .await
     }
 }
 
-/// Runs on a thread of its own with its own runtime: the reconciler's futures borrow in a way
-/// the compiler cannot prove `Send` for `tokio::spawn`, and a long run should not take a
-/// worker thread of the server anyway.
-async fn run(
+/// Runs `work` on a thread of its own with its own runtime — the reconciler's and the readiness
+/// check's futures borrow in a way the compiler cannot prove `Send` for `tokio::spawn`, and a
+/// long run should not take a worker thread of the server anyway — and answers with its
+/// outcome if it ends within the first moments, else "in the background" (the end is logged).
+async fn in_background<F, Fut>(what: &'static str, work: F) -> Result<Launched, String>
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<Launched, String>>,
+{
+    let (tx, mut task) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name(format!("console-{}", what.replace(' ', "-")))
+        .spawn(move || {
+            let outcome = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| e.to_string())
+                .and_then(|rt| rt.block_on(work()));
+            let _ = tx.send(outcome);
+        })
+        .map_err(|e| format!("no thread for the {what}: {e}"))?;
+    match tokio::time::timeout(FIRST_ANSWER, &mut task).await {
+        Err(_) => {
+            tokio::spawn(async move {
+                match task.await {
+                    Ok(Err(e)) => tracing::warn!(error = %e, what, "console launch stopped"),
+                    Ok(Ok(outcome)) => tracing::info!(?outcome, what, "console launch ended"),
+                    Err(e) => tracing::error!(error = %e, what, "console launch failed"),
+                }
+            });
+            Ok(Launched::InBackground)
+        }
+        Ok(Ok(outcome)) => outcome,
+        Ok(Err(_)) => Err(format!("the {what} ended without an answer")),
+    }
+}
+
+async fn run_reconciliation(
     reconciler: Arc<Reconciler>,
     request: LaunchRequest,
 ) -> Result<RunOutcome, ehrm_sync_core::reconcile::ReconcileError> {
-    {
-        let (scope, restart) = match request {
-            LaunchRequest::Resume => return reconciler.scheduled(None, &quiet).await,
-            LaunchRequest::Start(scope) => (scope, false),
-            LaunchRequest::Restart(scope) => (scope, true),
-        };
-        let run = RunRequest {
-            scope,
-            dry_run: false,
-            restart,
-        };
-        reconciler.run(&run, None, &quiet).await
-    }
+    let (scope, restart) = match request {
+        LaunchRequest::Resume => return reconciler.scheduled(None, &quiet).await,
+        LaunchRequest::Start(scope) => (scope, false),
+        LaunchRequest::Restart(scope) => (scope, true),
+    };
+    let run = RunRequest {
+        scope,
+        dry_run: false,
+        restart,
+    };
+    reconciler.run(&run, None, &quiet).await
 }
 
 fn quiet(_: &ehrm_sync_core::reconcile::Progress) {}
 
-fn launched(outcome: RunOutcome) -> Launched {
+fn launched_run(outcome: RunOutcome) -> Launched {
     match outcome {
         RunOutcome::Finished(s) => Launched::Finished {
             run_id: s.run_id,
@@ -167,5 +199,20 @@ fn launched(outcome: RunOutcome) -> Launched {
         },
         RunOutcome::Busy { run_id } => Launched::Busy { run_id },
         RunOutcome::Idle => Launched::Idle,
+    }
+}
+
+fn launched_readiness(outcome: Option<ReadinessOutcome>) -> Launched {
+    match outcome {
+        None => Launched::Idle,
+        Some(ReadinessOutcome::Finished(run)) => Launched::Finished {
+            run_id: run.run_id,
+            findings: run.findings,
+        },
+        Some(ReadinessOutcome::Paused { run, reason }) => Launched::Paused {
+            run_id: run.run_id,
+            reason,
+        },
+        Some(ReadinessOutcome::Busy { run_id }) => Launched::Busy { run_id },
     }
 }

@@ -199,6 +199,7 @@ pub async fn a_viewer_is_refused_every_action(c: &ConsoleFixture) {
             "/console/tindakan/rekon",
             vec![("mode", "start"), ("scope", "all")],
         ),
+        ("/console/tindakan/kesiapan", vec![("mode", "restart")]),
     ] {
         let mut form = form;
         form.push(("csrf", &csrf));
@@ -215,7 +216,8 @@ pub async fn a_viewer_is_refused_every_action(c: &ConsoleFixture) {
         .records_by_status(SyncStatus::Dead, 0, i64::MAX / 2, 10)
         .await;
     assert_eq!(still_dead.expect("records").len(), 1);
-    assert!(c.launcher.0.lock().expect("launches").is_empty());
+    assert!(c.launcher.reconciles.lock().expect("launches").is_empty());
+    assert!(c.launcher.readiness.lock().expect("launches").is_empty());
 }
 
 pub async fn replay_counts_first_then_replays_on_confirmation_and_is_audited(c: &ConsoleFixture) {
@@ -352,12 +354,50 @@ pub async fn redrive_and_reconciliation_are_operator_actions_and_audited(c: &Con
         .await;
     assert_eq!(bad.status, 400, "a NIP scope needs a valid NIP");
     assert_eq!(
-        *c.launcher.0.lock().expect("launches"),
+        *c.launcher.reconciles.lock().expect("launches"),
         vec![LaunchRequest::Restart(Scope::Unit("PU.01".into()))]
     );
     let audit = b.get("/console/audit").await.text();
     assert!(audit.contains("<td>redrive</td>") && audit.contains("<td>reconcile</td>"));
     assert!(audit.contains("restart unit PU.01"));
+}
+
+pub async fn the_readiness_check_is_an_operator_action_and_audited(c: &ConsoleFixture) {
+    let b = c.client("10.0.0.7");
+    b.login(OPERATOR.0, OPERATOR.1).await;
+    let page = b.get("/console/tindakan").await;
+    assert!(page.text().contains("/console/tindakan/kesiapan"));
+    for mode in ["continue", "restart"] {
+        let run = b
+            .post(
+                "/console/tindakan/kesiapan",
+                &[("csrf", &page.csrf()), ("mode", mode)],
+            )
+            .await;
+        assert!(run.text().contains("readiness-started"), "{}", run.text());
+        assert!(
+            run.text().contains("yang terakhir masih baru"),
+            "the launcher's answer, in Indonesian: {}",
+            run.text()
+        );
+    }
+    let odd = b
+        .post(
+            "/console/tindakan/kesiapan",
+            &[("csrf", &page.csrf()), ("mode", "everything")],
+        )
+        .await;
+    assert_eq!(odd.status, 400);
+    let forged = b
+        .post("/console/tindakan/kesiapan", &[("mode", "restart")])
+        .await;
+    assert_eq!(forged.status, 403, "no CSRF token, no launch");
+    assert_eq!(
+        *c.launcher.readiness.lock().expect("launches"),
+        vec![false, true]
+    );
+    let audit = b.get("/console/audit").await.text();
+    assert!(audit.contains("<td>readiness</td>") && audit.contains("<td>restart</td>"));
 }
 
 fn finding(nip: &str, unit: &str, priority: Priority, bkn: &str) -> Discrepancy {

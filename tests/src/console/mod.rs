@@ -15,8 +15,7 @@ use axum::http::{HeaderMap, Request, header};
 use futures::future::BoxFuture;
 
 use ehrm_sync_console::{
-    ClientAddr, Console, ConsoleSettings, LaunchRequest, Launched, ReconcileLauncher, Role, Users,
-    user_line,
+    ClientAddr, Console, ConsoleSettings, LaunchRequest, Launched, Launcher, Role, Users, user_line,
 };
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::{
@@ -198,13 +197,28 @@ pub fn router_transport(router: axum::Router, address: &str) -> Transport {
 
 /// Records what the console asked to launch.
 #[derive(Default)]
-pub struct RecordingLauncher(pub Mutex<Vec<LaunchRequest>>);
+pub struct RecordingLauncher {
+    pub reconciles: Mutex<Vec<LaunchRequest>>,
+    /// Each readiness launch's `restart`.
+    pub readiness: Mutex<Vec<bool>>,
+}
 
 #[async_trait::async_trait]
-impl ReconcileLauncher for RecordingLauncher {
-    async fn launch(&self, request: LaunchRequest) -> Result<Launched, String> {
-        self.0.lock().map_err(|e| e.to_string())?.push(request);
+impl Launcher for RecordingLauncher {
+    async fn reconcile(&self, request: LaunchRequest) -> Result<Launched, String> {
+        self.reconciles
+            .lock()
+            .map_err(|e| e.to_string())?
+            .push(request);
         Ok(Launched::InBackground)
+    }
+
+    async fn readiness(&self, restart: bool) -> Result<Launched, String> {
+        self.readiness
+            .lock()
+            .map_err(|e| e.to_string())?
+            .push(restart);
+        Ok(Launched::Idle)
     }
 }
 
@@ -297,6 +311,7 @@ macro_rules! console_cases {
             a_viewer_is_refused_every_action,
             replay_counts_first_then_replays_on_confirmation_and_is_audited,
             redrive_and_reconciliation_are_operator_actions_and_audited,
+            the_readiness_check_is_an_operator_action_and_audited,
             a_follow_up_mark_carries_over_while_the_finding_persists,
             downloads_keep_nips_as_exact_text,
             failed_records_filter_by_message_and_page_by_key,

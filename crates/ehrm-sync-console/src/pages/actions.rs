@@ -91,6 +91,17 @@ fn show_with(
                 label { (l.t("Unit atau NIP", "Unit or NIP")) input name="target" size="20"; }
                 button type="submit" id="reconcile" { (l.t("Jalankan", "Run")) }
             }
+            h2 { (l.t("Kesiapan KP & Pensiun", "Promotion & retirement readiness")) }
+            p.muted { (l.t("«Lanjutkan» meneruskan pemeriksaan yang terbuka, atau memulai pemeriksaan bulan ini bila belum ada (seperti jadwalnya); «mulai ulang» memulai pemeriksaan baru sekarang.",
+                           "«Continue» carries on with the open check, or starts this month's when there is none (as its schedule does); «restart» starts a new check now.")) }
+            form.filters method="post" action="/console/tindakan/kesiapan" {
+                input type="hidden" name="csrf" value=(c.csrf);
+                label { (l.t("Mode", "Mode")) select name="mode" {
+                    option value="continue" { (l.t("lanjutkan / bulan ini", "continue / this month's")) }
+                    option value="restart" { (l.t("mulai ulang sekarang", "restart now")) }
+                } }
+                button type="submit" id="readiness" { (l.t("Jalankan", "Run")) }
+            }
         }
     };
     layout::page(c, l.t("Tindakan", "Actions"), "/console/tindakan", body)
@@ -277,32 +288,103 @@ pub async fn reconcile(
             Err(e) => return bad_request(l, &e),
         },
     };
-    let now = console.deps.clock.now_ms();
-    let started = launcher.launch(request.clone()).await;
+    let started = launcher.reconcile(request.clone()).await;
     let what = match &request {
         LaunchRequest::Start(s) => format!("start {}", s.masked()),
         LaunchRequest::Restart(s) => format!("restart {}", s.masked()),
         LaunchRequest::Resume => "resume".into(),
     };
+    let launch = Launch {
+        action: "reconcile",
+        started_text: l.t("Rekonsiliasi dijalankan: ", "Reconciliation started: "),
+        progress: "/console/rekon",
+    };
+    after_launch(&c, &console, launch, what, started).await
+}
+
+#[derive(Deserialize)]
+pub struct ReadinessForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    mode: String,
+}
+
+/// Continues the readiness check or starts this month's (`mode=continue`), or starts a new
+/// one now (`mode=restart`).
+pub async fn readiness(
+    State(console): State<Arc<Console>>,
+    addr: Option<axum::Extension<ClientAddr>>,
+    headers: HeaderMap,
+    Form(f): Form<ReadinessForm>,
+) -> Response {
+    let c = crate::try_page!(operator_post(&console, &headers, addr.as_deref(), &f.csrf).await);
+    let l = c.lang;
+    let Some(launcher) = &console.deps.launcher else {
+        return bad_request(
+            l,
+            l.t(
+                "Pemeriksaan kesiapan tidak tersedia di sini.",
+                "The readiness check is not available here.",
+            ),
+        );
+    };
+    let restart = match f.mode.as_str() {
+        "continue" => false,
+        "restart" => true,
+        _ => return bad_request(l, l.t("Mode tidak dikenal.", "Unknown mode.")),
+    };
+    let started = launcher.readiness(restart).await;
+    let launch = Launch {
+        action: "readiness",
+        started_text: l.t(
+            "Pemeriksaan kesiapan dijalankan: ",
+            "Readiness check started: ",
+        ),
+        progress: "/console/kesiapan",
+    };
+    let what = if restart { "restart" } else { "continue" };
+    after_launch(&c, &console, launch, what.into(), started).await
+}
+
+/// What a launch form started, for the audit and the notice.
+struct Launch {
+    /// The audit's action, and the notice's id (`<action>-started`, `<action>-refused`).
+    action: &'static str,
+    started_text: &'static str,
+    /// The page that shows its progress.
+    progress: &'static str,
+}
+
+/// Audits a launch and shows how it went.
+async fn after_launch(
+    c: &Ctx,
+    console: &Console,
+    launch: Launch,
+    what: String,
+    started: Result<Launched, String>,
+) -> Response {
+    let l = c.lang;
     let entry = AuditEntry {
         who: c.user.clone(),
         address: c.address.clone(),
-        action: "reconcile".into(),
+        action: launch.action.into(),
         what: match &started {
             Ok(_) => what,
             Err(e) => format!("{what}: refused: {e}"),
         },
         count: None,
     };
+    let now = console.deps.clock.now_ms();
     audit::record_or_log(console.deps.controls.as_ref(), now, entry).await;
     let dead = console.deps.dead_letters.depth().await.ok();
     let outcome = match started {
-        Ok(s) => {
-            html! { div.notice id="reconcile-started" { p { (l.t("Rekonsiliasi dijalankan: ", "Reconciliation started: ")) (launched_text(l, &s)) } p { a href="/console/rekon" { (l.t("Lihat kemajuannya", "See its progress")) } } } }
-        }
-        Err(e) => html! { div.error id="reconcile-refused" { p { (e) } } },
+        Ok(s) => html! { div.notice id={ (launch.action) "-started" } {
+        p { (launch.started_text) (launched_text(l, &s)) }
+        p { a href=(launch.progress) { (l.t("Lihat kemajuannya", "See its progress")) } } } },
+        Err(e) => html! { div.error id={ (launch.action) "-refused" } { p { (e) } } },
     };
-    show(&c, &console, outcome, dead)
+    show(c, console, outcome, dead)
 }
 
 fn launched_text(l: Lang, launched: &Launched) -> String {
@@ -328,8 +410,8 @@ fn launched_text(l: Lang, launched: &Launched) -> String {
         },
         Launched::Idle => l
             .t(
-                "tidak ada yang dilanjutkan; rekon terakhir masih baru",
-                "nothing to resume; the last run is recent",
+                "tidak ada yang perlu dijalankan; yang terakhir masih baru",
+                "nothing to run; the last run is recent",
             )
             .into(),
     }

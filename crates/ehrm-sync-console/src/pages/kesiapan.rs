@@ -212,7 +212,7 @@ pub async fn page(
 fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
     html! {
         @if runs.is_empty() {
-            p.muted { (l.t("Belum ada pemeriksaan kesiapan. Jalankan: ehrm-sync readiness", "No readiness check yet. Run: ehrm-sync readiness")) }
+            p.muted { (l.t("Belum ada pemeriksaan kesiapan. Operator menjalankannya di Tindakan (atau: ehrm-sync readiness); di AWS jadwalnya menjalankan pemeriksaan tiap bulan.", "No readiness check yet. An operator starts one under Actions (or: ehrm-sync readiness); on AWS its schedule runs one each month.")) }
         } @else {
             table id="readiness-runs" {
                 tr { th { (l.t("Pemeriksaan", "Run")) } th { (l.t("Cakupan", "Scope")) } th { (l.t("Keadaan", "State")) } th.num { (l.t("Orang", "People")) }
