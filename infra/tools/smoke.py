@@ -138,10 +138,6 @@ def main():
         }
         for name in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"):
             env[name] = os.environ.get(name, "test" if "KEY" in name else "ap-southeast-3")
-        env_file = os.path.join(workdir, "functions.env")
-        with open(env_file, "w", encoding="utf-8") as f:
-            for k, v in env.items():
-                f.write(f'{k}="{v}"\n')
 
         # One local Runtime API per function (`cargo lambda watch --only-lambda-apis`), and the
         # function binaries built beforehand run against it: watch's own `cargo run` would build

@@ -17,7 +17,7 @@ use ehrm_sync_core::replay::{ReplayRequest, replay as run_replay};
 use super::{Ctx, bad_request, ctx, unavailable, when};
 use crate::audit::{self, AuditEntry};
 use crate::i18n::Lang;
-use crate::{ClientAddr, Console, LaunchRequest, Launched, layout};
+use crate::{ClientAddr, Console, LaunchRequest, Launched, Launcher, layout};
 
 /// The most dead letters one redrive moves.
 const REDRIVE_MAX: usize = 10_000;
@@ -269,17 +269,9 @@ pub async fn reconcile(
     headers: HeaderMap,
     Form(f): Form<ReconcileForm>,
 ) -> Response {
-    let c = crate::try_page!(operator_post(&console, &headers, addr.as_deref(), &f.csrf).await);
+    let (c, launcher) =
+        crate::try_page!(launch_post(&console, &headers, addr.as_deref(), &f.csrf).await);
     let l = c.lang;
-    let Some(launcher) = &console.deps.launcher else {
-        return bad_request(
-            l,
-            l.t(
-                "Rekonsiliasi tidak tersedia di sini.",
-                "Reconciliation is not available here.",
-            ),
-        );
-    };
     let request = match f.mode.as_str() {
         "resume" => LaunchRequest::Resume,
         mode => match scope_of(l, &f.scope, &f.target) {
@@ -318,17 +310,9 @@ pub async fn readiness(
     headers: HeaderMap,
     Form(f): Form<ReadinessForm>,
 ) -> Response {
-    let c = crate::try_page!(operator_post(&console, &headers, addr.as_deref(), &f.csrf).await);
+    let (c, launcher) =
+        crate::try_page!(launch_post(&console, &headers, addr.as_deref(), &f.csrf).await);
     let l = c.lang;
-    let Some(launcher) = &console.deps.launcher else {
-        return bad_request(
-            l,
-            l.t(
-                "Pemeriksaan kesiapan tidak tersedia di sini.",
-                "The readiness check is not available here.",
-            ),
-        );
-    };
     let restart = match f.mode.as_str() {
         "continue" => false,
         "restart" => true,
@@ -345,6 +329,26 @@ pub async fn readiness(
     };
     let what = if restart { "restart" } else { "continue" };
     after_launch(&c, &console, launch, what.into(), started).await
+}
+
+/// An operator's launch form, and the launcher (none: this server cannot start runs).
+async fn launch_post(
+    console: &Console,
+    headers: &HeaderMap,
+    addr: Option<&ClientAddr>,
+    csrf: &str,
+) -> Result<(Ctx, Arc<dyn Launcher>), Response> {
+    let c = operator_post(console, headers, addr, csrf).await?;
+    match console.deps.launcher.clone() {
+        Some(launcher) => Ok((c, launcher)),
+        None => Err(bad_request(
+            c.lang,
+            c.lang.t(
+                "Rekonsiliasi dan pemeriksaan kesiapan tidak dapat dijalankan dari sini.",
+                "Reconciliation and the readiness check cannot be started from here.",
+            ),
+        )),
+    }
 }
 
 /// What a launch form started, for the audit and the notice.

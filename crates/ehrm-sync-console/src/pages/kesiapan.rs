@@ -146,7 +146,8 @@ async fn view(console: &Console, f: &Filter) -> Result<View, StoreError> {
     Ok(View { runs, run, picked })
 }
 
-fn mark_id(f: &ReadinessFinding) -> String {
+/// The follow-up mark's id of a readiness finding.
+pub fn mark_id(f: &ReadinessFinding) -> String {
     format!("{MARK_PREFIX}{}", f.key())
 }
 

@@ -129,7 +129,6 @@ pub fn bad_request(lang: Lang, what: &str) -> Response {
     )
 }
 
-/// `2026-12-01 17:56 WIB`.
 /// A filter's choices: the code is the value (and the query string's), the label is in the
 /// page's language.
 pub fn code_select(l: Lang, name: &str, chosen: &str, codes: &[&str]) -> Markup {
@@ -141,6 +140,7 @@ pub fn code_select(l: Lang, name: &str, chosen: &str, codes: &[&str]) -> Markup 
     }
 }
 
+/// `2026-12-01 17:56 WIB`.
 pub fn when(ms: Millis) -> String {
     let text = ehrm_sync_core::clock::format_ms(ms);
     match (text.get(..10), text.get(11..16)) {

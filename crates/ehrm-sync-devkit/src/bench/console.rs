@@ -1,7 +1,7 @@
 //! `bench console`: every console page against a store the size of a ministry's — records,
 //! attempts, a reconciliation run's rows, a readiness run's findings, follow-up marks, audit
-//! entries — rendered through the
-//! router in process (no network), each page many times; the percentiles per page.
+//! entries — rendered through the router in process (no network), each page many times; the
+//! percentiles per page.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -4,6 +4,7 @@
 
 use serde_json::json;
 
+use ehrm_sync_console::pages::kesiapan::mark_id;
 use ehrm_sync_core::followup::{FindingMark, FindingMarks, MarkState};
 use ehrm_sync_core::readiness::ReadinessRun;
 use ehrm_sync_core::readiness::state::{findings_control, overwrite, remember_finished};
@@ -59,7 +60,7 @@ pub async fn seed_readiness(
         total += rows.len();
         for (n, f) in rows.iter().enumerate().filter(|(n, _)| n % 10 == 0) {
             let mark = FindingMark {
-                finding_id: format!("kesiapan|{}", f.key()),
+                finding_id: mark_id(f),
                 state: MarkState::Handled,
                 note: "usulan diperbaiki".into(),
                 by: "bench".into(),
