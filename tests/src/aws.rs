@@ -82,7 +82,7 @@ impl DataStack {
             .send()
             .await
             .unwrap_or_else(|e| panic!("CreateStack failed: {e:?}"));
-        let deadline = Instant::now() + Duration::from_secs(120);
+        let deadline = Instant::now() + crate::patience::secs(120);
         let stack = loop {
             let out = cf
                 .describe_stacks()

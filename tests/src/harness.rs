@@ -167,13 +167,14 @@ impl Harness {
     }
 
     /// Polls the status of `nip` until `done` holds for its records; returns the last status.
+    /// `timeout` is what an idle machine needs: it is stretched by [`crate::patience`].
     pub async fn wait_for(
         &self,
         nip: &str,
         timeout: Duration,
         done: impl Fn(&[Value]) -> bool,
     ) -> Value {
-        let deadline = Instant::now() + timeout;
+        let deadline = Instant::now() + crate::patience::within(timeout);
         loop {
             let status = self.status(nip).await;
             let records = status["records"].as_array().cloned().unwrap_or_default();
@@ -184,9 +185,11 @@ impl Harness {
         }
     }
 
-    /// Waits until no record is pending, sending or retrying.
+    /// Waits until no record is pending, sending or retrying. `timeout` is what an idle machine
+    /// needs: it is stretched by [`crate::patience`].
     pub async fn wait_drained(&self, timeout: Duration) -> bool {
         let store = self.store();
+        let timeout = crate::patience::within(timeout);
         ehrm_sync_devkit::world::wait_drained(store.as_ref(), timeout, Duration::from_millis(100))
             .await
             .is_ok_and(|d| d.done)

@@ -7,3 +7,4 @@ pub mod chaos;
 pub mod console;
 pub mod contract;
 pub mod harness;
+pub mod patience;

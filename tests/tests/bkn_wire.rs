@@ -284,7 +284,10 @@ async fn a_day_long_retry_after_is_capped() {
     c.pns_id(&nip)
         .await
         .expect("answered after the capped wait");
-    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    assert!(
+        started.elapsed() < ehrm_sync_tests::patience::secs(15),
+        "the wait was capped at a second, not the day BKN asked for"
+    );
 }
 
 /// Allows the first `allow` checks, then refuses; counts them.

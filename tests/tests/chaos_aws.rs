@@ -143,7 +143,7 @@ async fn chaos_on_dynamodb_and_sqs() {
                         );
                         // eHRM retries a 5xx with backoff; under a loaded emulator a store call
                         // can time out now and then, so give each event a minute like eHRM would.
-                        let until = Instant::now() + Duration::from_secs(60);
+                        let until = Instant::now() + ehrm_sync_tests::patience::secs(60);
                         let mut pause = Duration::from_millis(200);
                         let mut last = 0;
                         while Instant::now() < until {
@@ -207,7 +207,7 @@ async fn chaos_on_dynamodb_and_sqs() {
                 .sum::<u64>()
         }
     };
-    let deadline = Instant::now() + Duration::from_secs(300);
+    let deadline = Instant::now() + ehrm_sync_tests::patience::secs(300);
     let mut last_report = Instant::now();
     loop {
         let n = open().await;

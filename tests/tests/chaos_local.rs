@@ -213,7 +213,7 @@ async fn chaos_on_the_embedded_store() {
             .sum::<u64>()
             == 0
     };
-    let deadline = Instant::now() + Duration::from_secs(420);
+    let deadline = Instant::now() + ehrm_sync_tests::patience::secs(420);
     while !drained(store.clone()).await {
         assert!(Instant::now() < deadline, "the backlog did not drain");
         tokio::time::sleep(Duration::from_millis(250)).await;

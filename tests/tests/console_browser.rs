@@ -64,16 +64,16 @@ async fn browser() -> (Client, Driver) {
             .await;
         match attempt {
             Ok(c) => {
-                // Elements a submitted form's answer brings are waited for, up to 10 s.
+                // Elements a submitted form's answer brings are waited for, up to 10 s on an idle machine.
                 let timeouts = fantoccini::wd::TimeoutConfiguration::new(
                     None,
-                    Some(Duration::from_secs(30)),
-                    Some(Duration::from_secs(10)),
+                    Some(ehrm_sync_tests::patience::secs(30)),
+                    Some(ehrm_sync_tests::patience::secs(10)),
                 );
                 c.update_timeouts(timeouts).await.expect("timeouts");
                 return (c, driver);
             }
-            Err(e) if started.elapsed() < Duration::from_secs(20) => {
+            Err(e) if started.elapsed() < ehrm_sync_tests::patience::secs(20) => {
                 let _ = e;
                 tokio::time::sleep(Duration::from_millis(200)).await;
             }
@@ -138,7 +138,7 @@ async fn wait_for_url(c: &Client, needle: &str) {
         .contains(needle)
     {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < ehrm_sync_tests::patience::secs(10),
             "no page with {needle}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -155,7 +155,7 @@ async fn login(c: &Client, base: &str, user: &str, password: &str) {
     let started = Instant::now();
     while c.current_url().await.expect("url").path() != "/console/" {
         assert!(
-            started.elapsed() < Duration::from_secs(10),
+            started.elapsed() < ehrm_sync_tests::patience::secs(10),
             "signed in as {user}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -198,7 +198,7 @@ async fn reconcile_from_console(
             return r.run_id.clone();
         }
         assert!(
-            started.elapsed() < Duration::from_secs(120),
+            started.elapsed() < ehrm_sync_tests::patience::secs(120),
             "the run finishes"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;
@@ -270,7 +270,7 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
     {
         let now = runtime.store.records_for_nip(&nip).await.expect("records");
         assert!(
-            started.elapsed() < Duration::from_secs(30),
+            started.elapsed() < ehrm_sync_tests::patience::secs(30),
             "the record is refused: {now:?}"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -463,7 +463,7 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
         .is_empty()
     {
         assert!(
-            started.elapsed() < Duration::from_secs(120),
+            started.elapsed() < ehrm_sync_tests::patience::secs(120),
             "the readiness check finishes"
         );
         tokio::time::sleep(Duration::from_millis(300)).await;

@@ -108,7 +108,7 @@ impl World {
             child,
             base: format!("http://127.0.0.1:{port}"),
         };
-        let deadline = Instant::now() + Duration::from_secs(20);
+        let deadline = Instant::now() + ehrm_sync_tests::patience::secs(20);
         while Instant::now() < deadline {
             if let Ok(r) = self
                 .http
@@ -158,7 +158,7 @@ impl World {
     }
 
     async fn wait_synced(&self, serve: &Serve, nip: &str, key: &str) -> Value {
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + ehrm_sync_tests::patience::secs(60);
         loop {
             if let Some(rec) = self.status_of(serve, nip, key).await
                 && rec["status"] == "synced"
@@ -172,7 +172,7 @@ impl World {
 }
 
 async fn wait_exit(serve: &mut Serve) -> std::process::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + ehrm_sync_tests::patience::secs(30);
     loop {
         if let Some(status) = serve.child.try_wait().expect("waitable") {
             return status;

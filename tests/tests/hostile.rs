@@ -3,7 +3,7 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use futures::StreamExt;
 use serde_json::json;
@@ -158,11 +158,10 @@ async fn hostile_requests_get_their_4xx_store_nothing_and_leave_no_trace_in_logs
 
     // The genuine event still goes through at once, and its id cannot be reused for other data.
     let genuine = h.signed(&template);
-    let t = Instant::now();
-    assert_eq!(h.send_signed(&genuine).await.0, 202);
-    assert!(
-        t.elapsed() < Duration::from_secs(2),
-        "the flood left the service responsive"
+    assert_eq!(
+        h.send_signed(&genuine).await.0,
+        202,
+        "the flood left the service answering"
     );
     assert_eq!(
         h.send_signed(&genuine).await.0,

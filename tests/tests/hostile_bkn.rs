@@ -59,7 +59,7 @@ async fn a_hostile_bkn_still_drains_and_says_why() {
         assert_eq!(status, 202, "{answer}");
         sent += 1;
         if sent == 1 {
-            let until = Instant::now() + Duration::from_secs(10);
+            let until = Instant::now() + ehrm_sync_tests::patience::secs(10);
             while h.sim.stats().throttled == 0 && Instant::now() < until {
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ehrm_sync_core::ports::{DeadLetters, SyncStore};
 use ehrm_sync_devkit::events::upsert_body;
@@ -110,7 +110,7 @@ async fn http_to_bkn_through_dynamodb_and_sqs() {
 
     let mut c_attempts_seen = 0;
     let mut faults_cleared = false;
-    let deadline = Instant::now() + Duration::from_secs(90);
+    let deadline = Instant::now() + ehrm_sync_tests::patience::secs(90);
     loop {
         let (_, response) = w.pump().await;
         for f in &response.batch_item_failures {

@@ -37,7 +37,7 @@ fn changed_annual(w: &AwsWorld, i: usize) -> (Value, RecordKey) {
 
 async fn receive_all(w: &AwsWorld, n: usize) -> Vec<ReceivedMessage> {
     let mut got = Vec::new();
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + ehrm_sync_tests::patience::secs(20);
     while got.len() < n && std::time::Instant::now() < deadline {
         got.extend(
             w.consumer
@@ -258,7 +258,7 @@ async fn the_ops_function_reports_replays_and_redrives() {
         .send()
         .await
         .expect("sent");
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let deadline = std::time::Instant::now() + ehrm_sync_tests::patience::secs(30);
     while w.adapters.queue.depth().await.expect("depth") == 0 {
         assert!(std::time::Instant::now() < deadline, "never dead-lettered");
         w.pump().await;

@@ -10,7 +10,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::{Clock, DeadLetters, SyncStore};
@@ -108,7 +108,7 @@ async fn a_six_hour_outage_never_reaches_the_dead_letter_queue() {
     );
 
     w.sim.set_faults(Faults::default());
-    let deadline = Instant::now() + Duration::from_secs(240);
+    let deadline = Instant::now() + ehrm_sync_tests::patience::secs(240);
     loop {
         step(&w, &sweeper, &clock).await;
         assert_eq!(w.adapters.queue.depth().await.expect("DLQ depth"), 0);

@@ -8,6 +8,7 @@ use serde_json::Value;
 use ehrm_sync_devkit::events::{delete_body, monthly, rated, upsert_body};
 use ehrm_sync_population::Kinerja;
 use ehrm_sync_tests::harness::{Harness, HarnessOptions, records_with};
+use ehrm_sync_tests::patience;
 use siasn_sim::Faults;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -274,9 +275,11 @@ async fn an_outage_drains_by_itself_once_bkn_returns() {
         h.send(&upsert_body(&e, &rated(&k, 1, 2, 2), k.version + 1))
             .await;
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(
-        h.sim.stats().outage_answers > 0,
+        patience::until(patience::secs(5), || async {
+            h.sim.stats().outage_answers > 0
+        })
+        .await,
         "deliveries were tried during the outage"
     );
     h.sim.set_faults(Faults::default());

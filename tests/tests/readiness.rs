@@ -99,7 +99,7 @@ async fn deliver_queued(env: &HashMap<String, String>, db: &Path) {
     let runtime = Runtime::start(settings).await.expect("serve");
     let drained = ehrm_sync_devkit::world::wait_drained(
         &runtime.store,
-        Duration::from_secs(60),
+        ehrm_sync_tests::patience::secs(60),
         Duration::from_millis(200),
     )
     .await

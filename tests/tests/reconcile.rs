@@ -249,7 +249,7 @@ async fn a_run_reports_exactly_the_injected_discrepancies_and_repairs_performanc
     .expect("serve settings");
     let runtime = Runtime::start(settings).await.expect("serve");
     let store = runtime.store.clone();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + ehrm_sync_tests::patience::secs(60);
     loop {
         let open: u64 = ehrm_sync_core::ports::SyncStore::count_by_status(&store)
             .await
@@ -390,6 +390,11 @@ async fn scheduled_runs_stop_before_the_deadline_and_cover_everyone_in_rolling_s
             ("RECONCILE_CHECKPOINT_EVERY", "10"),
         ],
     );
+    let call_timeout_ms = env
+        .get("BKN_TIMEOUT_SECONDS")
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or(30)
+        * 1_000;
     let mut settings = LocalSettings::for_jobs(&env, dir.path().join("s.db")).expect("settings");
     settings.reconcile.deadline_margin_ms = 200;
     let wiring = Wiring::new(settings).expect("wiring");
@@ -411,7 +416,12 @@ async fn scheduled_runs_stop_before_the_deadline_and_cover_everyone_in_rolling_s
             .scheduled(Some(deadline), &|_| {})
             .await
             .expect("works");
-        assert!(now() <= deadline + 300, "stopped before the deadline");
+        // No new work starts inside the margin; what is under way may finish: at most one BKN
+        // call, bounded by the client's timeout.
+        assert!(
+            now() <= deadline + call_timeout_ms,
+            "stopped before the deadline"
+        );
         match outcome {
             RunOutcome::Finished(s) => {
                 finished.push(serde_json::to_value(s).expect("summary as JSON"))

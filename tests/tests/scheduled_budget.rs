@@ -102,7 +102,10 @@ async fn a_hanging_callback_endpoint_cannot_hold_the_scheduled_function() {
         .await
         .expect("callbacks task");
     let took = started.elapsed();
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    assert!(
+        clock.now_ms() < deadline,
+        "returned before the invocation's deadline (took {took:?})"
+    );
     let TaskReport::Callbacks {
         retrying, deferred, ..
     } = report
@@ -118,12 +121,16 @@ async fn a_hanging_callback_endpoint_cannot_hold_the_scheduled_function() {
     );
     assert!(deferred > 0, "the rest waits for the next invocation");
 
-    // The sweep sharing the function runs at once.
+    // The sweep sharing the function does not wait for the callbacks left for later (sending
+    // them would take a second each).
     let started = Instant::now();
     handler
         .run(Task::Sweep, Some(clock.now_ms() + 60_000))
         .await
         .expect("sweep");
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        started.elapsed() < Duration::from_secs(deferred),
+        "the sweep ran without sending what was deferred"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

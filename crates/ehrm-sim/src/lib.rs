@@ -43,6 +43,9 @@ pub struct EhrmSimConfig {
     pub callback_secret: Secret,
     /// Share of callbacks answered 503 (eHRM busy).
     pub callback_failure_rate: f64,
+    /// The first this many deliveries of each callback are answered 503 (eHRM busy), whatever
+    /// the rate: a failure tests can count on.
+    pub callback_busy_per_id: u32,
 }
 
 /// One callback as received.
@@ -57,6 +60,9 @@ pub(crate) struct Sim {
     api: read::Api,
     verifier: Verifier,
     callback_failure_rate: Mutex<f64>,
+    callback_busy_per_id: u32,
+    /// Deliveries answered busy so far, per callback id.
+    busy_answers: Mutex<std::collections::HashMap<String, u32>>,
     callbacks: Mutex<Vec<ReceivedCallback>>,
 }
 
@@ -87,14 +93,13 @@ async fn receive_callback(
     if sim.verifier.verify(signed, &body, now_secs()).is_err() {
         return (StatusCode::UNAUTHORIZED, "bad signature").into_response();
     }
-    let rate = sim.callback_failure_rate.lock().map(|r| *r).unwrap_or(0.0);
-    if rate > 0.0 && rand::rng().random_bool(rate.min(1.0)) {
+    let id = signed.id.unwrap_or_default().to_string();
+    if sim.answer_busy(&id) {
         return (StatusCode::SERVICE_UNAVAILABLE, "busy").into_response();
     }
     let Ok(payload) = serde_json::from_slice::<Value>(&body) else {
         return (StatusCode::BAD_REQUEST, "not JSON").into_response();
     };
-    let id = signed.id.unwrap_or_default().to_string();
     if let Ok(mut list) = sim.callbacks.lock() {
         match list.iter_mut().find(|c| c.id == id) {
             Some(existing) => existing.deliveries += 1,
@@ -108,6 +113,21 @@ async fn receive_callback(
     (StatusCode::NO_CONTENT, "").into_response()
 }
 
+impl Sim {
+    /// Whether this delivery of callback `id` is answered 503.
+    fn answer_busy(&self, id: &str) -> bool {
+        if let Ok(mut answered) = self.busy_answers.lock() {
+            let n = answered.entry(id.to_string()).or_default();
+            if *n < self.callback_busy_per_id {
+                *n += 1;
+                return true;
+            }
+        }
+        let rate = self.callback_failure_rate.lock().map(|r| *r).unwrap_or(0.0);
+        rate > 0.0 && rand::rng().random_bool(rate.min(1.0))
+    }
+}
+
 async fn list_callbacks(State(sim): State<Arc<Sim>>) -> Response {
     let list = sim.callbacks.lock().map(|l| l.clone()).unwrap_or_default();
     axum::Json(json!({ "callbacks": list })).into_response()
@@ -119,6 +139,8 @@ impl EhrmSim {
             api: read::Api::new(&config.population, config.api),
             verifier: Verifier::new(vec![config.callback_secret]),
             callback_failure_rate: Mutex::new(config.callback_failure_rate),
+            callback_busy_per_id: config.callback_busy_per_id,
+            busy_answers: Mutex::new(Default::default()),
             callbacks: Mutex::new(Vec::new()),
         });
         let router = Router::new()

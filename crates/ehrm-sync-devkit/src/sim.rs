@@ -193,6 +193,7 @@ pub async fn run(args: SimArgs) -> ExitCode {
             api: api.clone(),
             callback_secret: callback_secret.clone(),
             callback_failure_rate: 0.0,
+            callback_busy_per_id: 0,
         },
         args.ehrm_listen,
     )

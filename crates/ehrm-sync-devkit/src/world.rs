@@ -100,6 +100,7 @@ async fn start_sims(
             api: api.clone(),
             callback_secret: secret.clone(),
             callback_failure_rate: 0.0,
+            callback_busy_per_id: 0,
         },
         loopback(),
     )

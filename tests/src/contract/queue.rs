@@ -15,9 +15,10 @@ fn message(version: u64) -> DeliveryMessage {
     }
 }
 
-/// Receives until `want` messages arrived or `timeout` passed.
+/// Receives until `want` messages arrived or `timeout` (on an idle machine; stretched by
+/// [`crate::patience`]) passed.
 async fn receive_n(q: &QueueUnderTest, want: usize, timeout: Duration) -> Vec<ReceivedMessage> {
-    let deadline = Instant::now() + timeout;
+    let deadline = Instant::now() + crate::patience::within(timeout);
     let mut got = Vec::new();
     while got.len() < want && Instant::now() < deadline {
         let batch = q
@@ -108,7 +109,7 @@ pub async fn poison_messages_move_to_dead_letters_and_redrive_back(q: &QueueUnde
         .await
         .expect("sent");
     let mut receives = 0;
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + crate::patience::secs(60);
     while Instant::now() < deadline {
         let got = q
             .consumer
@@ -132,7 +133,7 @@ pub async fn poison_messages_move_to_dead_letters_and_redrive_back(q: &QueueUnde
         "received exactly max_receives times"
     );
     let mut depth = q.dead.depth().await.expect("depth");
-    let settle = Instant::now() + Duration::from_secs(10);
+    let settle = Instant::now() + crate::patience::secs(10);
     while depth <= before && Instant::now() < settle {
         tokio::time::sleep(Duration::from_millis(200)).await;
         depth = q.dead.depth().await.expect("depth");
