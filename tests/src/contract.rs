@@ -4,12 +4,12 @@
 
 use std::sync::Arc;
 
-use ehrm_sync_core::followup::FindingMarks;
+use ehrm_sync_core::ports::FindingMarks;
+use ehrm_sync_core::ports::Series;
 use ehrm_sync_core::ports::{
     CallbackOutbox, ControlStore, DeadLetters, DeliveryQueue, PnsIdCache, QueueConsumer, RateGate,
     ReconcileStore, RiwayatLists, SyncStore,
 };
-use ehrm_sync_core::series::Series;
 
 pub mod console;
 pub mod ingest;

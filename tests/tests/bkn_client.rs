@@ -4,13 +4,14 @@ use std::sync::Arc;
 
 use ehrm_sync_bkn::{BknClient, BknConfig, SsoCredentials};
 use ehrm_sync_core::clock::SystemClock;
-use ehrm_sync_core::pacer::{GatePacer, MemoryRateGate, RatePolicy};
+use ehrm_sync_core::pacer::{GatePacer, MemoryRateGate};
+use ehrm_sync_core::ports::Unguarded;
 use ehrm_sync_core::ports::{Bkn, BknErrorKind};
-use ehrm_sync_core::write_guard::Unguarded;
 use ehrm_sync_domain::kinerja::{
     AnnualKinerja, Penilai, PenilaiStatus, PeriodicKinerja, Periodik, Predikat, Rating,
 };
 use ehrm_sync_domain::nip::Nip;
+use ehrm_sync_domain::rate::RatePolicy;
 use ehrm_sync_population::{Population, PopulationSpec, generate};
 use ehrm_sync_tests::harness::loopback;
 use siasn_sim::{Faults, MapDataStyle, OutageMode, SiasnSim, SimConfig, Window};
@@ -91,7 +92,7 @@ fn annual(nip: &Nip, tahun: i32, hasil: Rating, perilaku: Rating) -> AnnualKiner
 }
 
 fn transient(kind: &BknErrorKind) -> bool {
-    matches!(kind, BknErrorKind::Transient { .. })
+    !matches!(kind, BknErrorKind::Permanent)
 }
 
 #[tokio::test]
@@ -213,7 +214,7 @@ async fn too_many_requests_carries_retry_after() {
     .await;
     let err = f.client.pns_id(&nip(&f, 0)).await.expect_err("throttled");
     match err.kind {
-        BknErrorKind::Transient { retry_after_ms, .. } => assert_eq!(retry_after_ms, Some(7_000)),
+        BknErrorKind::Throttled { retry_after_ms } => assert_eq!(retry_after_ms, Some(7_000)),
         other => panic!("{other:?}"),
     }
     assert_eq!(err.http_status, Some(429));

@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use ehrm_sync_bkn::{BknClient, BknConfig};
 use ehrm_sync_core::clock::{SystemClock, jakarta_date};
-use ehrm_sync_core::pacer::{GatePacer, MemoryRateGate, RatePolicy};
+use ehrm_sync_core::pacer::{GatePacer, MemoryRateGate};
 use ehrm_sync_core::ports::{Bkn, BknDirectory, BknError, BknErrorKind, Clock};
-use ehrm_sync_core::write_guard::{Unguarded, WriteGuard};
+use ehrm_sync_core::ports::{Unguarded, WriteGuard};
 use ehrm_sync_domain::kinerja::{AnnualKinerja, Penilai, PenilaiStatus, Predikat, Rating};
 use ehrm_sync_domain::nip::Nip;
+use ehrm_sync_domain::rate::RatePolicy;
 use ehrm_sync_domain::reconcile::{kp_periods, retirement_window};
 use ehrm_sync_population::{Population, PopulationSpec, generate};
 use ehrm_sync_tests::harness::loopback;
@@ -272,9 +273,8 @@ async fn a_day_long_retry_after_is_capped() {
     assert!(
         matches!(
             err.kind,
-            BknErrorKind::Transient {
+            BknErrorKind::Throttled {
                 retry_after_ms: Some(1_000),
-                ..
             }
         ),
         "{err:?}"

@@ -16,8 +16,8 @@ async fn without_users_the_console_function_answers_404() {
 
 #[test]
 fn the_console_launch_event_is_a_reconcile_task_of_the_scheduled_function() {
-    use ehrm_sync_console::LaunchRequest;
-    use ehrm_sync_core::reconcile::Scope;
+    use ehrm_sync_core::ports::LaunchRequest;
+    use ehrm_sync_core::ports::Scope;
     use ehrm_sync_lambda::scheduled::Task;
     for launch in [
         LaunchRequest::Start(Scope::All),

@@ -12,9 +12,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use ehrm_sync_core::readiness::{
-    Readiness, ReadinessError, ReadinessOutcome, ReadinessRequest, ReadinessRun,
-};
+use ehrm_sync_core::job::JobError;
+use ehrm_sync_core::readiness::{Readiness, ReadinessOutcome, ReadinessRequest, ReadinessRun};
 use ehrm_sync_devkit::world::ReadinessWorld;
 use ehrm_sync_domain::readiness::ReadinessFinding;
 use ehrm_sync_local::{LocalSettings, Runtime, Wiring};
@@ -41,11 +40,7 @@ fn readiness(env: &HashMap<String, String>, db: &Path) -> Readiness {
 }
 
 async fn finished(r: &Readiness, request: &ReadinessRequest) -> ReadinessRun {
-    match r
-        .run(request, None, &|_, _, _| {})
-        .await
-        .expect("the run works")
-    {
+    match r.run(request, None, &|_| {}).await.expect("the run works") {
         ReadinessOutcome::Finished(run) => run,
         other => panic!("the run did not finish: {other:?}"),
     }
@@ -174,7 +169,7 @@ async fn every_planted_blocker_is_found_exactly_and_missing_skps_pass_after_deli
     assert_eq!(run.queued_for_bkn, 2);
     // Every BKN call is accounted for, and each person costs a few reads.
     assert_eq!(
-        run.list_calls + run.person_calls,
+        run.list_calls + run.person_calls(),
         world.siasn.stats().calls_total - calls_before
     );
     assert!(
@@ -189,7 +184,7 @@ async fn every_planted_blocker_is_found_exactly_and_missing_skps_pass_after_deli
     // The queued SKPs reach BKN; the next run finds those rules passing and the rest unchanged.
     deliver_queued(&env, &db).await;
     let second = finished(&r, &ReadinessRequest::default()).await;
-    assert_ne!(second.run_id, run.run_id);
+    assert_ne!(second.run_id(), run.run_id());
     let after = r.findings(&second).await.expect("findings");
     let mut want = expected(&world, true);
     want.retain(|(_, rule, _)| rule != "K4" && rule != "R5");
@@ -197,10 +192,10 @@ async fn every_planted_blocker_is_found_exactly_and_missing_skps_pass_after_deli
     assert_eq!(second.queued_for_bkn, 0);
     // The same day, answers are shared: only the people whose records were saved are read again.
     assert!(
-        second.person_calls <= 12 && second.person_calls < run.person_calls / 20,
+        second.person_calls() <= 12 && second.person_calls() < run.person_calls() / 20,
         "{} calls in the second run, {} in the first",
-        second.person_calls,
-        run.person_calls
+        second.person_calls(),
+        run.person_calls()
     );
 
     // Without the rules file, K6 and K8 stay off.
@@ -276,8 +271,10 @@ async fn a_run_stopped_after_its_first_chunk_resumes_to_the_same_findings() {
         ..Default::default()
     };
     let outcome = r
-        .run(&request, None, &move |_, _, _| {
-            stop.store(true, Ordering::Relaxed)
+        .run(&request, None, &move |p| {
+            if p.stage == "people" {
+                stop.store(true, Ordering::Relaxed)
+            }
         })
         .await
         .expect("the first invocation");
@@ -293,18 +290,21 @@ async fn a_run_stopped_after_its_first_chunk_resumes_to_the_same_findings() {
         nip: Some("198507142010011002".into()),
         ..request.clone()
     };
-    let refused = r.run(&other, None, &|_, _, _| {}).await;
+    let refused = r.run(&other, None, &|_| {}).await;
     assert!(
-        matches!(refused, Err(ReadinessError::OtherRunOpen { .. })),
+        matches!(refused, Err(JobError::OtherRunOpen { .. })),
         "{refused:?}"
     );
     let calls_before = world.siasn.stats().calls_total;
     let resumed = finished(&r, &request).await;
-    assert_eq!(resumed.run_id, paused.run_id);
-    assert_eq!(resumed.invocations, 2);
+    assert_eq!(resumed.run_id(), paused.run_id());
+    assert_eq!(resumed.life.invocations, 2);
     // The resumed invocation read neither the lists nor the first chunk's people again.
     let resumed_calls = world.siasn.stats().calls_total - calls_before;
-    assert_eq!(resumed_calls, resumed.person_calls - paused.person_calls);
+    assert_eq!(
+        resumed_calls,
+        resumed.person_calls() - paused.person_calls()
+    );
     let resumed_keys = keys(&r.findings(&resumed).await.expect("findings"));
 
     let whole = finished(
@@ -315,7 +315,7 @@ async fn a_run_stopped_after_its_first_chunk_resumes_to_the_same_findings() {
         },
     )
     .await;
-    assert_ne!(whole.run_id, resumed.run_id);
+    assert_ne!(whole.run_id(), resumed.run_id());
     assert_eq!(
         resumed_keys,
         keys(&r.findings(&whole).await.expect("findings"))

@@ -33,7 +33,13 @@ async fn the_scheduled_task_checks_readiness_on_dynamodb_resuming_across_invocat
     };
     let handler = ScheduledHandler {
         reconcile: None,
-        readiness: readiness(&sdk, &env, &adapters).expect("configuration"),
+        readiness: readiness(
+            &sdk,
+            &env,
+            &adapters,
+            Some(Arc::new(ehrm_sync_sheets::Xlsx)),
+        )
+        .expect("configuration"),
         sweeper: ehrm_sync_core::sweep::Sweeper::new(
             Arc::new(stack.store()),
             Arc::new(stack.queue()),
@@ -66,9 +72,14 @@ async fn the_scheduled_task_checks_readiness_on_dynamodb_resuming_across_invocat
     assert_eq!(run.done, run.people);
 
     // The findings kept in DynamoDB are exactly the planted blockers (K6, K8 off).
-    let r = readiness(&sdk, &env, &adapters)
-        .expect("configuration")
-        .expect("configured");
+    let r = readiness(
+        &sdk,
+        &env,
+        &adapters,
+        Some(Arc::new(ehrm_sync_sheets::Xlsx)),
+    )
+    .expect("configuration")
+    .expect("configured");
     let findings = r.findings(&run).await.expect("findings");
     let found: BTreeSet<(String, String)> = findings
         .iter()
@@ -89,7 +100,7 @@ async fn the_scheduled_task_checks_readiness_on_dynamodb_resuming_across_invocat
     for name in ["readiness.json", "readiness.csv", "readiness.xlsx"] {
         s3.head_object()
             .bucket(&bucket)
-            .key(format!("readiness/{}/{name}", run.run_id))
+            .key(format!("readiness/{}/{name}", run.run_id()))
             .send()
             .await
             .unwrap_or_else(|e| panic!("{name} in S3: {e}"));

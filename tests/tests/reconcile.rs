@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use ehrm_sync_core::reconcile::{RunOutcome, RunRequest, Scope};
+use ehrm_sync_core::ports::Scope;
+use ehrm_sync_core::reconcile::{RunOutcome, RunRequest};
 use ehrm_sync_devkit::world::ReconcileWorld;
 use ehrm_sync_domain::reconcile::report::CSV_HEADERS;
 use ehrm_sync_domain::record::SyncStatus;
@@ -319,7 +320,7 @@ async fn a_run_killed_half_way_resumes_and_produces_the_same_report() {
         .args(["reconcile", "--dry-run", "--quiet", "--db"])
         .arg(&db)
         .envs(&env)
-        .env("EHRM_SYNC_CRASH_AT", "reconcile.after_checkpoint")
+        .env("EHRM_SYNC_CRASH_AT", "job.after_checkpoint")
         .env("EHRM_SYNC_CRASH_AFTER", after.to_string())
         .env("RUST_LOG", "error")
         .output()

@@ -33,9 +33,14 @@ async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations()
         queue: stack.queue(),
         clock: Arc::new(SystemClock),
     };
-    let reconcile = reconciler(&sdk, &env, &adapters)
-        .expect("configuration")
-        .expect("reconciliation is configured");
+    let reconcile = reconciler(
+        &sdk,
+        &env,
+        &adapters,
+        Some(Arc::new(ehrm_sync_sheets::Xlsx)),
+    )
+    .expect("configuration")
+    .expect("reconciliation is configured");
     let handler = ScheduledHandler {
         reconcile: Some(reconcile),
         readiness: None,

@@ -18,7 +18,7 @@ use ehrm_sync_core::config::{
 };
 use ehrm_sync_core::deliver::DeliveryService;
 use ehrm_sync_core::ingest::IngestService;
-use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, ReportSink};
+use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, ReportSink, Workbooks};
 use ehrm_sync_core::reconcile::{Reconciler, ReconcilerDeps};
 use ehrm_sync_core::sweep::Sweeper;
 use ehrm_sync_domain::backoff::RetryPolicy;
@@ -173,6 +173,7 @@ pub fn reconciler(
     sdk: &SdkConfig,
     env: &dyn EnvSource,
     adapters: &Adapters,
+    workbooks: Option<Arc<dyn Workbooks>>,
 ) -> Result<Option<Reconciler>, ConfigError> {
     let Some(ehrm_config) = ehrm_sync_ehrm::EhrmApiConfig::from_env(env)? else {
         return Ok(None);
@@ -198,6 +199,7 @@ pub fn reconciler(
             reconcile: store,
             outbox,
             reports,
+            workbooks,
             breaker: Some(bkn.breaker),
             clock: adapters.clock.clone(),
         },
@@ -211,6 +213,7 @@ pub fn readiness(
     sdk: &SdkConfig,
     env: &dyn EnvSource,
     adapters: &Adapters,
+    workbooks: Option<Arc<dyn Workbooks>>,
 ) -> Result<Option<ehrm_sync_core::readiness::Readiness>, ConfigError> {
     let Some(ehrm_config) = ehrm_sync_ehrm::EhrmApiConfig::from_env(env)? else {
         return Ok(None);
@@ -232,60 +235,10 @@ pub fn readiness(
             queue: Arc::new(adapters.queue.clone()),
             controls: store,
             reports,
+            workbooks,
             breaker: Some(bkn.breaker),
             clock: adapters.clock.clone(),
         },
         ehrm_sync_core::config::readiness_settings(env)?,
     )))
-}
-
-/// The console's users from `CONSOLE_USERS` (the secret's text), and what it reads and acts
-/// through: the table, the queues, and the scheduled function (`SCHEDULED_FUNCTION_NAME`) to
-/// start reconciliation. No user configured: `None`, the console is off.
-pub fn console(
-    sdk: &SdkConfig,
-    env: &dyn EnvSource,
-    adapters: &Adapters,
-) -> Result<Option<ehrm_sync_console::Console>, ConfigError> {
-    let text = optional_string(env, "CONSOLE_USERS").unwrap_or_default();
-    let users = ehrm_sync_console::Users::parse(&text)
-        .map_err(|e| ConfigError::new("CONSOLE_USERS", e.to_string()))?;
-    if users.is_empty() {
-        return Ok(None);
-    }
-    let launcher = optional_string(env, "SCHEDULED_FUNCTION_NAME").map(|f| {
-        Arc::new(crate::launcher::LambdaLauncher::new(
-            aws_sdk_lambda::Client::new(sdk),
-            f,
-        )) as Arc<dyn ehrm_sync_console::Launcher>
-    });
-    let settings = ehrm_sync_console::ConsoleSettings {
-        secure_cookies: true,
-        bkn_rate_per_sec: ehrm_sync_core::config::bkn_rate(env)?,
-    };
-    Ok(Some(ehrm_sync_console::Console::new(
-        console_deps(adapters, launcher),
-        users,
-        settings,
-    )))
-}
-
-/// The console's ports on the table and the queues.
-pub fn console_deps(
-    adapters: &Adapters,
-    launcher: Option<Arc<dyn ehrm_sync_console::Launcher>>,
-) -> ehrm_sync_console::ConsoleDeps {
-    let store = Arc::new(adapters.store.clone());
-    ehrm_sync_console::ConsoleDeps {
-        store: store.clone(),
-        controls: store.clone(),
-        dead_letters: Arc::new(adapters.queue.clone()),
-        reconcile: store.clone(),
-        marks: store.clone(),
-        gate: store.clone(),
-        series: store,
-        queue: Arc::new(adapters.queue.clone()),
-        launcher,
-        clock: adapters.clock.clone(),
-    }
 }

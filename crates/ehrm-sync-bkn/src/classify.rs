@@ -4,7 +4,7 @@
 //! |----------------------------------------------------------------|------------------|
 //! | any body mentioning `SUSPENDED` (WSO2 `Runtime Error`)          | transient, BKN down; no token refresh |
 //! | 401; `invalid or expired jwt`; `Invalid Credentials`; `Token SSO mismatch`; `Runtime Error` | token error: refresh both, retry once |
-//! | 429                                                            | transient, `Retry-After` honoured |
+//! | 429                                                            | throttled, `Retry-After` honoured |
 //! | 5xx, unreadable 2xx                                            | transient        |
 //! | 404 / 200 with `Data tidak ditemukan`; a read's non-2xx `code: 0` with no data | empty |
 //! | `success` `false` or `"false"` (also with 200), PascalCase `{"Error", "Message"}`, other 4xx | permanent, BKN's message kept |
@@ -99,10 +99,8 @@ pub fn classify_call(
             .and_then(|v| parse_retry_after(v, now_unix))
             .unwrap_or(DEFAULT_RETRY_AFTER_MS);
         return Answer::Fail(BknError {
-            kind: BknErrorKind::Transient {
+            kind: BknErrorKind::Throttled {
                 retry_after_ms: Some(wait),
-                maybe_applied: false,
-                suspended: false,
             },
             message: format!("BKN rate limit (429): {message}"),
             http_status: Some(status),
@@ -230,6 +228,9 @@ pub fn cap_retry_after(mut err: BknError, max_ms: i64) -> BknError {
     if let BknErrorKind::Transient {
         retry_after_ms: Some(ms),
         ..
+    }
+    | BknErrorKind::Throttled {
+        retry_after_ms: Some(ms),
     } = &mut err.kind
     {
         *ms = (*ms).clamp(0, max_ms.max(0));
@@ -339,6 +340,7 @@ mod tests {
                     suspended: true, ..
                 } => "suspended",
                 BknErrorKind::Transient { .. } => "transient",
+                BknErrorKind::Throttled { .. } => "throttled",
             },
         }
     }
@@ -468,10 +470,10 @@ mod tests {
             panic!("429 is a failure");
         };
         match cap_retry_after(e, 60_000).kind {
-            BknErrorKind::Transient { retry_after_ms, .. } => {
+            BknErrorKind::Throttled { retry_after_ms } => {
                 assert_eq!(retry_after_ms, Some(60_000));
             }
-            BknErrorKind::Permanent => panic!("transient expected"),
+            other => panic!("throttled expected: {other:?}"),
         }
     }
 
@@ -494,7 +496,7 @@ mod tests {
     fn retry_after_in_seconds_or_as_a_date() {
         match classify(429, Some("7"), b"{}", false, 0) {
             Answer::Fail(BknError {
-                kind: BknErrorKind::Transient { retry_after_ms, .. },
+                kind: BknErrorKind::Throttled { retry_after_ms },
                 ..
             }) => {
                 assert_eq!(retry_after_ms, Some(7_000));
@@ -509,7 +511,7 @@ mod tests {
         assert_eq!(parse_retry_after("soon", 0), None);
         match classify(429, Some("soon"), b"", false, 0) {
             Answer::Fail(BknError {
-                kind: BknErrorKind::Transient { retry_after_ms, .. },
+                kind: BknErrorKind::Throttled { retry_after_ms },
                 ..
             }) => {
                 assert_eq!(retry_after_ms, Some(DEFAULT_RETRY_AFTER_MS));

@@ -8,10 +8,10 @@ use reqwest::Method;
 use reqwest::header::{ACCEPT, COOKIE, RETRY_AFTER};
 use serde_json::Value;
 
+use ehrm_sync_core::ports::WriteGuard;
 use ehrm_sync_core::ports::{
     Bkn, BknAnnualRecord, BknError, BknErrorKind, BknPeriodicRecord, Pacer,
 };
-use ehrm_sync_core::write_guard::WriteGuard;
 use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja};
 use ehrm_sync_domain::nip::Nip;
 
@@ -138,11 +138,8 @@ impl BknClient {
     /// `429` of the call given `slot` cuts the shared rate.
     async fn held(&self, e: BknError, slot: Option<i64>) -> BknError {
         let e = cap_retry_after(e, self.config.retry_after_max.as_millis() as i64);
-        let retry_after = match e.kind {
-            BknErrorKind::Transient { retry_after_ms, .. } => retry_after_ms,
-            BknErrorKind::Permanent => None,
-        };
-        if e.http_status == Some(429) {
+        let retry_after = e.retry_after_ms();
+        if e.is_throttled() {
             self.pacer.throttled(slot, retry_after).await;
         } else if let Some(ms) = retry_after {
             self.pacer.hold_for(ms).await;

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use time::Date;
 
 use ehrm_sync_core::ports::BknError;
-use ehrm_sync_core::readiness::{BknReadiness, History, HistoryRows};
+use ehrm_sync_core::ports::{BknReadiness, History, HistoryRows};
 use ehrm_sync_domain::dates::{format_bkn_date, format_iso_date, parse_bkn_date, parse_iso_date};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::readiness::facts::{

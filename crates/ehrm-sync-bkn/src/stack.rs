@@ -9,8 +9,9 @@ use ehrm_sync_core::breaker::{Breaker, BreakerSettings};
 use ehrm_sync_core::config::{
     ConfigError, EnvSource, bkn_rate, breaker_settings, optional, optional_string,
 };
-use ehrm_sync_core::pacer::{GatePacer, RatePolicy};
+use ehrm_sync_core::pacer::GatePacer;
 use ehrm_sync_core::ports::{Clock, ControlStore, RateGate};
+use ehrm_sync_domain::rate::RatePolicy;
 
 use crate::{BknClient, BknConfig};
 

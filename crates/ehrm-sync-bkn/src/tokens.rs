@@ -184,17 +184,23 @@ fn parse_token(
                 .unwrap_or_else(|_| format!("HTTP {status}"));
             // Credentials trouble is systemic, not the fault of any one record: transient, so
             // records wait (and the breaker opens) instead of failing for good.
-            let retry_after_ms = (status == 429).then(|| {
-                retry_after
-                    .and_then(|v| parse_retry_after(v, now_unix()))
-                    .unwrap_or(DEFAULT_RETRY_AFTER_MS)
-            });
-            Err(BknError {
-                kind: BknErrorKind::Transient {
-                    retry_after_ms,
+            let kind = if status == 429 {
+                BknErrorKind::Throttled {
+                    retry_after_ms: Some(
+                        retry_after
+                            .and_then(|v| parse_retry_after(v, now_unix()))
+                            .unwrap_or(DEFAULT_RETRY_AFTER_MS),
+                    ),
+                }
+            } else {
+                BknErrorKind::Transient {
+                    retry_after_ms: None,
                     maybe_applied: false,
                     suspended: text_has_suspended(body),
-                },
+                }
+            };
+            Err(BknError {
+                kind,
                 message: format!("BKN {which} token request refused ({status}): {detail}"),
                 http_status: Some(status),
             })

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 
-use ehrm_sync_core::followup::{FindingMark, MarkState};
+use ehrm_sync_core::ports::{FindingMark, MarkState};
 use ehrm_sync_domain::reconcile::Discrepancy;
 
 /// The filters, as the page's query string carries them (empty = any).

@@ -26,67 +26,16 @@ pub mod users;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use axum::Router;
 use axum::routing::{get, post};
 
-use ehrm_sync_core::followup::FindingMarks;
 use ehrm_sync_core::ports::{
-    Clock, ControlStore, DeadLetters, DeliveryQueue, RateGate, ReconcileStore, SyncStore,
+    Clock, ControlStore, DeadLetters, DeliveryQueue, FindingMarks, RateGate, ReconcileStore,
+    Series, SyncStore, Workbooks,
 };
-use ehrm_sync_core::reconcile::Scope;
-use ehrm_sync_core::series::Series;
 
+pub use ehrm_sync_core::ports::{LaunchError, LaunchRequest, Launched, Launcher};
 pub use users::{Role, User, Users, UsersError, user_line};
-
-/// How a reconciliation is started from the console (also the scheduled function's event field
-/// on AWS: `{"mode": "start", "scope": "all"}`, `{"mode": "resume"}`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(tag = "mode", content = "scope", rename_all = "snake_case")]
-pub enum LaunchRequest {
-    /// Resume the open run of this scope, or start one.
-    Start(Scope),
-    /// Abandon the open run and start this one.
-    Restart(Scope),
-    /// Continue the open run, whatever its scope.
-    Resume,
-}
-
-/// Starts reconciliation and the readiness check in the background (a task of `serve`; an
-/// asynchronous invocation of the scheduled function on AWS). Returns what became of it, for
-/// the audit and the page; an error is the adapter's own words.
-#[async_trait]
-pub trait Launcher: Send + Sync {
-    async fn reconcile(&self, request: LaunchRequest) -> Result<Launched, String>;
-    /// The readiness check as its schedule runs it — continue the open run, or start this
-    /// month's when there is none — or, with `restart`, a new run now, abandoning an open one.
-    async fn readiness(&self, restart: bool) -> Result<Launched, String>;
-}
-
-/// What a launch came to, in the console's words (both languages are the page's business).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Launched {
-    /// Still running after the first moments; the page of runs shows its progress.
-    InBackground,
-    /// Handed to another function, which runs it asynchronously.
-    Invoked {
-        function: String,
-    },
-    Finished {
-        run_id: String,
-        findings: usize,
-    },
-    Paused {
-        run_id: String,
-        reason: String,
-    },
-    /// Another process holds the run's lease.
-    Busy {
-        run_id: String,
-    },
-    /// Nothing to resume, and the last run is recent.
-    Idle,
-}
 
 /// What the console reads and acts through.
 pub struct ConsoleDeps {
@@ -100,6 +49,8 @@ pub struct ConsoleDeps {
     pub gate: Arc<dyn RateGate>,
     pub queue: Arc<dyn DeliveryQueue>,
     pub launcher: Option<Arc<dyn Launcher>>,
+    /// Writes the Excel downloads.
+    pub workbooks: Arc<dyn Workbooks>,
     pub clock: Arc<dyn Clock>,
 }
 

@@ -125,13 +125,11 @@ impl CallResult {
     pub fn of<T>(result: &Result<T, BknError>) -> CallResult {
         match result {
             Err(e) => match e.kind {
-                BknErrorKind::Transient { suspended, .. } if e.http_status != Some(429) => {
-                    CallResult::Unavailable {
-                        reason: e.message.clone(),
-                        suspended,
-                    }
-                }
-                _ => CallResult::Answered,
+                BknErrorKind::Transient { suspended, .. } => CallResult::Unavailable {
+                    reason: e.message.clone(),
+                    suspended,
+                },
+                BknErrorKind::Throttled { .. } | BknErrorKind::Permanent => CallResult::Answered,
             },
             Ok(_) => CallResult::Answered,
         }
@@ -146,6 +144,17 @@ pub enum NotCalled {
     Open,
     #[error("the breaker's state cannot be read: {0}")]
     Store(#[from] StoreError),
+}
+
+/// A call through the breaker that brought no answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// Not made: the breaker stayed open, or its state could not be read.
+    #[error(transparent)]
+    NotCalled(#[from] NotCalled),
+    /// Made, and BKN's answer was a failure (transient or a refusal).
+    #[error(transparent)]
+    Bkn(BknError),
 }
 
 pub struct Breaker {
@@ -206,7 +215,7 @@ impl Breaker {
                 }
                 _ => {
                     // Time for a probe (or the last probe's turn expired): try to take it.
-                    let token = crate::deliver::new_token();
+                    let token = crate::ids::new_token();
                     state.mode = BreakerMode::HalfOpen;
                     state.probe_token = Some(token.clone());
                     state.retry_at = Some(now + self.settings.probe_ttl_ms);
@@ -250,15 +259,16 @@ impl Breaker {
         &self,
         may_wait: impl Fn(i64) -> bool,
         call: F,
-    ) -> Result<Result<T, BknError>, NotCalled>
+    ) -> Result<T, CallError>
     where
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T, BknError>>,
     {
         let permit = loop {
-            match self.permit().await? {
+            let permit = self.permit().await.map_err(NotCalled::Store)?;
+            match permit {
                 Permit::Wait { ms } if may_wait(ms) => self.clock.sleep_ms(ms).await,
-                Permit::Wait { .. } => return Err(NotCalled::Open),
+                Permit::Wait { .. } => return Err(CallError::NotCalled(NotCalled::Open)),
                 p => break p,
             }
         };
@@ -266,7 +276,7 @@ impl Breaker {
         if let Err(e) = self.record(&permit, &CallResult::of(&result)).await {
             tracing::warn!(error = %e, "breaker not updated");
         }
-        Ok(result)
+        result.map_err(CallError::Bkn)
     }
 
     pub async fn record(&self, permit: &Permit, result: &CallResult) -> Result<(), StoreError> {

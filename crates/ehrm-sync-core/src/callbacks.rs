@@ -14,12 +14,14 @@ use sha2::{Digest, Sha256};
 
 use ehrm_sync_domain::backoff::RetryPolicy;
 use ehrm_sync_domain::reconcile::{Authority, DataSet};
-use ehrm_sync_domain::record::{Millis, SyncRecord, SyncStatus};
+use ehrm_sync_domain::record::{Millis, SyncRecord};
 
 use crate::clock::format_ms;
-use crate::deliver::OutcomeObserver;
-use crate::ports::{Callback, CallbackOutbox, CallbackSender, CallbackStatus, Clock, StoreError};
+use crate::ports::{
+    Callback, CallbackOutbox, CallbackSender, CallbackStatus, Clock, OutcomeObserver, StoreError,
+};
 use crate::retry::next_attempt_at;
+use crate::told::RecordFacts;
 
 /// How long a dispatcher holds a callback it is sending before another may try.
 const CLAIM_MS: i64 = 60_000;
@@ -62,20 +64,8 @@ impl CallbackEvent {
 pub struct RecordOutcome {
     pub record_key: String,
     pub nip: String,
-    /// `tahunan` or `periodik`.
-    #[serde(rename = "type")]
-    pub record_type: String,
-    pub tahun: i32,
-    /// `bulanan` or `triwulan` for periodic evaluations.
-    pub periodik: Option<String>,
-    pub bulan_mulai: Option<u8>,
-    pub status: SyncStatus,
-    pub deleted: bool,
-    pub received_version: u64,
-    pub delivered_version: Option<u64>,
-    pub bkn_id: Option<String>,
-    /// BKN's message, verbatim, when it refused the record.
-    pub last_error: Option<String>,
+    #[serde(flatten)]
+    pub record: RecordFacts,
 }
 
 /// One reconciliation finding where BKN's value is the one to keep.
@@ -112,23 +102,12 @@ pub fn new_callback(event: &CallbackEvent, identity: &str, now: Millis) -> Callb
 
 /// The callback reporting a settled record.
 pub fn outcome_callback(rec: &SyncRecord, now: Millis) -> Callback {
-    let (periodik, bulan_mulai) = rec.key.period();
-    let periodik = periodik.map(str::to_string);
     let event = CallbackEvent::SyncOutcome {
         occurred_at: format_ms(now),
         data: RecordOutcome {
             record_key: rec.key.to_string(),
             nip: rec.key.nip().as_str().to_string(),
-            record_type: rec.key.record_type().as_str().to_string(),
-            tahun: rec.key.tahun(),
-            periodik,
-            bulan_mulai,
-            status: rec.status,
-            deleted: rec.deleted,
-            received_version: rec.received_version,
-            delivered_version: rec.delivered_version,
-            bkn_id: rec.bkn_id.clone(),
-            last_error: rec.last_error.clone(),
+            record: RecordFacts::of(rec),
         },
     };
     let identity = format!(

@@ -1,21 +1,34 @@
-//! The application layer of ehrm-sync: what happens to a change from webhook to BKN, written
-//! once against narrow ports ([`ports`]) so the embedded store and queue and the AWS adapters
-//! run exactly the same logic.
+//! The application layer of ehrm-sync: what happens to a change from webhook to BKN, and the
+//! long runs that compare both sides, written once against narrow ports ([`ports`]) so that the
+//! embedded store and queue and the AWS adapters run exactly the same logic.
 //!
+//! * [`ports`] — the traits and the data crossing them; the floor: it imports nothing else of
+//!   this crate.
 //! * [`ingest`] — verify, validate, record durably and idempotently, queue.
 //! * [`deliver`] — lease a record, push its latest version to BKN, classify the outcome.
+//! * [`settle`] — what becomes of a delivery message after an attempt (delete, hide, hand over).
 //! * [`sweep`] — re-queue records that are due but have no message in flight.
-//! * [`callbacks`] — outcome callbacks to eHRM, through an outbox ([`outbox`]).
-//! * [`reconcile`] — reconciliation runs: cohort, reads within the rate budget, repairs, report.
 //! * [`replay`] — dead or failed records given another go, by status and time window.
-//! * [`pacer`] — the global BKN call rate, shared by every worker through the store.
+//! * [`callbacks`] — outcome callbacks to eHRM, written to an outbox and sent by their own loop.
+//! * [`job`] — the engine of long runs: one open run, its lease, checkpoints, halts, resuming,
+//!   guarded reads.
+//! * [`reconcile`] — reconciliation runs (a job): cohort, reads within the rate budget,
+//!   repairs, report.
+//! * [`readiness`] — promotion and retirement readiness runs (a job).
+//! * [`repair`] — what long runs repair themselves: records queued through delivery, callbacks.
+//! * [`tables`] — what workbooks show, as tables of cells.
+//! * [`told`] — how eHRM is told about a record (the status answer and the callbacks share it).
+//! * [`pacer`] — waiting for each BKN call's slot in the shared schedule.
 //! * [`breaker`] — the circuit breaker on BKN, shared by every worker through the store.
+//! * [`write_guard`] — the lease check immediately before a write leaves for BKN.
+//! * [`retry`] — one way to try again (schedules from the domain's backoff).
+//! * [`status`] — the overview operators read (`ehrm-sync status`, the console).
 //! * [`config`] — environment variables, read the same way by the binary and the Lambdas.
-//! * [`followup`], [`series`], [`search`] — what the console reads: follow-up marks of
-//!   findings, chart series written as things happen, records found by BKN's message.
+//! * [`clock`], [`ids`], [`metrics`], [`crashpoint`] — the machine's clock, random tokens,
+//!   metric sinks without AWS, named points where tests abort the process.
 //!
-//! Depends on the domain and the webhook signatures only; must not know HTTP, SQLite or AWS.
-//! Adapters implement the ports; entry points (local runtime, Lambda handlers) wire them.
+//! Depends on the domain and the webhook signatures only; must not know HTTP, SQLite, Excel or
+//! AWS. Adapters implement the ports; entry points (local runtime, Lambda handlers) wire them.
 
 pub mod breaker;
 pub mod callbacks;
@@ -23,22 +36,22 @@ pub mod clock;
 pub mod config;
 pub mod crashpoint;
 pub mod deliver;
-pub mod followup;
+pub mod ids;
 pub mod ingest;
+pub mod job;
 pub mod metrics;
-pub mod outbox;
 pub mod pacer;
 pub mod ports;
 pub mod readiness;
 pub mod reconcile;
+pub mod repair;
 pub mod replay;
 pub mod retry;
-pub mod riwayat;
-pub mod search;
-pub mod series;
 pub mod settle;
 pub mod status;
 pub mod sweep;
+pub mod tables;
+pub mod told;
 pub mod write_guard;
 
 pub use ehrm_sync_domain as domain;

@@ -6,10 +6,10 @@
 use ehrm_sync_domain::record::{Millis, SyncStatus};
 
 use crate::breaker::{BreakerEvent, BreakerState};
-use crate::pacer::GateState;
+use crate::ports::RunSummary;
 use crate::ports::{ControlStore, DeadLetters, RateGate, ReconcileStore, StoreError, SyncStore};
-use crate::reconcile::RunSummary;
 use crate::sweep::LastSweep;
+use ehrm_sync_domain::rate::GateState;
 
 /// How many breaker events and reconciliation runs the overview shows.
 pub const RECENT: usize = 5;

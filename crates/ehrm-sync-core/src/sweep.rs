@@ -8,7 +8,7 @@
 
 use std::sync::Arc;
 
-use crate::series::{BACKLOG, Series};
+use crate::ports::{BACKLOG, Series};
 use ehrm_sync_domain::record::Millis;
 
 use crate::ports::{
@@ -105,7 +105,7 @@ impl Sweeper {
 
     async fn mark(&self, at: Millis, report: &SweepReport) {
         if let Some(series) = &self.series {
-            let minute = crate::series::bucket(at, crate::series::MINUTE_MS);
+            let minute = crate::ports::bucket(at, crate::ports::MINUTE_MS);
             let backlog = report.examined as i64;
             if let Err(e) = series.set_in_series(BACKLOG, minute, backlog).await {
                 tracing::warn!(error = %e, "backlog not recorded");

@@ -8,22 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ehrm_sync_domain::record::Millis;
 
-use crate::ports::{BknError, Clock};
-
-/// Asked by the BKN client just before it sends a request that changes data.
-pub trait WriteGuard: Send + Sync {
-    /// `Err` when the write must not be sent.
-    fn check(&self) -> Result<(), BknError>;
-}
-
-/// Allows every write (reconciliation reads, tools without leases).
-pub struct Unguarded;
-
-impl WriteGuard for Unguarded {
-    fn check(&self) -> Result<(), BknError> {
-        Ok(())
-    }
-}
+use crate::ports::{BknError, Clock, WriteGuard};
 
 /// A delivery lease held until `until`; a write needs `margin_ms` of it left.
 pub struct LeaseGuard {

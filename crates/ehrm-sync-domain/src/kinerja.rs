@@ -143,6 +143,7 @@ impl From<Predikat> for u8 {
 
 /// Monthly or quarterly periodic evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Periodik {
     Bulanan,

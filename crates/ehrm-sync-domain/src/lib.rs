@@ -8,6 +8,7 @@
 //! * [`reconcile`] — reconciliation: both sides normalised, compared, discrepancies and the report.
 //! * [`codes`] — golongan and eselon codes in both notations.
 //! * [`backoff`] — the retry schedule (exponential, jittered, capped).
+//! * [`rate`] — the shared BKN call schedule and its adaptive rate (AIMD), as pure functions.
 //!
 //! Everything here is deterministic: time and randomness come in as arguments.
 //!
@@ -19,6 +20,7 @@ pub mod dates;
 pub mod envelope;
 pub mod kinerja;
 pub mod nip;
+pub mod rate;
 pub mod readiness;
 pub mod reconcile;
 pub mod record;

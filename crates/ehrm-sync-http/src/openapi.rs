@@ -7,6 +7,9 @@ use utoipa::openapi::{OpenApi as Document, PathsBuilder};
 use utoipa::{Modify, OpenApi};
 
 use ehrm_sync_core::callbacks::{BknFinding, CallbackEvent, RecordOutcome};
+use ehrm_sync_core::told::RecordFacts;
+use ehrm_sync_domain::kinerja::Periodik;
+use ehrm_sync_domain::record::RecordType;
 
 use crate::wire::{
     AttemptView, ChangeData, ChangeEnvelope, ChangeType, ErrorBody, ErrorCode, EventAnswer,
@@ -27,7 +30,7 @@ use crate::wire::{
     paths(crate::events::receive, crate::status::employee),
     components(schemas(
         ChangeEnvelope, ChangeType, ChangeData, Penilai, EventAnswer, EventResult, ErrorBody,
-        ErrorCode, SyncStatusView, RecordView, AttemptView,
+        ErrorCode, SyncStatusView, RecordView, RecordFacts, RecordType, Periodik, AttemptView,
         CallbackEvent, RecordOutcome, BknFinding
     )),
     modifiers(&ApiKey),

@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use ehrm_sync_core::clock::format_ms;
 use ehrm_sync_core::ingest::IngestOutcome;
 use ehrm_sync_core::ports::{AttemptEntry, AttemptOutcome};
+use ehrm_sync_core::told::RecordFacts;
 use ehrm_sync_domain::Violation;
 use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
 
@@ -263,26 +264,11 @@ pub fn too_large() -> ErrorBody {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RecordView {
     pub key: String,
-    /// `tahunan` or `periodik`.
-    #[serde(rename = "type")]
-    pub record_type: String,
-    pub tahun: i32,
-    /// `bulanan` or `triwulan` (periodic evaluations).
-    pub periodik: Option<String>,
-    pub bulan_mulai: Option<u8>,
-    pub status: SyncStatus,
-    /// The latest version is a deletion.
-    pub deleted: bool,
-    pub received_version: u64,
-    /// The version BKN holds; equal to `received_version` once synced.
-    pub delivered_version: Option<u64>,
-    /// BKN's id of the record.
-    pub bkn_id: Option<String>,
+    #[serde(flatten)]
+    pub record: RecordFacts,
     pub attempts: u32,
     /// When the next attempt is due (not for settled records).
     pub next_attempt_at: Option<String>,
-    /// BKN's message, verbatim, or what went wrong.
-    pub last_error: Option<String>,
     pub updated_at: String,
     /// With `?history=true`: every delivery attempt, oldest first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -291,25 +277,14 @@ pub struct RecordView {
 
 impl RecordView {
     pub fn of(rec: &SyncRecord) -> Self {
-        let (periodik, bulan_mulai) = rec.key.period();
-        let periodik = periodik.map(str::to_string);
         RecordView {
             key: rec.key.to_string(),
-            record_type: rec.key.record_type().as_str().to_string(),
-            tahun: rec.key.tahun(),
-            periodik,
-            bulan_mulai,
-            status: rec.status,
-            deleted: rec.deleted,
-            received_version: rec.received_version,
-            delivered_version: rec.delivered_version,
-            bkn_id: rec.bkn_id.clone(),
+            record: RecordFacts::of(rec),
             attempts: rec.attempts,
             next_attempt_at: rec
                 .next_attempt_at
                 .filter(|_| !rec.status.is_settled())
                 .map(format_ms),
-            last_error: rec.last_error.clone(),
             updated_at: format_ms(rec.updated_at),
             attempt_history: None,
         }
@@ -335,7 +310,7 @@ impl AttemptView {
         AttemptView {
             at: format_ms(a.at),
             version: a.version,
-            operation: a.operation.clone(),
+            operation: a.operation.to_string(),
             outcome: a.outcome,
             http_status: a.http_status,
             message: a.message.clone(),

@@ -12,11 +12,11 @@ use serde_json::Value;
 
 use std::sync::Arc;
 
-use ehrm_sync_console::LaunchRequest;
 use ehrm_sync_core::callbacks::CallbackDispatcher;
-use ehrm_sync_core::ports::Clock;
-use ehrm_sync_core::readiness::{Readiness, ReadinessOutcome, ReadinessRequest, ReadinessRun};
-use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunRequest, RunSummary};
+use ehrm_sync_core::job::Outcome;
+use ehrm_sync_core::ports::{Clock, LaunchRequest, RunSummary};
+use ehrm_sync_core::readiness::{Readiness, ReadinessRequest, ReadinessRun};
+use ehrm_sync_core::reconcile::{Reconciler, RunRequest};
 use ehrm_sync_core::sweep::Sweeper;
 
 /// Callbacks sent per invocation at most.
@@ -225,24 +225,19 @@ impl ScheduledHandler {
                 restart: true,
                 ..ReadinessRequest::default()
             };
-            readiness
-                .run(&request, deadline_ms, &|_, _, _| {})
-                .await
-                .map(Some)
+            readiness.run(&request, deadline_ms, &|_| {}).await
         } else {
             readiness.scheduled(deadline_ms).await
         }
         .map_err(|e| TaskError(format!("readiness failed: {e}")))?;
         Ok(match outcome {
-            None => ReadinessReport::Idle,
-            Some(ReadinessOutcome::Finished(run)) => {
-                ReadinessReport::Finished { run: Box::new(run) }
-            }
-            Some(ReadinessOutcome::Paused { run, reason }) => ReadinessReport::Paused {
-                reason,
+            Outcome::Idle => ReadinessReport::Idle,
+            Outcome::Finished(run) => ReadinessReport::Finished { run: Box::new(run) },
+            Outcome::Paused { run, halt } => ReadinessReport::Paused {
+                reason: halt.to_string(),
                 run: Box::new(run),
             },
-            Some(ReadinessOutcome::Busy { run_id }) => ReadinessReport::Busy { run_id },
+            Outcome::Busy { run_id } => ReadinessReport::Busy { run_id },
         })
     }
 
@@ -269,13 +264,13 @@ impl ScheduledHandler {
         }
         .map_err(|e| TaskError(format!("reconciliation failed: {e}")))?;
         Ok(match outcome {
-            RunOutcome::Finished(run) => ReconcileReport::Finished { run: Box::new(run) },
-            RunOutcome::Paused { summary, reason } => ReconcileReport::Paused {
-                reason,
-                run: Box::new(summary),
+            Outcome::Finished(run) => ReconcileReport::Finished { run: Box::new(run) },
+            Outcome::Paused { run, halt } => ReconcileReport::Paused {
+                reason: halt.to_string(),
+                run: Box::new(run),
             },
-            RunOutcome::Busy { run_id } => ReconcileReport::Busy { run_id },
-            RunOutcome::Idle => ReconcileReport::Idle,
+            Outcome::Busy { run_id } => ReconcileReport::Busy { run_id },
+            Outcome::Idle => ReconcileReport::Idle,
         })
     }
 }

@@ -8,6 +8,7 @@ use ehrm_sync_aws::wiring::{
     callback_dispatcher, cold_start, delivery_service, ingest_service, reconciler, sweeper,
 };
 use ehrm_sync_core::config::{ConfigError, settle_policy};
+use ehrm_sync_core::ports::Workbooks;
 
 /// The deliver handler, configured from the environment.
 pub async fn deliver_handler() -> Result<crate::deliver::DeliverHandler, ConfigError> {
@@ -40,7 +41,7 @@ pub async fn ingest_router() -> Result<axum::Router, ConfigError> {
 /// The console's router, configured from the environment (off without users).
 pub async fn console_router() -> Result<axum::Router, ConfigError> {
     let (sdk, env, adapters) = cold_start().await?;
-    Ok(crate::console::router(ehrm_sync_aws::wiring::console(
+    Ok(crate::console::router(crate::console::console(
         &sdk, &env, &adapters,
     )?))
 }
@@ -48,9 +49,10 @@ pub async fn console_router() -> Result<axum::Router, ConfigError> {
 /// The scheduled function's handler: sweep, outcome callbacks, reconciliation.
 pub async fn scheduled_handler() -> Result<crate::scheduled::ScheduledHandler, ConfigError> {
     let (sdk, env, adapters) = cold_start().await?;
+    let workbooks: Arc<dyn Workbooks> = Arc::new(ehrm_sync_sheets::Xlsx);
     Ok(crate::scheduled::ScheduledHandler {
-        reconcile: reconciler(&sdk, &env, &adapters)?,
-        readiness: ehrm_sync_aws::wiring::readiness(&sdk, &env, &adapters)?,
+        reconcile: reconciler(&sdk, &env, &adapters, Some(workbooks.clone()))?,
+        readiness: ehrm_sync_aws::wiring::readiness(&sdk, &env, &adapters, Some(workbooks))?,
         sweeper: sweeper(&env, &adapters)?,
         callbacks: callback_dispatcher(&env, &adapters)?,
         clock: adapters.clock.clone(),

@@ -11,10 +11,9 @@ use axum::extract::{ConnectInfo, Request};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use ehrm_sync_console::{
-    ClientAddr, Console, ConsoleDeps, ConsoleSettings, LaunchRequest, Launched, Launcher,
-};
-use ehrm_sync_core::ports::Clock;
+use ehrm_sync_console::{ClientAddr, Console, ConsoleDeps, ConsoleSettings};
+use ehrm_sync_core::job::{JobError, Progress};
+use ehrm_sync_core::ports::{Clock, LaunchError, LaunchRequest, Launched, Launcher, Workbooks};
 use ehrm_sync_core::readiness::{Readiness, ReadinessOutcome, ReadinessRequest};
 use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunRequest};
 use ehrm_sync_sqlite::{SqliteQueue, SqliteStore};
@@ -49,7 +48,13 @@ pub fn router(wiring: &Wiring) -> Option<Router> {
             None
         }
     };
-    let deps = console_deps(&wiring.store, &wiring.queue, launcher, wiring.clock.clone());
+    let deps = console_deps(
+        &wiring.store,
+        &wiring.queue,
+        launcher,
+        Arc::new(ehrm_sync_sheets::Xlsx),
+        wiring.clock.clone(),
+    );
     let settings = ConsoleSettings {
         secure_cookies: !wiring.settings.listen.ip().is_loopback(),
         bkn_rate_per_sec: wiring.settings.bkn.rate_per_sec,
@@ -65,6 +70,7 @@ pub fn console_deps(
     store: &SqliteStore,
     queue: &SqliteQueue,
     launcher: Option<Arc<dyn Launcher>>,
+    workbooks: Arc<dyn Workbooks>,
     clock: Arc<dyn Clock>,
 ) -> ConsoleDeps {
     let shared = Arc::new(store.clone());
@@ -78,6 +84,7 @@ pub fn console_deps(
         series: shared,
         queue: Arc::new(queue.clone()),
         launcher,
+        workbooks,
         clock,
     }
 }
@@ -102,30 +109,30 @@ struct LocalLauncher {
 
 #[async_trait]
 impl Launcher for LocalLauncher {
-    async fn reconcile(&self, request: LaunchRequest) -> Result<Launched, String> {
+    async fn reconcile(&self, request: LaunchRequest) -> Result<Launched, LaunchError> {
         let reconciler = self.reconciler.clone();
         in_background("reconciliation", move || async move {
             run_reconciliation(reconciler, request)
                 .await
                 .map(launched_run)
-                .map_err(|e| e.to_string())
+                .map_err(launch_error)
         })
         .await
     }
 
-    async fn readiness(&self, restart: bool) -> Result<Launched, String> {
-        let readiness = self.readiness.clone()?;
+    async fn readiness(&self, restart: bool) -> Result<Launched, LaunchError> {
+        let readiness = self.readiness.clone().map_err(LaunchError::Unavailable)?;
         in_background("readiness check", move || async move {
             let outcome = if restart {
                 let request = ReadinessRequest {
                     restart: true,
                     ..ReadinessRequest::default()
                 };
-                readiness.run(&request, None, &|_, _, _| {}).await.map(Some)
+                readiness.run(&request, None, &quiet).await
             } else {
                 readiness.scheduled(None).await
             };
-            outcome.map(launched_readiness).map_err(|e| e.to_string())
+            outcome.map(launched_readiness).map_err(launch_error)
         })
         .await
     }
@@ -135,10 +142,10 @@ impl Launcher for LocalLauncher {
 /// check's futures borrow in a way the compiler cannot prove `Send` for `tokio::spawn`, and a
 /// long run should not take a worker thread of the server anyway — and answers with its
 /// outcome if it ends within the first moments, else "in the background" (the end is logged).
-async fn in_background<F, Fut>(what: &'static str, work: F) -> Result<Launched, String>
+async fn in_background<F, Fut>(what: &'static str, work: F) -> Result<Launched, LaunchError>
 where
     F: FnOnce() -> Fut + Send + 'static,
-    Fut: std::future::Future<Output = Result<Launched, String>>,
+    Fut: std::future::Future<Output = Result<Launched, LaunchError>>,
 {
     let (tx, mut task) = tokio::sync::oneshot::channel();
     std::thread::Builder::new()
@@ -147,11 +154,11 @@ where
             let outcome = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
-                .map_err(|e| e.to_string())
+                .map_err(|e| LaunchError::Unavailable(e.to_string()))
                 .and_then(|rt| rt.block_on(work()));
             let _ = tx.send(outcome);
         })
-        .map_err(|e| format!("no thread for the {what}: {e}"))?;
+        .map_err(|e| LaunchError::Unavailable(format!("no thread for the {what}: {e}")))?;
     match tokio::time::timeout(FIRST_ANSWER, &mut task).await {
         Err(_) => {
             tokio::spawn(async move {
@@ -164,14 +171,16 @@ where
             Ok(Launched::InBackground)
         }
         Ok(Ok(outcome)) => outcome,
-        Ok(Err(_)) => Err(format!("the {what} ended without an answer")),
+        Ok(Err(_)) => Err(LaunchError::Unavailable(format!(
+            "the {what} ended without an answer"
+        ))),
     }
 }
 
 async fn run_reconciliation(
     reconciler: Arc<Reconciler>,
     request: LaunchRequest,
-) -> Result<RunOutcome, ehrm_sync_core::reconcile::ReconcileError> {
+) -> Result<RunOutcome, JobError> {
     let (scope, restart) = match request {
         LaunchRequest::Resume => return reconciler.scheduled(None, &quiet).await,
         LaunchRequest::Start(scope) => (scope, false),
@@ -185,7 +194,14 @@ async fn run_reconciliation(
     reconciler.run(&run, None, &quiet).await
 }
 
-fn quiet(_: &ehrm_sync_core::reconcile::Progress) {}
+fn quiet(_: &Progress) {}
+
+fn launch_error(e: JobError) -> LaunchError {
+    match e {
+        JobError::OtherRunOpen { run_id, scope } => LaunchError::OtherRunOpen { run_id, scope },
+        other => LaunchError::Unavailable(other.to_string()),
+    }
+}
 
 fn launched_run(outcome: RunOutcome) -> Launched {
     match outcome {
@@ -193,26 +209,26 @@ fn launched_run(outcome: RunOutcome) -> Launched {
             run_id: s.run_id,
             findings: s.rows.unwrap_or(0),
         },
-        RunOutcome::Paused { summary, reason } => Launched::Paused {
-            run_id: summary.run_id,
-            reason: reason.to_string(),
+        RunOutcome::Paused { run, halt } => Launched::Paused {
+            run_id: run.run_id,
+            reason: halt.to_string(),
         },
         RunOutcome::Busy { run_id } => Launched::Busy { run_id },
         RunOutcome::Idle => Launched::Idle,
     }
 }
 
-fn launched_readiness(outcome: Option<ReadinessOutcome>) -> Launched {
+fn launched_readiness(outcome: ReadinessOutcome) -> Launched {
     match outcome {
-        None => Launched::Idle,
-        Some(ReadinessOutcome::Finished(run)) => Launched::Finished {
-            run_id: run.run_id,
+        ReadinessOutcome::Idle => Launched::Idle,
+        ReadinessOutcome::Finished(run) => Launched::Finished {
+            run_id: run.life.run_id,
             findings: run.findings,
         },
-        Some(ReadinessOutcome::Paused { run, reason }) => Launched::Paused {
-            run_id: run.run_id,
-            reason,
+        ReadinessOutcome::Paused { run, halt } => Launched::Paused {
+            run_id: run.life.run_id,
+            reason: halt.to_string(),
         },
-        Some(ReadinessOutcome::Busy { run_id }) => Launched::Busy { run_id },
+        ReadinessOutcome::Busy { run_id } => Launched::Busy { run_id },
     }
 }

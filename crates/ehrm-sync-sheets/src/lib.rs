@@ -1,30 +1,29 @@
 //! Excel workbooks for HR officers, who open reports in Excel: a CSV opened there turns an
-//! 18-digit NIP into `1.98507E+17` (Excel keeps 15 significant digits). Here every NIP and id
-//! column is a text cell with the text number format (`@`), so it stays exact even when edited.
-//! Each table sheet has a bold, frozen header row, an autofilter and column widths that fit.
+//! 18-digit NIP into `1.98507E+17` (Excel keeps 15 significant digits). Here every text cell —
+//! NIPs and ids among them — has the text number format (`@`), so it stays exact even when
+//! edited, and is never read as a formula. Each sheet has a bold, frozen header row, an
+//! autofilter and column widths that fit.
 //!
-//! * [`findings_workbook`] — a reconciliation run's findings (the report's columns, Indonesian
-//!   headers, optionally the follow-up marks) and a summary sheet (scope, dates, counts by data
-//!   set × kind × priority);
-//! * [`records_workbook`] — sync records that need a person (failed, dead, needs_action).
-//!
-//! Pure: rows in, bytes out. Depends on the domain only.
+//! The adapter of core's [`Workbooks`] port: tables in ([`Table`], built by core and the
+//! console), bytes out. Used by the edges that write files (the command, the local runtime,
+//! the Lambda functions, the console's downloads).
 
-mod findings;
-mod records;
 mod table;
 
-pub use findings::{FindingLine, RunFacts, findings_workbook};
-pub use records::{RECORD_HEADERS, RecordLine, records_workbook};
-pub use table::{Cell, Table, workbook};
+use ehrm_sync_core::ports::{Table, WorkbookError, Workbooks};
 
-/// The workbook could not be written (a limit of the format, e.g. over 1,048,576 rows).
-#[derive(Debug, thiserror::Error)]
-#[error("the Excel file could not be written: {0}")]
-pub struct SheetError(String);
+pub use table::workbook;
 
-impl From<rust_xlsxwriter::XlsxError> for SheetError {
-    fn from(e: rust_xlsxwriter::XlsxError) -> Self {
-        SheetError(e.to_string())
+/// Writes `.xlsx` files with `rust_xlsxwriter`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Xlsx;
+
+impl Workbooks for Xlsx {
+    fn workbook(&self, tables: &[Table]) -> Result<Vec<u8>, WorkbookError> {
+        workbook(tables)
     }
+}
+
+pub(crate) fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> WorkbookError {
+    WorkbookError(e.to_string())
 }

@@ -4,9 +4,9 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, params};
 
-use ehrm_sync_core::followup::{FindingMark, FindingMarks};
+use ehrm_sync_core::ports::Series;
 use ehrm_sync_core::ports::StoreError;
-use ehrm_sync_core::series::Series;
+use ehrm_sync_core::ports::{FindingMark, FindingMarks};
 use ehrm_sync_domain::record::Millis;
 
 use crate::store::{SqliteStore, corrupt, db_err};

@@ -3,9 +3,9 @@
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use ehrm_sync_core::pacer::{self, GateState, RatePolicy};
+use ehrm_sync_core::ports as series;
 use ehrm_sync_core::ports::{RateGate, StoreError};
-use ehrm_sync_core::series;
+use ehrm_sync_domain::rate::{self as pacer, GateState, RatePolicy};
 use ehrm_sync_domain::record::Millis;
 
 use crate::store::{SqliteStore, db_err};

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use rusqlite::params;
 
+use ehrm_sync_core::ports::RunSummary;
 use ehrm_sync_core::ports::{ReconcileStore, StoreError};
-use ehrm_sync_core::reconcile::RunSummary;
 use ehrm_sync_domain::reconcile::Discrepancy;
 
 use crate::store::{SqliteStore, corrupt, db_err};

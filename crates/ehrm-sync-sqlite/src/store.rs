@@ -7,11 +7,11 @@ use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, params};
 
 use ehrm_sync_core::clock::SystemClock;
+use ehrm_sync_core::ports as series;
 use ehrm_sync_core::ports::{
-    AcceptResult, AcceptWrite, AttemptEntry, AttemptOutcome, Clock, IdempotencyEntry, PnsIdCache,
-    RiwayatFamily, RiwayatLists, StoreError, SyncStore,
+    AcceptResult, AcceptWrite, AttemptEntry, AttemptOutcome, Clock, IdempotencyEntry, Operations,
+    PnsIdCache, RiwayatFamily, RiwayatLists, StoreError, SyncStore,
 };
-use ehrm_sync_core::series;
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
 
@@ -290,7 +290,7 @@ impl SyncStore for SqliteStore {
                 c.execute(
                     "INSERT INTO attempts (record_key, at, version, operation, outcome, http_status, message, duration_ms)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    params![a.record_key, a.at, a.version as i64, a.operation, a.outcome.as_str(), a.http_status, a.message, a.duration_ms],
+                    params![a.record_key, a.at, a.version as i64, a.operation.to_string(), a.outcome.as_str(), a.http_status, a.message, a.duration_ms],
                 )
                 .map_err(db_err)?;
                 let hour = series::bucket(a.at, series::HOUR_MS);
@@ -315,7 +315,16 @@ impl SyncStore for SqliteStore {
                             record_key: r.get(0)?,
                             at: r.get(1)?,
                             version: r.get::<_, i64>(2)? as u64,
-                            operation: r.get(3)?,
+                            operation: {
+                                let text: String = r.get(3)?;
+                                Operations::parse(&text).map_err(|e| {
+                                    rusqlite::Error::FromSqlConversionFailure(
+                                        3,
+                                        rusqlite::types::Type::Text,
+                                        e.to_string().into(),
+                                    )
+                                })?
+                            },
                             outcome: {
                                 let text: String = r.get(4)?;
                                 AttemptOutcome::parse(&text).ok_or_else(|| {

@@ -3,6 +3,8 @@
 //! * `serve` — webhook and status endpoints, delivery workers and sweeper on the embedded store;
 //! * `status`, `redrive`, `replay` — what the store holds and operators' actions ([`status`]);
 //! * `reconcile` — compare eHRM with BKN, repair, report ([`reconcile`]);
+//! * `readiness` — the promotion and retirement readiness check ([`readiness`]);
+//! * what both long-run commands share: Ctrl-C and the exit codes ([`jobs`]);
 //! * `demo`, `sim`, `bench` — the development kit's commands (`ehrm-sync-devkit`).
 //!
 //! May depend on every library crate; the AWS adapters only behind the `aws` feature (off by
@@ -10,6 +12,7 @@
 //! `status`, `redrive` and `replay --aws`).
 
 pub mod cli;
+pub mod jobs;
 pub mod logging;
 pub mod readiness;
 pub mod reconcile;

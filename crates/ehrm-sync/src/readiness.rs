@@ -5,11 +5,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ehrm_sync_core::config::ProcessEnv;
-use ehrm_sync_core::readiness::{ReadinessOutcome, ReadinessRequest, ReadinessRun};
+use ehrm_sync_core::job::Progress;
+use ehrm_sync_core::readiness::{ReadinessRequest, ReadinessRun};
 use ehrm_sync_domain::dates::calendar_date;
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::readiness::rules::rule;
 use ehrm_sync_local::{LocalSettings, Wiring};
+
+use crate::jobs;
 
 #[derive(clap::Args, Debug)]
 pub struct ReadinessArgs {
@@ -82,10 +85,7 @@ fn request(args: &ReadinessArgs) -> Result<ReadinessRequest, String> {
 pub async fn run(args: ReadinessArgs) -> ExitCode {
     let request = match request(&args) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return jobs::bad_input(e),
     };
     let out = args.out.clone().unwrap_or_else(|| {
         args.db
@@ -98,42 +98,20 @@ pub async fn run(args: ReadinessArgs) -> ExitCode {
         .and_then(|w| w.readiness(out).map_err(|e| e.to_string()))
     {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return jobs::bad_input(e),
     };
-    let cancel = readiness.cancel_flag();
-    tokio::spawn(async move {
-        ehrm_sync_local::wait_for_signal().await;
-        eprintln!("\nstopping at the next checkpoint (run the same command to resume)…");
-        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-    });
+    jobs::stop_on_signal(readiness.cancel_flag());
     let quiet = args.quiet;
-    let progress = move |done: usize, total: usize, calls: u64| {
-        if !quiet {
-            eprintln!("readiness {done}/{total} people · {calls} BKN calls");
+    let progress = move |p: &Progress| {
+        if !quiet && p.stage == "people" {
+            eprintln!(
+                "readiness {}/{} people · {} BKN calls",
+                p.done, p.total, p.bkn_calls
+            );
         }
     };
-    match readiness.run(&request, None, &progress).await {
-        Ok(ReadinessOutcome::Finished(run)) => {
-            print_run(&run, args.json);
-            ExitCode::SUCCESS
-        }
-        Ok(ReadinessOutcome::Paused { run, reason }) => {
-            print_run(&run, args.json);
-            eprintln!("run paused: {reason}. Run the same command again to resume.");
-            ExitCode::from(3)
-        }
-        Ok(ReadinessOutcome::Busy { run_id }) => {
-            eprintln!("run {run_id} is being worked on by another process; try again shortly");
-            ExitCode::from(3)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    let outcome = readiness.run(&request, None, &progress).await;
+    jobs::finish(outcome, |run| print_run(run, args.json))
 }
 
 fn print_run(r: &ReadinessRun, as_json: bool) {
@@ -144,11 +122,16 @@ fn print_run(r: &ReadinessRun, as_json: bool) {
         }
         return;
     }
-    println!("Readiness run {} ({}): {:?}", r.run_id, r.scope, r.status);
+    println!(
+        "Readiness run {} ({}): {}",
+        r.run_id(),
+        r.scope,
+        r.life.status
+    );
     println!("  people          {} of {}", r.done, r.people);
     println!(
         "  BKN calls       {} ({} for the proposal lists, {:.2} per person)",
-        r.list_calls + r.person_calls,
+        r.life.bkn_calls,
         r.list_calls,
         r.calls_per_person()
     );

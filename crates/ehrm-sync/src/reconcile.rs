@@ -8,9 +8,13 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use ehrm_sync_core::config::ProcessEnv;
-use ehrm_sync_core::reconcile::{Phase, Progress, RunOutcome, RunRequest, RunSummary, Scope};
+use ehrm_sync_core::job::Progress;
+use ehrm_sync_core::ports::{RunSummary, Scope};
+use ehrm_sync_core::reconcile::RunRequest;
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_local::{LocalSettings, Wiring};
+
+use crate::jobs;
 
 #[derive(clap::Args, Debug)]
 pub struct ReconcileArgs {
@@ -72,7 +76,7 @@ fn progress_printer(quiet: bool) -> impl Fn(&Progress) + Send + Sync {
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let last_tenth = std::sync::atomic::AtomicUsize::new(usize::MAX);
     move |p: &Progress| {
-        if quiet || p.phase != Phase::Employees {
+        if quiet || p.stage != "employees" {
             return;
         }
         let Ok(mut first) = first.lock() else { return };
@@ -107,17 +111,11 @@ fn progress_printer(quiet: bool) -> impl Fn(&Progress) + Send + Sync {
 pub async fn run(args: ReconcileArgs) -> ExitCode {
     let scope = match scope(&args) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return jobs::bad_input(e),
     };
     let settings = match LocalSettings::for_jobs(&ProcessEnv, args.db.clone()) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return jobs::bad_input(e),
     };
     let out = args.out.clone().unwrap_or_else(|| {
         args.db
@@ -126,17 +124,9 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
     });
     let reconcile = match Wiring::new(settings).and_then(|w| w.reconcile(out)) {
         Ok(r) => r,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return jobs::bad_input(e),
     };
-    let cancel = reconcile.cancel_flag();
-    tokio::spawn(async move {
-        ehrm_sync_local::wait_for_signal().await;
-        eprintln!("\nstopping at the next checkpoint (run the same command to resume)…");
-        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-    });
+    jobs::stop_on_signal(reconcile.cancel_flag());
     let started = Instant::now();
     let progress = progress_printer(args.quiet);
     let tty = std::io::IsTerminal::is_terminal(&std::io::stderr());
@@ -149,28 +139,8 @@ pub async fn run(args: ReconcileArgs) -> ExitCode {
     if !args.quiet && tty {
         eprintln!();
     }
-    match outcome {
-        Ok(RunOutcome::Finished(summary)) => {
-            print_summary(&summary, args.json, started.elapsed().as_secs_f64());
-            ExitCode::SUCCESS
-        }
-        Ok(RunOutcome::Paused { summary, reason }) => {
-            print_summary(&summary, args.json, started.elapsed().as_secs_f64());
-            eprintln!("run paused: {reason}. Run the same command again to resume.");
-            ExitCode::from(3)
-        }
-        Ok(RunOutcome::Busy { run_id }) => {
-            eprintln!(
-                "run {run_id} is being worked on by another process (or one that stopped less than RECONCILE_LEASE_SECONDS ago); try again shortly"
-            );
-            ExitCode::from(3)
-        }
-        Ok(RunOutcome::Idle) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    let secs = started.elapsed().as_secs_f64();
+    jobs::finish(outcome, |summary| print_summary(summary, args.json, secs))
 }
 
 fn print_summary(s: &RunSummary, as_json: bool, secs: f64) {

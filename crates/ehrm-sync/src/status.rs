@@ -10,13 +10,14 @@ use serde_json::json;
 
 use ehrm_sync_core::breaker::{BreakerEvent, BreakerMode};
 use ehrm_sync_core::clock::{SystemClock, format_ms};
+use ehrm_sync_core::ports::RunSummary;
 use ehrm_sync_core::ports::{
-    Clock, ControlStore, DeadLetters, DeliveryQueue, GateState, RateGate, ReconcileStore, SyncStore,
+    Clock, ControlStore, DeadLetters, DeliveryQueue, RateGate, ReconcileStore, SyncStore,
 };
-use ehrm_sync_core::reconcile::RunSummary;
 use ehrm_sync_core::replay::{ReplayReport, ReplayRequest, replay};
 use ehrm_sync_core::status::{Overview, overview};
 use ehrm_sync_domain::nip::Nip;
+use ehrm_sync_domain::rate::GateState;
 use ehrm_sync_http::wire::{AttemptView, RecordView, SyncStatusView, overview_json};
 use ehrm_sync_sqlite::{QueueOptions, SqliteStore};
 
@@ -423,13 +424,15 @@ fn print_record(v: &RecordView) {
     println!(
         "{}  status={}  received=v{}  delivered={}  bkn_id={}  attempts={}",
         v.key,
-        v.status,
-        v.received_version,
-        v.delivered_version.map_or("-".into(), |d| format!("v{d}")),
-        v.bkn_id.as_deref().unwrap_or("-"),
+        v.record.status,
+        v.record.received_version,
+        v.record
+            .delivered_version
+            .map_or("-".into(), |d| format!("v{d}")),
+        v.record.bkn_id.as_deref().unwrap_or("-"),
         v.attempts,
     );
-    if let Some(err) = &v.last_error {
+    if let Some(err) = &v.record.last_error {
         println!("    last error: {}", err.replace('\n', " "));
     }
     for a in v.attempt_history.iter().flatten() {

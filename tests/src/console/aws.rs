@@ -9,8 +9,9 @@ use axum::http::{Request, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use ehrm_sync_aws::wiring::{Adapters, AwsResources, console_deps};
+use ehrm_sync_aws::wiring::{Adapters, AwsResources};
 use ehrm_sync_console::Console;
+use ehrm_sync_lambda::console::console_deps;
 
 use super::{
     Answer, ConsoleFixture, RecordingLauncher, ShiftedClock, Transport, test_settings, test_users,
@@ -113,7 +114,11 @@ impl ConsoleFixture {
         let mut adapters = Adapters::new(&stack.sdk, &resources);
         adapters.clock = clock.clone();
         let launcher = Arc::new(RecordingLauncher::default());
-        let deps = console_deps(&adapters, Some(launcher.clone()));
+        let deps = console_deps(
+            &adapters,
+            Some(launcher.clone()),
+            Arc::new(ehrm_sync_sheets::Xlsx),
+        );
         let console = Console::new(deps, test_users(), test_settings(true));
         let router = ehrm_sync_lambda::console::router(Some(console));
         let store = Arc::new(adapters.store.clone());

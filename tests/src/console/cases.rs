@@ -8,9 +8,10 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use serde_json::json;
 
-use ehrm_sync_console::LaunchRequest;
-use ehrm_sync_core::ports::{AttemptEntry, AttemptOutcome, Clock, DeliveryMessage};
-use ehrm_sync_core::reconcile::{RunSummary, Scope, UNIT_TREE_CONTROL};
+use ehrm_sync_core::ports::LaunchRequest;
+use ehrm_sync_core::ports::{AttemptEntry, AttemptOutcome, Clock, DeliveryMessage, Operation};
+use ehrm_sync_core::ports::{RunSummary, Scope};
+use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
 use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
 use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
 
@@ -610,7 +611,7 @@ pub async fn the_employee_page_shows_bkns_message_and_the_attempts(c: &ConsoleFi
             record_key: rec.key.to_string(),
             at: rec.updated_at + i as i64,
             version: 1,
-            operation: "lookup+create".into(),
+            operation: vec![Operation::Lookup, Operation::Create].into(),
             outcome,
             http_status: Some(400),
             message: Some(format!("pesan BKN {i}")),
@@ -641,7 +642,7 @@ pub async fn the_overview_shows_the_bkn_rate_and_its_cuts(c: &ConsoleFixture) {
     b.login(VIEWER.0, VIEWER.1).await;
     let page = b.get("/console/").await.text();
     assert!(page.contains("belum ada panggilan"), "{page}");
-    let policy = ehrm_sync_core::ports::RatePolicy {
+    let policy = ehrm_sync_domain::rate::RatePolicy {
         ceiling: 20.0,
         floor: 1.0,
         margin_ms: 50,

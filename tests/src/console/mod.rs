@@ -15,7 +15,8 @@ use axum::http::{HeaderMap, Request, header};
 use futures::future::BoxFuture;
 
 use ehrm_sync_console::{
-    ClientAddr, Console, ConsoleSettings, LaunchRequest, Launched, Launcher, Role, Users, user_line,
+    ClientAddr, Console, ConsoleSettings, LaunchError, LaunchRequest, Launched, Launcher, Role,
+    Users, user_line,
 };
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::{
@@ -205,18 +206,18 @@ pub struct RecordingLauncher {
 
 #[async_trait::async_trait]
 impl Launcher for RecordingLauncher {
-    async fn reconcile(&self, request: LaunchRequest) -> Result<Launched, String> {
+    async fn reconcile(&self, request: LaunchRequest) -> Result<Launched, LaunchError> {
         self.reconciles
             .lock()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| LaunchError::Unavailable(e.to_string()))?
             .push(request);
         Ok(Launched::InBackground)
     }
 
-    async fn readiness(&self, restart: bool) -> Result<Launched, String> {
+    async fn readiness(&self, restart: bool) -> Result<Launched, LaunchError> {
         self.readiness
             .lock()
-            .map_err(|e| e.to_string())?
+            .map_err(|e| LaunchError::Unavailable(e.to_string()))?
             .push(restart);
         Ok(Launched::Idle)
     }
@@ -261,8 +262,13 @@ impl ConsoleFixture {
         });
         let launcher = Arc::new(RecordingLauncher::default());
         let shared = Arc::new(store.clone());
-        let deps =
-            ehrm_sync_local::console_deps(&store, &queue, Some(launcher.clone()), clock.clone());
+        let deps = ehrm_sync_local::console_deps(
+            &store,
+            &queue,
+            Some(launcher.clone()),
+            Arc::new(ehrm_sync_sheets::Xlsx),
+            clock.clone(),
+        );
         let console = Console::new(deps, test_users(), test_settings(false));
         let router = ehrm_sync_console::router(Arc::new(console));
         ConsoleFixture {

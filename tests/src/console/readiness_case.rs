@@ -7,10 +7,10 @@ use std::io::Cursor;
 use calamine::{Data, Reader, Xlsx};
 use serde_json::json;
 
-use ehrm_sync_core::readiness::state::{
-    RUN_CONTROL, findings_control, overwrite, remember_finished,
-};
-use ehrm_sync_core::readiness::{ReadinessRun, ReadinessStatus};
+use ehrm_sync_core::job::RunLife;
+use ehrm_sync_core::ports::{RunStatus, overwrite_document as overwrite};
+use ehrm_sync_core::readiness::ReadinessRun;
+use ehrm_sync_core::readiness::state::{RUN_CONTROL, findings_control, remember_finished};
 use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
 use ehrm_sync_domain::dates::parse_iso_date;
 use ehrm_sync_domain::readiness::{ReadinessFinding, RuleId, Service, Severity, Side};
@@ -48,7 +48,13 @@ fn finding(nip: &str, unit: &str, rule: RuleId, severity: Severity) -> Readiness
 async fn store_run(c: &ConsoleFixture, run_id: &str, findings: &[ReadinessFinding]) {
     let today = parse_iso_date("2026-12-02").expect("date");
     let run = ReadinessRun {
-        run_id: run_id.into(),
+        life: RunLife {
+            status: RunStatus::Finished,
+            finished_at: Some(2_000),
+            invocations: 1,
+            bkn_calls: 30,
+            ..RunLife::new(run_id.into(), 1_000)
+        },
         today,
         scope: "kp 2026-12..2027-05, pensiun 2026-12..2028-02".into(),
         periods: vec![],
@@ -56,21 +62,15 @@ async fn store_run(c: &ConsoleFixture, run_id: &str, findings: &[ReadinessFindin
         pension_to: today,
         unit: None,
         nip: None,
-        status: ReadinessStatus::Finished,
+        dry_run: false,
         planned: true,
         chunk: 25,
         people: 2,
         done: 2,
         list_calls: 21,
-        person_calls: 9,
         queued_for_bkn: 0,
         findings: findings.len(),
         counts: vec![],
-        started_at: 1_000,
-        finished_at: Some(2_000),
-        invocations: 1,
-        lease_until: 0,
-        pause_reason: None,
         report: vec![],
     };
     let controls = c.controls.as_ref();

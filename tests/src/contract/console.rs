@@ -1,9 +1,9 @@
 //! What the console reads besides records: follow-up marks and chart series, counted by the
 //! store as attempts are appended and rate-gate slots taken.
 
-use ehrm_sync_core::followup::{FindingMark, MarkState};
+use ehrm_sync_core::ports::{self as series, HOUR_MS, MINUTE_MS};
 use ehrm_sync_core::ports::{AttemptEntry, AttemptOutcome};
-use ehrm_sync_core::series::{self, HOUR_MS, MINUTE_MS};
+use ehrm_sync_core::ports::{FindingMark, MarkState, Operation};
 
 use super::StoreUnderTest;
 use super::store::{annual_change, random_nip};
@@ -83,7 +83,7 @@ pub async fn attempts_and_gate_slots_are_counted(b: &StoreUnderTest) {
             record_key: key.to_string(),
             at: hour + 1_000 * i as i64,
             version: 1,
-            operation: "create".into(),
+            operation: vec![Operation::Create].into(),
             outcome,
             http_status: None,
             message: None,
@@ -105,7 +105,7 @@ pub async fn attempts_and_gate_slots_are_counted(b: &StoreUnderTest) {
 
     let slot = b
         .gate
-        .reserve(0, &ehrm_sync_core::ports::RatePolicy::fixed(1000.0, 0))
+        .reserve(0, &ehrm_sync_domain::rate::RatePolicy::fixed(1000.0, 0))
         .await
         .expect("slot");
     let minute = series::bucket(slot, MINUTE_MS);

@@ -3,10 +3,12 @@
 use ehrm_sync_core::ports::AttemptOutcome;
 use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackStatus, ChangeLogEntry, Guard,
-    IdempotencyEntry, RatePolicy, RiwayatFamily, StoreError,
+    IdempotencyEntry, Operation, RiwayatFamily, StoreError,
 };
-use ehrm_sync_core::reconcile::{RunRequest, RunState, RunStatus, RunSummary, Scope};
+use ehrm_sync_core::ports::{FindingCount, RunStatus, Scope};
+use ehrm_sync_core::reconcile::{FindingTotals, RunRequest, RunState};
 use ehrm_sync_domain::nip::Nip;
+use ehrm_sync_domain::rate::RatePolicy;
 use ehrm_sync_domain::record::{RecordKey, SyncRecord, SyncStatus};
 use std::collections::HashSet;
 
@@ -329,7 +331,7 @@ pub async fn attempts_are_kept_in_order(b: &StoreUnderTest) {
             record_key: key.to_string(),
             at: NOW + i,
             version: 1,
-            operation: "lookup+create".into(),
+            operation: vec![Operation::Lookup, Operation::Create].into(),
             outcome: if i < 3 {
                 AttemptOutcome::Transient
             } else {
@@ -445,9 +447,23 @@ pub async fn reconcile_rows_are_replaced_by_key_and_runs_listed_newest_first(b: 
             restart: false,
         };
         let mut state = RunState::new(&request, started_at);
-        state.run_id = format!("{run}-{id}");
-        state.status = status;
-        RunSummary::of(&state, None)
+        state.life.run_id = format!("{run}-{id}");
+        state.life.status = status;
+        if status == RunStatus::Finished {
+            state.life.finished_at = Some(started_at + 7);
+            let r = row("golongan", "IV/b");
+            state.findings = Some(FindingTotals {
+                counts: vec![FindingCount {
+                    data_set: r.data_set,
+                    kind: r.kind,
+                    priority: r.priority,
+                    count: 1,
+                }],
+                rows: 1,
+                left_for_people: usize::from(r.action == Action::NeedsReview),
+            });
+        }
+        state.summary()
     };
     for (i, id) in ["a", "b", "c"].iter().enumerate() {
         r.put_run(
@@ -457,8 +473,7 @@ pub async fn reconcile_rows_are_replaced_by_key_and_runs_listed_newest_first(b: 
         .await
         .expect("written");
     }
-    let finished = summary("c", base + 2, RunStatus::Finished)
-        .with_findings(&[row("golongan", "IV/b")], base + 9);
+    let finished = summary("c", base + 2, RunStatus::Finished);
     r.put_run(&format!("{run}-c"), &finished)
         .await
         .expect("updated");

@@ -2,8 +2,8 @@
 //! time series of its charts (`SER#<series>` / `<bucket, 13 digits>`, `value` N, counted with
 //! `UpdateItem ADD`, so concurrent writers never lose a count).
 
-use ehrm_sync_core::followup::{FindingMark, FindingMarks};
-use ehrm_sync_core::series::Series;
+use ehrm_sync_core::ports::Series;
+use ehrm_sync_core::ports::{FindingMark, FindingMarks};
 
 use super::*;
 

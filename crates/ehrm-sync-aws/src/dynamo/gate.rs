@@ -2,8 +2,8 @@
 //! with compare-and-swap on `revision` (the policy's pure functions compute each change).
 
 use super::*;
-use ehrm_sync_core::pacer::{self, GateState, RatePolicy};
-use ehrm_sync_core::series;
+use ehrm_sync_core::ports as series;
+use ehrm_sync_domain::rate::{self as pacer, GateState, RatePolicy};
 
 const GATE_PK: &str = "GATE#bkn";
 const GATE_SK: &str = "STATE";

@@ -74,12 +74,12 @@ use aws_sdk_dynamodb::types::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use ehrm_sync_core::ports::RunSummary;
 use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackOutbox, CallbackStatus, Control,
     ControlStore, IdempotencyEntry, PnsIdCache, RateGate, ReconcileStore, RiwayatFamily,
     RiwayatLists, StoreError, SyncStore,
 };
-use ehrm_sync_core::reconcile::RunSummary;
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::reconcile::Discrepancy;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};

@@ -2,8 +2,8 @@
 //! and the `due` and `by_status` indexes.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use ehrm_sync_core::ports as series;
 use ehrm_sync_core::ports::Guard;
-use ehrm_sync_core::series;
 
 use super::*;
 

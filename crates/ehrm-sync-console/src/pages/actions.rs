@@ -11,13 +11,13 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use ehrm_sync_core::reconcile::Scope;
+use ehrm_sync_core::ports::Scope;
 use ehrm_sync_core::replay::{ReplayRequest, replay as run_replay};
 
 use super::{Ctx, bad_request, ctx, unavailable, when};
 use crate::audit::{self, AuditEntry};
 use crate::i18n::Lang;
-use crate::{ClientAddr, Console, LaunchRequest, Launched, Launcher, layout};
+use crate::{ClientAddr, Console, LaunchError, LaunchRequest, Launched, Launcher, layout};
 
 /// The most dead letters one redrive moves.
 const REDRIVE_MAX: usize = 10_000;
@@ -366,7 +366,7 @@ async fn after_launch(
     console: &Console,
     launch: Launch,
     what: String,
-    started: Result<Launched, String>,
+    started: Result<Launched, LaunchError>,
 ) -> Response {
     let l = c.lang;
     let entry = AuditEntry {
@@ -386,9 +386,28 @@ async fn after_launch(
         Ok(s) => html! { div.notice id={ (launch.action) "-started" } {
         p { (launch.started_text) (launched_text(l, &s)) }
         p { a href=(launch.progress) { (l.t("Lihat kemajuannya", "See its progress")) } } } },
-        Err(e) => html! { div.error id={ (launch.action) "-refused" } { p { (e) } } },
+        Err(e) => {
+            html! { div.error id={ (launch.action) "-refused" } { p { (launch_error_text(l, &e)) } } }
+        }
     };
     show(c, console, outcome, dead)
+}
+
+fn launch_error_text(l: Lang, e: &LaunchError) -> String {
+    match e {
+        LaunchError::OtherRunOpen { run_id, scope } => match l {
+            Lang::Id => format!(
+                "Ditolak: proses {run_id} ({scope}) belum selesai. Lanjutkan proses itu, atau mulai ulang."
+            ),
+            Lang::En => {
+                format!("Refused: run {run_id} ({scope}) is not finished. Continue it, or restart.")
+            }
+        },
+        LaunchError::Unavailable(why) => match l {
+            Lang::Id => format!("Tidak dapat dijalankan: {why}"),
+            Lang::En => format!("Could not be started: {why}"),
+        },
+    }
 }
 
 fn launched_text(l: Lang, launched: &Launched) -> String {

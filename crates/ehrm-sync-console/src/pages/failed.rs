@@ -12,8 +12,9 @@ use serde::Deserialize;
 
 use ehrm_sync_core::clock::parse_time;
 use ehrm_sync_core::ports::StoreError;
+use ehrm_sync_core::ports::XLSX_TYPE;
+use ehrm_sync_core::tables::{RecordLine, records_tables};
 use ehrm_sync_domain::record::{Millis, SyncRecord, SyncStatus};
-use ehrm_sync_sheets::{RecordLine, records_workbook};
 
 use super::pegawai::status_class;
 use super::{attachment, bad_request, ctx, unavailable, when};
@@ -268,13 +269,11 @@ pub async fn download(
         Err(e) => return unavailable(c.lang, &e),
     };
     let lines: Vec<RecordLine> = records.iter().map(line).collect();
-    match records_workbook(&lines) {
-        Ok(bytes) => attachment(XLSX, "perlu-tindakan.xlsx", bytes),
+    match console.deps.workbooks.workbook(&records_tables(&lines)) {
+        Ok(bytes) => attachment(XLSX_TYPE, "perlu-tindakan.xlsx", bytes),
         Err(e) => bad_request(c.lang, &e.to_string()),
     }
 }
-
-pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 fn line(r: &SyncRecord) -> RecordLine {
     RecordLine {

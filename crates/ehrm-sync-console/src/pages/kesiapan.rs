@@ -13,15 +13,15 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use ehrm_sync_core::followup::{FindingMark, MarkState};
 use ehrm_sync_core::ports::StoreError;
-use ehrm_sync_core::readiness::state::{self, RUN_CONTROL, load};
-use ehrm_sync_core::readiness::{ReadinessRun, ReadinessStatus};
+use ehrm_sync_core::ports::{FindingMark, MarkState};
+use ehrm_sync_core::ports::{RunStatus, XLSX_TYPE, load_document};
+use ehrm_sync_core::readiness::ReadinessRun;
+use ehrm_sync_core::readiness::state::{self, RUN_CONTROL};
 use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
 use ehrm_sync_domain::dates::format_iso_date;
 use ehrm_sync_domain::readiness::{RULES, ReadinessFinding, rules::rule};
 
-use super::failed::XLSX;
 use super::marks::{self, MarkForm, mark_form};
 use super::rekon::marks_by_id;
 use super::{attachment, bad_request, code_select, ctx, unavailable, when};
@@ -69,8 +69,8 @@ impl Filter {
 async fn runs(console: &Console) -> Result<Vec<ReadinessRun>, StoreError> {
     let controls = console.deps.controls.as_ref();
     let mut runs = state::finished_runs(controls).await?;
-    if let (Some(open), _) = load::<ReadinessRun>(controls, RUN_CONTROL).await?
-        && open.status == ReadinessStatus::Running
+    if let (Some(open), _) = load_document::<ReadinessRun>(controls, RUN_CONTROL).await?
+        && open.life.is_open()
     {
         runs.insert(0, open);
     }
@@ -81,12 +81,12 @@ async fn findings_of(
     console: &Console,
     run: &ReadinessRun,
 ) -> Result<Arc<Vec<ReadinessFinding>>, StoreError> {
-    if let Some(f) = console.readiness_cache.get(&run.run_id) {
+    if let Some(f) = console.readiness_cache.get(&run.life.run_id) {
         return Ok(f);
     }
     let f = Arc::new(state::all_findings(console.deps.controls.as_ref(), run).await?);
-    if run.status == ReadinessStatus::Finished {
-        console.readiness_cache.put(&run.run_id, f.clone());
+    if run.life.status == RunStatus::Finished {
+        console.readiness_cache.put(&run.life.run_id, f.clone());
     }
     Ok(f)
 }
@@ -102,7 +102,7 @@ async fn view(console: &Console, f: &Filter) -> Result<View, StoreError> {
     let runs = runs(console).await?;
     let run = runs
         .iter()
-        .find(|r| f.run.is_empty() || r.run_id == f.run)
+        .find(|r| f.run.is_empty() || r.life.run_id == f.run)
         .cloned();
     let Some(chosen) = &run else {
         return Ok(View {
@@ -170,7 +170,7 @@ pub async fn page(
     let body = html! {
         (runs_table(l, &v.runs))
         @if let Some(run) = &v.run {
-            h2 { (l.t("Temuan", "Findings")) " " (run.run_id) }
+            h2 { (l.t("Temuan", "Findings")) " " (run.life.run_id) }
             (filter_form(l, &f))
             p {
                 (v.picked.len()) " " (l.t("temuan cocok", "matching findings")) " · "
@@ -220,15 +220,15 @@ fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
                      th.num { (l.t("Temuan", "Findings")) } th.num { (l.t("Panggilan BKN / orang", "BKN calls / person")) } th.num { (l.t("SKP dikirim", "SKP sent")) } th { (l.t("Mulai", "Started")) } }
                 @for r in runs.iter().take(12) {
                     tr {
-                        td { a href={ "/console/kesiapan?run=" (encode(&r.run_id)) } { (r.run_id) } }
+                        td { a href={ "/console/kesiapan?run=" (encode(&r.life.run_id)) } { (r.life.run_id) } }
                         td { (r.scope) }
-                        td { @if r.status == ReadinessStatus::Finished { (l.t("selesai", "finished")) } @else { (l.t("berjalan", "running")) }
-                             @if let Some(p) = &r.pause_reason { br; span.muted { (p) } } }
+                        td { @if r.life.status == RunStatus::Finished { (l.t("selesai", "finished")) } @else { (l.t("berjalan", "running")) }
+                             @if let Some(p) = &r.life.pause_reason { br; span.muted { (p) } } }
                         td.num { (r.done) " / " (r.people) }
                         td.num { (r.findings) }
                         td.num { (format!("{:.2}", r.calls_per_person())) }
                         td.num { (r.queued_for_bkn) }
-                        td { (when(r.started_at)) }
+                        td { (when(r.life.started_at)) }
                     }
                 }
             }
@@ -309,8 +309,9 @@ pub async fn download(
         return bad_request(l, l.t("Belum ada pemeriksaan.", "No run yet."));
     };
     let rows: Vec<ReadinessFinding> = v.picked.into_iter().map(|(x, _)| x).collect();
-    match ehrm_sync_core::readiness::workbook(run, &rows) {
-        Ok(bytes) => attachment(XLSX, &format!("kesiapan-{}.xlsx", run.today), bytes),
-        Err(e) => bad_request(l, &e),
+    let tables = ehrm_sync_core::readiness::tables(run, &rows);
+    match console.deps.workbooks.workbook(&tables) {
+        Ok(bytes) => attachment(XLSX_TYPE, &format!("kesiapan-{}.xlsx", run.today), bytes),
+        Err(e) => bad_request(l, &e.to_string()),
     }
 }

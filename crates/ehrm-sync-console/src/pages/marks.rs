@@ -5,7 +5,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use ehrm_sync_core::followup::{FindingMark, MAX_NOTE_CHARS, MarkState};
+use ehrm_sync_core::ports::{FindingMark, MAX_NOTE_CHARS, MarkState};
 
 use super::{Ctx, bad_request, unavailable, when};
 use crate::Console;

@@ -13,10 +13,11 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use ehrm_sync_core::breaker::{BreakerEvent, BreakerMode};
-use ehrm_sync_core::followup::MarkState;
-use ehrm_sync_core::ports::{AttemptOutcome, GateState};
-use ehrm_sync_core::series::{self, BACKLOG, BKN_CALLS, HOUR_MS, MINUTE_MS};
+use ehrm_sync_core::ports::AttemptOutcome;
+use ehrm_sync_core::ports::MarkState;
+use ehrm_sync_core::ports::{self as series, BACKLOG, BKN_CALLS, HOUR_MS, MINUTE_MS};
 use ehrm_sync_core::status::{Overview, overview};
+use ehrm_sync_domain::rate::GateState;
 use ehrm_sync_domain::reconcile::{DataSet, Priority};
 use ehrm_sync_domain::record::Millis;
 
@@ -268,7 +269,7 @@ fn rate_changes(l: Lang, gate: Option<&GateState>, configured: f64) -> Markup {
 
 /// Attempts per hour, stacked by outcome.
 async fn delivery_columns(
-    s: &dyn ehrm_sync_core::series::Series,
+    s: &dyn ehrm_sync_core::ports::Series,
     from: Millis,
     until: Millis,
 ) -> Result<Vec<Column>, ehrm_sync_core::ports::StoreError> {
@@ -291,7 +292,7 @@ async fn delivery_columns(
 
 /// BKN calls per minute over the last hour.
 async fn call_columns(
-    s: &dyn ehrm_sync_core::series::Series,
+    s: &dyn ehrm_sync_core::ports::Series,
     now: Millis,
 ) -> Result<Vec<Column>, ehrm_sync_core::ports::StoreError> {
     let until = series::bucket(now, MINUTE_MS) + MINUTE_MS;

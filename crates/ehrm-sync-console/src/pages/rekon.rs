@@ -11,13 +11,14 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use maud::{Markup, html};
 
-use ehrm_sync_core::followup::{FindingMark, MarkState};
 use ehrm_sync_core::ports::StoreError;
-use ehrm_sync_core::reconcile::{RunStatus, RunSummary, UNIT_TREE_CONTROL};
+use ehrm_sync_core::ports::XLSX_TYPE;
+use ehrm_sync_core::ports::{FindingMark, MarkState};
+use ehrm_sync_core::ports::{RunStatus, RunSummary};
+use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
+use ehrm_sync_core::tables::{FindingLine, RunFacts, findings_tables};
 use ehrm_sync_domain::reconcile::{DataSet, Discrepancy, Kind, Priority, report};
-use ehrm_sync_sheets::{FindingLine, RunFacts, findings_workbook};
 
-use super::failed::XLSX;
 use super::marks::{self, MarkForm, mark_form};
 use super::{attachment, bad_request, code_select, ctx, unavailable, when};
 use crate::findings::{FindingFilter, RunRows, encode, select, unit_with_descendants};
@@ -338,8 +339,9 @@ pub async fn download_xlsx(
         finished: v.run.finished_at.map(when),
         selection: f.describe(),
     };
-    match findings_workbook(&facts, &lines, true) {
-        Ok(bytes) => attachment(XLSX, &format!("temuan-{}.xlsx", safe(&run_id)), bytes),
+    let tables = findings_tables(&facts, &lines, true);
+    match console.deps.workbooks.workbook(&tables) {
+        Ok(bytes) => attachment(XLSX_TYPE, &format!("temuan-{}.xlsx", safe(&run_id)), bytes),
         Err(e) => bad_request(l, &e.to_string()),
     }
 }

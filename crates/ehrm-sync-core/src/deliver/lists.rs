@@ -32,8 +32,12 @@ use std::sync::Mutex;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::*;
-use crate::ports::{ListRead, RiwayatFamily, RiwayatLists};
+use std::sync::Arc;
+
+use ehrm_sync_domain::record::SyncRecord;
+
+use super::DeliveryService;
+use crate::ports::{BknError, ListRead, RiwayatFamily, RiwayatLists};
 
 /// Deliveries in this process that need the same employee's list (or PNS id) at the same time
 /// take turns, so the first one's read serves the others instead of each asking BKN.

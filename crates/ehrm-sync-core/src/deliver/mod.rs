@@ -22,22 +22,24 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use ehrm_sync_domain::backoff::RetryPolicy;
-use ehrm_sync_domain::kinerja::{AnnualKinerja, KinerjaData, PeriodicKinerja};
 use ehrm_sync_domain::record::{
     DeliveryOutcome, LeaseDecision, Millis, RecordKey, SyncRecord, SyncStatus,
 };
 
-use crate::breaker::{Breaker, CallResult, Permit};
+use crate::breaker::{Breaker, Permit};
 use crate::crashpoint::crashpoint;
 use crate::ports::{
-    AttemptEntry, AttemptOutcome, Bkn, BknAnnualRecord, BknError, BknErrorKind, BknPeriodicRecord,
-    Clock, DeliveryMessage, Metric, Metrics, PnsIdCache, StoreError, SyncStore,
+    AttemptEntry, AttemptOutcome, Bkn, Clock, DeliveryMessage, Metric, Metrics, OutcomeObserver,
+    PnsIdCache, StoreError, SyncStore,
 };
 
+pub mod families;
+pub mod family;
 mod lists;
 mod push;
+mod pushed;
 
-use push::Pushed;
+use pushed::{Call, Pushed};
 
 /// What to do with the message that triggered a delivery.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -83,12 +85,6 @@ const MAX_CAS_ROUNDS: usize = 8;
 const NOT_DUE_TOLERANCE_MS: i64 = 10_000;
 /// A record may receive a newer version while being delivered; deliver it at once, a few times.
 const MAX_ROUNDS_PER_MESSAGE: usize = 3;
-
-/// Observers of final outcomes (the eHRM outcome callbacks).
-#[async_trait::async_trait]
-pub trait OutcomeObserver: Send + Sync {
-    async fn settled(&self, record: &SyncRecord);
-}
 
 pub struct DeliveryService {
     store: Arc<dyn SyncStore>,
@@ -205,10 +201,11 @@ impl DeliveryService {
         // A probe that finds BKN still down, a call BKN throttled (429), or a write held back
         // because the lease ran short tells about BKN or about timing, not about this record: it
         // spends no attempt, so records cannot go `dead` through a long outage or throttling.
-        let attempt_not_spent = (matches!(permit, Permit::Probe { .. })
-            && matches!(pushed.answer, CallResult::Unavailable { .. }))
-            || pushed.http_status == Some(429)
-            || pushed.no_call;
+        let attempt_not_spent = match pushed.call {
+            Call::NotMade | Call::Throttled => true,
+            Call::Unavailable { .. } => matches!(permit, Permit::Probe { .. }),
+            Call::Answered => false,
+        };
 
         let finished = self
             .finish(&mut rec, &token, version, &pushed, attempt_not_spent)
@@ -217,7 +214,7 @@ impl DeliveryService {
             record_key: key.to_string(),
             at: now,
             version,
-            operation: pushed.operation.join("+"),
+            operation: pushed.ops.clone(),
             outcome: outcome_name(&pushed.outcome),
             http_status: pushed.http_status,
             message: outcome_message(&pushed.outcome),
@@ -256,7 +253,7 @@ impl DeliveryService {
         now: Millis,
         lease_ms: i64,
     ) -> Result<Leased, DeliverError> {
-        let token = new_token();
+        let token = crate::ids::new_token();
         loop {
             let Some(mut rec) = self.store.record(key).await? else {
                 tracing::warn!(record = %key.masked(), "message for an unknown record dropped");
@@ -297,11 +294,11 @@ impl DeliveryService {
 
     async fn report_to_breaker(&self, permit: &Permit, pushed: &Pushed) {
         let Some(b) = &self.breaker else { return };
-        if pushed.no_call {
+        let Some(answer) = pushed.call.for_breaker() else {
             self.release_probe(permit).await;
             return;
-        }
-        if let Err(e) = b.record(permit, &pushed.answer).await {
+        };
+        if let Err(e) = b.record(permit, &answer).await {
             tracing::warn!(error = %e, "breaker not updated");
         }
     }
@@ -321,8 +318,8 @@ impl DeliveryService {
                 // finish_delivery counts the attempt; a failed probe is given it back first.
                 candidate.attempts = candidate.attempts.saturating_sub(1);
             }
-            if let Some(id) = &pushed.pns_id {
-                candidate.siasn_pns_id = Some(id.clone());
+            if let Some(pns) = &pushed.pns {
+                candidate.siasn_pns_id = Some(pns.id().to_string());
             }
             let jitter: f64 = rand::random();
             if candidate
@@ -396,13 +393,4 @@ fn outcome_message(o: &DeliveryOutcome) -> Option<String> {
             Some(error.clone())
         }
     }
-}
-
-/// A random lease token.
-pub fn new_token() -> String {
-    format!(
-        "{:016x}{:016x}",
-        rand::random::<u64>(),
-        rand::random::<u64>()
-    )
 }

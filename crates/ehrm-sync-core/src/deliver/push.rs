@@ -1,110 +1,39 @@
-//! Talking to BKN for one record: the employee's PNS id, a look-up before a create whose answer
-//! may have been lost, then the create, update or delete — each refused or failed call kept as a
-//! [`Pushed`] for the state machine.
+//! Talking to BKN for one record, the same for every family ([`super::family`]): the
+//! employee's PNS id, BKN's entry for the record when its id is not known yet (so a create
+//! whose answer was lost is adopted, never duplicated), the write guard, then the create,
+//! update or delete — each refused or failed call kept as a [`Pushed`] for the state machine.
 
-use super::*;
-use crate::ports::RiwayatFamily;
-use crate::write_guard::{LeaseGuard, WriteGuard};
+use ehrm_sync_domain::record::{DeliveryOutcome, Millis, RecordKey, SyncRecord};
 
-pub(super) struct Pushed {
-    pub(super) outcome: DeliveryOutcome,
-    pub(super) pns_id: Option<String>,
-    pub(super) operation: Vec<&'static str>,
-    pub(super) http_status: Option<u16>,
-    /// What the breaker makes of BKN's answer ([`CallResult::of`]); `Answered` also when
-    /// nothing was asked of BKN.
-    pub(super) answer: CallResult,
-    /// No request was made (the lease ran short, the rate gate failed).
-    pub(super) no_call: bool,
-    /// The PNS id was data-utama's answer in this delivery (not eHRM's or the cache's).
-    pub(super) pns_checked: bool,
-    /// The BKN id written to came from a remembered list, not one read in this delivery.
-    pub(super) remembered_target: bool,
-}
+use super::DeliveryService;
+use super::families::{Annual, Periodic};
+use super::family::{Found, RecordFamily};
+use super::pushed::{PnsId, Pushed, Target};
+use crate::ports::{BknError, Operation, WriteGuard};
+use crate::write_guard::LeaseGuard;
 
 /// What a second try of a refused save is built on instead of memory.
 #[derive(Clone, Debug, Default)]
 pub(super) struct Fresh {
     /// data-utama's PNS id, when it differs from the refused one.
-    pub(super) pns_id: Option<String>,
+    pns_id: Option<String>,
     /// Read the riwayat list from BKN even if one is remembered.
-    pub(super) list: bool,
+    list: bool,
 }
 
-impl Pushed {
-    pub(super) fn new(operation: Vec<&'static str>, outcome: DeliveryOutcome) -> Self {
-        Pushed {
-            outcome,
-            pns_id: None,
-            operation,
-            http_status: None,
-            answer: CallResult::Answered,
-            no_call: false,
-            pns_checked: false,
-            remembered_target: false,
-        }
-    }
-
-    pub(super) fn delivered(
-        operation: Vec<&'static str>,
-        bkn_id: Option<String>,
-        deleted_at_bkn: bool,
-    ) -> Self {
-        Pushed::new(
-            operation,
-            DeliveryOutcome::Delivered {
-                bkn_id,
-                deleted_at_bkn,
-            },
-        )
-    }
-
-    pub(super) fn failed(operation: Vec<&'static str>, err: BknError, creating: bool) -> Self {
-        let answer = CallResult::of::<()>(&Err(err.clone()));
-        let outcome = match err.kind {
-            BknErrorKind::Permanent => DeliveryOutcome::Permanent {
-                error: err.message.clone(),
-            },
-            BknErrorKind::Transient {
-                retry_after_ms,
-                maybe_applied,
-                ..
-            } => DeliveryOutcome::Transient {
-                error: err.message.clone(),
-                retry_after_ms,
-                ambiguous_create: creating && maybe_applied,
-            },
-        };
-        Pushed {
-            outcome,
-            pns_id: None,
-            operation,
-            http_status: err.http_status,
-            answer,
-            no_call: false,
-            pns_checked: false,
-            remembered_target: false,
-        }
-    }
-
-    /// A transient failure before any request was made.
-    pub(super) fn not_attempted(operation: Vec<&'static str>, err: BknError) -> Self {
-        let mut p = Pushed::failed(operation, err, false);
-        p.answer = CallResult::Answered;
-        p.no_call = true;
-        p
-    }
-
-    pub(super) fn with_pns_id(mut self, pns_id: &str, checked: bool) -> Self {
-        self.pns_id = Some(pns_id.to_string());
-        self.pns_checked = checked;
-        self
-    }
+/// BKN's entry for a record, as the push found it.
+enum Slot {
+    /// BKN's id of the record (`None`: BKN holds nothing for it), and where it came from.
+    Id(Option<String>, Target),
+    /// BKN already holds this version.
+    Holds(String),
+    /// BKN's list cannot place the record.
+    Unmatchable(String),
 }
 
 impl DeliveryService {
     /// The check the BKN client makes just before sending a write: enough lease left.
-    pub(super) fn write_guard(&self, lease_until: Millis) -> LeaseGuard {
+    fn write_guard(&self, lease_until: Millis) -> LeaseGuard {
         LeaseGuard::new(
             self.clock.clone(),
             lease_until,
@@ -114,7 +43,7 @@ impl DeliveryService {
 
     /// A failed write: not sent at all when the guard held it back.
     fn write_failed(
-        ops: Vec<&'static str>,
+        ops: Vec<Operation>,
         e: BknError,
         creating: bool,
         guard: &LeaseGuard,
@@ -127,51 +56,40 @@ impl DeliveryService {
     }
 
     pub(super) async fn push(&self, rec: &SyncRecord, lease_until: Millis) -> Pushed {
-        match (&rec.key, rec.deleted, &rec.data) {
-            (RecordKey::Tahunan { tahun, .. }, false, Some(KinerjaData::Tahunan(data))) => {
-                self.push_annual(rec, *tahun, data, lease_until).await
-            }
-            (RecordKey::Periodik { .. }, false, Some(KinerjaData::Periodik(data))) => {
-                self.push_periodic(rec, data, lease_until).await
-            }
-            (RecordKey::Periodik { .. }, true, _) => self.delete_periodic(rec, lease_until).await,
-            (RecordKey::Tahunan { tahun, .. }, true, _) => self.delete_annual(rec, *tahun).await,
-            _ => Pushed::new(
-                vec!["check"],
-                DeliveryOutcome::Permanent {
-                    error: "the stored record has no data matching its type".into(),
-                },
-            ),
+        match (&rec.key, rec.deleted) {
+            (RecordKey::Tahunan { .. }, false) => self.upsert(&Annual, rec, lease_until).await,
+            (RecordKey::Tahunan { .. }, true) => self.remove(&Annual, rec, lease_until).await,
+            (RecordKey::Periodik { .. }, false) => self.upsert(&Periodic, rec, lease_until).await,
+            (RecordKey::Periodik { .. }, true) => self.remove(&Periodic, rec, lease_until).await,
         }
     }
 
     /// The employee's PNS id: the record's once BKN accepted it (the record was delivered),
     /// else the cache (data-utama's answers, shared by all their records), else eHRM's
-    /// `pns_id` on the record, else data-utama (`fresh` forces data-utama). Says whether
-    /// data-utama was asked. The cache comes before eHRM's id so that once BKN refused a wrong
-    /// one and data-utama named the right one, later records carrying the same wrong id do not
-    /// meet the same refusal.
+    /// `pns_id` on the record, else data-utama (`fresh` forces data-utama). The cache comes
+    /// before eHRM's id so that once BKN refused a wrong one and data-utama named the right
+    /// one, later records carrying the same wrong id do not meet the same refusal.
     pub(super) async fn resolve_pns_id(
         &self,
         rec: &SyncRecord,
         fresh: bool,
-    ) -> Result<(Option<String>, bool), BknError> {
+    ) -> Result<Option<PnsId>, BknError> {
         if !fresh
             && rec.delivered_version.is_some()
             && let Some(id) = &rec.siasn_pns_id
         {
-            return Ok((Some(id.clone()), false));
+            return Ok(Some(PnsId::Known(id.clone())));
         }
         let nip = rec.key.nip();
         let _turn = self.one_reader.turn(format!("{nip}/pns")).await;
         if !fresh {
             match self.pns_ids.pns_id(nip).await {
-                Ok(Some(id)) => return Ok((Some(id), false)),
+                Ok(Some(id)) => return Ok(Some(PnsId::Known(id))),
                 Ok(None) => {}
                 Err(e) => tracing::warn!(error = %e, "PNS id cache unreadable"),
             }
             if let Some(id) = &rec.siasn_pns_id {
-                return Ok((Some(id.clone()), false));
+                return Ok(Some(PnsId::Known(id.clone())));
             }
         }
         let id = self.bkn.pns_id(nip).await?;
@@ -180,350 +98,193 @@ impl DeliveryService {
         {
             tracing::warn!(error = %e, "PNS id not cached");
         }
-        Ok((id, true))
+        Ok(id.map(PnsId::Checked))
     }
 
-    pub(super) async fn pns_id_or_fail(
-        &self,
-        rec: &SyncRecord,
-        fresh: &Fresh,
-    ) -> Result<(String, bool), Pushed> {
+    async fn pns_id_or_fail(&self, rec: &SyncRecord, fresh: &Fresh) -> Result<PnsId, Pushed> {
         if let Some(id) = &fresh.pns_id {
-            return Ok((id.clone(), true));
+            return Ok(PnsId::Checked(id.clone()));
         }
         match self.resolve_pns_id(rec, false).await {
-            Ok((Some(id), checked)) => Ok((id, checked)),
-            Ok((None, _)) => Err(Pushed::new(
-                vec!["data-utama"],
+            Ok(Some(id)) => Ok(id),
+            Ok(None) => Err(Pushed::new(
+                vec![Operation::DataUtama],
                 DeliveryOutcome::Permanent {
                     error: "the NIP is not known at BKN SIASN (data-utama: Data tidak ditemukan)"
                         .into(),
                 },
             )),
-            Err(e) => Err(Pushed::failed(vec!["data-utama"], e, false)),
+            Err(e) => Err(Pushed::failed(vec![Operation::DataUtama], e, false)),
         }
     }
 
-    /// One save of a record's latest version, tried again at most once with fresh knowledge
-    /// when BKN refuses it and what it was built on came from memory: a PNS id eHRM sent or
-    /// the cache held (BKN may not know it: ask data-utama), or a BKN id adopted from a
-    /// remembered list (BKN may have dropped it: read the list).
-    async fn save_with_fresh_retry<F, Fut>(&self, rec: &SyncRecord, attempt: F) -> Pushed
-    where
-        F: Fn(Fresh) -> Fut,
-        Fut: std::future::Future<Output = Pushed>,
-    {
-        let first = attempt(Fresh::default()).await;
+    /// BKN's entry for the record when its id is not known yet: the remembered list or a
+    /// fresh read ([`super::lists`]). The operations the look-up cost are added to `ops`.
+    async fn slot<F: RecordFamily>(
+        &self,
+        family: &F,
+        rec: &SyncRecord,
+        data: Option<&F::Data>,
+        force_fresh: bool,
+        ops: &mut Vec<Operation>,
+    ) -> Result<Slot, BknError> {
+        if let Some(id) = &rec.bkn_id {
+            return Ok(Slot::Id(Some(id.clone()), Target::CreatedOrKnown));
+        }
+        let read = family.list(self.bkn.as_ref(), rec);
+        let listed = self
+            .riwayat(rec, family.list_kind(), force_fresh, read)
+            .await?;
+        if listed.fresh {
+            ops.push(Operation::Lookup);
+        }
+        let target = if listed.fresh {
+            Target::CreatedOrKnown
+        } else {
+            Target::Remembered
+        };
+        Ok(match family.find(&rec.key, &listed.records) {
+            Found::One(found) if data.is_some_and(|d| family.holds(&found, d)) => {
+                Slot::Holds(family.id_of(&found).to_string())
+            }
+            Found::One(found) => Slot::Id(Some(family.id_of(&found).to_string()), target),
+            Found::None => Slot::Id(None, Target::CreatedOrKnown),
+            Found::Unmatchable { reason } => Slot::Unmatchable(reason),
+        })
+    }
+
+    /// Saves the record's latest version, once more with fresh knowledge when BKN refuses it
+    /// and what it was built on came from memory.
+    async fn upsert<F: RecordFamily>(
+        &self,
+        family: &F,
+        rec: &SyncRecord,
+        lease_until: Millis,
+    ) -> Pushed {
+        let Some(data) = family.data(rec) else {
+            return Pushed::new(
+                vec![Operation::Check],
+                DeliveryOutcome::Permanent {
+                    error: "the stored record has no data matching its type".into(),
+                },
+            );
+        };
+        let first = self
+            .save_once(family, rec, data, lease_until, Fresh::default())
+            .await;
         if !matches!(first.outcome, DeliveryOutcome::Permanent { .. }) {
             return first;
         }
+        // A PNS id eHRM sent or the cache held (BKN may not know it: ask data-utama), or a BKN
+        // id adopted from a remembered list (BKN may have dropped it: read the list).
+        let checked = first.pns.as_ref().is_some_and(PnsId::checked);
         let mut again = Fresh {
             pns_id: None,
-            list: first.remembered_target,
+            list: first.target == Target::Remembered,
         };
-        if !first.pns_checked
-            && let Ok((Some(id), _)) = self.resolve_pns_id(rec, true).await
-            && first.pns_id.as_deref() != Some(id.as_str())
+        if !checked
+            && let Ok(Some(id)) = self.resolve_pns_id(rec, true).await
+            && first.pns.as_ref().map(PnsId::id) != Some(id.id())
         {
             tracing::info!(
                 "BKN refused a remembered PNS id; data-utama names another, saving again"
             );
-            again.pns_id = Some(id);
+            again.pns_id = Some(id.id().to_string());
         }
         if again.pns_id.is_none() && !again.list {
             return first;
         }
-        let mut second = attempt(again).await;
-        let mut ops = first.operation;
-        if !first.pns_checked {
-            ops.push("data-utama");
+        let mut second = self.save_once(family, rec, data, lease_until, again).await;
+        let mut ops = first.ops.0;
+        if !checked {
+            ops.push(Operation::DataUtama);
         }
-        ops.append(&mut second.operation);
-        second.operation = ops;
+        ops.append(&mut second.ops.0);
+        second.ops = ops.into();
         second
     }
 
-    pub(super) async fn push_annual(
+    /// Find the slot, guard, save.
+    async fn save_once<F: RecordFamily>(
         &self,
+        family: &F,
         rec: &SyncRecord,
-        tahun: i32,
-        data: &AnnualKinerja,
-        lease_until: Millis,
-    ) -> Pushed {
-        self.save_with_fresh_retry(rec, |fresh| {
-            self.annual_once(rec, tahun, data, lease_until, fresh)
-        })
-        .await
-    }
-
-    async fn annual_once(
-        &self,
-        rec: &SyncRecord,
-        tahun: i32,
-        data: &AnnualKinerja,
+        data: &F::Data,
         lease_until: Millis,
         fresh: Fresh,
     ) -> Pushed {
-        let (pns_id, checked) = match self.pns_id_or_fail(rec, &fresh).await {
-            Ok(v) => v,
+        let pns = match self.pns_id_or_fail(rec, &fresh).await {
+            Ok(p) => p,
             Err(p) => return p,
         };
         let mut ops = Vec::new();
-        let mut id = rec.bkn_id.clone();
-        let mut remembered = false;
-        if id.is_none() {
-            let read = self.bkn.annual_records(rec.key.nip());
-            match self
-                .riwayat(rec, RiwayatFamily::Skp22, fresh.list, read)
-                .await
-            {
-                Ok(listed) => {
-                    if listed.fresh {
-                        ops.push("lookup");
-                    }
-                    if let Some(found) = listed.records.iter().find(|r| r.tahun == Some(tahun)) {
-                        if annual_matches(found, data) {
-                            return Pushed::delivered(ops, Some(found.id.clone()), false)
-                                .with_pns_id(&pns_id, checked);
-                        }
-                        id = Some(found.id.clone());
-                        remembered = !listed.fresh;
-                    }
-                }
-                Err(e) => {
-                    return Pushed::failed(vec!["lookup"], e, false).with_pns_id(&pns_id, checked);
-                }
-            }
-        }
-        let guard = self.write_guard(lease_until);
-        if let Err(e) = guard.check() {
-            return Pushed::not_attempted(ops, e).with_pns_id(&pns_id, checked);
-        }
-        let creating = id.is_none();
-        ops.push(if creating { "create" } else { "update" });
-        let mut pushed = match self
-            .bkn
-            .save_annual(id.as_deref(), &pns_id, data, &guard)
+        let (id, target) = match self
+            .slot(family, rec, Some(data), fresh.list, &mut ops)
             .await
         {
+            Ok(Slot::Id(id, target)) => (id, target),
+            Ok(Slot::Holds(id)) => return Pushed::delivered(ops, Some(id), false).with_pns(&pns),
+            Ok(Slot::Unmatchable(reason)) => {
+                return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason }).with_pns(&pns);
+            }
+            Err(e) => return Pushed::failed(vec![Operation::Lookup], e, false).with_pns(&pns),
+        };
+        let guard = self.write_guard(lease_until);
+        if let Err(e) = guard.check() {
+            return Pushed::not_attempted(ops, e).with_pns(&pns);
+        }
+        let creating = id.is_none();
+        ops.push(if creating {
+            Operation::Create
+        } else {
+            Operation::Update
+        });
+        let saved = family
+            .save(self.bkn.as_ref(), id.as_deref(), pns.id(), data, &guard)
+            .await;
+        match saved {
             Ok(new_id) => Pushed::delivered(ops, new_id.or(id), false),
             Err(e) => Self::write_failed(ops, e, creating, &guard),
         }
-        .with_pns_id(&pns_id, checked);
-        pushed.remembered_target = remembered;
-        pushed
+        .with_pns(&pns)
+        .with_target(target)
     }
 
-    pub(super) async fn push_periodic(
+    /// Deletes BKN's entry for the record (nothing to do when BKN never held it), or says why
+    /// BKN's API cannot.
+    async fn remove<F: RecordFamily>(
         &self,
+        family: &F,
         rec: &SyncRecord,
-        data: &PeriodicKinerja,
         lease_until: Millis,
     ) -> Pushed {
-        self.save_with_fresh_retry(rec, |fresh| {
-            self.periodic_once(rec, data, lease_until, fresh)
-        })
-        .await
-    }
-
-    async fn periodic_once(
-        &self,
-        rec: &SyncRecord,
-        data: &PeriodicKinerja,
-        lease_until: Millis,
-        fresh: Fresh,
-    ) -> Pushed {
-        let (pns_id, checked) = match self.pns_id_or_fail(rec, &fresh).await {
-            Ok(v) => v,
-            Err(p) => return p,
-        };
         let mut ops = Vec::new();
-        let mut id = rec.bkn_id.clone();
-        let mut remembered = false;
-        if id.is_none() {
-            match self.find_periodic(rec, fresh.list).await {
-                Ok((found, listed_fresh)) => {
-                    if listed_fresh {
-                        ops.push("lookup");
-                    }
-                    match found {
-                        Found::One(found) => {
-                            if periodic_matches(&found, data) {
-                                return Pushed::delivered(ops, Some(found.id), false)
-                                    .with_pns_id(&pns_id, checked);
-                            }
-                            id = Some(found.id);
-                            remembered = !listed_fresh;
-                        }
-                        Found::None => {}
-                        Found::Unmatchable { reason } => {
-                            return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason })
-                                .with_pns_id(&pns_id, checked);
-                        }
-                    }
-                }
-                Err(e) => {
-                    return Pushed::failed(vec!["lookup"], e, false).with_pns_id(&pns_id, checked);
-                }
+        let id = match self.slot(family, rec, None, false, &mut ops).await {
+            Ok(Slot::Id(id, _)) => id,
+            Ok(Slot::Holds(id)) => Some(id),
+            Ok(Slot::Unmatchable(reason)) => {
+                return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason });
             }
-        }
-        let guard = self.write_guard(lease_until);
-        if let Err(e) = guard.check() {
-            return Pushed::not_attempted(ops, e).with_pns_id(&pns_id, checked);
-        }
-        let creating = id.is_none();
-        ops.push(if creating { "create" } else { "update" });
-        let mut pushed = match self
-            .bkn
-            .save_periodic(id.as_deref(), &pns_id, data, &guard)
-            .await
-        {
-            Ok(new_id) => Pushed::delivered(ops, new_id.or(id), false),
-            Err(e) => Self::write_failed(ops, e, creating, &guard),
-        }
-        .with_pns_id(&pns_id, checked);
-        pushed.remembered_target = remembered;
-        pushed
-    }
-
-    /// BKN's record for this period (and whether the list was read now). A list whose records
-    /// of the year carry no month fields (§8.5) cannot say whether the period is held: that is
-    /// [`Found::Unmatchable`], never a reason to create (which could duplicate).
-    pub(super) async fn find_periodic(
-        &self,
-        rec: &SyncRecord,
-        force_fresh: bool,
-    ) -> Result<(Found, bool), BknError> {
-        let RecordKey::Periodik {
-            nip,
-            tahun,
-            periodik,
-            bulan_mulai,
-        } = &rec.key
-        else {
-            return Ok((Found::None, false));
-        };
-        let read = self.bkn.periodic_records(nip);
-        let listed = self
-            .riwayat(rec, RiwayatFamily::KinerjaPeriodik, force_fresh, read)
-            .await?;
-        let list = &listed.records;
-        let same_kind = |r: &BknPeriodicRecord| r.periodik.is_none_or(|p| p == *periodik);
-        if let Some(found) = list.iter().find(|r| {
-            r.tahun == Some(*tahun) && r.bulan_mulai == Some(*bulan_mulai) && same_kind(r)
-        }) {
-            return Ok((Found::One(found.clone()), listed.fresh));
-        }
-        let unplaced = list
-            .iter()
-            .filter(|r| r.tahun.is_none_or(|t| t == *tahun) && same_kind(r))
-            .filter(|r| r.bulan_mulai.is_none() || r.tahun.is_none())
-            .count();
-        if unplaced > 0 {
-            return Ok((
-                Found::Unmatchable {
-                    reason: format!(
-                        "BKN SIASN mencantumkan {unplaced} riwayat kinerja periodik tahun {tahun} tanpa bulannya (bulanMulaiPenilaian/bulanSelesaiPenilaian): tidak dapat dipastikan periode ini sudah ada atau belum, jadi tidak ada yang dibuat. Periksa di SIASN, lalu replay / BKN SIASN lists {unplaced} riwayat kinerja periodik record(s) for {tahun} without their months (bulanMulaiPenilaian/bulanSelesaiPenilaian): it cannot be told whether this period is already held, so nothing was created. Check the record in SIASN, then replay it"
-                    ),
-                },
-                listed.fresh,
-            ));
-        }
-        Ok((Found::None, listed.fresh))
-    }
-
-    pub(super) async fn delete_periodic(&self, rec: &SyncRecord, lease_until: Millis) -> Pushed {
-        let mut ops = Vec::new();
-        let id = match &rec.bkn_id {
-            Some(id) => Some(id.clone()),
-            None => match self.find_periodic(rec, false).await {
-                Ok((found, fresh)) => {
-                    if fresh {
-                        ops.push("lookup");
-                    }
-                    match found {
-                        Found::One(f) => Some(f.id),
-                        Found::None => None,
-                        Found::Unmatchable { reason } => {
-                            return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason });
-                        }
-                    }
-                }
-                Err(e) => return Pushed::failed(vec!["lookup"], e, false),
-            },
+            Err(e) => return Pushed::failed(vec![Operation::Lookup], e, false),
         };
         let Some(id) = id else {
             // BKN never held it: the delete is complete.
             return Pushed::delivered(ops, None, true);
         };
+        if let Some(reason) = family.no_delete(&rec.key, &id) {
+            return Pushed::new(ops, DeliveryOutcome::NeedsAction { reason });
+        }
         let guard = self.write_guard(lease_until);
         if let Err(e) = guard.check() {
             return Pushed::not_attempted(ops, e);
         }
-        ops.push("delete");
-        match self.bkn.delete_periodic(&id, &guard).await {
+        ops.push(Operation::Delete);
+        match family.delete(self.bkn.as_ref(), &id, &guard).await {
             Ok(()) => {
-                self.forget_list(rec, RiwayatFamily::KinerjaPeriodik).await;
+                self.forget_list(rec, family.list_kind()).await;
                 Pushed::delivered(ops, None, true)
             }
             Err(e) => Self::write_failed(ops, e, false, &guard),
         }
     }
-
-    pub(super) async fn delete_annual(&self, rec: &SyncRecord, tahun: i32) -> Pushed {
-        let mut ops = Vec::new();
-        let id = match &rec.bkn_id {
-            Some(id) => Some(id.clone()),
-            None => {
-                let read = self.bkn.annual_records(rec.key.nip());
-                match self.riwayat(rec, RiwayatFamily::Skp22, false, read).await {
-                    Ok(listed) => {
-                        if listed.fresh {
-                            ops.push("lookup");
-                        }
-                        listed
-                            .records
-                            .into_iter()
-                            .find(|r| r.tahun == Some(tahun))
-                            .map(|r| r.id)
-                    }
-                    Err(e) => return Pushed::failed(vec!["lookup"], e, false),
-                }
-            }
-        };
-        match id {
-            None => Pushed::delivered(ops, None, true),
-            Some(id) => Pushed::new(
-                ops,
-                DeliveryOutcome::NeedsAction {
-                    reason: format!(
-                        "dihapus di eHRM, tetapi BKN SIASN tidak menyediakan penghapusan riwayat SKP 2022: hapus riwayat SKP {tahun} (id BKN {id}) di SIASN secara manual / deleted in eHRM, but BKN SIASN offers no delete for annual SKP 2022 records: remove riwayat SKP {tahun} (BKN id {id}) in SIASN by hand"
-                    ),
-                },
-            ),
-        }
-    }
-}
-
-/// What the riwayat list says about one periodic record.
-pub(super) enum Found {
-    One(BknPeriodicRecord),
-    None,
-    Unmatchable { reason: String },
-}
-
-fn annual_matches(found: &BknAnnualRecord, data: &AnnualKinerja) -> bool {
-    found.hasil_kinerja == Some(data.hasil_kinerja.code())
-        && found.perilaku_kerja == Some(data.perilaku_kerja.code())
-        && found.kuadran == Some(data.predikat.code())
-        && found.penilai_nip.as_deref() == Some(data.penilai.nip.as_str())
-}
-
-fn periodic_matches(found: &BknPeriodicRecord, data: &PeriodicKinerja) -> bool {
-    found.bulan_selesai == Some(data.bulan_selesai)
-        && found.hasil_kinerja == Some(data.hasil_kinerja.code())
-        && found.perilaku_kerja == Some(data.perilaku_kerja.code())
-        && found.kuadran == Some(data.predikat.code())
-        && found.koefisien_id.as_deref() == Some(data.koefisien_id.as_str())
-        && found.penilai_nip.as_deref() == Some(data.penilai.nip.as_str())
 }

@@ -1,38 +1,42 @@
-//! Promotion and retirement readiness runs (readiness.md §7): plan the cohort from BKN's
-//! proposal lists and eHRM's own due dates, read each person at BKN within the shared rate and
-//! breaker (only the histories a rule needs), check the rules, send eHRM's missing or differing
-//! annual SKP through the normal delivery path, checkpoint after every chunk, resume in the
-//! next invocation, and end with `readiness.json`, `.csv` and `.xlsx`.
+//! Promotion and retirement readiness runs (`docs/readiness-rules.md`): plan the cohort from
+//! BKN's proposal lists and eHRM's own due dates, read each person at BKN within the shared
+//! rate and breaker (only the histories a rule needs), check the rules, send eHRM's missing or
+//! differing annual SKP through the normal delivery path, and end with `readiness.json`, `.csv`
+//! and `.xlsx`.
+//!
+//! A run is a [`Job`] of the run engine ([`crate::job`]): planning is its first step, then a
+//! chunk of people at a time ([`person`]); the engine checkpoints, halts and resumes.
 
 mod cohort;
-mod lifecycle;
 mod person;
-mod port;
 mod report;
 pub mod state;
 
 use std::collections::HashSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
+use async_trait::async_trait;
 use futures::StreamExt;
 use time::Date;
 
-use ehrm_sync_domain::backoff::RetryPolicy;
-use ehrm_sync_domain::readiness::{Ctx, ReadinessConfig};
+use ehrm_sync_domain::readiness::{Ctx, ReadinessConfig, ReadinessFinding, add_months};
+use ehrm_sync_domain::reconcile::kp_periods;
 use ehrm_sync_domain::record::Millis;
 
 use crate::breaker::Breaker;
-use crate::ports::{
-    BknError, Clock, ControlStore, DeliveryQueue, EhrmDirectory, ReportSink, SourceError,
-    StoreError, SyncStore,
+use crate::clock::{format_ms, jakarta_date};
+use crate::job::{
+    Choice, Engine, EngineSettings, Halt, Job, JobError, Outcome, Progress, ReadFailure,
+    RunDocument, RunLife, Step, Turn,
 };
-use crate::retry::run_with_retries;
+use crate::ports::{
+    BknReadiness, Clock, ControlStore, DeliveryQueue, EhrmDirectory, ReportSink, StoreError,
+    SyncStore, Workbooks, XLSX_TYPE, load_document, overwrite_document,
+};
 pub use cohort::{ehrm_kp_period, unit_and_below};
-pub use port::{BknReadiness, History, HistoryRows};
-pub use report::{CSV_HEADERS, csv, json, workbook};
-use state::{COHORT_PAGE, cohort_control, findings_control, load, overwrite};
-pub use state::{Candidate, ReadinessRun, ReadinessStatus, RuleCount, Subject, finished_runs};
+pub use report::{CSV_HEADERS, csv, json, tables};
+use state::{COHORT_PAGE, RUN_CONTROL, cohort_control, findings_control};
+pub use state::{Candidate, ReadinessRun, RuleCount, Subject, finished_runs};
 
 #[derive(Clone)]
 pub struct ReadinessDeps {
@@ -42,6 +46,8 @@ pub struct ReadinessDeps {
     pub queue: Arc<dyn DeliveryQueue>,
     pub controls: Arc<dyn ControlStore>,
     pub reports: Option<Arc<dyn ReportSink>>,
+    /// Writes `readiness.xlsx`; none: no workbook.
+    pub workbooks: Option<Arc<dyn Workbooks>>,
     pub breaker: Option<Arc<Breaker>>,
     pub clock: Arc<dyn Clock>,
 }
@@ -78,7 +84,7 @@ impl Default for ReadinessSettings {
 }
 
 /// What to look at. An unfinished run is resumed unless `restart`.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadinessRequest {
     /// One KP period (a 1st of the month) and retirements in its month.
     pub period: Option<Date>,
@@ -90,211 +96,337 @@ pub struct ReadinessRequest {
     pub dry_run: bool,
 }
 
-#[derive(Debug)]
-pub enum ReadinessOutcome {
-    Finished(ReadinessRun),
-    Paused {
-        run: ReadinessRun,
-        reason: String,
-    },
-    /// Another invocation holds the run.
-    Busy {
-        run_id: String,
-    },
+impl ReadinessRequest {
+    fn asks_a_scope(&self) -> bool {
+        self.period.is_some()
+            || self.horizon_months.is_some()
+            || self.unit.is_some()
+            || self.nip.is_some()
+    }
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum ReadinessError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("eHRM: {0}")]
-    Ehrm(SourceError),
-    #[error("report: {0}")]
-    Report(String),
-    /// A run of another scope is open; resume it (no options) or restart.
-    #[error(
-        "run {run_id} ({scope}) is not finished; run the command without options to resume it, or with --restart to abandon it"
-    )]
-    OtherRunOpen { run_id: String, scope: String },
+/// What an invocation is asked to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReadinessCall {
+    ByHand(ReadinessRequest),
+    /// The schedule: continue the open run, or start this month's when the last one started
+    /// in an earlier month; idle once this month's run is done.
+    Scheduled,
 }
 
-/// Why people stopped being read.
-#[derive(Debug)]
-pub(crate) enum Stop {
-    Unavailable(String),
-    Ehrm(SourceError),
-}
+/// How an invocation ended, with the run.
+pub type ReadinessOutcome = Outcome<ReadinessRun>;
 
 pub struct Readiness {
-    deps: ReadinessDeps,
-    settings: ReadinessSettings,
-    dry_run: AtomicBool,
-    cancelled: Arc<AtomicBool>,
+    job: ReadinessJob,
+    engine: Engine,
 }
 
 impl Readiness {
     pub fn new(deps: ReadinessDeps, settings: ReadinessSettings) -> Self {
+        let engine = Engine::new(
+            deps.controls.clone(),
+            deps.clock.clone(),
+            deps.breaker.clone(),
+            EngineSettings {
+                deadline_margin_ms: settings.deadline_margin_ms,
+                lease_ms: settings.lease_ms,
+                read_tries: settings.read_tries,
+            },
+        );
         Readiness {
-            deps,
-            settings,
-            dry_run: AtomicBool::new(false),
-            cancelled: Arc::new(AtomicBool::new(false)),
+            job: ReadinessJob { deps, settings },
+            engine,
         }
     }
 
     pub fn settings(&self) -> &ReadinessSettings {
-        &self.settings
+        &self.job.settings
     }
 
     /// Set to stop at the next checkpoint (Ctrl-C).
-    pub fn cancel_flag(&self) -> Arc<AtomicBool> {
-        self.cancelled.clone()
+    pub fn cancel_flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.engine.cancel_flag()
     }
 
-    fn dry_run(&self) -> bool {
-        self.dry_run.load(Ordering::Relaxed)
-    }
-
-    fn out_of_time(&self, deadline: Option<Millis>, reserve_ms: i64) -> bool {
-        self.cancelled.load(Ordering::Relaxed)
-            || deadline.is_some_and(|d| {
-                self.deps.clock.now_ms() + self.settings.deadline_margin_ms + reserve_ms >= d
-            })
-    }
-
-    fn policy(&self, base_ms: i64) -> RetryPolicy {
-        RetryPolicy {
-            base_ms,
-            max_ms: 30_000,
-            max_attempts: self.settings.read_tries.max(1),
-        }
-    }
-
-    async fn bkn_read<T, F, Fut>(
-        &self,
-        deadline: Option<Millis>,
-        read: F,
-    ) -> Result<Result<T, BknError>, Stop>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<T, BknError>>,
-    {
-        crate::reconcile::reading::guarded_bkn_read(
-            self.deps.clock.as_ref(),
-            self.deps.breaker.as_deref(),
-            &self.policy(1_000),
-            |ms: i64| !self.out_of_time(deadline, ms),
-            read,
-        )
-        .await
-        .map_err(Stop::Unavailable)
-    }
-
-    async fn ehrm_read<T, F, Fut>(&self, read: F) -> Result<T, Stop>
-    where
-        F: Fn() -> Fut,
-        Fut: std::future::Future<Output = Result<T, SourceError>>,
-    {
-        run_with_retries(
-            self.deps.clock.as_ref(),
-            &self.policy(500),
-            |e: &SourceError| e.transient,
-            |_| true,
-            read,
-        )
-        .await
-        .map_err(Stop::Ehrm)
-    }
-
-    /// Runs (or resumes) until finished, paused by BKN's unavailability, the deadline or a
-    /// cancel. `progress` is told (done, total, BKN calls) after each chunk.
+    /// Runs (or resumes) until finished, halted by BKN's or eHRM's unavailability, the
+    /// deadline or a cancel. `progress` is told after each chunk.
     pub async fn run(
         &self,
         request: &ReadinessRequest,
         deadline: Option<Millis>,
-        progress: &(dyn Fn(usize, usize, u64) + Send + Sync),
-    ) -> Result<ReadinessOutcome, ReadinessError> {
-        self.dry_run.store(request.dry_run, Ordering::Relaxed);
-        let (mut run, mut revision) = match self.take(request).await? {
-            Ok(r) => r,
-            Err(run_id) => return Ok(ReadinessOutcome::Busy { run_id }),
-        };
-        let ctx_config = self.settings.rules.clone();
-        let ctx = Ctx {
-            today: run.today,
-            config: &ctx_config,
-        };
-        let calls_at_start = self.deps.bkn.calls_made();
-        if !run.planned {
-            match self.plan(&run, ctx, deadline).await {
-                Ok(cohort) => {
-                    for (i, page) in cohort.chunks(COHORT_PAGE).enumerate() {
-                        overwrite(
-                            self.deps.controls.as_ref(),
-                            &cohort_control(&run.run_id, i),
-                            &page.to_vec(),
-                        )
-                        .await?;
-                    }
-                    run.people = cohort.len();
-                    run.planned = true;
-                    run.list_calls += self.deps.bkn.calls_made() - calls_at_start;
-                    self.save(&mut run, &mut revision).await?;
-                }
-                Err(stop) => return self.pause(run, revision, stop).await,
-            }
-        }
-        while run.done < run.people {
-            if self.out_of_time(deadline, 0) {
-                let why = if self.cancelled.load(Ordering::Relaxed) {
-                    "interrupted"
-                } else {
-                    "out of time"
-                };
-                return self
-                    .pause(run, revision, Stop::Unavailable(why.into()))
-                    .await;
-            }
-            if let Err(stop) = self.process_chunk(&mut run, ctx, deadline).await? {
-                return self.pause(run, revision, stop).await;
-            }
-            self.save(&mut run, &mut revision).await?;
-            progress(run.done, run.people, run.list_calls + run.person_calls);
-        }
-        self.finish(run, revision).await
+        progress: &(dyn Fn(&Progress) + Send + Sync),
+    ) -> Result<ReadinessOutcome, JobError> {
+        let call = ReadinessCall::ByHand(request.clone());
+        self.engine.run(&self.job, &call, deadline, progress).await
     }
 
-    /// The next chunk of people, their findings kept; `Ok(Err(stop))` when reading stopped (the
-    /// chunk is then done again by the next invocation).
-    async fn process_chunk(
+    /// What the schedule asks for: continue the open run, or start this month's run when the
+    /// last one started in an earlier month; [`Outcome::Idle`] when this month's run is done.
+    pub async fn scheduled(&self, deadline: Option<Millis>) -> Result<ReadinessOutcome, JobError> {
+        self.engine
+            .run(&self.job, &ReadinessCall::Scheduled, deadline, &|_| {})
+            .await
+    }
+
+    /// The findings of a finished (or running) run.
+    pub async fn findings(&self, run: &ReadinessRun) -> Result<Vec<ReadinessFinding>, StoreError> {
+        state::all_findings(self.job.deps.controls.as_ref(), run).await
+    }
+}
+
+/// The readiness check's steps, for the engine.
+struct ReadinessJob {
+    deps: ReadinessDeps,
+    settings: ReadinessSettings,
+}
+
+impl RunDocument for ReadinessRun {
+    fn life(&self) -> &RunLife {
+        &self.life
+    }
+
+    fn life_mut(&mut self) -> &mut RunLife {
+        &mut self.life
+    }
+}
+
+/// `20261202T090615529`: the start in Jakarta time, safe in file names, S3 keys and URLs.
+fn run_stamp(now: Millis) -> String {
+    let text = format_ms(now);
+    let local = text.split('+').next().unwrap_or(&text);
+    local
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == 'T')
+        .collect()
+}
+
+/// Why reading stopped: the run halts (and continues later), or cannot go on.
+pub(crate) enum Stopped {
+    Halt(Halt),
+    Failed(JobError),
+}
+
+impl From<ReadFailure> for Stopped {
+    fn from(f: ReadFailure) -> Self {
+        match f {
+            ReadFailure::Halted(h) => Stopped::Halt(h),
+            ReadFailure::Refused(e) => Stopped::Failed(JobError::Bkn(e)),
+        }
+    }
+}
+
+impl ReadinessJob {
+    /// A new run for the request.
+    fn new_run(&self, request: &ReadinessRequest, now: Millis) -> ReadinessRun {
+        let today = jakarta_date(now);
+        let (periods, pension_from, pension_to) = match request.period {
+            Some(p) => (vec![p], p, add_months(p, 1).previous_day().unwrap_or(p)),
+            None => {
+                let months = request
+                    .horizon_months
+                    .unwrap_or(self.settings.horizon_months)
+                    .max(1);
+                let from = today.replace_day(1).unwrap_or(today);
+                let to = add_months(from, self.settings.pension_months as i32);
+                (
+                    kp_periods(today, months),
+                    from,
+                    to.previous_day().unwrap_or(to),
+                )
+            }
+        };
+        let ym = |d: &Date| format!("{:04}-{:02}", d.year(), u8::from(d.month()));
+        let mut scope = format!(
+            "kp {}..{}, pensiun {}..{}",
+            periods.first().map(ym).unwrap_or_default(),
+            periods.last().map(ym).unwrap_or_default(),
+            ym(&pension_from),
+            ym(&pension_to)
+        );
+        if let Some(u) = &request.unit {
+            scope.push_str(&format!(", unit {u}"));
+        }
+        if let Some(n) = &request.nip {
+            scope.push_str(&format!(", nip {n}"));
+        }
+        ReadinessRun {
+            life: RunLife::new(format!("kesiapan-{}", run_stamp(now)), now),
+            today,
+            scope,
+            periods,
+            pension_from,
+            pension_to,
+            unit: request.unit.clone(),
+            nip: request.nip.clone(),
+            dry_run: request.dry_run,
+            planned: false,
+            chunk: self.settings.chunk.max(1),
+            people: 0,
+            done: 0,
+            list_calls: 0,
+            queued_for_bkn: 0,
+            findings: 0,
+            counts: Vec::new(),
+            report: Vec::new(),
+        }
+    }
+
+    fn ctx<'a>(&'a self, run: &ReadinessRun) -> Ctx<'a> {
+        Ctx {
+            today: run.today,
+            config: &self.settings.rules,
+        }
+    }
+}
+
+#[async_trait]
+impl Job for ReadinessJob {
+    type Run = ReadinessRun;
+    type Request = ReadinessCall;
+
+    fn control(&self) -> &'static str {
+        RUN_CONTROL
+    }
+
+    fn choose(
         &self,
-        run: &mut ReadinessRun,
-        ctx: Ctx<'_>,
-        deadline: Option<Millis>,
-    ) -> Result<Result<(), Stop>, ReadinessError> {
-        let before = self.deps.bkn.calls_made();
-        let chunk = self.next_chunk(run).await?;
-        let results: Vec<_> = futures::stream::iter(chunk.iter())
-            .map(|c| self.assess(c, ctx, deadline))
+        call: &ReadinessCall,
+        open: Option<&ReadinessRun>,
+        now: Millis,
+    ) -> Choice<ReadinessRun> {
+        let open_run = open.filter(|r| r.life.is_open());
+        match call {
+            ReadinessCall::ByHand(request) => match open_run {
+                Some(_) if request.restart => Choice::Start(self.new_run(request, now)),
+                Some(r)
+                    if request.asks_a_scope() && self.new_run(request, now).scope != r.scope =>
+                {
+                    Choice::Refuse(JobError::OtherRunOpen {
+                        run_id: r.life.run_id.clone(),
+                        scope: r.scope.clone(),
+                    })
+                }
+                Some(_) => Choice::Resume,
+                None => Choice::Start(self.new_run(request, now)),
+            },
+            ReadinessCall::Scheduled => {
+                let this_month = jakarta_date(now).replace_day(1).ok();
+                match open {
+                    Some(r) if r.life.is_open() => Choice::Resume,
+                    Some(r)
+                        if r.life.status == crate::ports::RunStatus::Finished
+                            && r.today.replace_day(1).ok() == this_month =>
+                    {
+                        Choice::Idle
+                    }
+                    _ => Choice::Start(self.new_run(&ReadinessRequest::default(), now)),
+                }
+            }
+        }
+    }
+
+    async fn step(&self, run: &mut ReadinessRun, turn: &Turn<'_>) -> Result<Step, JobError> {
+        if !run.planned {
+            let before = self.deps.bkn.calls_made();
+            let cohort = match self.plan(run, turn).await {
+                Ok(cohort) => cohort,
+                Err(Stopped::Halt(h)) => return Ok(Step::Halt(h)),
+                Err(Stopped::Failed(e)) => return Err(e),
+            };
+            for (i, page) in cohort.chunks(COHORT_PAGE).enumerate() {
+                let name = cohort_control(&run.life.run_id, i);
+                overwrite_document(self.deps.controls.as_ref(), &name, &page.to_vec()).await?;
+            }
+            run.people = cohort.len();
+            run.planned = true;
+            run.list_calls += self.deps.bkn.calls_made().saturating_sub(before);
+            return Ok(Step::More);
+        }
+        if run.done >= run.people {
+            return Ok(Step::Done);
+        }
+        match self.process_chunk(run, turn).await {
+            Ok(()) => Ok(Step::More),
+            Err(Stopped::Halt(h)) => Ok(Step::Halt(h)),
+            Err(Stopped::Failed(e)) => Err(e),
+        }
+    }
+
+    async fn finish(&self, run: &mut ReadinessRun) -> Result<(), JobError> {
+        let findings = state::all_findings(self.deps.controls.as_ref(), run).await?;
+        run.counts = report::counts(&findings);
+        run.findings = findings.len();
+        run.life.finished_at = Some(self.deps.clock.now_ms());
+        if let Some(sink) = &self.deps.reports {
+            let mut files: Vec<(&str, &str, Vec<u8>)> = vec![
+                (
+                    "readiness.json",
+                    "application/json",
+                    report::json(run, &findings).into_bytes(),
+                ),
+                (
+                    "readiness.csv",
+                    "text/csv; charset=utf-8",
+                    report::csv(&findings).into_bytes(),
+                ),
+            ];
+            if let Some(w) = &self.deps.workbooks {
+                let bytes = w
+                    .workbook(&report::tables(run, &findings))
+                    .map_err(|e| JobError::Report(e.to_string()))?;
+                files.push(("readiness.xlsx", XLSX_TYPE, bytes));
+            }
+            run.report.clear();
+            for (name, kind, bytes) in files {
+                run.report
+                    .push(sink.write(&run.life.run_id, name, kind, bytes).await?);
+            }
+        }
+        let mut finished = run.clone();
+        finished.life.status = crate::ports::RunStatus::Finished;
+        finished.life.lease = None;
+        state::remember_finished(self.deps.controls.as_ref(), &finished).await?;
+        Ok(())
+    }
+
+    fn progress(&self, run: &ReadinessRun) -> (&'static str, usize, usize) {
+        // After planning no one is done yet: that checkpoint is planning's.
+        let stage = if run.done == 0 { "planning" } else { "people" };
+        (stage, run.done, run.people)
+    }
+
+    fn calls_made(&self) -> u64 {
+        self.deps.bkn.calls_made()
+    }
+}
+
+impl ReadinessJob {
+    /// The next chunk of people, their findings kept.
+    async fn process_chunk(&self, run: &mut ReadinessRun, turn: &Turn<'_>) -> Result<(), Stopped> {
+        let chunk = self.next_chunk(run).await.map_err(store_failed)?;
+        let ctx = self.ctx(run);
+        let dry_run = run.dry_run;
+        // The futures are built first: a closure inside the stream would make the step's
+        // future not `Send` for every lifetime (the async trait needs that).
+        let reads: Vec<_> = chunk
+            .iter()
+            .map(|c| self.assess(c, ctx, dry_run, turn))
+            .collect();
+        let results: Vec<_> = futures::stream::iter(reads)
             .buffered(self.settings.concurrency.max(1))
             .collect()
             .await;
         let mut findings = Vec::new();
         for r in results {
-            match r {
-                Ok(f) => findings.extend(f),
-                Err(stop) => return Ok(Err(stop)),
-            }
+            findings.extend(r?);
         }
         let index = run.done / run.chunk;
-        overwrite(
-            self.deps.controls.as_ref(),
-            &findings_control(&run.run_id, index),
-            &findings,
-        )
-        .await?;
+        let name = findings_control(&run.life.run_id, index);
+        overwrite_document(self.deps.controls.as_ref(), &name, &findings)
+            .await
+            .map_err(store_failed)?;
         run.done += chunk.len();
-        run.person_calls += self.deps.bkn.calls_made() - before;
         run.findings += findings.len();
         let queued: HashSet<_> = findings
             .iter()
@@ -302,22 +434,20 @@ impl Readiness {
             .map(|f| (f.nip.clone(), f.tahun))
             .collect();
         run.queued_for_bkn += queued.len() as u64;
-        Ok(Ok(()))
+        Ok(())
     }
 
     /// The people of the next chunk, from the cohort pages.
-    async fn next_chunk(&self, run: &ReadinessRun) -> Result<Vec<Candidate>, ReadinessError> {
+    async fn next_chunk(&self, run: &ReadinessRun) -> Result<Vec<Candidate>, StoreError> {
         let end = (run.done + run.chunk).min(run.people);
         let mut out = Vec::new();
         let mut page = run.done / COHORT_PAGE;
         while page * COHORT_PAGE < end {
-            let (rows, _) = load::<Vec<Candidate>>(
-                self.deps.controls.as_ref(),
-                &cohort_control(&run.run_id, page),
-            )
-            .await?;
+            let name = cohort_control(&run.life.run_id, page);
+            let (rows, _) =
+                load_document::<Vec<Candidate>>(self.deps.controls.as_ref(), &name).await?;
             let rows = rows.ok_or_else(|| {
-                StoreError::Corrupt(format!("cohort page {page} of {} is missing", run.run_id))
+                StoreError::Corrupt(format!("cohort page {page} of {} is missing", run.run_id()))
             })?;
             let base = page * COHORT_PAGE;
             out.extend(
@@ -331,16 +461,12 @@ impl Readiness {
         Ok(out)
     }
 
-    async fn plan(
-        &self,
-        run: &ReadinessRun,
-        ctx: Ctx<'_>,
-        deadline: Option<Millis>,
-    ) -> Result<Vec<Candidate>, Stop> {
-        let mut employees = self.ehrm_read(|| self.deps.ehrm.employees()).await?;
+    async fn plan(&self, run: &ReadinessRun, turn: &Turn<'_>) -> Result<Vec<Candidate>, Stopped> {
+        let ehrm = &self.deps.ehrm;
+        let mut employees = turn.ehrm(|| ehrm.employees()).await.map_err(ehrm_stopped)?;
         let mut only: Option<HashSet<String>> = None;
         if let Some(unit) = &run.unit {
-            let units = self.ehrm_read(|| self.deps.ehrm.units()).await?;
+            let units = turn.ehrm(|| ehrm.units()).await.map_err(ehrm_stopped)?;
             let below = unit_and_below(&units, unit);
             employees.retain(|e| e.unor.as_ref().is_some_and(|u| below.contains(u)));
             only = Some(employees.iter().map(|e| e.nip.clone()).collect());
@@ -353,24 +479,15 @@ impl Readiness {
             kp: Vec::new(),
             pensiun: Vec::new(),
         };
+        let bkn = &self.deps.bkn;
         for p in &run.periods {
-            let got = self
-                .bkn_read(deadline, || self.deps.bkn.kp_proposals(*p))
-                .await?;
-            lists.kp.push((
-                *p,
-                got.map_err(|e| {
-                    Stop::Unavailable(format!("BKN refused list-kp-instansi: {}", e.message))
-                })?,
-            ));
+            let got = turn.bkn(|| bkn.kp_proposals(*p)).await?;
+            lists.kp.push((*p, got));
         }
         for (from, to) in cohort::pension_months(run.pension_from, run.pension_to) {
-            let got = self
-                .bkn_read(deadline, || self.deps.bkn.pension_proposals(from, to))
-                .await?;
-            lists.pensiun.extend(got.map_err(|e| {
-                Stop::Unavailable(format!("BKN refused list-pensiun-instansi: {}", e.message))
-            })?);
+            lists
+                .pensiun
+                .extend(turn.bkn(|| bkn.pension_proposals(from, to)).await?);
         }
         Ok(cohort::plan(
             &lists,
@@ -378,54 +495,20 @@ impl Readiness {
             only.as_ref(),
             &run.periods,
             (run.pension_from, run.pension_to),
-            ctx,
+            self.ctx(run),
         ))
     }
+}
 
-    async fn finish(
-        &self,
-        mut run: ReadinessRun,
-        mut revision: u64,
-    ) -> Result<ReadinessOutcome, ReadinessError> {
-        let findings = state::all_findings(self.deps.controls.as_ref(), &run).await?;
-        run.counts = report::counts(&findings);
-        run.findings = findings.len();
-        run.status = ReadinessStatus::Finished;
-        run.finished_at = Some(self.deps.clock.now_ms());
-        if let Some(sink) = &self.deps.reports {
-            let files: [(&str, &str, Vec<u8>); 3] = [
-                (
-                    "readiness.json",
-                    "application/json",
-                    report::json(&run, &findings).into_bytes(),
-                ),
-                (
-                    "readiness.csv",
-                    "text/csv; charset=utf-8",
-                    report::csv(&findings).into_bytes(),
-                ),
-                (
-                    "readiness.xlsx",
-                    report::XLSX_TYPE,
-                    report::workbook(&run, &findings).map_err(ReadinessError::Report)?,
-                ),
-            ];
-            run.report.clear();
-            for (name, kind, bytes) in files {
-                run.report
-                    .push(sink.write(&run.run_id, name, kind, bytes).await?);
-            }
-        }
-        self.save(&mut run, &mut revision).await?;
-        state::remember_finished(self.deps.controls.as_ref(), &run).await?;
-        Ok(ReadinessOutcome::Finished(run))
+/// eHRM unavailable halts the run; a refusal stops it.
+pub(crate) fn ehrm_stopped(e: crate::ports::SourceError) -> Stopped {
+    if e.transient {
+        Stopped::Halt(Halt::EhrmUnavailable(e.message))
+    } else {
+        Stopped::Failed(JobError::Ehrm(e))
     }
+}
 
-    /// The findings of a finished (or running) run.
-    pub async fn findings(
-        &self,
-        run: &ReadinessRun,
-    ) -> Result<Vec<ehrm_sync_domain::readiness::ReadinessFinding>, StoreError> {
-        state::all_findings(self.deps.controls.as_ref(), run).await
-    }
+fn store_failed(e: StoreError) -> Stopped {
+    Stopped::Failed(JobError::Store(e))
 }

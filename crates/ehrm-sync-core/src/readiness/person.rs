@@ -11,28 +11,27 @@ use ehrm_sync_domain::readiness::{
 use ehrm_sync_domain::reconcile::Action;
 use ehrm_sync_domain::reconcile::compare::KinerjaRepair;
 
-use super::port::{History, HistoryRows};
 use super::state::Candidate;
-use super::{Readiness, Stop};
-use crate::reconcile::repair::{Repaired, queue_kinerja};
+use super::{ReadinessJob, Stopped, ehrm_stopped};
+use crate::job::{ReadFailure, Turn};
+use crate::ports::{History, HistoryRows};
+use crate::repair::{Repaired, queue_kinerja};
 
-impl Readiness {
+impl ReadinessJob {
     async fn history(
         &self,
         nip: &Nip,
         which: History,
-        deadline: Option<i64>,
-    ) -> Result<HistoryRows, Stop> {
-        match self
-            .bkn_read(deadline, || self.deps.bkn.history(nip, which))
-            .await?
-        {
+        turn: &Turn<'_>,
+    ) -> Result<HistoryRows, Stopped> {
+        match turn.bkn(|| self.deps.bkn.history(nip, which)).await {
             Ok(rows) => Ok(rows),
             // BKN refused this read (not found, a rule): nothing listed.
-            Err(e) => {
+            Err(ReadFailure::Refused(e)) => {
                 tracing::warn!(history = which.path(), error = %e.message, "history not read");
                 Ok(empty(which))
             }
+            Err(ReadFailure::Halted(h)) => Err(Stopped::Halt(h)),
         }
     }
 
@@ -42,17 +41,15 @@ impl Readiness {
         nip: &Nip,
         c: &Candidate,
         ctx: Ctx<'_>,
-        deadline: Option<i64>,
-    ) -> Result<BknPerson, Stop> {
-        let profile = match self
-            .bkn_read(deadline, || self.deps.bkn.profile(nip))
-            .await?
-        {
+        turn: &Turn<'_>,
+    ) -> Result<BknPerson, Stopped> {
+        let profile = match turn.bkn(|| self.deps.bkn.profile(nip)).await {
             Ok(p) => p,
-            Err(e) => {
+            Err(ReadFailure::Refused(e)) => {
                 tracing::warn!(error = %e.message, "data-utama not read");
                 None
             }
+            Err(ReadFailure::Halted(h)) => return Err(Stopped::Halt(h)),
         };
         let Some(profile) = profile else {
             return Ok(BknPerson::default());
@@ -75,7 +72,7 @@ impl Readiness {
             }
         }
         for which in wanted {
-            match self.history(nip, which, deadline).await? {
+            match self.history(nip, which, turn).await? {
                 HistoryRows::Golongan(r) => person.golongan = r,
                 HistoryRows::Skp22(r) => person.skp = r,
                 HistoryRows::Jabatan(r) => person.jabatan = r,
@@ -92,21 +89,23 @@ impl Readiness {
         &self,
         c: &Candidate,
         ctx: Ctx<'_>,
-        deadline: Option<i64>,
-    ) -> Result<Vec<ReadinessFinding>, Stop> {
+        dry_run: bool,
+        turn: &Turn<'_>,
+    ) -> Result<Vec<ReadinessFinding>, Stopped> {
         let Ok(nip) = Nip::parse(&c.nip) else {
             tracing::warn!("a proposal names an invalid NIP; skipped");
             return Ok(Vec::new());
         };
-        let ehrm = self
-            .ehrm_read(|| self.deps.ehrm.employee(nip.as_str()))
-            .await?
+        let ehrm = turn
+            .ehrm(|| self.deps.ehrm.employee(nip.as_str()))
+            .await
+            .map_err(ehrm_stopped)?
             .map(|facts| EhrmPerson {
                 pegawai: facts.pegawai,
                 kinerja: facts.kinerja,
                 status: None,
             });
-        let bkn = self.read_bkn(&nip, c, ctx, deadline).await?;
+        let bkn = self.read_bkn(&nip, c, ctx, turn).await?;
         let mut findings = Vec::new();
         for s in &c.subjects {
             findings.extend(match s.service {
@@ -132,13 +131,13 @@ impl Readiness {
         for f in &mut findings {
             f.unit = c.unit.clone();
         }
-        self.repair(&c.nip, &mut findings).await;
+        self.repair(&c.nip, &mut findings, dry_run).await;
         Ok(findings)
     }
 
     /// Queues each year's record once (K4 and R5 may both ask for it); a finding whose record
     /// went to the queue says `queued_for_bkn`.
-    async fn repair(&self, nip: &str, findings: &mut [ReadinessFinding]) {
+    async fn repair(&self, nip: &str, findings: &mut [ReadinessFinding], dry_run: bool) {
         let mut done: BTreeMap<i32, bool> = BTreeMap::new();
         for f in findings.iter_mut() {
             let Some((record, bkn_id)) = f.repair.take() else {
@@ -147,7 +146,7 @@ impl Readiness {
             let queued = match done.get(&record.tahun) {
                 Some(q) => *q,
                 None => {
-                    let q = !self.dry_run() && self.queue_one(nip, record.clone(), bkn_id).await;
+                    let q = !dry_run && self.queue_one(nip, record.clone(), bkn_id).await;
                     done.insert(record.tahun, q);
                     q
                 }

@@ -6,15 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
+use super::state::{ReadinessRun, RuleCount};
+use crate::ports::{Cell, Table};
 use ehrm_sync_domain::dates::format_iso_date;
 use ehrm_sync_domain::readiness::rules::rule;
 use ehrm_sync_domain::readiness::{RULES, ReadinessFinding, Severity};
 use ehrm_sync_domain::reconcile::report::{BOM, csv_cell};
-use ehrm_sync_sheets::{Cell, Table, workbook as sheets};
-
-use super::state::{ReadinessRun, RuleCount};
-
-pub const XLSX_TYPE: &str = crate::reconcile::XLSX_TYPE;
 
 /// Column headers of the CSV and the findings sheet (Indonesian first, as HR officers read).
 pub const CSV_HEADERS: [&str; 16] = [
@@ -105,9 +102,9 @@ pub fn json(run: &ReadinessRun, findings: &[ReadinessFinding]) -> String {
         .unwrap_or_default()
 }
 
-/// `Temuan` (findings), `Ringkasan` (per unit and period: people with a blocker, blockers,
-/// warnings), `Aturan` (the rule table).
-pub fn workbook(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Result<Vec<u8>, String> {
+/// The workbook's sheets: `Temuan` (findings), `Ringkasan` (per unit and period: people with a
+/// blocker, blockers, warnings), `Aturan` (the rule table).
+pub fn tables(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Vec<Table> {
     let rows = findings
         .iter()
         .map(|f| {
@@ -129,7 +126,7 @@ pub fn workbook(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Result<Vec
         headers: CSV_HEADERS.iter().map(|h| h.to_string()).collect(),
         rows,
     };
-    sheets(&[temuan, summary_table(run, findings), rules_table()]).map_err(|e| e.to_string())
+    vec![temuan, summary_table(run, findings), rules_table()]
 }
 
 /// Per unit, service and period.
@@ -159,7 +156,7 @@ fn summary_table(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Table {
     }
     let per_person = (run.calls_per_person() * 100.0).round() / 100.0;
     let mut rows: Vec<Vec<Cell>> = vec![
-        vec![Cell::text("Run"), Cell::text(run.run_id.clone())],
+        vec![Cell::text("Run"), Cell::text(run.life.run_id.clone())],
         vec![Cell::text("Cakupan / scope"), Cell::text(run.scope.clone())],
         vec![
             Cell::text("Tanggal / date"),

@@ -3,14 +3,13 @@
 //! DynamoDB keep them alike and each stays well under DynamoDB's item size), and the last
 //! finished runs (`readiness.runs`).
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
 use ehrm_sync_domain::readiness::{Proposal, ReadinessFinding, RuleId, Service, Severity};
-use ehrm_sync_domain::record::Millis;
 
-use crate::ports::{ControlStore, StoreError};
+use crate::job::RunLife;
+use crate::ports::{ControlStore, StoreError, load_document};
 
 pub const RUN_CONTROL: &str = "readiness.run";
 pub const RUNS_CONTROL: &str = "readiness.runs";
@@ -39,13 +38,6 @@ pub struct Candidate {
     pub subjects: Vec<Subject>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReadinessStatus {
-    Running,
-    Finished,
-}
-
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleCount {
     pub rule: RuleId,
@@ -56,7 +48,9 @@ pub struct RuleCount {
 /// The run, as kept and as summarised.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReadinessRun {
-    pub run_id: String,
+    /// What the run engine keeps: id, status, lease, invocations, BKN calls, time spent.
+    #[serde(flatten)]
+    pub life: RunLife,
     pub today: Date,
     /// `kp 2026-12..2027-05, pensiun 2026-12..2028-02[, unit U][, nip N]`.
     pub scope: String,
@@ -65,30 +59,35 @@ pub struct ReadinessRun {
     pub pension_to: Date,
     pub unit: Option<String>,
     pub nip: Option<String>,
-    pub status: ReadinessStatus,
+    /// Report only: queue nothing.
+    #[serde(default)]
+    pub dry_run: bool,
     pub planned: bool,
     /// People per checkpoint (and per findings document).
     pub chunk: usize,
     pub people: usize,
     pub done: usize,
-    /// BKN calls for the proposal lists, and for the people.
+    /// BKN calls for the proposal lists (the rest were for the people).
     pub list_calls: u64,
-    pub person_calls: u64,
     pub queued_for_bkn: u64,
     pub findings: usize,
     pub counts: Vec<RuleCount>,
-    pub started_at: Millis,
-    pub finished_at: Option<Millis>,
-    pub invocations: u32,
-    pub lease_until: Millis,
-    pub pause_reason: Option<String>,
     pub report: Vec<String>,
 }
 
 impl ReadinessRun {
+    pub fn run_id(&self) -> &str {
+        &self.life.run_id
+    }
+
+    /// BKN calls for the people read so far.
+    pub fn person_calls(&self) -> u64 {
+        self.life.bkn_calls.saturating_sub(self.list_calls)
+    }
+
     /// BKN calls per person read so far.
     pub fn calls_per_person(&self) -> f64 {
-        self.person_calls as f64 / self.done.max(1) as f64
+        self.person_calls() as f64 / self.done.max(1) as f64
     }
 }
 
@@ -100,32 +99,6 @@ pub fn findings_control(run_id: &str, chunk: usize) -> String {
     format!("readiness.{run_id}.findings.{chunk}")
 }
 
-/// A document and its revision (0 when absent).
-pub async fn load<T: DeserializeOwned>(
-    controls: &dyn ControlStore,
-    name: &str,
-) -> Result<(Option<T>, u64), StoreError> {
-    match controls.control(name).await? {
-        Some(c) => {
-            let value = serde_json::from_value(c.value)
-                .map_err(|e| StoreError::Corrupt(format!("{name}: {e}")))?;
-            Ok((Some(value), c.revision))
-        }
-        None => Ok((None, 0)),
-    }
-}
-
-/// Writes a document whatever its revision (pieces only one invocation writes, under the
-/// run's lease).
-pub async fn overwrite<T: Serialize>(
-    controls: &dyn ControlStore,
-    name: &str,
-    value: &T,
-) -> Result<(), StoreError> {
-    let value = serde_json::to_value(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    crate::ports::overwrite_control(controls, name, &value).await
-}
-
 /// Every finding of a run, chunk by chunk.
 pub async fn all_findings(
     controls: &dyn ControlStore,
@@ -133,8 +106,11 @@ pub async fn all_findings(
 ) -> Result<Vec<ReadinessFinding>, StoreError> {
     let mut out = Vec::new();
     for i in 0..run.people.div_ceil(run.chunk.max(1)) {
-        let (rows, _) =
-            load::<Vec<ReadinessFinding>>(controls, &findings_control(&run.run_id, i)).await?;
+        let (rows, _) = load_document::<Vec<ReadinessFinding>>(
+            controls,
+            &findings_control(&run.life.run_id, i),
+        )
+        .await?;
         out.extend(rows.unwrap_or_default());
     }
     Ok(out)
@@ -142,7 +118,7 @@ pub async fn all_findings(
 
 /// The newest finished runs first.
 pub async fn finished_runs(controls: &dyn ControlStore) -> Result<Vec<ReadinessRun>, StoreError> {
-    Ok(load::<Vec<ReadinessRun>>(controls, RUNS_CONTROL)
+    Ok(load_document::<Vec<ReadinessRun>>(controls, RUNS_CONTROL)
         .await?
         .0
         .unwrap_or_default())
@@ -153,9 +129,9 @@ pub async fn remember_finished(
     run: &ReadinessRun,
 ) -> Result<(), StoreError> {
     for _ in 0..5 {
-        let (runs, revision) = load::<Vec<ReadinessRun>>(controls, RUNS_CONTROL).await?;
+        let (runs, revision) = load_document::<Vec<ReadinessRun>>(controls, RUNS_CONTROL).await?;
         let mut runs = runs.unwrap_or_default();
-        runs.retain(|r| r.run_id != run.run_id);
+        runs.retain(|r| r.life.run_id != run.life.run_id);
         runs.insert(0, run.clone());
         runs.truncate(RUNS_KEPT);
         let value = serde_json::to_value(&runs).map_err(|e| StoreError::Corrupt(e.to_string()))?;

@@ -6,28 +6,31 @@ use futures::StreamExt;
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::reconcile::compare::{Context, compare_employee};
 use ehrm_sync_domain::reconcile::{Action, Discrepancy};
-use ehrm_sync_domain::record::Millis;
 
-use super::repair::{Repaired, queue_kinerja, send_to_ehrm};
-use super::{MAX_UNREADABLE_KEPT, ReconcileError, Reconciler, ReconcilerDeps, RunState, Stop};
+use super::{MAX_UNREADABLE_KEPT, ReconcileJob, ReconcilerDeps, RunState};
+use crate::job::{Halt, JobError, ReadFailure, Turn};
+use crate::repair::{Repaired, queue_kinerja, send_to_ehrm};
 
-impl Reconciler {
-    /// Reads, compares and repairs a chunk; returns how many from the start are done.
+impl ReconcileJob {
+    /// Reads, compares and repairs a chunk; returns how many from the start are done, and the
+    /// halt that stopped the rest.
     pub(super) async fn process_chunk(
         &self,
         state: &mut RunState,
         ctx: &Context,
         chunk: &[String],
-        deadline: Option<Millis>,
-    ) -> Result<(usize, Option<Stop>), ReconcileError> {
-        let results: Vec<Result<EmployeeDone, Stop>> = futures::stream::iter(
-            chunk
-                .iter()
-                .map(|nip| self.process_employee(ctx, nip, deadline)),
-        )
-        .buffered(self.settings.concurrency.max(1))
-        .collect()
-        .await;
+        turn: &Turn<'_>,
+    ) -> Result<(usize, Option<Halt>), JobError> {
+        // The futures are built first: a closure inside the stream would make the step's
+        // future not `Send` for every lifetime (the async trait needs that).
+        let reads: Vec<_> = chunk
+            .iter()
+            .map(|nip| self.process_employee(ctx, nip, turn))
+            .collect();
+        let results: Vec<Result<EmployeeDone, Halt>> = futures::stream::iter(reads)
+            .buffered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
         let mut rows = Vec::new();
         let mut done = 0;
         let mut stop = None;
@@ -42,7 +45,7 @@ impl Reconciler {
             };
             done += 1;
             if !state.dry_run {
-                let (queued, sent) = apply_repairs(&self.deps, &state.run_id, &mut e).await?;
+                let (queued, sent) = apply_repairs(&self.deps, &state.life.run_id, &mut e).await?;
                 state.repairs_queued += queued;
                 state.callbacks_sent += sent;
             }
@@ -59,7 +62,10 @@ impl Reconciler {
                 }
             }
         }
-        self.deps.reconcile.put_rows(&state.run_id, &rows).await?;
+        self.deps
+            .reconcile
+            .put_rows(&state.life.run_id, &rows)
+            .await?;
         Ok((done, stop))
     }
 
@@ -67,8 +73,8 @@ impl Reconciler {
         &self,
         ctx: &Context,
         nip: &str,
-        deadline: Option<Millis>,
-    ) -> Result<EmployeeDone, Stop> {
+        turn: &Turn<'_>,
+    ) -> Result<EmployeeDone, Halt> {
         let mut done = EmployeeDone {
             nip: nip.to_string(),
             ..EmployeeDone::default()
@@ -77,23 +83,21 @@ impl Reconciler {
             done.unreadable = Some("eHRM holds an invalid NIP".into());
             return Ok(done);
         };
-        let bkn = match self
-            .bkn_read(deadline, || self.deps.bkn.employee(&parsed))
-            .await?
-        {
+        let bkn = match turn.bkn(|| self.deps.bkn.employee(&parsed)).await {
             Ok(b) => b,
-            Err(e) => {
+            Err(ReadFailure::Refused(e)) => {
                 done.unreadable = Some(format!("BKN refused the read: {}", e.message));
                 return Ok(done);
             }
+            Err(ReadFailure::Halted(halt)) => return Err(halt),
         };
-        let ehrm = match self.ehrm_read(|| self.deps.ehrm.employee(nip)).await {
+        let ehrm = match turn.ehrm(|| self.deps.ehrm.employee(nip)).await {
             Ok(e) => e,
-            Err(ReconcileError::Ehrm(e)) if !e.transient => {
+            Err(e) if !e.transient => {
                 done.unreadable = Some(format!("eHRM refused the read: {e}"));
                 return Ok(done);
             }
-            Err(e) => return Err(Stop::Unavailable(e.to_string())),
+            Err(e) => return Err(Halt::EhrmUnavailable(e.message)),
         };
         if let Some(pns) = bkn.as_ref().and_then(|b| b.pegawai.pns_id.as_deref())
             && let Err(e) = self
@@ -131,11 +135,14 @@ pub(super) async fn apply_repairs(
     deps: &ReconcilerDeps,
     run_id: &str,
     done: &mut EmployeeDone,
-) -> Result<(u64, u64), ReconcileError> {
+) -> Result<(u64, u64), JobError> {
     let mut queued = 0;
     let mut sent = 0;
     for r in std::mem::take(&mut done.repairs) {
-        match queue_kinerja(&deps.store, &deps.queue, &deps.clock, &r).await? {
+        let repaired = queue_kinerja(&deps.store, &deps.queue, &deps.clock, &r)
+            .await
+            .map_err(|e| JobError::Repair(e.to_string()))?;
+        match repaired {
             Repaired::Queued => queued += 1,
             Repaired::NotPossible(why) => {
                 for i in &r.rows {
@@ -150,7 +157,9 @@ pub(super) async fn apply_repairs(
     }
     if let Some(outbox) = &deps.outbox {
         for row in done.rows.iter().filter(|r| r.action == Action::SentToEhrm) {
-            send_to_ehrm(outbox, &deps.clock, run_id, row).await?;
+            send_to_ehrm(outbox, &deps.clock, run_id, row)
+                .await
+                .map_err(|e| JobError::Repair(e.to_string()))?;
             sent += 1;
         }
     }

@@ -1,57 +1,70 @@
-//! The end of a run: the report files, the rolling cursor, and the final summary.
+//! The end of a run: the report files, the rolling cursor, and the findings' totals.
+
+use std::collections::HashMap;
 
 use serde_json::json;
 
-use ehrm_sync_domain::reconcile::{Discrepancy, report};
+use ehrm_sync_domain::reconcile::{Action, DataSet, Discrepancy, Kind, Priority, report};
 
-use super::{ROLLING_CONTROL, ReconcileError, Reconciler, RunState, RunSummary, Scope};
+use super::state::FindingTotals;
+use super::{ROLLING_CONTROL, ReconcileJob, RunState};
 use crate::clock::format_ms;
-use crate::ports::StoreError;
+use crate::job::JobError;
+use crate::ports::{FindingCount, Scope, StoreError, XLSX_TYPE};
+use crate::tables::{FindingLine, RunFacts, findings_tables};
 
-pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-impl Reconciler {
+impl ReconcileJob {
     /// `report.xlsx`: the rows for HR officers, NIPs as text, with a summary sheet.
-    fn workbook(&self, state: &RunState, rows: &[Discrepancy]) -> Result<Vec<u8>, ReconcileError> {
-        let facts = ehrm_sync_sheets::RunFacts {
-            run_id: state.run_id.clone(),
+    fn workbook(
+        &self,
+        state: &RunState,
+        rows: &[Discrepancy],
+    ) -> Option<Result<Vec<u8>, JobError>> {
+        let workbooks = self.deps.workbooks.as_ref()?;
+        let facts = RunFacts {
+            run_id: state.life.run_id.clone(),
             scope: state.scope.to_string(),
-            started: format_ms(state.started_at),
+            started: format_ms(state.life.started_at),
             finished: Some(format_ms(self.deps.clock.now_ms())),
             selection: None,
         };
         let lines: Vec<_> = rows
             .iter()
-            .map(|row| ehrm_sync_sheets::FindingLine {
+            .map(|row| FindingLine {
                 row,
                 follow_up: None,
             })
             .collect();
-        ehrm_sync_sheets::findings_workbook(&facts, &lines, false)
-            .map_err(|e| ReconcileError::Invalid(e.to_string()))
+        Some(
+            workbooks
+                .workbook(&findings_tables(&facts, &lines, false))
+                .map_err(|e| JobError::Report(e.to_string())),
+        )
     }
 
-    /// Writes the report files and the final summary.
-    pub(super) async fn finish(&self, state: &mut RunState) -> Result<RunSummary, ReconcileError> {
-        let mut rows = self.deps.reconcile.rows(&state.run_id).await?;
+    /// Writes the report files, advances the rolling cursor, counts the findings.
+    pub(super) async fn finish_run(&self, state: &mut RunState) -> Result<(), JobError> {
+        let run_id = state.life.run_id.clone();
+        let mut rows = self.deps.reconcile.rows(&run_id).await?;
         rows.sort_by_key(Discrepancy::sort_key);
         if let Some(sink) = &self.deps.reports {
             let json = report::to_json(&rows).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let csv = report::to_csv(&rows).into_bytes();
-            let xlsx = self.workbook(state, &rows)?;
-            state.report = vec![
-                sink.write(&state.run_id, "report.csv", "text/csv; charset=utf-8", csv)
+            let mut files = vec![
+                sink.write(&run_id, "report.csv", "text/csv; charset=utf-8", csv)
                     .await?,
-                sink.write(&state.run_id, "report.json", "application/json", json)
-                    .await?,
-                sink.write(&state.run_id, "report.xlsx", XLSX_TYPE, xlsx)
+                sink.write(&run_id, "report.json", "application/json", json)
                     .await?,
             ];
+            if let Some(xlsx) = self.workbook(state, &rows) {
+                files.push(sink.write(&run_id, "report.xlsx", XLSX_TYPE, xlsx?).await?);
+            }
+            state.report = files;
         }
         if state.scope == Scope::Slice
             && let Some(last) = state.slice.as_ref().and_then(|s| s.last())
         {
-            let value = json!({"last_nip": last, "run_id": state.run_id});
+            let value = json!({"last_nip": last, "run_id": run_id});
             let rev = self
                 .deps
                 .controls
@@ -67,8 +80,33 @@ impl Reconciler {
                 tracing::warn!(error = %e, "rolling cursor not advanced");
             }
         }
-        let now = self.deps.clock.now_ms();
-        state.finished_at = Some(now);
-        Ok(RunSummary::of(state, None).with_findings(&rows, now))
+        state.findings = Some(totals(&rows));
+        Ok(())
+    }
+}
+
+/// Findings by data set, kind and priority; how many no repair or callback takes care of.
+fn totals(rows: &[Discrepancy]) -> FindingTotals {
+    let mut map: HashMap<(DataSet, Kind, Priority), u64> = HashMap::new();
+    for r in rows {
+        *map.entry((r.data_set, r.kind, r.priority)).or_default() += 1;
+    }
+    let mut counts: Vec<_> = map.into_iter().collect();
+    counts.sort();
+    FindingTotals {
+        counts: counts
+            .into_iter()
+            .map(|((data_set, kind, priority), count)| FindingCount {
+                data_set,
+                kind,
+                priority,
+                count,
+            })
+            .collect(),
+        rows: rows.len(),
+        left_for_people: rows
+            .iter()
+            .filter(|r| r.action == Action::NeedsReview)
+            .count(),
     }
 }

@@ -1,40 +1,41 @@
 //! Reconciliation runs: plan a cohort (priority employees first), read both sides within BKN's
 //! shared rate and circuit breaker, compare, repair what can be repaired, keep every row in the
-//! store, checkpoint after every chunk, and resume in the next invocation. A run ends with its
-//! report (CSV + JSON) and a summary.
+//! store, and end with a report (CSV, JSON, Excel) and a summary.
 //!
-//! One run is open at a time; its state is a control document (`reconciliation.run`) written with
-//! compare-and-swap and held under a lease, so two invocations never work on it at once.
+//! A run is a [`Job`] of the run engine ([`crate::job`]), which owns what every long run shares
+//! (one open run, its lease, checkpoints after every step, halts, resuming). Its steps:
+//! planning ([`planning`]), a chunk of employees at a time ([`employees`]), the unit tree and
+//! structural officials ([`units`]); then its files ([`finishing`]).
 
 mod employees;
 mod finishing;
-pub use finishing::XLSX_TYPE;
-mod lifecycle;
 mod planning;
-pub(crate) mod reading;
-pub mod repair;
+mod snapshot;
 mod state;
 mod summary;
 mod units;
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
-use ehrm_sync_domain::reconcile::compare::Context;
-use ehrm_sync_domain::reconcile::{PegawaiFacts, StructuralPost, UnitFacts};
+use async_trait::async_trait;
+
 use ehrm_sync_domain::record::Millis;
 
 use crate::breaker::Breaker;
-use crate::ports::{
-    BknDirectory, CallbackOutbox, Clock, ControlStore, DeliveryQueue, EhrmDirectory, PnsIdCache,
-    ReconcileStore, ReportSink, SourceError, StoreError, SyncStore,
+use crate::job::{
+    Choice, Engine, EngineSettings, Job, JobError, Outcome, Progress, RunDocument, Step, Turn,
 };
-pub use state::{Phase, RunState, RunStatus, Scope};
-pub use summary::{FindingCount, RunSummary, Unreadable};
+use crate::ports::{
+    BknDirectory, CallbackOutbox, Clock, ControlStore, DeliveryQueue, EhrmDirectory, Phase,
+    PnsIdCache, ReconcileStore, ReportSink, RunSummary, Scope, SyncStore, Workbooks,
+};
+use snapshot::Snapshot;
+pub use snapshot::UNIT_TREE_CONTROL;
+pub use state::{FindingTotals, RunState};
 
 const RUN_CONTROL: &str = "reconcile.run";
 const ROLLING_CONTROL: &str = "reconcile.rolling";
-/// The unit tree as eHRM last gave it: `{code: parent code or null}`.
-pub const UNIT_TREE_CONTROL: &str = "reconcile.unit_tree";
 /// Kept in the run state at most (the summary keeps the count).
 const MAX_UNREADABLE_KEPT: usize = 200;
 
@@ -51,6 +52,8 @@ pub struct ReconcilerDeps {
     /// Present when eHRM callbacks are configured.
     pub outbox: Option<Arc<dyn CallbackOutbox>>,
     pub reports: Option<Arc<dyn ReportSink>>,
+    /// Writes the report's workbook; none: no `report.xlsx`.
+    pub workbooks: Option<Arc<dyn Workbooks>>,
     pub breaker: Option<Arc<Breaker>>,
     pub clock: Arc<dyn Clock>,
 }
@@ -92,7 +95,7 @@ impl Default for ReconcileSettings {
     }
 }
 
-/// What to run.
+/// A run asked for by hand.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunRequest {
     pub scope: Scope,
@@ -101,91 +104,54 @@ pub struct RunRequest {
     pub restart: bool,
 }
 
-#[derive(Clone, Debug)]
-pub struct Progress {
-    pub phase: Phase,
-    pub done: usize,
-    pub total: usize,
-    pub bkn_calls: u64,
+/// What an invocation is asked to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ReconcileRequest {
+    /// Resume the open run of the same scope, or start one (or, with `restart`, abandon an
+    /// open run of another scope).
+    ByHand(RunRequest),
+    /// The schedule: continue the open run whatever its scope, or start a rolling run when the
+    /// last one started at least the interval ago.
+    Scheduled,
 }
 
-/// How an invocation ended.
-#[derive(Clone, Debug)]
-pub enum RunOutcome {
-    Finished(RunSummary),
-    /// Stopped with the run checkpointed (deadline, BKN unavailable); the next invocation
-    /// continues.
-    Paused {
-        summary: RunSummary,
-        reason: String,
-    },
-    /// Another invocation holds the run.
-    Busy {
-        run_id: String,
-    },
-    /// A scheduled invocation with nothing to do (the last run is recent enough).
-    Idle,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ReconcileError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("eHRM: {0}")]
-    Ehrm(SourceError),
-    #[error("BKN: {0}")]
-    Bkn(String),
-    #[error(
-        "an unfinished {scope} run ({run_id}) is open; resume it with the same filter, or start over with --restart"
-    )]
-    OtherRunOpen { run_id: String, scope: String },
-    #[error("a repair could not be queued: {0}")]
-    Repair(#[from] repair::RepairError),
-    #[error("{0}")]
-    Invalid(String),
-}
-
-/// Why processing stopped before the end of a phase.
-enum Stop {
-    Deadline,
-    Unavailable(String),
-    LeaseLost,
-}
+/// How an invocation ended, with the run's summary.
+pub type RunOutcome = Outcome<RunSummary>;
 
 pub struct Reconciler {
-    deps: ReconcilerDeps,
-    settings: ReconcileSettings,
-    cancelled: Arc<std::sync::atomic::AtomicBool>,
-}
-
-/// The directories' data that stays fixed during one invocation.
-struct Snapshot {
-    employees: Vec<PegawaiFacts>,
-    units: Vec<UnitFacts>,
-    posts: Vec<StructuralPost>,
-    ctx: Context,
+    job: ReconcileJob,
+    engine: Engine,
 }
 
 impl Reconciler {
     pub fn new(deps: ReconcilerDeps, settings: ReconcileSettings) -> Self {
+        let engine = Engine::new(
+            deps.controls.clone(),
+            deps.clock.clone(),
+            deps.breaker.clone(),
+            EngineSettings {
+                deadline_margin_ms: settings.deadline_margin_ms,
+                lease_ms: settings.lease_ms,
+                read_tries: settings.read_tries,
+            },
+        );
         Reconciler {
-            deps,
-            settings,
-            cancelled: Arc::new(std::sync::atomic::AtomicBool::new(false)),
+            job: ReconcileJob {
+                deps,
+                settings,
+                local: tokio::sync::Mutex::new(None),
+            },
+            engine,
         }
     }
 
     /// Set it to stop at the next checkpoint (Ctrl-C): the run is saved and can be resumed.
     pub fn cancel_flag(&self) -> Arc<std::sync::atomic::AtomicBool> {
-        self.cancelled.clone()
-    }
-
-    fn is_cancelled(&self) -> bool {
-        self.cancelled.load(std::sync::atomic::Ordering::Relaxed)
+        self.engine.cancel_flag()
     }
 
     pub fn settings(&self) -> &ReconcileSettings {
-        &self.settings
+        &self.job.settings
     }
 
     /// A run by hand: resumes the open run of the same scope or starts one; `deadline` bounds
@@ -195,27 +161,13 @@ impl Reconciler {
         request: &RunRequest,
         deadline: Option<Millis>,
         progress: &(dyn Fn(&Progress) + Send + Sync),
-    ) -> Result<RunOutcome, ReconcileError> {
-        let now = self.deps.clock.now_ms();
-        let (state, revision) = match self.load().await? {
-            Some((s, rev)) if !s.finished => {
-                if s.scope == request.scope && s.dry_run == request.dry_run {
-                    (s, rev)
-                } else if request.restart {
-                    self.abandon(s, rev).await?;
-                    let rev = self.current_revision().await?;
-                    (RunState::new(request, now), rev)
-                } else {
-                    return Err(ReconcileError::OtherRunOpen {
-                        run_id: s.run_id,
-                        scope: s.scope.to_string(),
-                    });
-                }
-            }
-            Some((_, rev)) => (RunState::new(request, now), rev),
-            None => (RunState::new(request, now), 0),
-        };
-        self.drive(state, revision, deadline, progress).await
+    ) -> Result<RunOutcome, JobError> {
+        self.invoke(
+            &ReconcileRequest::ByHand(request.clone()),
+            deadline,
+            progress,
+        )
+        .await
     }
 
     /// A scheduled invocation: continues the open run (whatever its scope), or starts a rolling
@@ -224,23 +176,170 @@ impl Reconciler {
         &self,
         deadline: Option<Millis>,
         progress: &(dyn Fn(&Progress) + Send + Sync),
-    ) -> Result<RunOutcome, ReconcileError> {
-        let now = self.deps.clock.now_ms();
-        let request = RunRequest {
-            scope: Scope::Slice,
-            dry_run: false,
-            restart: false,
-        };
-        let (state, revision) = match self.load().await? {
-            Some((s, rev)) if !s.finished => (s, rev),
-            Some((s, rev)) => {
-                if now - s.started_at < self.settings.interval_ms {
-                    return Ok(RunOutcome::Idle);
+    ) -> Result<RunOutcome, JobError> {
+        self.invoke(&ReconcileRequest::Scheduled, deadline, progress)
+            .await
+    }
+
+    pub async fn invoke(
+        &self,
+        request: &ReconcileRequest,
+        deadline: Option<Millis>,
+        progress: &(dyn Fn(&Progress) + Send + Sync),
+    ) -> Result<RunOutcome, JobError> {
+        let outcome = self
+            .engine
+            .run(&self.job, request, deadline, progress)
+            .await;
+        *self.job.local.lock().await = None;
+        Ok(outcome?.map(|state| state.summary()))
+    }
+}
+
+/// The reconciliation's steps, for the engine.
+struct ReconcileJob {
+    deps: ReconcilerDeps,
+    settings: ReconcileSettings,
+    /// What stays fixed during one invocation: eHRM's directories, the employees still to do.
+    local: tokio::sync::Mutex<Option<Invocation>>,
+}
+
+/// One invocation's view of the directories and its queue of employees.
+struct Invocation {
+    run_id: String,
+    snapshot: Snapshot,
+    queue: Option<VecDeque<String>>,
+}
+
+impl RunDocument for RunState {
+    fn life(&self) -> &crate::job::RunLife {
+        &self.life
+    }
+
+    fn life_mut(&mut self) -> &mut crate::job::RunLife {
+        &mut self.life
+    }
+}
+
+#[async_trait]
+impl Job for ReconcileJob {
+    type Run = RunState;
+    type Request = ReconcileRequest;
+
+    fn control(&self) -> &'static str {
+        RUN_CONTROL
+    }
+
+    fn choose(
+        &self,
+        request: &ReconcileRequest,
+        open: Option<&RunState>,
+        now: Millis,
+    ) -> Choice<RunState> {
+        let open_run = open.filter(|s| s.life.is_open());
+        match request {
+            ReconcileRequest::ByHand(r) => match open_run {
+                Some(s) if s.scope == r.scope && s.dry_run == r.dry_run => Choice::Resume,
+                Some(_) if r.restart => Choice::Start(RunState::new(r, now)),
+                Some(s) => Choice::Refuse(JobError::OtherRunOpen {
+                    run_id: s.life.run_id.clone(),
+                    scope: s.scope.to_string(),
+                }),
+                None => Choice::Start(RunState::new(r, now)),
+            },
+            ReconcileRequest::Scheduled => match (open_run, open) {
+                (Some(_), _) => Choice::Resume,
+                (None, Some(last)) if now - last.life.started_at < self.settings.interval_ms => {
+                    Choice::Idle
                 }
-                (RunState::new(&request, now), rev)
-            }
-            None => (RunState::new(&request, now), 0),
+                _ => Choice::Start(RunState::new(
+                    &RunRequest {
+                        scope: Scope::Slice,
+                        dry_run: false,
+                        restart: false,
+                    },
+                    now,
+                )),
+            },
+        }
+    }
+
+    async fn step(&self, state: &mut RunState, turn: &Turn<'_>) -> Result<Step, JobError> {
+        let mut local = self.local.lock().await;
+        if local.as_ref().is_none_or(|l| l.run_id != state.life.run_id) {
+            *local = Some(Invocation {
+                run_id: state.life.run_id.clone(),
+                snapshot: self.snapshot(state, turn).await?,
+                queue: None,
+            });
+        }
+        let Some(inv) = local.as_mut() else {
+            return Ok(Step::More);
         };
-        self.drive(state, revision, deadline, progress).await
+        match state.phase {
+            Phase::Planning => {
+                if let Some(halt) = self.plan(state, &inv.snapshot, turn).await? {
+                    return Ok(Step::Halt(halt));
+                }
+                planning::apply_lists(&mut inv.snapshot.ctx, state);
+                state.phase = Phase::Employees;
+                Ok(Step::More)
+            }
+            Phase::Employees => {
+                let queue = inv
+                    .queue
+                    .get_or_insert_with(|| self.remaining(state, &inv.snapshot).into());
+                if queue.is_empty() {
+                    state.phase = if state.scope.compares_units() {
+                        Phase::Units
+                    } else {
+                        Phase::Report
+                    };
+                    return Ok(Step::More);
+                }
+                let n = self.settings.chunk.max(1).min(queue.len());
+                let chunk: Vec<String> = queue.iter().take(n).cloned().collect();
+                let (done, halt) = self
+                    .process_chunk(state, &inv.snapshot.ctx, &chunk, turn)
+                    .await?;
+                state.advance(&chunk[..done]);
+                queue.drain(..done);
+                Ok(halt.map_or(Step::More, Step::Halt))
+            }
+            Phase::Units => match self.compare_unit_sets(state, &inv.snapshot, turn).await? {
+                Some(halt) => Ok(Step::Halt(halt)),
+                None => {
+                    state.phase = Phase::Report;
+                    Ok(Step::Done)
+                }
+            },
+            Phase::Report => Ok(Step::Done),
+        }
+    }
+
+    async fn finish(&self, state: &mut RunState) -> Result<(), JobError> {
+        self.finish_run(state).await
+    }
+
+    async fn publish(&self, state: &RunState) -> Result<(), JobError> {
+        self.deps
+            .reconcile
+            .put_run(&state.life.run_id, &state.summary())
+            .await?;
+        Ok(())
+    }
+
+    fn progress(&self, state: &RunState) -> (&'static str, usize, usize) {
+        let stage = match state.phase {
+            Phase::Planning => "planning",
+            Phase::Employees => "employees",
+            Phase::Units => "units",
+            Phase::Report => "report",
+        };
+        (stage, state.done(), state.total())
+    }
+
+    fn calls_made(&self) -> u64 {
+        self.deps.bkn.calls_made()
     }
 }

@@ -6,21 +6,27 @@ use std::collections::HashSet;
 use ehrm_sync_domain::reconcile::compare::{Context, compare_employee};
 use ehrm_sync_domain::reconcile::{Discrepancy, EmployeeFacts, PegawaiFacts, Priority};
 
-use super::reading::stop_error;
-use super::{ROLLING_CONTROL, ReconcileError, Reconciler, RunState, Scope, Snapshot};
+use super::{ROLLING_CONTROL, ReconcileJob, RunState, Snapshot};
 use crate::clock::jakarta_date;
-use crate::ports::{ListedPns, StoreError};
+use crate::job::{Halt, JobError, ReadFailure, Turn};
+use crate::ports::{ListedPns, Scope, StoreError};
 
-impl Reconciler {
+impl ReconcileJob {
     /// The cohort: BKN's promotion and retirement lists and eHRM's structural posts first,
-    /// then (by scope) everyone else or a rolling slice.
+    /// then (by scope) everyone else or a rolling slice. `Some` when BKN is unavailable (the
+    /// run stays at planning).
     pub(super) async fn plan(
         &self,
         state: &mut RunState,
         snap: &Snapshot,
-    ) -> Result<(), ReconcileError> {
+        turn: &Turn<'_>,
+    ) -> Result<Option<Halt>, JobError> {
         let today = jakarta_date(self.deps.clock.now_ms());
-        let (periods, kp, pensiun) = self.read_lists(today).await?;
+        let (periods, kp, pensiun) = match self.read_lists(today, turn).await {
+            Ok(lists) => lists,
+            Err(ReadFailure::Halted(halt)) => return Ok(Some(halt)),
+            Err(ReadFailure::Refused(e)) => return Err(JobError::Bkn(e)),
+        };
         state.periode = Some(periods_label(&periods));
         state.listed_kp = kp.iter().map(|l| l.nip.clone()).collect();
         state.listed_kp.sort();
@@ -76,36 +82,32 @@ impl Reconciler {
             }
             rows.sort_by_key(Discrepancy::row_key);
             rows.dedup_by_key(|r| r.row_key());
-            self.deps.reconcile.put_rows(&state.run_id, &rows).await?;
+            self.deps
+                .reconcile
+                .put_rows(&state.life.run_id, &rows)
+                .await?;
         }
-        tracing::info!(run_id = %state.run_id, priority = state.priority.len(),
+        tracing::info!(run_id = %state.life.run_id, priority = state.priority.len(),
             rest = state.rest_total, "reconciliation planned");
-        Ok(())
+        Ok(None)
     }
 
     /// BKN's promotion proposals for every monthly period of the horizon, and its retirement
-    /// proposals for the next 12 months.
+    /// proposals for the next 12 months. Planning cannot do without them.
     async fn read_lists(
         &self,
         today: time::Date,
-    ) -> Result<(Vec<time::Date>, Vec<ListedPns>, Vec<ListedPns>), ReconcileError> {
+        turn: &Turn<'_>,
+    ) -> Result<(Vec<time::Date>, Vec<ListedPns>, Vec<ListedPns>), ReadFailure> {
         let periods =
             ehrm_sync_domain::reconcile::kp_periods(today, self.settings.kp_horizon_months);
         let (_, until) = ehrm_sync_domain::reconcile::retirement_window(today);
+        let bkn = &self.deps.bkn;
         let mut kp = Vec::new();
         for periode in &periods {
-            kp.extend(
-                self.bkn_read(None, || self.deps.bkn.promotion_list(*periode))
-                    .await
-                    .map_err(stop_error)?
-                    .map_err(|e| ReconcileError::Bkn(e.message))?,
-            );
+            kp.extend(turn.bkn(|| bkn.promotion_list(*periode)).await?);
         }
-        let pensiun = self
-            .bkn_read(None, || self.deps.bkn.retirement_list(today, until))
-            .await
-            .map_err(stop_error)?
-            .map_err(|e| ReconcileError::Bkn(e.message))?;
+        let pensiun = turn.bkn(|| bkn.retirement_list(today, until)).await?;
         Ok((periods, kp, pensiun))
     }
 

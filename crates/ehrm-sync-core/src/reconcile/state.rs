@@ -1,7 +1,6 @@
 //! The checkpointed state of a run (the `reconcile.run` control document).
 
 use std::collections::{HashMap, HashSet};
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
@@ -10,99 +9,16 @@ use ehrm_sync_domain::record::Millis;
 
 use super::RunRequest;
 use crate::clock::format_ms;
-
-/// Which employees a run covers.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Scope {
-    /// Everyone, priority first.
-    All,
-    /// Only the priority cohort (promotion list, retirement list, structural officials).
-    PriorityOnly,
-    /// One employee.
-    Nip(String),
-    /// The employees of one unit and the units below it.
-    Unit(String),
-    /// Scheduled: the priority cohort and the next rolling slice of everyone else.
-    Slice,
-}
-
-impl Scope {
-    /// Whether the unit tree and structural posts are compared too (not for one employee).
-    pub fn compares_units(&self) -> bool {
-        !matches!(self, Scope::Nip(_))
-    }
-}
-
-impl Scope {
-    /// As displayed, with an employee's NIP masked (for logs).
-    pub fn masked(&self) -> String {
-        match self {
-            Scope::Nip(n) => format!("nip {}", ehrm_sync_domain::nip::mask_nip(n)),
-            other => other.to_string(),
-        }
-    }
-}
-
-impl fmt::Display for Scope {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Scope::All => f.write_str("all"),
-            Scope::PriorityOnly => f.write_str("priority-only"),
-            Scope::Nip(n) => write!(f, "nip {n}"),
-            Scope::Unit(u) => write!(f, "unit {u}"),
-            Scope::Slice => f.write_str("rolling slice"),
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    Running,
-    /// Stopped at a checkpoint (deadline, BKN unavailable, interrupted); the next invocation
-    /// continues.
-    Paused,
-    Finished,
-    /// Given up for a run of another scope (`reconcile --restart`).
-    Abandoned,
-}
-
-impl RunStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RunStatus::Running => "running",
-            RunStatus::Paused => "paused",
-            RunStatus::Finished => "finished",
-            RunStatus::Abandoned => "abandoned",
-        }
-    }
-}
-
-impl fmt::Display for RunStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Phase {
-    Planning,
-    Employees,
-    Units,
-    Report,
-}
+use crate::job::RunLife;
+use crate::ports::{FindingCount, Phase, Scope};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunState {
-    pub run_id: String,
+    /// What the run engine keeps: id, status, lease, invocations, BKN calls, time spent.
+    #[serde(flatten)]
+    pub life: RunLife,
     pub scope: Scope,
     pub dry_run: bool,
-    pub started_at: Millis,
-    pub finished_at: Option<Millis>,
-    pub finished: bool,
-    pub status: RunStatus,
     pub phase: Phase,
     /// The promotion periods asked of BKN (`yyyy-mm-dd`, or `first..last`).
     pub periode: Option<String>,
@@ -122,12 +38,18 @@ pub struct RunState {
     pub unreadable_examples: Vec<(String, String)>,
     pub repairs_queued: u64,
     pub callbacks_sent: u64,
-    pub bkn_calls: u64,
-    pub active_ms: i64,
-    pub invocations: u32,
-    /// (token, until): the invocation working on the run.
-    pub lease: Option<(String, Millis)>,
     pub report: Vec<String>,
+    /// Once finished: the findings' totals.
+    #[serde(default)]
+    pub findings: Option<FindingTotals>,
+}
+
+/// A finished run's findings, counted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingTotals {
+    pub counts: Vec<FindingCount>,
+    pub rows: usize,
+    pub left_for_people: usize,
 }
 
 impl RunState {
@@ -137,15 +59,11 @@ impl RunState {
             .filter(|c| c.is_ascii_digit())
             .take(14)
             .collect::<String>();
-        let run_id = format!("{stamp}-{}", &crate::deliver::new_token()[..6]);
+        let run_id = format!("{stamp}-{}", &crate::ids::new_token()[..6]);
         RunState {
-            run_id,
+            life: RunLife::new(run_id, now),
             scope: request.scope.clone(),
             dry_run: request.dry_run,
-            started_at: now,
-            finished_at: None,
-            finished: false,
-            status: RunStatus::Running,
             phase: Phase::Planning,
             periode: None,
             listed_kp: Vec::new(),
@@ -161,11 +79,8 @@ impl RunState {
             unreadable_examples: Vec::new(),
             repairs_queued: 0,
             callbacks_sent: 0,
-            bkn_calls: 0,
-            active_ms: 0,
-            invocations: 0,
-            lease: None,
             report: Vec::new(),
+            findings: None,
         }
     }
 

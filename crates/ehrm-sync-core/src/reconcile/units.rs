@@ -6,18 +6,22 @@ use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::reconcile::compare::compare_units;
 use ehrm_sync_domain::reconcile::{StructuralPost, UnitFacts};
 
-use super::{ReconcileError, Reconciler, RunState, Scope, Snapshot, Stop};
+use super::{ReconcileJob, RunState, Snapshot};
+use crate::job::{Halt, JobError, ReadFailure, Turn};
+use crate::ports::Scope;
 
-impl Reconciler {
+impl ReconcileJob {
+    /// Compares the unit sets and their heads; `Some` when BKN is unavailable.
     pub(super) async fn compare_unit_sets(
         &self,
         state: &mut RunState,
         snap: &Snapshot,
-    ) -> Result<Result<(), Stop>, ReconcileError> {
-        let bkn_units = match self.bkn_read(None, || self.deps.bkn.units()).await {
-            Ok(Ok(u)) => u,
-            Ok(Err(e)) => return Err(ReconcileError::Bkn(e.message)),
-            Err(stop) => return Ok(Err(stop)),
+        turn: &Turn<'_>,
+    ) -> Result<Option<Halt>, JobError> {
+        let bkn_units = match turn.bkn(|| self.deps.bkn.units()).await {
+            Ok(u) => u,
+            Err(ReadFailure::Refused(e)) => return Err(JobError::Bkn(e)),
+            Err(ReadFailure::Halted(halt)) => return Ok(Some(halt)),
         };
         let scope_units = state.unit_filter(&snap.units);
         let units: Vec<UnitFacts> = snap
@@ -68,7 +72,10 @@ impl Reconciler {
             &nip_of_pns,
             &missing,
         );
-        self.deps.reconcile.put_rows(&state.run_id, &rows).await?;
-        Ok(Ok(()))
+        self.deps
+            .reconcile
+            .put_rows(&state.life.run_id, &rows)
+            .await?;
+        Ok(None)
     }
 }

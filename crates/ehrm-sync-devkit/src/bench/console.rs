@@ -12,11 +12,12 @@ use tower::ServiceExt;
 
 use ehrm_sync_console::{Console, ConsoleSettings, Role, Users, session, user_line};
 use ehrm_sync_core::clock::SystemClock;
-use ehrm_sync_core::followup::{FindingMark, FindingMarks, MarkState};
+use ehrm_sync_core::ports::RunSummary;
 use ehrm_sync_core::ports::{
     AttemptEntry, AttemptOutcome, Clock, ControlStore, ReconcileStore, SyncStore,
 };
-use ehrm_sync_core::reconcile::{RunSummary, UNIT_TREE_CONTROL};
+use ehrm_sync_core::ports::{FindingMark, FindingMarks, MarkState, Operation};
+use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
 use ehrm_sync_domain::record::{RecordKey, SyncRecord, SyncStatus};
@@ -106,7 +107,7 @@ async fn seed_attempts(
         record_key: keys[i % keys.len()].to_string(),
         at: now - (i as i64 * 613) % (7 * DAY_MS),
         version: 1,
-        operation: "lookup+create".into(),
+        operation: vec![Operation::Lookup, Operation::Create].into(),
         outcome: outcomes[i % outcomes.len()],
         http_status: Some(400),
         message: Some("Data Riwayat Kinerja tidak valid".into()),
@@ -306,7 +307,13 @@ fn console_router(
         &user_line("bench", Role::Operator, "bench-password-1").map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
-    let deps = ehrm_sync_local::console_deps(store, &queue, None, Arc::new(SystemClock));
+    let deps = ehrm_sync_local::console_deps(
+        store,
+        &queue,
+        None,
+        Arc::new(ehrm_sync_sheets::Xlsx),
+        Arc::new(SystemClock),
+    );
     let settings = ConsoleSettings {
         secure_cookies: false,
         bkn_rate_per_sec: 0.5,

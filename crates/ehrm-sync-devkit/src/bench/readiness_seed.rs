@@ -5,9 +5,10 @@
 use serde_json::json;
 
 use ehrm_sync_console::pages::kesiapan::mark_id;
-use ehrm_sync_core::followup::{FindingMark, FindingMarks, MarkState};
+use ehrm_sync_core::ports::overwrite_document as overwrite;
+use ehrm_sync_core::ports::{FindingMark, FindingMarks, MarkState};
 use ehrm_sync_core::readiness::ReadinessRun;
-use ehrm_sync_core::readiness::state::{findings_control, overwrite, remember_finished};
+use ehrm_sync_core::readiness::state::{findings_control, remember_finished};
 use ehrm_sync_domain::readiness::{RULES, ReadinessFinding};
 use ehrm_sync_population::Population;
 use ehrm_sync_sqlite::SqliteStore;
@@ -78,7 +79,7 @@ pub async fn seed_readiness(
         "periods": PERIODS, "pension_from": "2027-01-01", "pension_to": "2028-03-31",
         "unit": null, "nip": null, "status": "finished", "planned": false, "chunk": CHUNK,
         "people": people.len(), "done": people.len(), "list_calls": 28,
-        "person_calls": people.len() * 5, "queued_for_bkn": 40, "findings": total, "counts": [],
+        "bkn_calls": 28 + people.len() * 5, "queued_for_bkn": 40, "findings": total, "counts": [],
         "started_at": now - 3_600_000, "finished_at": now, "invocations": 3, "lease_until": 0,
         "pause_reason": null, "report": []
     }))

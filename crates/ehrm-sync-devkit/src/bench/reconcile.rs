@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::time::Instant;
 
-use ehrm_sync_core::reconcile::{RunOutcome, RunRequest, Scope};
+use ehrm_sync_core::ports::Scope;
+use ehrm_sync_core::reconcile::{RunOutcome, RunRequest};
 use ehrm_sync_domain::reconcile::compare::{Context, compare_employee};
 use ehrm_sync_domain::reconcile::{
     EmployeeFacts, JabatanFacts, KinerjaFacts, PegawaiFacts, StructuralPost, UnitFacts,

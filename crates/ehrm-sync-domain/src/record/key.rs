@@ -24,6 +24,7 @@ pub enum RecordKey {
 
 /// The record types ehrm-sync delivers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum RecordType {
     #[serde(rename = "kinerja.tahunan")]
     KinerjaTahunan,

@@ -6,8 +6,7 @@ use std::collections::BTreeMap;
 use ehrm_sync_domain::reconcile::report::CSV_HEADERS;
 use ehrm_sync_domain::reconcile::{DataSet, Discrepancy, Kind, Priority};
 
-use crate::SheetError;
-use crate::table::{Cell, Table, workbook};
+use crate::ports::{Cell, Table};
 
 /// What the summary sheet says about the run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -28,12 +27,13 @@ pub struct FindingLine<'a> {
     pub follow_up: Option<(&'a str, &'a str)>,
 }
 
-/// The findings workbook. With `with_follow_up`, two more columns: the state and its note.
-pub fn findings_workbook(
+/// The findings workbook's sheets. With `with_follow_up`, two more columns: the state and its
+/// note.
+pub fn findings_tables(
     run: &RunFacts,
     lines: &[FindingLine<'_>],
     with_follow_up: bool,
-) -> Result<Vec<u8>, SheetError> {
+) -> Vec<Table> {
     let mut headers: Vec<String> = CSV_HEADERS.iter().map(|h| h.to_string()).collect();
     if with_follow_up {
         headers.push("Tindak Lanjut".into());
@@ -48,7 +48,7 @@ pub fn findings_workbook(
         headers,
         rows,
     };
-    workbook(&[findings, summary(run, lines)])
+    vec![findings, summary(run, lines)]
 }
 
 fn finding_cells(line: &FindingLine<'_>, with_follow_up: bool) -> Vec<Cell> {

@@ -1,7 +1,6 @@
 //! Sync records that need a person, as a workbook (`Perlu Tindakan`).
 
-use crate::SheetError;
-use crate::table::{Cell, Table, workbook};
+use crate::ports::{Cell, Table};
 
 /// One record as the console lists it (times already written in Jakarta time).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -36,7 +35,7 @@ pub const RECORD_HEADERS: [&str; 12] = [
     "Pesan BKN",
 ];
 
-pub fn records_workbook(lines: &[RecordLine]) -> Result<Vec<u8>, SheetError> {
+pub fn records_tables(lines: &[RecordLine]) -> Vec<Table> {
     let rows = lines
         .iter()
         .map(|l| {
@@ -57,9 +56,9 @@ pub fn records_workbook(lines: &[RecordLine]) -> Result<Vec<u8>, SheetError> {
             ]
         })
         .collect();
-    workbook(&[Table {
+    vec![Table {
         name: "Perlu Tindakan".into(),
         headers: RECORD_HEADERS.iter().map(|h| h.to_string()).collect(),
         rows,
-    }])
+    }]
 }

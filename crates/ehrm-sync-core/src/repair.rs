@@ -1,5 +1,7 @@
-//! The two repairs reconciliation makes itself: performance records queued for delivery through
-//! the normal path, and BKN-authoritative values sent to eHRM as callbacks.
+//! The repairs long runs make themselves: eHRM's performance records that BKN lacks (or holds
+//! differently) queued for delivery through the normal path — checked by the very rules a
+//! webhook meets — for reconciliation and the readiness check; and BKN-authoritative values
+//! sent to eHRM as callbacks.
 
 use std::sync::Arc;
 

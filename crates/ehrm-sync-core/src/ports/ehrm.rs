@@ -1,12 +1,39 @@
-//! The outbox of outcome callbacks to eHRM (ehrm-contract.md §3): what a callback is, where
-//! it is kept until sent, and what sends it. Re-exported from [`crate::ports`].
+//! eHRM: its read API (what reconciliation and the readiness check read), and the second
+//! direction of the duplex — outcome callbacks, kept in an outbox until sent — with the
+//! observer delivery tells of every settled record.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use ehrm_sync_domain::record::Millis;
+use ehrm_sync_domain::reconcile::{EmployeeFacts, PegawaiFacts, StructuralPost, UnitFacts};
+use ehrm_sync_domain::record::{Millis, SyncRecord};
 
-use crate::ports::StoreError;
+use super::store::StoreError;
+
+/// A failed read of eHRM.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct SourceError {
+    pub message: String,
+    /// Worth trying again later (network, 5xx); otherwise a configuration or contract problem.
+    pub transient: bool,
+}
+
+/// eHRM's read API (`docs/ehrm-contract.md`, "The read API").
+#[async_trait]
+pub trait EhrmDirectory: Send + Sync {
+    /// Every employee (all pages of `pegawai`).
+    async fn employees(&self) -> Result<Vec<PegawaiFacts>, SourceError>;
+    /// One employee with their position history and performance records.
+    async fn employee(&self, nip: &str) -> Result<Option<EmployeeFacts>, SourceError>;
+    /// The unit tree (all pages of `unor`).
+    async fn units(&self) -> Result<Vec<UnitFacts>, SourceError>;
+    /// Who holds each structural post (`pejabat_struktural`).
+    async fn structural_posts(&self) -> Result<Vec<StructuralPost>, SourceError>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outcome callbacks
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -30,7 +57,8 @@ impl CallbackStatus {
     }
 }
 
-/// One signed event to POST to eHRM (ehrm-contract.md §3), with its delivery state.
+/// One signed event to POST to eHRM (`docs/ehrm-contract.md`, "Outcome callbacks"), with its
+/// delivery state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Callback {
     /// Also the `webhook-id`: eHRM deduplicates on it.
@@ -72,4 +100,11 @@ pub trait CallbackSender: Send + Sync {
 pub struct CallbackError {
     pub transient: bool,
     pub message: String,
+}
+
+/// Told of every record that settles (synced, failed, dead, needs action): the outcome
+/// callbacks to eHRM.
+#[async_trait]
+pub trait OutcomeObserver: Send + Sync {
+    async fn settled(&self, record: &SyncRecord);
 }
