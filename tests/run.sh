@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test of ehrm-sync, from a clean checkout: formatting and lints; the house limits on file
-# and function sizes; the dependency tree (advisories, licences, duplicate versions, sources,
-# unused dependencies); the infrastructure template's lint, security check and their self-test;
+# and function sizes; the architecture's rules and the API documentation's links; the dependency
+# tree (advisories, licences, duplicate versions, sources, unused dependencies); the infrastructure template's lint, security check and their self-test;
 # the whole test suite on the embedded store and on an AWS endpoint (the console's in headless
 # Chromium, installed from Debian's packages when missing); the deploy guide's
 # `sam build` (the arm64 Lambda zips); and a smoke test of the real function binaries.
@@ -74,6 +74,10 @@ step "cargo clippy (warnings are errors)"
 cargo clippy --workspace --all-targets -- -D warnings
 step "house limits: files of at most 600 lines, functions of at most 80 (tests/tools/sizes.py)"
 python3 tests/tools/sizes.py
+step "architecture: ports are the floor, adapters do not depend on the console, docs name what exists, no citation outside the repository (tests/tools/architecture.py)"
+python3 tests/tools/architecture.py
+step "cargo doc (warnings, broken intra-doc links among them, are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "the product builds without the AWS SDK (cargo tree -p ehrm-sync --no-default-features)"
 if cargo tree -p ehrm-sync --no-default-features -e normal --prefix none | grep -q '^aws-sdk-'; then
   fail "ehrm-sync without the aws feature depends on an aws-sdk crate"

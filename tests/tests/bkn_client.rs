@@ -1,4 +1,4 @@
-//! The BKN SIASN client against the simulator: every quirk of bkn-siasn-api.md §5.
+//! The BKN SIASN client against the simulator: every quirk of `docs/bkn-api.md`.
 
 use std::sync::Arc;
 

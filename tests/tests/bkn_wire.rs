@@ -1,5 +1,5 @@
 //! The BKN client against a strict simulator, on the wire format public clients use
-//! (bkn-siasn-api.md §8): list dates and proposal items, failure shapes, capped `Retry-After`,
+//! (`docs/bkn-api.md`): list dates and proposal items, failure shapes, capped `Retry-After`,
 //! the write guard, and the ways out through a proxy or a whitelisting gateway.
 
 use std::collections::{HashMap, HashSet};

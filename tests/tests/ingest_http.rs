@@ -1,4 +1,4 @@
-//! `POST /v1/events`: every response code of ehrm-contract.md §1, and nothing stored for a
+//! `POST /v1/events`: every response code of `docs/ehrm-contract.md`, and nothing stored for a
 //! refused event.
 
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The push path end to end over HTTP: signed webhooks in, the simulator's stored records and
-//! the status endpoint out, asserting the invariants of brief.md.
+//! the status endpoint out, asserting the invariants of `docs/architecture.md`.
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! A simulator of the Ministry's eHRM, as ehrm-sync sees it (ehrm-contract.md §3–§4):
+//! A simulator of the Ministry's eHRM, as ehrm-sync sees it (`docs/ehrm-contract.md`):
 //!
 //! * `POST /callbacks` receives ehrm-sync's outcome callbacks, verifies their Standard Webhooks
 //!   signature, keeps them (deduplicated by `webhook-id`), and can be told to fail a share of

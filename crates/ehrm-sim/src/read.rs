@@ -1,4 +1,4 @@
-//! eHRM's read API as ehrm-contract.md §4 describes it: a DreamFactory-style gateway.
+//! eHRM's read API as `docs/ehrm-contract.md` ("The read API") describes it: a DreamFactory-style gateway.
 //!
 //! * `POST /user/session` `{"email", "password"}` with `X-DreamFactory-Api-Key` →
 //!   `{"session_token": …}`; wrong credentials 401.

@@ -7,7 +7,7 @@
 //! of the same employee behind it, and FIFO throughput and its five-minute deduplication window
 //! are limits we do not need. Redelivered, duplicated and reordered messages are all safe: a
 //! message names a record, and the worker always delivers the record's latest version under a
-//! lease (brief.md invariants 2 and 3 are enforced in the store, not by the queue).
+//! lease (invariants 2 and 3 of `docs/architecture.md` are enforced in the store, not by the queue).
 //!
 //! Messages carry only `{key, version}`. The queue's redrive policy moves a message received
 //! `maxReceiveCount` times to the dead-letter queue, and that queue's alarm pages an operator:

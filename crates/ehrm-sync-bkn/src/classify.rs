@@ -1,4 +1,4 @@
-//! Sorting BKN's answers (bkn-siasn-api.md §5). Pure functions, tested table by table.
+//! Sorting BKN's answers (`docs/bkn-api.md`, "Failures"). Pure functions, tested table by table.
 //!
 //! | answer                                                         | class            |
 //! |----------------------------------------------------------------|------------------|
@@ -91,7 +91,7 @@ pub fn classify_call(
         return Answer::TokenError(message);
     }
     if !write && status >= 400 && is_empty_code0(json.as_ref()) {
-        // An empty periodic list can come back as a non-2xx `code: 0` (§8.6).
+        // An empty periodic list can come back as a non-2xx `code: 0` (`docs/bkn-api.md`, "Replies").
         return Answer::Empty;
     }
     if status == 429 {
@@ -185,7 +185,7 @@ fn is_token_error(json: Option<&Value>) -> bool {
         })
 }
 
-/// `success` as a boolean or as the strings `"true"`/`"false"` (§8.7).
+/// `success` as a boolean or as the strings `"true"`/`"false"` (`docs/bkn-api.md`, "Replies").
 pub fn success_flag(json: &Value) -> Option<bool> {
     match json.get("success")? {
         Value::Bool(b) => Some(*b),

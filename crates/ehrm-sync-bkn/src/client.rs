@@ -287,7 +287,7 @@ impl BknClient {
     }
 
     /// A save is a success only when BKN clearly says so (`success` true or `"true"`) and,
-    /// for a create, names the new record (§8.7). A create acknowledged without an id may have
+    /// for a create, names the new record (`docs/bkn-api.md`, "Replies"). A create acknowledged without an id may have
     /// been stored: it is retried as an ambiguous create, whose look-up adopts the record.
     async fn save(
         &self,

@@ -95,7 +95,7 @@ fn unit(o: &Map<String, Value>) -> Option<UnitFacts> {
 }
 
 /// An item of the promotion or retirement list: a proposal (usulan), whose `id` is the
-/// proposal's UUID and `pnsId` the employee's (§8.2). `id` is never read as a PNS id.
+/// proposal's UUID and `pnsId` the employee's (`docs/bkn-api.md`, "Lists"). `id` is never read as a PNS id.
 fn listed(o: &Map<String, Value>) -> Option<ListedPns> {
     Some(ListedPns {
         nip: first(o, &["nipBaru", "nip"])?,
@@ -230,7 +230,7 @@ impl BknDirectory for BknClient {
         from: time::Date,
         to: time::Date,
     ) -> Result<Vec<ListedPns>, BknError> {
-        // `dd-mm-yyyy`, as every public client sends it (§8.1); SIASN answers another format
+        // `dd-mm-yyyy`, as every public client sends it (`docs/bkn-api.md`, "Lists"); SIASN answers another format
         // with an empty list, silently.
         let query = format!(
             "tglAwal={}&tglAkhir={}",

@@ -1,4 +1,4 @@
-//! The BKN SIASN web-service client (bkn-siasn-api.md §2–§5).
+//! The BKN SIASN web-service client (`docs/bkn-api.md`).
 //!
 //! * [`tokens`] — the APIM token (client credentials) and the SSO token (password grant, or a
 //!   pasted static token), cached by `expires_in`, both dropped and fetched again once when BKN

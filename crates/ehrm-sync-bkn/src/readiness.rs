@@ -1,5 +1,5 @@
 //! BKN's reads for the readiness check (the core [`BknReadiness`] port): the proposal lists
-//! with their status and refusal fields (readiness.md §4.2, §5), data-utama's fields the rules
+//! with their status and refusal fields (`docs/bkn-api.md`, "Lists"; `docs/readiness-rules.md`), data-utama's fields the rules
 //! read, and rw-golongan, rw-skp22, rw-jabatan, rw-hukdis, rw-angkakredit, rw-pendidikan.
 //! Dates are `dd-mm-yyyy` (ISO tolerated); numbers may come as strings.
 

@@ -13,7 +13,7 @@ use crate::classify::loose_i64;
 /// `POST /skp22/save`.
 #[derive(Serialize)]
 pub struct Skp22Save<'a> {
-    /// Omitted on create: no public client sends `"id": null` (bkn-siasn-api.md §8.3).
+    /// Omitted on create: no public client sends `"id": null` (`docs/bkn-api.md`, "Saves").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<&'a str>,
     #[serde(rename = "pnsDinilaiOrang")]
@@ -65,7 +65,7 @@ impl<'a> Skp22Save<'a> {
 /// `POST /kinerjaperiodik/save`.
 #[derive(Serialize)]
 pub struct KinerjaPeriodikSave<'a> {
-    /// Omitted on create (§8.3).
+    /// Omitted on create (`docs/bkn-api.md`, "Saves").
     #[serde(skip_serializing_if = "Option::is_none")]
     pub id: Option<&'a str>,
     #[serde(rename = "pnsDinilaiId")]

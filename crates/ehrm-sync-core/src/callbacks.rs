@@ -1,4 +1,4 @@
-//! Outcome callbacks to eHRM (ehrm-contract.md §3): the second direction of the duplex.
+//! Outcome callbacks to eHRM (`docs/ehrm-contract.md`, "Outcome callbacks"): the second direction of the duplex.
 //!
 //! When a record settles (synced, failed, dead, needs action) the [`OutcomeCallbacks`] observer
 //! writes a callback into the outbox; the [`CallbackDispatcher`] sends due callbacks, signed like
@@ -26,7 +26,7 @@ use crate::told::RecordFacts;
 /// How long a dispatcher holds a callback it is sending before another may try.
 const CLAIM_MS: i64 = 60_000;
 
-/// What one callback tells eHRM (ehrm-contract §3): the JSON body eHRM receives, its `type`
+/// What one callback tells eHRM (`docs/ehrm-contract.md`, "Outcome callbacks"): the JSON body eHRM receives, its `type`
 /// naming the kind.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type")]

@@ -197,7 +197,7 @@ pub fn breaker_settings(
 
 /// `READINESS_HORIZON_MONTHS` (6 monthly promotion periods), `READINESS_PENSION_MONTHS` (15
 /// months of retirement dates), the rules' settings (K6 credit points, K8 service examinations,
-/// retirement ages of functional positions; readiness.md §7) as JSON in the file
+/// retirement ages of functional positions; `docs/readiness-rules.md`, "Settings") as JSON in the file
 /// `READINESS_RULES_FILE` or inline in `READINESS_RULES`; reading, checkpoints and the lease as
 /// for reconciliation (`RECONCILE_CONCURRENCY`, `RECONCILE_CHECKPOINT_EVERY`,
 /// `RECONCILE_LEASE_SECONDS`).

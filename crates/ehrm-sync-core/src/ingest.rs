@@ -1,4 +1,4 @@
-//! Ingest: one eHRM webhook in, one durable, idempotent change out (ehrm-contract.md §1).
+//! Ingest: one eHRM webhook in, one durable, idempotent change out (`docs/ehrm-contract.md`, "Change webhooks").
 //!
 //! Order of checks, each with its own [`IngestOutcome`] (the HTTP status `ehrm-sync-http` gives
 //! it in brackets): size (`413`) → signature on the raw bytes, before parsing (`401`) → webhook id
@@ -63,7 +63,7 @@ pub enum IngestOutcome {
     BadSignature(String),
     /// This webhook id was already used for a different body.
     IdConflict,
-    /// Not JSON, or not the envelope of ehrm-contract §1.
+    /// Not JSON, or not the envelope of `docs/ehrm-contract.md`.
     Malformed(String),
     /// Every rule the change breaks.
     Invalid(Vec<Violation>),

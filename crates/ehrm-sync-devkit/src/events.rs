@@ -1,4 +1,4 @@
-//! Signed eHRM change webhooks, built as ehrm-contract.md §1 describes them.
+//! Signed eHRM change webhooks, built as `docs/ehrm-contract.md` ("Change webhooks") describes them.
 
 use serde_json::{Value, json};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -5,7 +5,7 @@
 //! * [`events`] — signed eHRM webhooks, as eHRM sends them;
 //! * [`demo`] — `ehrm-sync demo`: plan a stream of changes, run it against a faulty BKN, check
 //!   the invariants, print the report;
-//! * [`bench`] — the load commands behind the README's figures;
+//! * [`bench`](mod@bench) — the load commands behind the figures of `docs/performance.md`;
 //! * [`sim`] — `ehrm-sync sim`: both simulators as long-running servers;
 //! * [`net`] — loopback helpers.
 //!

@@ -303,7 +303,7 @@ mod tests {
 
     #[test]
     fn predikat_matrix_follows_permenpanrb_6_2022() {
-        // (hasil, perilaku) -> predikat, exactly as in ehrm-contract.md §1.
+        // (hasil, perilaku) -> predikat, exactly as in `docs/ehrm-contract.md` ("Change webhooks").
         let table = [
             (1, 1, 1),
             (1, 2, 2),

@@ -1,6 +1,6 @@
 //! NIP (Nomor Induk Pegawai): the 18-digit number of a civil servant.
 //!
-//! Two layouts share the 18 digits (ehrm-contract.md §1, bkn-siasn-api.md §6):
+//! Two layouts share the 18 digits (`docs/ehrm-contract.md`, "Change webhooks"):
 //!
 //! | digits | PNS                    | PPPK                               |
 //! |--------|------------------------|------------------------------------|

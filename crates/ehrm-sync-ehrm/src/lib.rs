@@ -1,8 +1,8 @@
 //! The eHRM side of ehrm-sync.
 //!
 //! * [`callback`] — outcome callbacks POSTed to eHRM (`EHRM_CALLBACK_URL`), signed with
-//!   `EHRM_CALLBACK_SECRET` the Standard Webhooks way (ehrm-contract.md §3).
-//! * [`read`] — eHRM's read API for reconciliation (ehrm-contract.md §4): DreamFactory session,
+//!   `EHRM_CALLBACK_SECRET` the Standard Webhooks way (`docs/ehrm-contract.md`, "Outcome callbacks").
+//! * [`read`] — eHRM's read API for reconciliation (`docs/ehrm-contract.md`, "The read API"): DreamFactory session,
 //!   paged resources, field names mapped in one place.
 //!
 //! Implements core ports ([`CallbackSender`](ehrm_sync_core::ports::CallbackSender),

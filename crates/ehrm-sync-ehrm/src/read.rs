@@ -1,4 +1,4 @@
-//! eHRM's read API (ehrm-contract.md §4), the core [`EhrmDirectory`] port: a DreamFactory-style
+//! eHRM's read API (`docs/ehrm-contract.md`, "The read API"), the core [`EhrmDirectory`] port: a DreamFactory-style
 //! gateway with a session (`POST {base}/user/session`), both headers on every read, paged
 //! resources under `{base}/v1/ehrm/`, and `filter=nip=…` for one employee. A 401 logs in again
 //! once. eHRM's field names are mapped to the comparison engine's facts in [`fields`], the one

@@ -1,4 +1,4 @@
-//! `POST /v1/events`: eHRM's signed change webhooks (ehrm-contract §1).
+//! `POST /v1/events`: eHRM's signed change webhooks (`docs/ehrm-contract.md`).
 
 use std::sync::Arc;
 

@@ -1,4 +1,4 @@
-//! `GET /v1/sync/{nip}`: every record of one employee (ehrm-contract §2).
+//! `GET /v1/sync/{nip}`: every record of one employee (`docs/ehrm-contract.md`, "Sync status").
 
 use std::collections::HashMap;
 use std::sync::Arc;

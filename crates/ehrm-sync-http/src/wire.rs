@@ -1,4 +1,4 @@
-//! The bodies of the public HTTP contract (ehrm-contract §1–§2), as Rust types: the handlers
+//! The bodies of the public HTTP contract (`docs/ehrm-contract.md`), as Rust types: the handlers
 //! serve them and the OpenAPI document is generated from them, so the two cannot drift.
 
 use serde::{Deserialize, Serialize};
@@ -24,7 +24,7 @@ pub enum ChangeType {
     PeriodikDeleted,
 }
 
-/// The body of a change webhook (ehrm-contract §1). The handler checks it with the domain's
+/// The body of a change webhook (`docs/ehrm-contract.md`). The handler checks it with the domain's
 /// rules, reporting every broken rule at once (`422`); this is its shape, and the tests check
 /// that every event they send fits both.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]

@@ -1,6 +1,6 @@
 //! What can go wrong, set at start or through `PUT /_sim/faults`.
 //!
-//! Where BKN's real behaviour is unknown (bkn-siasn-api.md §7), the simulator makes it a setting
+//! Where BKN's real behaviour is unknown (`docs/bkn-api.md`, "Unknowns"), the simulator makes it a setting
 //! rather than picking the convenient answer: the status of a rejected save, the shape of
 //! `mapData`, whether BKN deduplicates creates.
 
@@ -39,20 +39,20 @@ pub struct Faults {
     /// HTTP status of a refused save (`success:false`): 200 or 400 (unknown at BKN).
     pub reject_status: u16,
     /// `public_clients` (skp22 a bare string, kinerjaperiodik `{"rwKinerjaPeriodikId": …}`, as
-    /// public clients read them, §8.4), `string` (`"mapData": "<id>"`) or `object` for every save.
+    /// public clients read them, `docs/bkn-api.md` "Replies"), `string` (`"mapData": "<id>"`) or `object` for every save.
     pub map_data: MapDataStyle,
     /// How a refused save is written: `success: false`, `success: "false"` or PascalCase
-    /// `{"Error": true, "Message": …}` (§8.7).
+    /// `{"Error": true, "Message": …}` (`docs/bkn-api.md`, "Replies").
     pub reject_style: RejectStyle,
     /// `clear`: `{"success": true, "mapData": …}`; `unclear`: a 200 with BKN's message and no
     /// `success` flag (whether it was stored is unknown: it is stored).
     pub save_reply: SaveReply,
-    /// rw-kinerjaperiodik items without `bulanMulaiPenilaian`/`bulanSelesaiPenilaian` (§8.5).
+    /// rw-kinerjaperiodik items without `bulanMulaiPenilaian`/`bulanSelesaiPenilaian` (`docs/bkn-api.md`, "Lists").
     pub periodic_without_months: bool,
     /// A whitelisting gateway in front of BKN: calls without this header (name, value) are
     /// refused with a 403 before they reach BKN.
     pub gateway_header: Option<(String, String)>,
-    /// An empty rw-kinerjaperiodik list answered with this non-2xx status and `code: 0` (§8.6).
+    /// An empty rw-kinerjaperiodik list answered with this non-2xx status and `code: 0` (`docs/bkn-api.md`, "Replies").
     pub empty_periodic_status: Option<u16>,
     /// BKN deduplicates a create for a year/period it already holds (unknown; off by default).
     pub dedupe_creates: bool,

@@ -1,9 +1,9 @@
 //! The SIASN histories and proposal fields the readiness check reads, rendered from the
 //! population (and what it planted): rw-golongan, rw-hukdis, rw-angkakredit, rw-pendidikan
-//! (readiness.md §6, R2's migrations), education and position ids of data-utama, and the
-//! proposal items of list-kp-instansi / list-pensiun-instansi (§4.2, §5).
+//! (`docs/readiness-rules.md`; the public clients' database migrations), education and position ids of data-utama, and the
+//! proposal items of list-kp-instansi / list-pensiun-instansi (`docs/bkn-api.md`, "Lists").
 //!
-//! Written here from readiness.md, not from ehrm-sync's rules, so the two can disagree.
+//! Written here from `docs/readiness-rules.md`, not from ehrm-sync's rules, so the two can disagree.
 
 use std::hash::{Hash, Hasher};
 
@@ -177,7 +177,7 @@ pub fn rw_angkakredit(e: &Employee, this_year: i32) -> Vec<Value> {
         .collect()
 }
 
-/// A service promotion at retirement (KP pengabdian, readiness.md §2): ≥ 30 years of service
+/// A service promotion at retirement (KP pengabdian, `docs/readiness-rules.md`): ≥ 30 years of service
 /// and a month in rank, ≥ 20 and a year, or ≥ 10 and two years; PNS below IV/e.
 pub fn kpp(e: &Employee, tmt: time::Date) -> bool {
     ehrm_sync_population::readiness::kpp_expected(e, tmt)

@@ -3,7 +3,7 @@
 //! must not depend on ehrm-sync's BKN client or services, so it cannot agree with them by
 //! construction.
 #![recursion_limit = "256"]
-//! A simulator of BKN SIASN, faithful to `shared/design/bkn-siasn-api.md`: the two token
+//! A simulator of BKN SIASN, faithful to `docs/bkn-api.md`: the two token
 //! endpoints, the SIASN paths ehrm-sync uses with their envelopes and quirks (`Data tidak
 //! ditemukan` as 404, `{"code":1,"data":null}` for empty lists, `success:false` with HTTP 200,
 //! capitalised `PerilakuKerjaNilai`, the `koefisenId` typo, `mapData` as string or object,

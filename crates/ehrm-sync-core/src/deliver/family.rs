@@ -2,7 +2,7 @@
 //! — where BKN lists it, how BKN's entry for the record is found in that list, whether that
 //! entry already holds the data, and how it is written and deleted. Everything else (the PNS
 //! id, remembered lists, the write guard, the attempt, the outcome) is delivery's own, the same
-//! for every family ([`super::push`]). A family is one module of [`super::families`] plus its
+//! for every family (`deliver::push`). A family is one module of [`super::families`] plus its
 //! wire types (the BKN client's).
 
 use async_trait::async_trait;

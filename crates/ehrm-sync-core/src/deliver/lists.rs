@@ -1,6 +1,6 @@
 //! When a delivery reads BKN's riwayat list, and when a remembered read serves instead.
 //!
-//! The invariants of `brief.md` stay absolute — never a duplicate at BKN, never an older version
+//! The invariants (`docs/architecture.md`) stay absolute — never a duplicate at BKN, never an older version
 //! over a newer one — so a create is still preceded by knowing what BKN holds for the record's
 //! slot (its year, or its period): BKN may hold it already, typed into SIASN by hand, sent by an
 //! earlier integration, or created by us with the answer lost. What changes is how often that

@@ -7,7 +7,7 @@
 //! 3. if BKN's id for the record is unknown, find the record in the employee's riwayat list (by
 //!    year, and period) and adopt it — so a create whose answer was lost, or a record entered at
 //!    BKN by hand, is updated instead of duplicated; if it already holds this version, stop
-//!    there. The list is read once per employee and family and remembered ([`lists`] says when
+//!    there. The list is read once per employee and family and remembered (`lists` says when
 //!    a remembered read may serve);
 //! 4. save (create or update) or delete;
 //! 5. record the outcome on the record (compare-and-swap, the lease token must still be ours)
@@ -153,7 +153,7 @@ impl DeliveryService {
     }
 
     /// Long because it is the delivery protocol in order — breaker, lease, push, attempt
-    /// record, settle — and the order is what keeps the invariants of brief.md.
+    /// record, settle — and the order is what keeps the invariants of `docs/architecture.md`.
     async fn deliver_once(
         &self,
         key: &RecordKey,

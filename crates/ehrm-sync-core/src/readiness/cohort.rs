@@ -1,4 +1,4 @@
-//! Who a run looks at (readiness.md §7 "Scope"): everyone on BKN's promotion proposals for
+//! Who a run looks at (`docs/readiness.md`, "Who is looked at"): everyone on BKN's promotion proposals for
 //! each monthly period and on its retirement proposals in the window, plus everyone eHRM's own
 //! data says is due in them without a proposal. The earliest deadline first.
 
@@ -159,7 +159,7 @@ pub fn plan(
 }
 
 /// The months of the retirement window, each as (1st, last day), for one list call each (as
-/// BKD Jatim's client reads it; the longest span BKN accepts is not known, readiness.md Q8).
+/// BKD Jatim's client reads it; the longest span BKN accepts is not known, `docs/readiness-rules.md` open question 8).
 pub fn pension_months(from: Date, to: Date) -> Vec<(Date, Date)> {
     let mut out = Vec::new();
     let mut first = from.replace_day(1).unwrap_or(from);

@@ -5,7 +5,7 @@
 //! and `.xlsx`.
 //!
 //! A run is a [`Job`] of the run engine ([`crate::job`]): planning is its first step, then a
-//! chunk of people at a time ([`person`]); the engine checkpoints, halts and resumes.
+//! chunk of people at a time (`person`); the engine checkpoints, halts and resumes.
 
 mod cohort;
 mod person;

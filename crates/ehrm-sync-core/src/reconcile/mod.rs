@@ -4,8 +4,8 @@
 //!
 //! A run is a [`Job`] of the run engine ([`crate::job`]), which owns what every long run shares
 //! (one open run, its lease, checkpoints after every step, halts, resuming). Its steps:
-//! planning ([`planning`]), a chunk of employees at a time ([`employees`]), the unit tree and
-//! structural officials ([`units`]); then its files ([`finishing`]).
+//! planning (`planning`), a chunk of employees at a time (`employees`), the unit tree and
+//! structural officials (`units`); then its files (`finishing`).
 
 mod employees;
 mod finishing;

@@ -1,4 +1,4 @@
-//! Sending the planned events and checking the end state against the invariants of brief.md:
+//! Sending the planned events and checking the end state against the invariants of `docs/architecture.md`:
 //! nothing lost, the latest version everywhere, no duplicate at BKN, the rate respected.
 
 use futures::StreamExt;

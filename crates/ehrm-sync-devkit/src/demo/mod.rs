@@ -4,7 +4,7 @@
 //! expiry, an outage, a SUSPENDED window, per-NIP rejections), starts `serve` on a temporary
 //! store, sends a realistic stream of signed webhooks over HTTP — several versions of the same
 //! record in random order, deletes, repeats, invalid inputs — waits until the queue is drained,
-//! then checks the invariants of brief.md against what the simulator stored. It exits non-zero
+//! then checks the invariants (`docs/architecture.md`, "Invariants") against what the simulator stored. It exits non-zero
 //! if any invariant fails.
 
 mod check;

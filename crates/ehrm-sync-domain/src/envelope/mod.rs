@@ -1,4 +1,4 @@
-//! The body of an eHRM change webhook (ehrm-contract.md §1), parsed and validated.
+//! The body of an eHRM change webhook (`docs/ehrm-contract.md`, "Change webhooks"), parsed and validated.
 //!
 //! Validation collects every broken rule, each as a [`Violation`] naming the JSON path of the
 //! field, so eHRM can fix everything in one go. Numbers are accepted as JSON numbers or as

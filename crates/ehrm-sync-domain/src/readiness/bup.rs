@@ -1,9 +1,9 @@
 //! Retirement age (BUP) and retirement date (TMT pensiun).
 //!
-//! BUP (PP 11/2017 Ps 239 jo PP 17/2020; UU 20/2023 Ps 55) [S]: 60 for JPT (eselon I–II) and
+//! BUP (PP 11/2017 Ps 239 jo PP 17/2020; UU 20/2023 Ps 55) (S): 60 for JPT (eselon I–II) and
 //! JF ahli madya; 58 for administrator, pengawas, pelaksana, JF ahli pertama/muda and
 //! keterampilan; 65 for JF ahli utama; other JF by their own regulation (SIASN's per-JF
-//! `bup_usia`, readiness.md §0.3), given in the configuration by position name.
+//! `bup_usia`, `docs/readiness-rules.md`, "Retirement"), given in the configuration by position name.
 //! TMT pensiun: the 1st of the month after the month of the birthday at BUP [S: P9; V: R1].
 
 use std::collections::BTreeMap;

@@ -1,5 +1,5 @@
 //! Code tables the readiness rules need: golongan order, the education ceilings of a regular
-//! promotion, the eselon pangkat ranges, SIASN's problem statuses. Marks as in readiness.md.
+//! promotion, the eselon pangkat ranges, SIASN's problem statuses. Marks as in `docs/readiness-rules.md`.
 
 /// Golongan ids in order (`11` I/a … `45` IV/e).
 const ORDER: [&str; 17] = [
@@ -19,7 +19,7 @@ pub fn next_golongan(golongan: &str) -> Option<&'static str> {
 }
 
 /// The highest golongan a regular promotion reaches with this education (PP 99/2000 Ps 8
-/// [V]; SIASN `tkPendidikanId` codes [U]: 05 SD, 10 SLTP, 12 SLTP kejuruan, 15–18 SLTA,
+/// (V); SIASN `tkPendidikanId` codes (U): 05 SD, 10 SLTP, 12 SLTP kejuruan, 15–18 SLTA,
 /// 20 D-I, 25 D-II, 30 D-III, 35 D-IV, 40 S-1, 45 S-2, 50 S-3).
 pub fn education_ceiling(tk_pendidikan: &str) -> Option<&'static str> {
     let code: u32 = tk_pendidikan.trim().parse().ok()?;
@@ -53,7 +53,7 @@ pub fn eselon_range(eselon: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
-/// `statusUsulan` codes that mean the proposal is stuck or refused (readiness.md §4.3, K1).
+/// `statusUsulan` codes that mean the proposal is stuck or refused (`docs/readiness-rules.md`, "Proposal statuses"; K1).
 pub fn problem_status(code: &str) -> bool {
     matches!(
         code.trim().parse::<u32>(),
@@ -63,7 +63,7 @@ pub fn problem_status(code: &str) -> bool {
 
 /// Whether SIASN's legal status (`kedudukanPnsId` / `kedudukanPnsNama`) is active: the name
 /// decides when given ("Aktif", "PPPK Aktif"; "Tidak Aktif", "CLTN", … are not), else the id
-/// (`01`; `71` PPPK [U]); `None` when SIASN gives neither (unknown is not inactive).
+/// (`01`; `71` PPPK (U)); `None` when SIASN gives neither (unknown is not inactive).
 pub fn active_kedudukan(id: Option<&str>, nama: Option<&str>) -> Option<bool> {
     if let Some(n) = nama.map(str::trim).filter(|n| !n.is_empty()) {
         let n = n.to_lowercase();

@@ -1,7 +1,7 @@
 //! Promotion (kenaikan pangkat, KP) and retirement (pensiun) readiness: for each person facing
 //! a KP period or a retirement date, which facts at BKN (SIASN) would block or delay the decree,
 //! which side must act, and by when. Rules are data ([`rules::RULES`]); the checks are pure
-//! functions of what was read ([`facts`]); readiness.md §7 is their source.
+//! functions of what was read ([`facts`]); `docs/readiness-rules.md` is their source.
 
 pub mod bup;
 pub mod codes;
@@ -25,7 +25,7 @@ pub use kp::{KpCase, evaluate_kp, kp_extra_reads};
 pub use pensiun::{KppFacts, evaluate_pensiun, expected_retirement};
 pub use rules::{RULES, Rule, RuleId, Severity};
 
-/// Settings of the rules that rest on tables not public (readiness.md §8 Q6) or documents not
+/// Settings of the rules that rest on tables not public (`docs/readiness-rules.md`, open question 6) or documents not
 /// always in SIASN: K6 and K8 stay off until set. Read from a JSON file
 /// (`READINESS_RULES_FILE`).
 #[derive(Clone, Debug, Serialize, Deserialize)]

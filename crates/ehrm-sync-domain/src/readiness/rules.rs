@@ -1,9 +1,9 @@
-//! The readiness rules as data (readiness.md §7): what each reads at BKN, the regulation or
+//! The readiness rules as data (`docs/readiness-rules.md`, "The rules"): what each reads at BKN, the regulation or
 //! source it rests on, its severity and how sure the underlying fact is.
 
 use serde::{Deserialize, Serialize};
 
-/// A rule's identity, as readiness.md §7 numbers them.
+/// A rule's identity, as `docs/readiness-rules.md` numbers them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum RuleId {
     K1,
@@ -56,7 +56,7 @@ impl Severity {
     }
 }
 
-/// The marks of readiness.md: V seen in a source, S secondary, U unverified, I inference;
+/// The marks of `docs/readiness-rules.md`: V seen in a source, S secondary, U unverified, I inference;
 /// `V/S` where the presence is verified and the threshold secondary.
 pub type Confidence = &'static str;
 
@@ -92,7 +92,7 @@ macro_rules! rule {
     };
 }
 
-/// Every rule, in readiness.md's order. K6 and K8 run only when configured
+/// Every rule, in `docs/readiness-rules.md`'s order. K6 and K8 run only when configured
 /// ([`super::ReadinessConfig`]).
 pub const RULES: [Rule; 18] = [
     rule!(
@@ -109,7 +109,7 @@ pub const RULES: [Rule; 18] = [
         K2,
         "kp",
         ["list-kp-instansi"],
-        "readiness.md §0.2 (lists are proposals)",
+        "BKN's lists hold proposals, not candidates",
         Warn,
         "I",
         "Memenuhi syarat menurut eHRM tetapi belum ada usulan KP di BKN",
@@ -179,7 +179,7 @@ pub const RULES: [Rule; 18] = [
         K9,
         "kp",
         ["data-utama"],
-        "practice; readiness.md R4",
+        "practice; the pension data list (DPCP)",
         Block,
         "S",
         "Kedudukan hukum tidak aktif",
@@ -239,7 +239,7 @@ pub const RULES: [Rule; 18] = [
         R4,
         "pensiun",
         ["data-utama", "rw-golongan"],
-        "DPCP file list (R7)",
+        "the pension file list (DPCP)",
         Warn,
         "S",
         "Kelengkapan data pensiun",
@@ -249,7 +249,7 @@ pub const RULES: [Rule; 18] = [
         R5,
         "pensiun",
         ["rw-skp22"],
-        "pension file: SKP 1 tahun terakhir (R7); KPP (P11)",
+        "pension file: SKP 1 tahun terakhir; KP pengabdian",
         Warn,
         "S",
         "SKP tahun terakhir di SIASN",
@@ -259,7 +259,7 @@ pub const RULES: [Rule; 18] = [
         R6,
         "pensiun",
         ["list-pensiun-instansi", "data-utama"],
-        "KP pengabdian (P11); BUP KPP (R1 sample)",
+        "KP pengabdian; BUP KPP in SIASN's pension list",
         Warn,
         "S",
         "KP pengabdian diharapkan tetapi tidak ada di usulan",

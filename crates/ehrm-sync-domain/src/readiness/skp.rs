@@ -101,7 +101,7 @@ pub(super) fn k4_skp(
             .finish(case.nip, Service::Kp, case.periode, case.periode);
         f.tahun = Some(tahun);
         f.repair = repair;
-        // The last year's SKP is often final only in the first quarter (readiness.md Q2).
+        // The last year's SKP is often final only in the first quarter (`docs/readiness-rules.md`, open question 2).
         if tahun == y - 1 && at_bkn.is_none() && u8::from(case.periode.month()) <= 3 {
             f.severity = Severity::Warn;
         }

@@ -4,7 +4,7 @@
 //!
 //! Adapters fill the `*Facts` types with the values as each side writes them (eHRM: ISO dates,
 //! `III/d`, `II.a`; BKN: `dd-mm-yyyy`, `34`, `21`); [`normalize`] brings both to one notation,
-//! [`compare`] produces [`Discrepancy`] rows, and [`report`] writes them as ehrm-contract.md §5
+//! [`compare`] produces [`Discrepancy`] rows, and [`report`] writes them as `docs/ehrm-contract.md` ("The reconciliation report")
 //! asks (JSON list, CSV with a BOM and Indonesian headers).
 
 pub mod compare;
@@ -65,7 +65,7 @@ impl Kind {
     }
 }
 
-/// Which side decides the value (brief.md "Authority").
+/// Which side decides the value (`docs/reconciliation.md`, "Who decides").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -136,7 +136,7 @@ impl Priority {
     }
 }
 
-/// One row of the report (ehrm-contract.md §5).
+/// One row of the report (`docs/ehrm-contract.md`, "The reconciliation report").
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Discrepancy {
     pub data_set: DataSet,

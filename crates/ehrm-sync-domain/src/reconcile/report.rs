@@ -1,4 +1,4 @@
-//! The report files of ehrm-contract.md §5: `report.json` (a list of rows) and `report.csv`
+//! The report files of `docs/ehrm-contract.md` ("The reconciliation report"): `report.json` (a list of rows) and `report.csv`
 //! (the same rows; UTF-8 with a byte-order mark so spreadsheets read it as UTF-8; headers in
 //! Indonesian).
 

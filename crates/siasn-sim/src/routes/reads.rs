@@ -139,7 +139,7 @@ pub(super) async fn ref_unor(
     paged(items, &q)
 }
 
-/// An empty list, as SIASN answers a query it cannot read (§8.1: no error, nothing listed).
+/// An empty list, as SIASN answers a query it cannot read (`docs/bkn-api.md`, "Lists": no error, nothing listed).
 fn empty_list() -> Response {
     json_response(StatusCode::OK, json!({"code": 1, "count": 0, "data": []}))
 }
@@ -170,7 +170,7 @@ pub(super) async fn list_kp(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     pre!(sim, drop, "list-kp-instansi", headers, true);
-    // `periode` is `yyyy-mm-dd` (§8.1) and, since Perban BKN 4/2025, any 1st of the month;
+    // `periode` is `yyyy-mm-dd` (`docs/bkn-api.md`, "Lists") and, since Perban BKN 4/2025, any 1st of the month;
     // anything else lists nothing.
     let Some(periode) = q
         .get("periode")
@@ -223,7 +223,7 @@ pub(super) async fn list_pensiun(
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     pre!(sim, drop, "list-pensiun-instansi", headers, true);
-    // Only `dd-mm-yyyy` (§8.1); another format lists nothing, silently.
+    // Only `dd-mm-yyyy` (`docs/bkn-api.md`, "Lists"); another format lists nothing, silently.
     let bkn_date = |k: &str| {
         q.get(k)
             .filter(|v| v.len() == 10 && v.as_bytes().get(2) == Some(&b'-'))
