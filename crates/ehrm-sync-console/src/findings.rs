@@ -8,12 +8,14 @@ use std::sync::{Arc, Mutex};
 use serde::Deserialize;
 
 use ehrm_sync_core::ports::{FindingMark, MarkState};
-use ehrm_sync_domain::reconcile::Discrepancy;
+use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
 
-/// The filters, as the page's query string carries them (empty = any).
+use crate::label::{BadParam, Label, parse_param};
+
+/// The filters as the page's query string carries them (empty = any).
 #[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(default)]
-pub struct FindingFilter {
+pub struct FindingQuery {
     pub data_set: String,
     pub kind: String,
     pub priority: String,
@@ -21,8 +23,41 @@ pub struct FindingFilter {
     pub action: String,
     pub unit: String,
     pub nip: String,
-    /// `open`, `handled`, `ignored`.
     pub state: String,
+    /// 0-based page.
+    pub page: usize,
+}
+
+impl FindingQuery {
+    /// The filters, checked: an unknown value is named.
+    pub fn parse(&self) -> Result<FindingFilter, BadParam> {
+        let text = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        Ok(FindingFilter {
+            data_set: parse_param("data_set", &self.data_set)?,
+            kind: parse_param("kind", &self.kind)?,
+            priority: parse_param("priority", &self.priority)?,
+            authority: parse_param("authority", &self.authority)?,
+            action: parse_param("action", &self.action)?,
+            unit: text(&self.unit),
+            nip: text(&self.nip),
+            state: parse_param("state", &self.state)?,
+            page: self.page,
+        })
+    }
+}
+
+/// The filters of a run's findings (`None` = any).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FindingFilter {
+    pub data_set: Option<DataSet>,
+    pub kind: Option<Kind>,
+    pub priority: Option<Priority>,
+    pub authority: Option<Authority>,
+    pub action: Option<Action>,
+    /// A unit and the units below it.
+    pub unit: Option<String>,
+    pub nip: Option<String>,
+    pub state: Option<MarkState>,
     /// 0-based page.
     pub page: usize,
 }
@@ -30,17 +65,19 @@ pub struct FindingFilter {
 impl FindingFilter {
     /// The query string of these filters (without the page), for links and downloads.
     pub fn query(&self) -> String {
+        let code = |v: Option<&'static str>| v.map(str::to_string).unwrap_or_default();
         let pairs = [
-            ("data_set", &self.data_set),
-            ("kind", &self.kind),
-            ("priority", &self.priority),
-            ("authority", &self.authority),
-            ("action", &self.action),
-            ("unit", &self.unit),
-            ("nip", &self.nip),
-            ("state", &self.state),
+            ("data_set", code(self.data_set.map(Label::code))),
+            ("kind", code(self.kind.map(Label::code))),
+            ("priority", code(self.priority.map(Label::code))),
+            ("authority", code(self.authority.map(Label::code))),
+            ("action", code(self.action.map(Label::code))),
+            ("unit", self.unit.clone().unwrap_or_default()),
+            ("nip", self.nip.clone().unwrap_or_default()),
+            ("state", code(self.state.map(Label::code))),
         ];
-        query_of(&pairs)
+        let refs: Vec<(&str, &String)> = pairs.iter().map(|(k, v)| (*k, v)).collect();
+        query_of(&refs)
     }
 
     /// In words, for the workbook's summary sheet.
@@ -136,21 +173,25 @@ pub fn select<'a>(
     filter: &FindingFilter,
     units: Option<&HashSet<String>>,
 ) -> Vec<(&'a Discrepancy, &'a str, Option<&'a FindingMark>)> {
-    let eq = |want: &str, have: &str| want.is_empty() || want == have;
+    fn wanted<T: PartialEq>(want: Option<T>, have: T) -> bool {
+        want.is_none_or(|w| w == have)
+    }
     rows.iter()
         .filter(|(r, _)| {
-            eq(&filter.data_set, r.data_set.as_str())
-                && eq(&filter.kind, r.kind.as_str())
-                && eq(&filter.priority, r.priority.as_str())
-                && eq(&filter.authority, r.authority.as_str())
-                && eq(&filter.action, r.action.as_str())
-                && (filter.nip.trim().is_empty() || r.nip.as_deref() == Some(filter.nip.trim()))
+            wanted(filter.data_set, r.data_set)
+                && wanted(filter.kind, r.kind)
+                && wanted(filter.priority, r.priority)
+                && wanted(filter.authority, r.authority)
+                && wanted(filter.action, r.action)
+                && filter
+                    .nip
+                    .as_deref()
+                    .is_none_or(|n| r.nip.as_deref() == Some(n))
                 && units.is_none_or(|set| r.unit_code().is_some_and(|u| set.contains(u)))
         })
         .filter_map(|(r, id)| {
             let mark = marks.get(id);
-            let state = state_of(mark);
-            eq(&filter.state, state.as_str()).then_some((r, id, mark))
+            wanted(filter.state, state_of(mark)).then_some((r, id, mark))
         })
         .collect()
 }
@@ -190,7 +231,6 @@ impl<T> RowsCache<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Kind, Priority};
 
     fn row(nip: &str, unit: &str, priority: Priority) -> Discrepancy {
         Discrepancy {
@@ -239,14 +279,14 @@ mod tests {
             },
         );
         let filter = FindingFilter {
-            priority: "pensiun".into(),
+            priority: Some(Priority::Pensiun),
             ..FindingFilter::default()
         };
         let picked = select(&rows, &marks, &filter, Some(&units));
         assert_eq!(picked.len(), 1);
         assert_eq!(picked[0].0.nip.as_deref(), Some("198501012010011001"));
         let open = FindingFilter {
-            state: "open".into(),
+            state: Some(MarkState::Open),
             ..FindingFilter::default()
         };
         assert_eq!(select(&rows, &marks, &open, Some(&units)).len(), 1);
@@ -256,10 +296,21 @@ mod tests {
     #[test]
     fn the_query_string_round_trips_what_was_chosen() {
         let f = FindingFilter {
-            unit: "PU 01&x".into(),
-            priority: "pensiun".into(),
+            unit: Some("PU 01&x".into()),
+            priority: Some(Priority::Pensiun),
             ..FindingFilter::default()
         };
         assert_eq!(f.query(), "priority=pensiun&unit=PU%2001%26x");
+        let q = FindingQuery {
+            unit: "PU 01&x".into(),
+            priority: "pensiun".into(),
+            ..FindingQuery::default()
+        };
+        assert_eq!(q.parse(), Ok(f));
+        let bad = FindingQuery {
+            kind: "sideways".into(),
+            ..FindingQuery::default()
+        };
+        assert_eq!(bad.parse().map_err(|e| e.field), Err("kind"));
     }
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -14,36 +13,27 @@ use serde::Deserialize;
 use ehrm_sync_core::ports::Scope;
 use ehrm_sync_core::replay::{ReplayRequest, replay as run_replay};
 
-use super::{Ctx, bad_request, ctx, unavailable, when};
+use ehrm_sync_domain::record::SyncStatus;
+
+use super::{Ctx, InPage, Page, PageError, when};
 use crate::audit::{self, AuditEntry};
 use crate::i18n::Lang;
-use crate::{ClientAddr, Console, LaunchError, LaunchRequest, Launched, Launcher, layout};
+use crate::label::Label;
+use crate::{Console, LaunchError, LaunchRequest, Launched, Launcher, layout};
 
 /// The most dead letters one redrive moves.
 const REDRIVE_MAX: usize = 10_000;
 
-pub async fn page(
-    State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
-    crate::try_page!(c.require_operator());
+pub async fn page(State(console): State<Arc<Console>>, c: Ctx) -> Page {
+    c.require_operator()?;
     let dead = console.deps.dead_letters.depth().await.ok();
-    show(&c, &console, html! {}, dead)
+    Ok(show(&c, &console, html! {}, dead))
 }
 
-/// Every action's gate: a session, the operator role, the form's CSRF token.
-async fn operator_post(
-    console: &Console,
-    headers: &HeaderMap,
-    addr: Option<&ClientAddr>,
-    csrf: &str,
-) -> Result<Ctx, Response> {
-    let c = ctx(console, headers, addr).await?;
+/// Every action's gate: the operator role, the form's CSRF token.
+fn operator_post(c: &Ctx, csrf: &str) -> Result<(), PageError> {
     c.require_operator()?;
-    c.check_csrf(csrf)?;
-    Ok(c)
+    c.check_csrf(csrf)
 }
 
 fn show(c: &Ctx, console: &Console, outcome: Markup, dead: Option<u64>) -> Response {
@@ -121,8 +111,8 @@ fn replay_form(c: &Ctx, status: &str, since: &str, until: &str, confirm: bool) -
                 a href="/console/tindakan" { (l.t("Batal", "Cancel")) }
             } @else {
                 label { "Status" select name="status" {
-                    option value="dead" selected[status == "dead"] { (l.status("dead")) }
-                    option value="failed" selected[status == "failed"] { (l.status("failed")) }
+                    option value="dead" selected[status == "dead"] { (SyncStatus::Dead.label(l)) }
+                    option value="failed" selected[status == "failed"] { (SyncStatus::Failed.label(l)) }
                 } }
                 label { (l.t("Sejak (tanggal)", "Since (date)")) input type="date" name="since" value=(since); }
                 label { (l.t("Sampai", "Until")) input type="date" name="until" value=(until); }
@@ -151,24 +141,19 @@ fn opt(v: &str) -> Option<&str> {
 
 pub async fn replay(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
+    c: Ctx,
     Form(f): Form<ReplayForm>,
-) -> Response {
-    let c = crate::try_page!(operator_post(&console, &headers, addr.as_deref(), &f.csrf).await);
+) -> Page {
+    operator_post(&c, &f.csrf)?;
     let l = c.lang;
     let d = &console.deps;
     let now = d.clock.now_ms();
     let dry_run = f.confirm != "yes";
-    let request = match ReplayRequest::parse(&f.status, opt(&f.since), opt(&f.until), dry_run, now)
-    {
-        Ok(r) => r,
-        Err(e) => return bad_request(l, &e.to_string()),
-    };
-    let report = match run_replay(&d.store, &d.queue, &d.clock, &request, &|_, _| {}).await {
-        Ok(r) => r,
-        Err(e) => return unavailable(l, &e),
-    };
+    let request = ReplayRequest::parse(&f.status, opt(&f.since), opt(&f.until), dry_run, now)
+        .map_err(|e| c.bad(e.to_string()))?;
+    let report = run_replay(&d.store, &d.queue, &d.clock, &request, &|_, _| {})
+        .await
+        .map_err(|e| c.bad(e.to_string()))?;
     let what = format!(
         "status {}, updated {} to {}",
         request.status.as_str(),
@@ -181,11 +166,17 @@ pub async fn replay(
         let outcome = html! {
             div.notice id="replay-dry-run" {
                 p { strong { (n) } " " (l.t("rekaman akan diulang", "records would be replayed")) ": "
-                    (l.status(request.status.as_str())) ", " (l.t("diperbarui ", "updated ")) (when(request.since)) " – " (when(request.until)) "." }
+                    (request.status.label(l)) ", " (l.t("diperbarui ", "updated ")) (when(request.since)) " – " (when(request.until)) "." }
                 @if n > 0 { (replay_form(&c, &f.status, &f.since, &f.until, true)) }
             }
         };
-        return show_with(&c, &console, outcome, dead, (&f.status, &f.since, &f.until));
+        return Ok(show_with(
+            &c,
+            &console,
+            outcome,
+            dead,
+            (&f.status, &f.since, &f.until),
+        ));
     }
     let entry = AuditEntry {
         who: c.user.clone(),
@@ -199,7 +190,7 @@ pub async fn replay(
         div.notice id="replay-done" { p { strong { (report.replayed) } " " (l.t("rekaman diantrekan lagi", "records queued again"))
             @if report.skipped > 0 { "; " (report.skipped) " " (l.t("dilewati (berubah sementara itu)", "skipped (changed meanwhile)")) } "." } }
     };
-    show(&c, &console, outcome, dead)
+    Ok(show(&c, &console, outcome, dead))
 }
 
 #[derive(Deserialize)]
@@ -208,19 +199,11 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
-pub async fn redrive(
-    State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
-    Form(f): Form<CsrfOnly>,
-) -> Response {
-    let c = crate::try_page!(operator_post(&console, &headers, addr.as_deref(), &f.csrf).await);
+pub async fn redrive(State(console): State<Arc<Console>>, c: Ctx, Form(f): Form<CsrfOnly>) -> Page {
+    operator_post(&c, &f.csrf)?;
     let l = c.lang;
     let d = &console.deps;
-    let moved = match d.dead_letters.redrive(REDRIVE_MAX).await {
-        Ok(n) => n,
-        Err(e) => return unavailable(l, &e),
-    };
+    let moved = d.dead_letters.redrive(REDRIVE_MAX).await.in_page(l)?;
     let now = d.clock.now_ms();
     let entry = AuditEntry {
         who: c.user.clone(),
@@ -232,7 +215,7 @@ pub async fn redrive(
     audit::record_or_log(d.controls.as_ref(), now, entry).await;
     let dead = d.dead_letters.depth().await.ok();
     let outcome = html! { div.notice id="redrive-done" { p { strong { (moved) } " " (l.t("pesan dikembalikan ke antrean", "messages moved back to the queue")) "." } } };
-    show(&c, &console, outcome, dead)
+    Ok(show(&c, &console, outcome, dead))
 }
 
 #[derive(Deserialize)]
@@ -265,19 +248,17 @@ fn scope_of(l: Lang, scope: &str, target: &str) -> Result<Scope, String> {
 
 pub async fn reconcile(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
+    c: Ctx,
     Form(f): Form<ReconcileForm>,
-) -> Response {
-    let (c, launcher) =
-        crate::try_page!(launch_post(&console, &headers, addr.as_deref(), &f.csrf).await);
+) -> Page {
+    let launcher = launch_post(&console, &c, &f.csrf)?;
     let l = c.lang;
     let request = match f.mode.as_str() {
         "resume" => LaunchRequest::Resume,
         mode => match scope_of(l, &f.scope, &f.target) {
             Ok(scope) if mode == "restart" => LaunchRequest::Restart(scope),
             Ok(scope) => LaunchRequest::Start(scope),
-            Err(e) => return bad_request(l, &e),
+            Err(e) => return Err(c.bad(e)),
         },
     };
     let started = launcher.reconcile(request.clone()).await;
@@ -291,7 +272,7 @@ pub async fn reconcile(
         started_text: l.t("Rekonsiliasi dijalankan: ", "Reconciliation started: "),
         progress: "/console/rekon",
     };
-    after_launch(&c, &console, launch, what, started).await
+    Ok(after_launch(&c, &console, launch, what, started).await)
 }
 
 #[derive(Deserialize)]
@@ -306,17 +287,15 @@ pub struct ReadinessForm {
 /// one now (`mode=restart`).
 pub async fn readiness(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
+    c: Ctx,
     Form(f): Form<ReadinessForm>,
-) -> Response {
-    let (c, launcher) =
-        crate::try_page!(launch_post(&console, &headers, addr.as_deref(), &f.csrf).await);
+) -> Page {
+    let launcher = launch_post(&console, &c, &f.csrf)?;
     let l = c.lang;
     let restart = match f.mode.as_str() {
         "continue" => false,
         "restart" => true,
-        _ => return bad_request(l, l.t("Mode tidak dikenal.", "Unknown mode.")),
+        _ => return Err(c.bad(l.t("Mode tidak dikenal.", "Unknown mode."))),
     };
     let started = launcher.readiness(restart).await;
     let launch = Launch {
@@ -328,27 +307,18 @@ pub async fn readiness(
         progress: "/console/kesiapan",
     };
     let what = if restart { "restart" } else { "continue" };
-    after_launch(&c, &console, launch, what.into(), started).await
+    Ok(after_launch(&c, &console, launch, what.into(), started).await)
 }
 
 /// An operator's launch form, and the launcher (none: this server cannot start runs).
-async fn launch_post(
-    console: &Console,
-    headers: &HeaderMap,
-    addr: Option<&ClientAddr>,
-    csrf: &str,
-) -> Result<(Ctx, Arc<dyn Launcher>), Response> {
-    let c = operator_post(console, headers, addr, csrf).await?;
-    match console.deps.launcher.clone() {
-        Some(launcher) => Ok((c, launcher)),
-        None => Err(bad_request(
-            c.lang,
-            c.lang.t(
-                "Rekonsiliasi dan pemeriksaan kesiapan tidak dapat dijalankan dari sini.",
-                "Reconciliation and the readiness check cannot be started from here.",
-            ),
-        )),
-    }
+fn launch_post(console: &Console, c: &Ctx, csrf: &str) -> Result<Arc<dyn Launcher>, PageError> {
+    operator_post(c, csrf)?;
+    console.deps.launcher.clone().ok_or_else(|| {
+        c.bad(c.lang.t(
+            "Rekonsiliasi dan pemeriksaan kesiapan tidak dapat dijalankan dari sini.",
+            "Reconciliation and the readiness check cannot be started from here.",
+        ))
+    })
 }
 
 /// What a launch form started, for the audit and the notice.

@@ -5,8 +5,6 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -14,13 +12,14 @@ use ehrm_sync_core::clock::parse_time;
 use ehrm_sync_core::ports::StoreError;
 use ehrm_sync_core::ports::XLSX_TYPE;
 use ehrm_sync_core::tables::{RecordLine, records_tables};
-use ehrm_sync_domain::record::{Millis, SyncRecord, SyncStatus};
+use ehrm_sync_domain::record::{Millis, RecordType, SyncRecord, SyncStatus};
 
 use super::pegawai::status_class;
-use super::{attachment, bad_request, ctx, unavailable, when};
+use super::{Ctx, InPage, Page, PageError, attachment, when};
 use crate::findings::encode;
 use crate::i18n::Lang;
-use crate::{ClientAddr, Console, layout};
+use crate::label::{self, Label, parse_param};
+use crate::{Console, layout};
 
 const PAGE: usize = 50;
 const BATCH: usize = 500;
@@ -61,7 +60,7 @@ impl Filter {
 /// The checked filter.
 struct Selection {
     statuses: Vec<SyncStatus>,
-    jenis: Option<String>,
+    jenis: Option<RecordType>,
     tahun: Option<i32>,
     since: Millis,
     until: Millis,
@@ -69,36 +68,49 @@ struct Selection {
     after: Option<(Millis, String)>,
 }
 
-fn selection(f: &Filter, now: Millis, l: Lang) -> Result<Selection, String> {
-    let statuses = if f.status.is_empty() {
-        STATUSES.to_vec()
-    } else {
-        match SyncStatus::parse(&f.status) {
-            Some(s) if STATUSES.contains(&s) => vec![s],
-            _ => return Err(format!("status: {}", f.status)),
+fn selection(f: &Filter, now: Millis, c: &Ctx) -> Result<Selection, PageError> {
+    let l = c.lang;
+    let statuses = match parse_param::<SyncStatus>("status", &f.status).in_page(l)? {
+        None => STATUSES.to_vec(),
+        Some(s) if STATUSES.contains(&s) => vec![s],
+        Some(s) => {
+            return Err(c.bad(match l {
+                Lang::Id => format!("Halaman ini tidak menampilkan status «{}».", s.label(l)),
+                Lang::En => format!("This page does not list status «{}».", s.label(l)),
+            }));
         }
     };
-    let time = |v: &str, default: Millis| -> Result<Millis, String> {
+    let time = |v: &str, default: Millis| -> Result<Millis, PageError> {
         if v.trim().is_empty() {
-            Ok(default)
-        } else {
-            parse_time(v).ok_or_else(|| format!("{}: {v}", l.t("bukan tanggal", "not a date")))
+            return Ok(default);
         }
+        parse_time(v).ok_or_else(|| {
+            c.bad(match l {
+                Lang::Id => format!("«{v}» bukan tanggal (TTTT-BB-HH)."),
+                Lang::En => format!("«{v}» is not a date (YYYY-MM-DD)."),
+            })
+        })
     };
     let tahun = match f.tahun.trim() {
         "" => None,
-        t => Some(t.parse().map_err(|_| format!("tahun: {t}"))?),
+        t => Some(t.parse().map_err(|_| {
+            c.bad(match l {
+                Lang::Id => format!("«{t}» bukan tahun."),
+                Lang::En => format!("«{t}» is not a year."),
+            })
+        })?),
     };
     let after = match f.after.split_once('~') {
         Some((at, key)) => Some((
-            at.parse().map_err(|_| "after".to_string())?,
+            at.parse()
+                .map_err(|_| c.bad(l.t("Halaman tidak dikenal.", "Unknown page.")))?,
             key.to_string(),
         )),
         None => None,
     };
     Ok(Selection {
         statuses,
-        jenis: Some(f.jenis.clone()).filter(|j| !j.is_empty()),
+        jenis: parse_param::<RecordType>("jenis", &f.jenis).in_page(l)?,
         tahun,
         since: time(&f.from, 0)?,
         // `to` as a date means the end of that day.
@@ -117,9 +129,7 @@ fn matches(s: &Selection, r: &SyncRecord) -> bool {
     s.after
         .as_ref()
         .is_none_or(|(at, k)| (r.updated_at, key.as_str()) > (*at, k.as_str()))
-        && s.jenis
-            .as_deref()
-            .is_none_or(|j| r.key.record_type().as_str() == j)
+        && s.jenis.is_none_or(|j| r.key.record_type() == j)
         && s.tahun.is_none_or(|t| r.key.tahun() == t)
         && s.text.as_deref().is_none_or(|q| {
             r.last_error
@@ -175,22 +185,10 @@ async fn collect(
     Ok((all, more))
 }
 
-pub async fn page(
-    State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
-    Query(f): Query<Filter>,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(f): Query<Filter>) -> Page {
     let l = c.lang;
-    let s = match selection(&f, console.deps.clock.now_ms(), l) {
-        Ok(s) => s,
-        Err(e) => return bad_request(l, &e),
-    };
-    let (records, more) = match collect(&console, &s, PAGE).await {
-        Ok(r) => r,
-        Err(e) => return unavailable(l, &e),
-    };
+    let s = selection(&f, console.deps.clock.now_ms(), &c)?;
+    let (records, more) = collect(&console, &s, PAGE).await.in_page(l)?;
     let next = records
         .last()
         .filter(|_| more)
@@ -204,25 +202,19 @@ pub async fn page(
             @if let Some(n) = next { a id="next-page" href={ "/console/gagal?" (f.query()) "&after=" (encode(&n)) } { (l.t("Berikutnya »", "Next »")) } }
         }
     };
-    layout::page(
+    Ok(layout::page(
         &c,
         l.t("Gagal & perlu tindakan", "Failed & needs action"),
         "/console/gagal",
         body,
-    )
+    ))
 }
 
 fn filters(l: Lang, f: &Filter) -> Markup {
     html! {
         form.filters method="get" action="/console/gagal" {
-            label { "Status" select name="status" {
-                option value="" selected[f.status.is_empty()] { (l.t("semua", "all")) }
-                @for s in STATUSES { option value=(s.as_str()) selected[f.status == s.as_str()] { (l.status(s.as_str())) } }
-            } }
-            label { (l.t("Jenis", "Type")) select name="jenis" {
-                option value="" selected[f.jenis.is_empty()] { (l.t("semua", "all")) }
-                @for j in ["kinerja.tahunan", "kinerja.periodik"] { option value=(j) selected[f.jenis == j] { (j) } }
-            } }
+            label { "Status" (label::options(l, "status", SyncStatus::parse(&f.status), &STATUSES)) }
+            label { (l.t("Jenis", "Type")) (label::select(l, "jenis", RecordType::parse(&f.jenis))) }
             label { "Tahun" input name="tahun" value=(f.tahun) size="5" inputmode="numeric"; }
             label { (l.t("Dari (diperbarui)", "From (updated)")) input type="date" name="from" value=(f.from); }
             label { (l.t("Sampai", "Until")) input type="date" name="to" value=(f.to); }
@@ -242,7 +234,7 @@ fn table(l: Lang, records: &[SyncRecord]) -> Markup {
                     tr {
                         td { a href={ "/console/pegawai?nip=" (r.key.nip().as_str()) } { (r.key.nip().as_str()) } }
                         td { (r.key.to_string()) }
-                        td class=(status_class(r.status.as_str())) { (l.status(r.status.as_str())) }
+                        td class=(status_class(r.status)) data-code=(r.status.code()) { (r.status.label(l)) }
                         td.num { (r.attempts) }
                         td { (when(r.updated_at)) }
                         td.message { (r.last_error.as_deref().unwrap_or("")) }
@@ -255,24 +247,18 @@ fn table(l: Lang, records: &[SyncRecord]) -> Markup {
 
 pub async fn download(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
+    c: Ctx,
     Query(f): Query<Filter>,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
-    let s = match selection(&f, console.deps.clock.now_ms(), c.lang) {
-        Ok(s) => s,
-        Err(e) => return bad_request(c.lang, &e),
-    };
-    let (records, _) = match collect(&console, &s, DOWNLOAD_MAX).await {
-        Ok(r) => r,
-        Err(e) => return unavailable(c.lang, &e),
-    };
+) -> Page {
+    let s = selection(&f, console.deps.clock.now_ms(), &c)?;
+    let (records, _) = collect(&console, &s, DOWNLOAD_MAX).await.in_page(c.lang)?;
     let lines: Vec<RecordLine> = records.iter().map(line).collect();
-    match console.deps.workbooks.workbook(&records_tables(&lines)) {
-        Ok(bytes) => attachment(XLSX_TYPE, "perlu-tindakan.xlsx", bytes),
-        Err(e) => bad_request(c.lang, &e.to_string()),
-    }
+    let bytes = console
+        .deps
+        .workbooks
+        .workbook(&records_tables(&lines))
+        .map_err(|e| c.bad(e.to_string()))?;
+    Ok(attachment(XLSX_TYPE, "perlu-tindakan.xlsx", bytes))
 }
 
 fn line(r: &SyncRecord) -> RecordLine {

@@ -8,8 +8,6 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -20,26 +18,29 @@ use ehrm_sync_core::readiness::ReadinessRun;
 use ehrm_sync_core::readiness::state::{self, RUN_CONTROL};
 use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
 use ehrm_sync_domain::dates::format_iso_date;
-use ehrm_sync_domain::readiness::{RULES, ReadinessFinding, rules::rule};
+use ehrm_sync_domain::readiness::rules::{RuleId, rule};
+use ehrm_sync_domain::readiness::{ReadinessFinding, Service, Severity, Side};
 
 use super::marks::{self, MarkForm, mark_form};
 use super::rekon::marks_by_id;
-use super::{attachment, bad_request, code_select, ctx, unavailable, when};
+use super::{Ctx, InPage, Page, attachment, when};
 use crate::findings::{encode, unit_with_descendants};
 use crate::i18n::Lang;
-use crate::{ClientAddr, Console, layout};
+use crate::label::{self, BadParam, Label, parse_param};
+use crate::{Console, layout};
 
 const PAGE: usize = 100;
 /// Marks of readiness findings are kept beside reconciliation's, under this prefix.
 const MARK_PREFIX: &str = "kesiapan|";
 
+/// The filters as the query string carries them (empty = any).
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
-pub struct Filter {
+pub struct KesiapanQuery {
     pub run: String,
     pub unit: String,
     pub service: String,
-    /// `YYYY-MM` (or a full date).
+    /// `YYYY-MM`.
     pub period: String,
     pub severity: String,
     pub rule: String,
@@ -49,19 +50,80 @@ pub struct Filter {
     pub page: usize,
 }
 
+/// The filters, checked (`None` = any).
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub run: Option<String>,
+    pub unit: Option<String>,
+    pub service: Option<Service>,
+    /// `YYYY-MM`.
+    pub period: Option<String>,
+    pub severity: Option<Severity>,
+    pub rule: Option<RuleId>,
+    pub side: Option<Side>,
+    pub nip: Option<String>,
+    pub state: Option<MarkState>,
+    pub page: usize,
+}
+
+impl KesiapanQuery {
+    fn parse(&self) -> Result<Filter, BadParam> {
+        let text = |v: &str| Some(v.trim().to_string()).filter(|v| !v.is_empty());
+        let period = text(&self.period);
+        if let Some(p) = &period
+            && !is_month(p)
+        {
+            return Err(BadParam {
+                field: "period",
+                value: p.clone(),
+            });
+        }
+        Ok(Filter {
+            run: text(&self.run),
+            unit: text(&self.unit),
+            service: parse_param("service", &self.service)?,
+            period,
+            severity: parse_param("severity", &self.severity)?,
+            rule: parse_param("rule", &self.rule.to_uppercase())?,
+            side: parse_param("side", &self.side)?,
+            nip: text(&self.nip),
+            state: parse_param("state", &self.state)?,
+            page: self.page,
+        })
+    }
+}
+
+/// `YYYY-MM`.
+fn is_month(p: &str) -> bool {
+    let b = p.as_bytes();
+    b.len() == 7
+        && b[4] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 4 || c.is_ascii_digit())
+        && matches!(
+            &p[5..],
+            "01" | "02" | "03" | "04" | "05" | "06" | "07" | "08" | "09" | "10" | "11" | "12"
+        )
+}
+
 impl Filter {
     fn query(&self) -> String {
-        crate::findings::query_of(&[
-            ("run", &self.run),
-            ("unit", &self.unit),
-            ("service", &self.service),
-            ("period", &self.period),
-            ("severity", &self.severity),
-            ("rule", &self.rule),
-            ("side", &self.side),
-            ("nip", &self.nip),
-            ("state", &self.state),
-        ])
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let code = |v: Option<&'static str>| v.map(str::to_string).unwrap_or_default();
+        let pairs = [
+            ("run", text(&self.run)),
+            ("unit", text(&self.unit)),
+            ("service", code(self.service.map(Label::code))),
+            ("period", text(&self.period)),
+            ("severity", code(self.severity.map(Label::code))),
+            ("rule", code(self.rule.map(Label::code))),
+            ("side", code(self.side.map(Label::code))),
+            ("nip", text(&self.nip)),
+            ("state", code(self.state.map(Label::code))),
+        ];
+        let refs: Vec<(&str, &String)> = pairs.iter().map(|(k, v)| (*k, v)).collect();
+        crate::findings::query_of(&refs)
     }
 }
 
@@ -102,7 +164,7 @@ async fn view(console: &Console, f: &Filter) -> Result<View, StoreError> {
     let runs = runs(console).await?;
     let run = runs
         .iter()
-        .find(|r| f.run.is_empty() || r.life.run_id == f.run)
+        .find(|r| f.run.as_ref().is_none_or(|id| &r.life.run_id == id))
         .cloned();
     let Some(chosen) = &run else {
         return Ok(View {
@@ -113,17 +175,18 @@ async fn view(console: &Console, f: &Filter) -> Result<View, StoreError> {
     };
     let findings = findings_of(console, chosen).await?;
     let marks = marks_by_id(console).await?;
-    let units = if f.unit.trim().is_empty() {
-        None
-    } else {
-        let tree: HashMap<String, Option<String>> = console
-            .deps
-            .controls
-            .control(UNIT_TREE_CONTROL)
-            .await?
-            .and_then(|c| serde_json::from_value(c.value).ok())
-            .unwrap_or_default();
-        Some(unit_with_descendants(&tree, f.unit.trim()))
+    let units = match &f.unit {
+        None => None,
+        Some(unit) => {
+            let tree: HashMap<String, Option<String>> = console
+                .deps
+                .controls
+                .control(UNIT_TREE_CONTROL)
+                .await?
+                .and_then(|c| serde_json::from_value(c.value).ok())
+                .unwrap_or_default();
+            Some(unit_with_descendants(&tree, unit))
+        }
     };
     let picked = findings
         .iter()
@@ -132,15 +195,20 @@ async fn view(console: &Console, f: &Filter) -> Result<View, StoreError> {
                 .as_ref()
                 .is_none_or(|u| x.unit.as_ref().is_some_and(|unit| u.contains(unit)))
         })
-        .filter(|x| f.service.is_empty() || x.service.as_str() == f.service)
-        .filter(|x| f.period.is_empty() || format_iso_date(x.period).starts_with(f.period.trim()))
-        .filter(|x| f.severity.is_empty() || x.severity.as_str() == f.severity)
-        .filter(|x| f.rule.is_empty() || x.rule.as_str().eq_ignore_ascii_case(f.rule.trim()))
-        .filter(|x| f.side.is_empty() || x.side.as_str() == f.side)
-        .filter(|x| f.nip.trim().is_empty() || x.nip == f.nip.trim())
+        .filter(|x| f.service.is_none_or(|s| x.service == s))
+        .filter(|x| {
+            f.period
+                .as_ref()
+                .is_none_or(|p| format_iso_date(x.period).starts_with(p.as_str()))
+        })
+        .filter(|x| f.severity.is_none_or(|s| x.severity == s))
+        .filter(|x| f.rule.is_none_or(|r| x.rule == r))
+        .filter(|x| f.side.is_none_or(|s| x.side == s))
+        .filter(|x| f.nip.as_ref().is_none_or(|n| &x.nip == n))
         .map(|x| (x.clone(), marks.get(&mark_id(x)).cloned()))
         .filter(|(_, m)| {
-            f.state.is_empty() || m.as_ref().map_or("open", |m| m.state.as_str()) == f.state
+            f.state
+                .is_none_or(|s| m.as_ref().map_or(MarkState::Open, |m| m.state) == s)
         })
         .collect();
     Ok(View { runs, run, picked })
@@ -153,16 +221,12 @@ pub fn mark_id(f: &ReadinessFinding) -> String {
 
 pub async fn page(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
-    Query(f): Query<Filter>,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    c: Ctx,
+    Query(q): Query<KesiapanQuery>,
+) -> Page {
     let l = c.lang;
-    let v = match view(&console, &f).await {
-        Ok(v) => v,
-        Err(e) => return unavailable(l, &e),
-    };
+    let f = q.parse().in_page(l)?;
+    let v = view(&console, &f).await.in_page(l)?;
     let pages = v.picked.len().div_ceil(PAGE).max(1);
     let page = f.page.min(pages - 1);
     let q = f.query();
@@ -182,15 +246,15 @@ pub async fn page(
                      th { (l.t("Tindakan", "Action")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
                 @for (x, mark) in v.picked.iter().skip(page * PAGE).take(PAGE) {
                     tr data-finding=(mark_id(x)) {
-                        td { (x.nip) } td { (x.unit.as_deref().unwrap_or("")) } td data-code=(x.service.as_str()) { (l.finding_code(x.service.as_str())) }
+                        td { (x.nip) } td { (x.unit.as_deref().unwrap_or("")) } (label::cell(l, x.service))
                         td { (format_iso_date(x.period)) }
                         td title=(rule(x.rule).basis) { (x.rule.as_str()) }
-                        td data-code=(x.severity.as_str()) { (l.finding_code(x.severity.as_str())) }
-                        td data-code=(x.side.as_str()) { (l.finding_code(x.side.as_str())) } td { (format_iso_date(x.deadline)) }
+                        (label::cell(l, x.severity))
+                        (label::cell(l, x.side)) td { (format_iso_date(x.deadline)) }
                         td { (if matches!(l, Lang::Id) { &x.problem_id } else { &x.problem_en })
                              @if let Some(b) = &x.bkn_value { br; span.muted { "BKN: " (b) } }
                              @if let Some(e) = &x.ehrm_value { br; span.muted { "eHRM: " (e) } } }
-                        td { (l.finding_code(x.action.map_or("", |a| a.as_str()))) }
+                        td { @if let Some(a) = x.action { (a.label(l)) } }
                         td { (mark_form(&c, "/console/kesiapan/tandai", &mark_id(x), mark.as_ref(), &back)) }
                     }
                 }
@@ -202,12 +266,12 @@ pub async fn page(
             }
         }
     };
-    layout::page(
+    Ok(layout::page(
         &c,
         l.t("Kesiapan KP & Pensiun", "Promotion & retirement readiness"),
         "/console/kesiapan",
         body,
-    )
+    ))
 }
 
 fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
@@ -222,7 +286,7 @@ fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
                     tr {
                         td { a href={ "/console/kesiapan?run=" (encode(&r.life.run_id)) } { (r.life.run_id) } }
                         td { (r.scope) }
-                        td { @if r.life.status == RunStatus::Finished { (l.t("selesai", "finished")) } @else { (l.t("berjalan", "running")) }
+                        td { (r.life.status.label(l))
                              @if let Some(p) = &r.life.pause_reason { br; span.muted { (p) } } }
                         td.num { (r.done) " / " (r.people) }
                         td.num { (r.findings) }
@@ -237,49 +301,43 @@ fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
 }
 
 fn filter_form(l: Lang, f: &Filter) -> Markup {
-    let any = l.t("semua", "all");
-    let rules: Vec<&str> = RULES.iter().map(|r| r.code).collect();
     html! {
         form.filters method="get" action="/console/kesiapan" {
-            input type="hidden" name="run" value=(f.run);
-            label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit) size="10"; }
-            label { (l.t("Layanan", "Service")) (code_select(l, "service", &f.service, &["kp", "pensiun"])) }
-            label { (l.t("Periode (YYYY-MM)", "Period (YYYY-MM)")) input name="period" id="f-period" value=(f.period) size="8"; }
-            label { (l.t("Tingkat", "Severity")) (code_select(l, "severity", &f.severity, &["block", "warn"])) }
-            label { (l.t("Aturan", "Rule")) (code_select(l, "rule", &f.rule, &rules)) }
-            label { (l.t("Pihak", "Side")) (code_select(l, "side", &f.side, &["bkn_data", "ehrm_data", "usulan"])) }
-            label { "NIP" input name="nip" id="f-nip" value=(f.nip) size="20"; }
-            label { (l.t("Tindak lanjut", "Follow-up")) select name="state" id="f-state" { option value="" { (any) } @for s in MarkState::ALL { option value=(s.as_str()) selected[f.state == s.as_str()] { (l.mark(s.as_str())) } } } }
+            input type="hidden" name="run" value=(f.run.as_deref().unwrap_or(""));
+            label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit.as_deref().unwrap_or("")) size="10"; }
+            label { (l.t("Layanan", "Service")) (label::select::<Service>(l, "service", f.service)) }
+            label { (l.t("Periode (TTTT-BB)", "Period (YYYY-MM)")) input name="period" id="f-period" value=(f.period.as_deref().unwrap_or("")) size="8"; }
+            label { (l.t("Tingkat", "Severity")) (label::select::<Severity>(l, "severity", f.severity)) }
+            label { (l.t("Aturan", "Rule")) select name="rule" id="f-rule" {
+                option value="" selected[f.rule.is_none()] { (l.t("semua", "all")) }
+                @for r in <RuleId as Label>::ALL { option value=(r.code()) selected[f.rule == Some(*r)] { (r.code()) " · " (r.label(l)) } }
+            } }
+            label { (l.t("Pihak", "Side")) (label::select::<Side>(l, "side", f.side)) }
+            label { "NIP" input name="nip" id="f-nip" value=(f.nip.as_deref().unwrap_or("")) size="20"; }
+            label { (l.t("Tindak lanjut", "Follow-up")) (label::select::<MarkState>(l, "state", f.state)) }
             button type="submit" id="filter" { (l.t("Saring", "Filter")) }
         }
     }
 }
 
 /// Records the follow-up of one readiness finding of the newest run (both roles).
-pub async fn mark(
-    State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
-    Form(f): Form<MarkForm>,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
-    crate::try_page!(c.check_csrf(&f.csrf));
+pub async fn mark(State(console): State<Arc<Console>>, c: Ctx, Form(f): Form<MarkForm>) -> Page {
+    c.check_csrf(&f.csrf)?;
     let l = c.lang;
-    let state = crate::try_page!(marks::state_of(&c, &f));
-    let known = match view(&console, &Filter::default()).await {
-        Ok(v) => v.picked.iter().any(|(x, _)| mark_id(x) == f.finding_id),
-        Err(e) => return unavailable(l, &e),
-    };
+    let state = marks::state_of(&c, &f)?;
+    let known = view(&console, &Filter::default())
+        .await
+        .in_page(l)?
+        .picked
+        .iter()
+        .any(|(x, _)| mark_id(x) == f.finding_id);
     if !known {
-        return bad_request(
-            l,
-            l.t(
-                "Temuan tidak ada di pemeriksaan terakhir.",
-                "No such finding in the newest run.",
-            ),
-        );
+        return Err(c.bad(l.t(
+            "Temuan tidak ada di pemeriksaan terakhir.",
+            "No such finding in the newest run.",
+        )));
     }
-    let what = format!("readiness finding {} → {}", f.finding_id, state.as_str());
+    let what = format!("readiness finding {} → {}", f.finding_id, state.code());
     marks::save(
         &console,
         &c,
@@ -295,23 +353,25 @@ pub async fn mark(
 /// The filtered findings as `readiness.xlsx` (the run's summary and rule table included).
 pub async fn download(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
-    Query(f): Query<Filter>,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    c: Ctx,
+    Query(q): Query<KesiapanQuery>,
+) -> Page {
     let l = c.lang;
-    let v = match view(&console, &f).await {
-        Ok(v) => v,
-        Err(e) => return unavailable(l, &e),
-    };
+    let f = q.parse().in_page(l)?;
+    let v = view(&console, &f).await.in_page(l)?;
     let Some(run) = &v.run else {
-        return bad_request(l, l.t("Belum ada pemeriksaan.", "No run yet."));
+        return Err(c.bad(l.t("Belum ada pemeriksaan.", "No run yet.")));
     };
     let rows: Vec<ReadinessFinding> = v.picked.into_iter().map(|(x, _)| x).collect();
     let tables = ehrm_sync_core::readiness::tables(run, &rows);
-    match console.deps.workbooks.workbook(&tables) {
-        Ok(bytes) => attachment(XLSX_TYPE, &format!("kesiapan-{}.xlsx", run.today), bytes),
-        Err(e) => bad_request(l, &e.to_string()),
-    }
+    let bytes = console
+        .deps
+        .workbooks
+        .workbook(&tables)
+        .map_err(|e| c.bad(e.to_string()))?;
+    Ok(attachment(
+        XLSX_TYPE,
+        &format!("kesiapan-{}.xlsx", run.today),
+        bytes,
+    ))
 }

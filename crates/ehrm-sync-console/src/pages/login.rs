@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 use serde::Deserialize;
 
-use super::{address_of, cookie_header, ctx, lang_of, unavailable};
+use super::{Ctx, InPage, Page, address_of, cookie_header, lang_of, unavailable};
 use crate::audit::{self, AuditEntry};
 use crate::i18n::Lang;
 use crate::layout;
@@ -150,23 +150,16 @@ pub struct CsrfForm {
 
 pub async fn logout(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
+    c: Ctx,
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
-    crate::try_page!(c.check_csrf(&f.csrf));
+) -> Page {
+    c.check_csrf(&f.csrf)?;
     let controls = console.deps.controls.as_ref();
     let token = session::cookie(cookie_header(&headers), SESSION_COOKIE).unwrap_or("");
     let now = console.deps.clock.now_ms();
-    match session::load(controls, token, now).await {
-        Ok(Some(s)) => {
-            if let Err(e) = session::revoke(controls, &s).await {
-                return unavailable(c.lang, &e);
-            }
-        }
-        Ok(None) => {}
-        Err(e) => return unavailable(c.lang, &e),
+    if let Some(s) = session::load(controls, token, now).await.in_page(c.lang)? {
+        session::revoke(controls, &s).await.in_page(c.lang)?;
     }
     audit::record_or_log(controls, now, entry(&c.user, &c.address, "logout")).await;
     let cookie = session::set_cookie(SESSION_COOKIE, "", console.settings.secure_cookies, Some(0));
@@ -174,7 +167,7 @@ pub async fn logout(
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, v);
     }
-    response
+    Ok(response)
 }
 
 #[derive(Deserialize)]

@@ -1,15 +1,16 @@
 //! Follow-up marks (tindak lanjut) of findings, shared by the Rekonsiliasi and Kesiapan pages:
 //! the inline form, and storing a mark with its audit entry.
 
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use ehrm_sync_core::ports::{FindingMark, MAX_NOTE_CHARS, MarkState};
 
-use super::{Ctx, bad_request, unavailable, when};
+use super::{Ctx, InPage, Page, PageError, when};
 use crate::Console;
 use crate::audit::{self, AuditEntry};
+use crate::label::Label;
 
 /// The inline form of one finding's mark, posting to `action`.
 pub fn mark_form(
@@ -20,14 +21,14 @@ pub fn mark_form(
     back: &str,
 ) -> Markup {
     let l = c.lang;
-    let state = mark.map_or("open", |m| m.state.as_str());
+    let state = mark.map_or(MarkState::Open, |m| m.state);
     html! {
         form.inline.mark method="post" action=(action) {
             input type="hidden" name="csrf" value=(c.csrf);
             input type="hidden" name="finding_id" value=(id);
             input type="hidden" name="back" value=(back);
             select name="state" aria-label=(l.t("Tindak lanjut", "Follow-up")) {
-                @for s in MarkState::ALL { option value=(s.as_str()) selected[state == s.as_str()] { (l.mark(s.as_str())) } }
+                @for s in <MarkState as Label>::ALL { option value=(s.code()) selected[state == *s] { (s.label(l)) } }
             }
             input name="note" value=(mark.map_or("", |m| m.note.as_str())) placeholder=(l.t("catatan", "note")) maxlength="1000" size="14";
             button type="submit" { (l.t("Simpan", "Save")) }
@@ -49,8 +50,10 @@ pub struct MarkForm {
 }
 
 /// The state the form asks for, or the answer refusing it.
-pub fn state_of(c: &Ctx, f: &MarkForm) -> Result<MarkState, Response> {
-    MarkState::parse(&f.state).ok_or_else(|| bad_request(c.lang, &format!("state: {}", f.state)))
+pub fn state_of(c: &Ctx, f: &MarkForm) -> Result<MarkState, PageError> {
+    crate::label::parse_param::<MarkState>("state", &f.state)
+        .in_page(c.lang)?
+        .ok_or_else(|| c.bad(c.lang.t("Pilih tindak lanjut.", "Choose a follow-up.")))
 }
 
 /// Stores the mark (both roles: HR officers record what they did), audits it as `what`, and
@@ -63,7 +66,7 @@ pub async fn save(
     what: String,
     pages: &str,
     fallback: String,
-) -> Response {
+) -> Page {
     let now = console.deps.clock.now_ms();
     let mark = FindingMark {
         finding_id: f.finding_id.clone(),
@@ -72,9 +75,7 @@ pub async fn save(
         by: c.user.clone(),
         at: now,
     };
-    if let Err(e) = console.deps.marks.put_mark(&mark).await {
-        return unavailable(c.lang, &e);
-    }
+    console.deps.marks.put_mark(&mark).await.in_page(c.lang)?;
     let entry = AuditEntry {
         who: c.user.clone(),
         address: c.address.clone(),
@@ -84,5 +85,5 @@ pub async fn save(
     };
     audit::record_or_log(console.deps.controls.as_ref(), now, entry).await;
     let back = Some(f.back).filter(|b| b.starts_with(pages) && !b.contains(['\r', '\n']));
-    Redirect::to(&back.unwrap_or(fallback)).into_response()
+    Ok(Redirect::to(&back.unwrap_or(fallback)).into_response())
 }

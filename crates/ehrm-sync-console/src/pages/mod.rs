@@ -1,5 +1,6 @@
-//! The pages and actions, one module each, and what they share: the signed-in context, role and
-//! CSRF checks, error pages, times in Jakarta.
+//! The pages and actions, one module each, and what they share: the signed-in context (an
+//! extractor, [`Ctx`]), role and CSRF checks, error pages in the page's language ([`Page`]; `?`
+//! works through [`InPage`]), times in Jakarta, downloads.
 
 pub mod actions;
 pub mod audit_page;
@@ -11,19 +12,27 @@ pub mod overview;
 pub mod pegawai;
 pub mod rekon;
 
+use std::sync::Arc;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use maud::{Markup, html};
+use maud::html;
 
+use ehrm_sync_core::ports::{QueueError, StoreError};
 use ehrm_sync_domain::record::Millis;
 
 use crate::i18n::Lang;
+use crate::label::BadParam;
 use crate::layout;
 use crate::session::{self, LANG_COOKIE, SESSION_COOKIE};
 use crate::users::Role;
 use crate::{ClientAddr, Console};
 
-/// A signed-in request: language, user, role (as configured now) and the session's CSRF token.
+/// A signed-in request: language, user, role (as configured now), the session's CSRF token and
+/// the client's address. Handlers take it as an argument; without a session the browser is sent
+/// to the login page.
 pub struct Ctx {
     pub lang: Lang,
     pub user: String,
@@ -32,37 +41,187 @@ pub struct Ctx {
     pub address: String,
 }
 
+impl FromRequestParts<Arc<Console>> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        console: &Arc<Console>,
+    ) -> Result<Self, Self::Rejection> {
+        let addr = parts.extensions.get::<ClientAddr>().cloned();
+        ctx(console, &parts.headers, addr.as_ref()).await
+    }
+}
+
+/// The page's language alone (pages shown before signing in).
+impl FromRequestParts<Arc<Console>> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _console: &Arc<Console>,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(lang_of(&parts.headers))
+    }
+}
+
 impl Ctx {
     pub fn is_operator(&self) -> bool {
         self.role == Role::Operator
     }
 
     /// 403 unless an operator (the page keeps its navigation: the viewer carries on).
-    pub fn require_operator(&self) -> Result<(), Response> {
+    pub fn require_operator(&self) -> Result<(), PageError> {
         if self.is_operator() {
             return Ok(());
         }
-        let l = self.lang;
-        let body = html! {
-            p.error role="alert" { (l.t("Tindakan ini hanya untuk operator.", "This action is for operators only.")) }
-        };
-        let mut page = layout::page(self, l.t("Tidak diizinkan", "Forbidden"), "", body);
-        *page.status_mut() = StatusCode::FORBIDDEN;
-        Err(page)
+        let mut e = PageError::new(self.lang, Problem::OperatorsOnly);
+        e.signed_in = Some((self.user.clone(), self.role, self.csrf.clone()));
+        Err(e)
     }
 
     /// 403 unless the form carries the session's CSRF token.
-    pub fn check_csrf(&self, given: &str) -> Result<(), Response> {
+    pub fn check_csrf(&self, given: &str) -> Result<(), PageError> {
         if session::csrf_matches(&self.csrf, given) {
             return Ok(());
         }
+        Err(PageError::new(self.lang, Problem::FormExpired))
+    }
+
+    /// A request the page cannot serve, said in its language.
+    pub fn bad(&self, what: impl Into<String>) -> PageError {
+        PageError::new(self.lang, Problem::BadRequest(what.into()))
+    }
+
+    /// Nothing by that name.
+    pub fn not_found(&self) -> PageError {
+        PageError::new(self.lang, Problem::NotFound)
+    }
+}
+
+/// What a page answers instead of itself.
+#[derive(Debug)]
+pub enum Problem {
+    /// The store or queue cannot be read (503).
+    Unavailable(String),
+    /// Something in the request is wrong (400), said in the page's language.
+    BadRequest(String),
+    /// A filter value the page does not know (400).
+    BadParam(BadParam),
+    /// Nothing by that name (404).
+    NotFound,
+    /// A viewer asked for an operator's action (403).
+    OperatorsOnly,
+    /// A form without the session's CSRF token (403).
+    FormExpired,
+}
+
+/// A page's failure, rendered in the page's language with the right status.
+#[derive(Debug)]
+pub struct PageError {
+    lang: Lang,
+    problem: Problem,
+    /// The signed-in user (name, role, CSRF) when the answer keeps the page's navigation.
+    signed_in: Option<(String, Role, String)>,
+}
+
+impl PageError {
+    pub fn new(lang: Lang, problem: Problem) -> Self {
+        PageError {
+            lang,
+            problem,
+            signed_in: None,
+        }
+    }
+}
+
+/// What a page handler returns: the page, or why not.
+pub type Page = Result<Response, PageError>;
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
         let l = self.lang;
-        Err(layout::bare(
-            l,
-            StatusCode::FORBIDDEN,
-            l.t("Formulir kedaluwarsa", "Form expired"),
-            html! { p { (l.t("Muat ulang halaman lalu coba lagi.", "Reload the page and try again.")) } },
-        ))
+        match self.problem {
+            Problem::Unavailable(why) => {
+                tracing::warn!(error = %why, "console: store unavailable");
+                layout::bare(
+                    l,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    l.t("Penyimpanan tidak dapat dibaca", "The store cannot be read"),
+                    html! { p.message { (why) } p { (l.t("Coba lagi sebentar lagi.", "Try again shortly.")) } },
+                )
+            }
+            Problem::BadRequest(what) => bad_request(l, &what),
+            Problem::BadParam(p) => bad_request(
+                l,
+                &match l {
+                    Lang::Id => format!("Pilihan «{}» tidak dikenal untuk {}.", p.value, p.field),
+                    Lang::En => format!("«{}» is not a known choice for {}.", p.value, p.field),
+                },
+            ),
+            Problem::NotFound => layout::bare(
+                l,
+                StatusCode::NOT_FOUND,
+                l.t("Tidak ditemukan", "Not found"),
+                html! { p { a href="/console/" { (l.t("Ke ringkasan", "To the overview")) } } },
+            ),
+            Problem::OperatorsOnly => {
+                let title = l.t("Tidak diizinkan", "Forbidden");
+                let body = html! {
+                    p.error role="alert" { (l.t("Tindakan ini hanya untuk operator.", "This action is for operators only.")) }
+                };
+                let mut page = match self.signed_in {
+                    Some((user, role, csrf)) => {
+                        let c = Ctx {
+                            lang: l,
+                            user,
+                            role,
+                            csrf,
+                            address: String::new(),
+                        };
+                        layout::page(&c, title, "", body)
+                    }
+                    None => layout::bare(l, StatusCode::FORBIDDEN, title, body),
+                };
+                *page.status_mut() = StatusCode::FORBIDDEN;
+                page
+            }
+            Problem::FormExpired => layout::bare(
+                l,
+                StatusCode::FORBIDDEN,
+                l.t("Formulir kedaluwarsa", "Form expired"),
+                html! { p { (l.t("Muat ulang halaman lalu coba lagi.", "Reload the page and try again.")) } },
+            ),
+        }
+    }
+}
+
+/// `?` on a store, queue or filter error inside a page: the error page in the page's language.
+pub trait InPage<T> {
+    fn in_page(self, lang: Lang) -> Result<T, PageError>;
+}
+
+impl<T> InPage<T> for Result<T, StoreError> {
+    fn in_page(self, lang: Lang) -> Result<T, PageError> {
+        self.map_err(|e| PageError::new(lang, Problem::Unavailable(e.to_string())))
+    }
+}
+
+impl<T> InPage<T> for Result<T, QueueError> {
+    fn in_page(self, lang: Lang) -> Result<T, PageError> {
+        self.map_err(|e| PageError::new(lang, Problem::Unavailable(e.to_string())))
+    }
+}
+
+impl<T> InPage<T> for Result<T, ehrm_sync_core::status::OverviewError> {
+    fn in_page(self, lang: Lang) -> Result<T, PageError> {
+        self.map_err(|e| PageError::new(lang, Problem::Unavailable(e.to_string())))
+    }
+}
+
+impl<T> InPage<T> for Result<T, BadParam> {
+    fn in_page(self, lang: Lang) -> Result<T, PageError> {
+        self.map_err(|p| PageError::new(lang, Problem::BadParam(p)))
     }
 }
 
@@ -79,7 +238,7 @@ pub fn address_of(addr: Option<&ClientAddr>) -> String {
 }
 
 /// The signed-in context, or the answer to give instead (to the login page, or 503).
-pub async fn ctx(
+async fn ctx(
     console: &Console,
     headers: &HeaderMap,
     addr: Option<&ClientAddr>,
@@ -90,7 +249,8 @@ pub async fn ctx(
     let session = match token {
         Some(t) => session::load(console.deps.controls.as_ref(), t, now)
             .await
-            .map_err(|e| unavailable(lang, &e))?,
+            .in_page(lang)
+            .map_err(IntoResponse::into_response)?,
         None => None,
     };
     // A user removed from the file loses access at once; a changed role applies at once.
@@ -108,15 +268,9 @@ pub async fn ctx(
     })
 }
 
-/// 503 with the reason (the store cannot be read).
+/// 503: the store cannot be read (pages before signing in, which have no [`Page`] result).
 pub fn unavailable(lang: Lang, error: &dyn std::fmt::Display) -> Response {
-    tracing::warn!(error = %error, "console: store unavailable");
-    layout::bare(
-        lang,
-        StatusCode::SERVICE_UNAVAILABLE,
-        lang.t("Penyimpanan tidak dapat dibaca", "The store cannot be read"),
-        html! { p.message { (error.to_string()) } p { (lang.t("Coba lagi sebentar lagi.", "Try again shortly.")) } },
-    )
+    PageError::new(lang, Problem::Unavailable(error.to_string())).into_response()
 }
 
 /// 400 with what was wrong in the request.
@@ -127,17 +281,6 @@ pub fn bad_request(lang: Lang, what: &str) -> Response {
         lang.t("Permintaan tidak valid", "Invalid request"),
         html! { p { (what) } p { a href="/console/" { (lang.t("Kembali", "Back")) } } },
     )
-}
-
-/// A filter's choices: the code is the value (and the query string's), the label is in the
-/// page's language.
-pub fn code_select(l: Lang, name: &str, chosen: &str, codes: &[&str]) -> Markup {
-    html! {
-        select name=(name) id={ "f-" (name) } {
-            option value="" selected[chosen.is_empty()] { (l.t("semua", "all")) }
-            @for code in codes { option value=(code) selected[chosen == *code] { (l.finding_code(code)) } }
-        }
-    }
 }
 
 /// `2026-12-01 17:56 WIB`.
@@ -160,15 +303,4 @@ pub fn attachment(content_type: &'static str, filename: &str, bytes: Vec<u8>) ->
         bytes,
     )
         .into_response()
-}
-
-/// Unwraps a page step: `Ok` value or the ready answer.
-#[macro_export]
-macro_rules! try_page {
-    ($e:expr) => {
-        match $e {
-            Ok(v) => v,
-            Err(response) => return response,
-        }
-    };
 }

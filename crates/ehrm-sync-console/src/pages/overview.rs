@@ -7,8 +7,6 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -21,10 +19,11 @@ use ehrm_sync_domain::rate::GateState;
 use ehrm_sync_domain::reconcile::{DataSet, Priority};
 use ehrm_sync_domain::record::Millis;
 
-use super::{Ctx, ctx, unavailable, when};
+use super::{Ctx, InPage, Page, when};
 use crate::charts::{self, Column};
 use crate::i18n::Lang;
-use crate::{ClientAddr, Console, layout};
+use crate::label::Label;
+use crate::{Console, layout};
 
 const OUTCOMES: [AttemptOutcome; 4] = [
     AttemptOutcome::Delivered,
@@ -39,15 +38,10 @@ pub struct Range {
     range: Option<String>,
 }
 
-pub async fn page(
-    State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
-    Query(q): Query<Range>,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<Range>) -> Page {
+    let l = c.lang;
     let d = &console.deps;
-    let o = match overview(
+    let o = overview(
         d.store.as_ref(),
         d.controls.as_ref(),
         d.dead_letters.as_ref(),
@@ -55,27 +49,22 @@ pub async fn page(
         d.gate.as_ref(),
     )
     .await
-    {
-        Ok(o) => o,
-        Err(e) => return unavailable(c.lang, &e),
-    };
+    .in_page(l)?;
     let week = q.range.as_deref() == Some("7d");
-    let charts = match chart_section(&console, &c, &o, week).await {
-        Ok(m) => m,
-        Err(e) => return unavailable(c.lang, &e),
-    };
-    let open = match open_findings(&console, &o).await {
-        Ok(m) => m,
-        Err(e) => return unavailable(c.lang, &e),
-    };
-    let l = c.lang;
+    let charts = chart_section(&console, &c, &o, week).await.in_page(l)?;
+    let open = open_findings(&console, &o).await.in_page(l)?;
     let body = html! {
         (status_cards(l, &o))
         (breaker_section(l, &o))
         (charts)
         (open_section(l, &open))
     };
-    layout::page(&c, l.t("Ringkasan", "Overview"), "/console/", body)
+    Ok(layout::page(
+        &c,
+        l.t("Ringkasan", "Overview"),
+        "/console/",
+        body,
+    ))
 }
 
 fn status_cards(l: Lang, o: &Overview) -> Markup {
@@ -85,7 +74,7 @@ fn status_cards(l: Lang, o: &Overview) -> Markup {
             @for (status, n) in &o.records {
                 div class={ "card" @if bad(status.as_str()) && *n > 0 { " bad" } } id={ "count-" (status.as_str()) } {
                     div.n { (n) }
-                    div { (l.status(status.as_str())) }
+                    div { (status.label(l)) }
                 }
             }
             div class={ "card" @if o.dead_letters > 0 { " bad" } } id="count-dlq" {
@@ -239,7 +228,7 @@ async fn chart_section(
                 @if backlog.is_empty() { p.muted { (l.t("Belum ada penyapuan tercatat.", "No sweep recorded yet.")) } }
                 @else { (charts::line(t_backlog, &backlog)) } }
             figure id="chart-findings" { figcaption { (t_findings) } (charts::stacked_bars(t_findings, &findings, None))
-                (charts::legend(&Priority::ALL.map(|p| (p.as_str(), l.finding_code(p.as_str()))))) }
+                (charts::legend(&Priority::ALL.map(|p| (p.as_str(), p.label(l))))) }
         }
     })
 }
@@ -367,7 +356,7 @@ fn open_section(l: Lang, open: &[(String, BTreeMap<Priority, u64>)]) -> Markup {
         @if open.is_empty() { p.muted { (l.t("Tidak ada temuan terbuka.", "No open findings.")) } }
         @else {
             table id="open-findings" {
-                tr { th { "Unit" } @for p in Priority::ALL { th.num { (l.finding_code(p.as_str())) } } th.num { (l.t("Jumlah", "Total")) } }
+                tr { th { "Unit" } @for p in Priority::ALL { th.num { (p.label(l)) } } th.num { (l.t("Jumlah", "Total")) } }
                 @for (unit, m) in open.iter().take(30) {
                     tr { td { (unit) }
                         @for p in Priority::ALL { td.num { (m.get(&p).copied().unwrap_or(0)) } }

@@ -4,31 +4,24 @@
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use ehrm_sync_core::ports::AttemptEntry;
 use ehrm_sync_domain::nip::Nip;
-use ehrm_sync_domain::record::SyncRecord;
+use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
 
-use super::{ctx, unavailable, when};
+use super::{Ctx, InPage, Page, when};
 use crate::i18n::Lang;
-use crate::{ClientAddr, Console, layout};
+use crate::label::{self, Label};
+use crate::{Console, layout};
 
 #[derive(Deserialize, Default)]
 pub struct Search {
     nip: Option<String>,
 }
 
-pub async fn page(
-    State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
-    Query(q): Query<Search>,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<Search>) -> Page {
     let l = c.lang;
     let raw = q.nip.unwrap_or_default();
     let raw = raw.trim();
@@ -39,10 +32,10 @@ pub async fn page(
             Err(e) => {
                 html! { p.error role="alert" { (l.t("NIP tidak valid: ", "Not a valid NIP: ")) (e.to_string()) } }
             }
-            Ok(nip) => match records_with_attempts(&console, &nip).await {
-                Ok(found) => employee(l, &nip, &found),
-                Err(e) => return unavailable(l, &e),
-            },
+            Ok(nip) => {
+                let found = records_with_attempts(&console, &nip).await.in_page(l)?;
+                employee(l, &nip, &found)
+            }
         }
     };
     let body = html! {
@@ -53,7 +46,12 @@ pub async fn page(
         }
         (result)
     };
-    layout::page(&c, l.t("Pegawai", "Employee"), "/console/pegawai", body)
+    Ok(layout::page(
+        &c,
+        l.t("Pegawai", "Employee"),
+        "/console/pegawai",
+        body,
+    ))
 }
 
 async fn records_with_attempts(
@@ -79,7 +77,7 @@ fn employee(l: Lang, nip: &Nip, found: &[(SyncRecord, Vec<AttemptEntry>)]) -> Ma
             section.record id={ "record-" (rec.key.to_string().replace(['/', '.'], "-")) } {
                 h2 { (rec.key.to_string()) }
                 table {
-                    tr { th { "Status" } td class=(status_class(rec.status.as_str())) { (l.status(rec.status.as_str())) " (" (rec.status.as_str()) ")" } }
+                    tr { th { "Status" } td class=(status_class(rec.status)) data-code=(rec.status.code()) { (rec.status.label(l)) } }
                     tr { th { (l.t("Versi eHRM / di BKN", "eHRM version / at BKN")) } td { (rec.received_version) " / " (rec.delivered_version.map_or("—".into(), |v| v.to_string())) } }
                     tr { th { (l.t("ID BKN", "BKN id")) } td { (rec.bkn_id.as_deref().unwrap_or("—")) } }
                     tr { th { (l.t("Dicoba ulang (gangguan sementara)", "Retries (transient failures)")) } td { (rec.attempts) } }
@@ -94,7 +92,7 @@ fn employee(l: Lang, nip: &Nip, found: &[(SyncRecord, Vec<AttemptEntry>)]) -> Ma
                         table {
                             tr { th { (l.t("Waktu", "Time")) } th { (l.t("Versi", "Version")) } th { (l.t("Operasi", "Operation")) } th { (l.t("Hasil", "Outcome")) } th { "HTTP" } th { (l.t("Pesan BKN", "BKN's message")) } th.num { "ms" } }
                             @for a in attempts.iter().rev() {
-                                tr { td { (when(a.at)) } td { (a.version) } td { (a.operation) } td { (a.outcome.as_str()) }
+                                tr { td { (when(a.at)) } td { (a.version) } td data-code=(a.operation.to_string()) { (label::operations(l, &a.operation)) } (label::cell(l, a.outcome))
                                     td { (a.http_status.map_or(String::new(), |s| s.to_string())) } td.message { (a.message.as_deref().unwrap_or("")) } td.num { (a.duration_ms) } }
                             }
                         }
@@ -105,10 +103,10 @@ fn employee(l: Lang, nip: &Nip, found: &[(SyncRecord, Vec<AttemptEntry>)]) -> Ma
     }
 }
 
-pub fn status_class(status: &str) -> &'static str {
+pub fn status_class(status: SyncStatus) -> &'static str {
     match status {
-        "failed" | "dead" | "needs_action" => "bad",
-        "retrying" | "pending" | "sending" => "warn",
-        _ => "ok",
+        SyncStatus::Failed | SyncStatus::Dead | SyncStatus::NeedsAction => "bad",
+        SyncStatus::Retrying | SyncStatus::Pending | SyncStatus::Sending => "warn",
+        SyncStatus::Synced => "ok",
     }
 }

@@ -7,8 +7,6 @@ use std::sync::Arc;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
-use axum::response::Response;
 use maud::{Markup, html};
 
 use ehrm_sync_core::ports::StoreError;
@@ -17,13 +15,18 @@ use ehrm_sync_core::ports::{FindingMark, MarkState};
 use ehrm_sync_core::ports::{RunStatus, RunSummary};
 use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
 use ehrm_sync_core::tables::{FindingLine, RunFacts, findings_tables};
-use ehrm_sync_domain::reconcile::{DataSet, Discrepancy, Kind, Priority, report};
+use ehrm_sync_domain::reconcile::{
+    Action, Authority, DataSet, Discrepancy, Kind, Priority, report,
+};
 
 use super::marks::{self, MarkForm, mark_form};
-use super::{attachment, bad_request, code_select, ctx, unavailable, when};
-use crate::findings::{FindingFilter, RunRows, encode, select, unit_with_descendants};
+use super::{Ctx, InPage, Page, attachment, when};
+use crate::findings::{
+    FindingFilter, FindingQuery, RunRows, encode, select, unit_with_descendants,
+};
 use crate::i18n::Lang;
-use crate::{ClientAddr, Console, layout};
+use crate::label::{self, Label};
+use crate::{Console, layout};
 
 const PAGE: usize = 100;
 const RUNS_SHOWN: usize = 50;
@@ -75,26 +78,9 @@ async fn run_of(console: &Console, run_id: &str) -> Result<Option<RunSummary>, S
         .find(|r| r.run_id == run_id))
 }
 
-fn status_text(l: Lang, s: RunStatus) -> &'static str {
-    match s {
-        RunStatus::Running => l.t("berjalan", "running"),
-        RunStatus::Paused => l.t("jeda", "paused"),
-        RunStatus::Finished => l.t("selesai", "finished"),
-        RunStatus::Abandoned => l.t("ditinggalkan", "abandoned"),
-    }
-}
-
-pub async fn runs(
-    State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+pub async fn runs(State(console): State<Arc<Console>>, c: Ctx) -> Page {
     let l = c.lang;
-    let runs = match console.deps.reconcile.runs(RUNS_SHOWN).await {
-        Ok(r) => r,
-        Err(e) => return unavailable(l, &e),
-    };
+    let runs = console.deps.reconcile.runs(RUNS_SHOWN).await.in_page(l)?;
     let body = html! {
         @if runs.is_empty() { p.muted { (l.t("Belum ada rekonsiliasi.", "No reconciliation yet.")) } }
         @else {
@@ -106,7 +92,7 @@ pub async fn runs(
                     tr {
                         td { a href={ "/console/rekon/" (r.run_id) } { (r.run_id) } }
                         td { (r.scope) @if r.dry_run { " (dry run)" } }
-                        td { (status_text(l, r.status)) @if let Some(p) = &r.pause_reason { br; span.muted { (p) } } }
+                        td { (r.status.label(l)) @if let Some(p) = &r.pause_reason { br; span.muted { (p) } } }
                         td { (r.employees_done) " / " (r.employees_total) }
                         td.num { (r.rows.map_or("—".into(), |n| n.to_string())) }
                         td { (counts_text(r)) }
@@ -120,12 +106,12 @@ pub async fn runs(
             p.muted { (l.t("Perbaikan: diantrekan ke BKN / dikirim ke eHRM.", "Repairs: queued for BKN / sent to eHRM.")) }
         }
     };
-    layout::page(
+    Ok(layout::page(
         &c,
         l.t("Rekonsiliasi", "Reconciliation"),
         "/console/rekon",
         body,
-    )
+    ))
 }
 
 fn counts_text(r: &RunSummary) -> String {
@@ -163,13 +149,9 @@ async fn view(
     };
     let rows = rows_of(console, run_id, run.status == RunStatus::Finished).await?;
     let marks = marks_by_id(console).await?;
-    let units = if f.unit.trim().is_empty() {
-        None
-    } else {
-        Some(unit_with_descendants(
-            &unit_tree(console).await?,
-            f.unit.trim(),
-        ))
+    let units = match &f.unit {
+        None => None,
+        Some(unit) => Some(unit_with_descendants(&unit_tree(console).await?, unit)),
     };
     Ok(Some(View {
         run,
@@ -179,20 +161,28 @@ async fn view(
     }))
 }
 
+/// The run and its findings, or the page saying there is no such run.
+async fn view_or_not_found(
+    console: &Console,
+    c: &Ctx,
+    run_id: &str,
+    f: &FindingFilter,
+) -> Result<View, super::PageError> {
+    view(console, run_id, f)
+        .await
+        .in_page(c.lang)?
+        .ok_or_else(|| c.not_found())
+}
+
 pub async fn findings_page(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
+    c: Ctx,
     Path(run_id): Path<String>,
-    Query(f): Query<FindingFilter>,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
+    Query(q): Query<FindingQuery>,
+) -> Page {
     let l = c.lang;
-    let v = match view(&console, &run_id, &f).await {
-        Ok(Some(v)) => v,
-        Ok(None) => return bad_request(l, l.t("Rekon tidak ditemukan.", "No such run.")),
-        Err(e) => return unavailable(l, &e),
-    };
+    let f = q.parse().in_page(l)?;
+    let v = view_or_not_found(&console, &c, &run_id, &f).await?;
     let picked = select(&v.rows, &v.marks, &f, v.units.as_ref());
     let pages = picked.len().div_ceil(PAGE).max(1);
     let page = f.page.min(pages - 1);
@@ -200,7 +190,7 @@ pub async fn findings_page(
     let q = f.query();
     let back = format!("/console/rekon/{}?{}&page={page}", encode(&run_id), q);
     let body = html! {
-        p { (v.run.scope) " · " (status_text(l, v.run.status)) " · " (when(v.run.started_at)) " · " (v.rows.len()) " " (l.t("temuan", "findings")) }
+        p { (v.run.scope) " · " (v.run.status.label(l)) " · " (when(v.run.started_at)) " · " (v.rows.len()) " " (l.t("temuan", "findings")) }
         (filter_form(l, &run_id, &f))
         p {
             (picked.len()) " " (l.t("temuan cocok", "matching findings")) " · "
@@ -212,14 +202,12 @@ pub async fn findings_page(
                  th { (l.t("Berwenang", "Authority")) } th { (l.t("Tindakan", "Action")) } th { (l.t("Prioritas", "Priority")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
             @for (r, id, mark) in shown {
                 tr data-finding=(id) {
-                    td { (r.data_set.as_str()) } td data-code=(r.kind.as_str()) { (l.finding_code(r.kind.as_str())) }
+                    (label::cell(l, r.data_set)) (label::cell(l, r.kind))
                     td { (r.nip.as_deref().or(r.unor_id.as_deref()).unwrap_or("")) }
                     td { (r.unit_code().unwrap_or("")) }
                     td { (r.field.as_deref().unwrap_or("")) @if let Some(n) = &r.note { br; span.muted { (n) } } }
                     td { (r.ehrm_value.as_deref().unwrap_or("—")) } td { (r.bkn_value.as_deref().unwrap_or("—")) }
-                    td data-code=(r.authority.as_str()) { (l.finding_code(r.authority.as_str())) }
-                    td data-code=(r.action.as_str()) { (l.finding_code(r.action.as_str())) }
-                    td data-code=(r.priority.as_str()) { (l.finding_code(r.priority.as_str())) }
+                    (label::cell(l, r.authority)) (label::cell(l, r.action)) (label::cell(l, r.priority))
                     td { (mark_form(&c, &format!("/console/rekon/{}/tandai", encode(&run_id)), id, *mark, &back)) }
                 }
             }
@@ -230,28 +218,25 @@ pub async fn findings_page(
             @if page + 1 < pages { a id="next-page" href={ "/console/rekon/" (encode(&run_id)) "?" (q) "&page=" (page + 1) } { (l.t("Berikutnya »", "Next »")) } }
         }
     };
-    layout::page(
+    Ok(layout::page(
         &c,
         &format!("{} {run_id}", l.t("Rekon", "Run")),
         "/console/rekon",
         body,
-    )
+    ))
 }
 
 fn filter_form(l: Lang, run_id: &str, f: &FindingFilter) -> Markup {
-    let data_sets: Vec<&str> = DataSet::ALL.iter().map(|d| d.as_str()).collect();
-    let kinds: Vec<&str> = Kind::ALL.iter().map(|k| k.as_str()).collect();
-    let priorities: Vec<&str> = Priority::ALL.iter().map(|p| p.as_str()).collect();
     html! {
         form.filters method="get" action={ "/console/rekon/" (encode(run_id)) } {
-            label { (l.t("Set data", "Data set")) (code_select(l, "data_set", &f.data_set, &data_sets)) }
-            label { (l.t("Jenis", "Kind")) (code_select(l, "kind", &f.kind, &kinds)) }
-            label { (l.t("Prioritas", "Priority")) (code_select(l, "priority", &f.priority, &priorities)) }
-            label { (l.t("Berwenang", "Authority")) (code_select(l, "authority", &f.authority, &["ehrm", "bkn"])) }
-            label { (l.t("Tindakan", "Action")) (code_select(l, "action", &f.action, &["queued_for_bkn", "sent_to_ehrm", "needs_review"])) }
-            label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit) size="10"; }
-            label { "NIP" input name="nip" id="f-nip" value=(f.nip) size="20"; }
-            label { (l.t("Tindak lanjut", "Follow-up")) select name="state" id="f-state" { option value="" { (l.t("semua", "all")) } @for s in MarkState::ALL { option value=(s.as_str()) selected[f.state == s.as_str()] { (l.mark(s.as_str())) } } } }
+            label { (l.t("Set data", "Data set")) (label::select::<DataSet>(l, "data_set", f.data_set)) }
+            label { (l.t("Jenis", "Kind")) (label::select::<Kind>(l, "kind", f.kind)) }
+            label { (l.t("Prioritas", "Priority")) (label::select::<Priority>(l, "priority", f.priority)) }
+            label { (l.t("Berwenang", "Authority")) (label::select::<Authority>(l, "authority", f.authority)) }
+            label { (l.t("Tindakan", "Action")) (label::select::<Action>(l, "action", f.action)) }
+            label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit.as_deref().unwrap_or("")) size="10"; }
+            label { "NIP" input name="nip" id="f-nip" value=(f.nip.as_deref().unwrap_or("")) size="20"; }
+            label { (l.t("Tindak lanjut", "Follow-up")) (label::select::<MarkState>(l, "state", f.state)) }
             button type="submit" id="filter" { (l.t("Saring", "Filter")) }
         }
     }
@@ -260,70 +245,39 @@ fn filter_form(l: Lang, run_id: &str, f: &FindingFilter) -> Markup {
 /// Records the follow-up of one finding (both roles: HR officers record what they did).
 pub async fn mark(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
+    c: Ctx,
     Path(run_id): Path<String>,
     Form(f): Form<MarkForm>,
-) -> Response {
-    let c = crate::try_page!(ctx(&console, &headers, addr.as_deref()).await);
-    crate::try_page!(c.check_csrf(&f.csrf));
+) -> Page {
+    c.check_csrf(&f.csrf)?;
     let l = c.lang;
-    let state = crate::try_page!(marks::state_of(&c, &f));
-    let rows = match run_of(&console, &run_id).await {
-        Ok(Some(run)) => {
-            match rows_of(&console, &run_id, run.status == RunStatus::Finished).await {
-                Ok(rows) => rows,
-                Err(e) => return unavailable(l, &e),
-            }
-        }
-        Ok(None) => return bad_request(l, l.t("Rekon tidak ditemukan.", "No such run.")),
-        Err(e) => return unavailable(l, &e),
-    };
+    let state = marks::state_of(&c, &f)?;
+    let run = run_of(&console, &run_id)
+        .await
+        .in_page(l)?
+        .ok_or_else(|| c.not_found())?;
+    let rows = rows_of(&console, &run_id, run.status == RunStatus::Finished)
+        .await
+        .in_page(l)?;
     if !rows.ids.contains(&f.finding_id) {
-        return bad_request(
-            l,
-            l.t(
-                "Temuan tidak ada di rekon ini.",
-                "No such finding in this run.",
-            ),
-        );
+        return Err(c.bad(l.t(
+            "Temuan tidak ada di rekon ini.",
+            "No such finding in this run.",
+        )));
     }
-    let what = format!(
-        "run {run_id}, finding {} → {}",
-        f.finding_id,
-        state.as_str()
-    );
+    let what = format!("run {run_id}, finding {} → {}", f.finding_id, state.code());
     let fallback = format!("/console/rekon/{}", encode(&run_id));
     marks::save(&console, &c, f, state, what, "/console/rekon/", fallback).await
 }
 
-async fn download_rows(
-    console: &Console,
-    headers: &HeaderMap,
-    addr: Option<&ClientAddr>,
-    run_id: &str,
-    f: &FindingFilter,
-) -> Result<(View, Lang), Response> {
-    let c = ctx(console, headers, addr).await?;
-    match view(console, run_id, f).await {
-        Ok(Some(v)) => Ok((v, c.lang)),
-        Ok(None) => Err(bad_request(
-            c.lang,
-            c.lang.t("Rekon tidak ditemukan.", "No such run."),
-        )),
-        Err(e) => Err(unavailable(c.lang, &e)),
-    }
-}
-
 pub async fn download_xlsx(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
+    c: Ctx,
     Path(run_id): Path<String>,
-    Query(f): Query<FindingFilter>,
-) -> Response {
-    let (v, l) =
-        crate::try_page!(download_rows(&console, &headers, addr.as_deref(), &run_id, &f).await);
+    Query(q): Query<FindingQuery>,
+) -> Page {
+    let f = q.parse().in_page(c.lang)?;
+    let v = view_or_not_found(&console, &c, &run_id, &f).await?;
     let picked = select(&v.rows, &v.marks, &f, v.units.as_ref());
     let lines: Vec<FindingLine<'_>> = picked
         .iter()
@@ -340,21 +294,26 @@ pub async fn download_xlsx(
         selection: f.describe(),
     };
     let tables = findings_tables(&facts, &lines, true);
-    match console.deps.workbooks.workbook(&tables) {
-        Ok(bytes) => attachment(XLSX_TYPE, &format!("temuan-{}.xlsx", safe(&run_id)), bytes),
-        Err(e) => bad_request(l, &e.to_string()),
-    }
+    let bytes = console
+        .deps
+        .workbooks
+        .workbook(&tables)
+        .map_err(|e| c.bad(e.to_string()))?;
+    Ok(attachment(
+        XLSX_TYPE,
+        &format!("temuan-{}.xlsx", safe(&run_id)),
+        bytes,
+    ))
 }
 
 pub async fn download_csv(
     State(console): State<Arc<Console>>,
-    addr: Option<axum::Extension<ClientAddr>>,
-    headers: HeaderMap,
+    c: Ctx,
     Path(run_id): Path<String>,
-    Query(f): Query<FindingFilter>,
-) -> Response {
-    let (v, _) =
-        crate::try_page!(download_rows(&console, &headers, addr.as_deref(), &run_id, &f).await);
+    Query(q): Query<FindingQuery>,
+) -> Page {
+    let f = q.parse().in_page(c.lang)?;
+    let v = view_or_not_found(&console, &c, &run_id, &f).await?;
     let rows: Vec<Discrepancy> = select(&v.rows, &v.marks, &f, v.units.as_ref())
         .into_iter()
         .map(|(r, _, _)| Discrepancy {
@@ -362,11 +321,11 @@ pub async fn download_csv(
             ..r.clone()
         })
         .collect();
-    attachment(
+    Ok(attachment(
         "text/csv; charset=utf-8",
         &format!("temuan-{}.csv", safe(&run_id)),
         report::to_csv(&rows).into_bytes(),
-    )
+    ))
 }
 
 fn safe(v: &str) -> String {
