@@ -25,15 +25,26 @@ pub struct ChaosConfig {
     pub rate: f64,
 }
 
+/// A chaos run's size, before `CHAOS_EMPLOYEES` / `CHAOS_CHANGES` override it.
+#[derive(Clone, Copy, Debug)]
+pub struct ChaosSize {
+    pub employees: usize,
+    pub changes: usize,
+    /// The BKN rate, calls per second.
+    pub rate: f64,
+}
+
 impl ChaosConfig {
-    pub fn from_env(employees: usize, changes: usize, rate: f64) -> Self {
+    /// `size`, resized by `CHAOS_EMPLOYEES` / `CHAOS_CHANGES`, seeded by `CHAOS_SEED` (else at
+    /// random).
+    pub fn from_env(size: ChaosSize) -> Self {
         let var = |n: &str| std::env::var(n).ok().and_then(|v| v.parse::<u64>().ok());
         let seed = var("CHAOS_SEED").unwrap_or_else(rand::random);
         ChaosConfig {
             seed,
-            employees: var("CHAOS_EMPLOYEES").map_or(employees, |v| v as usize),
-            changes: var("CHAOS_CHANGES").map_or(changes, |v| v as usize),
-            rate,
+            employees: var("CHAOS_EMPLOYEES").map_or(size.employees, |v| v as usize),
+            changes: var("CHAOS_CHANGES").map_or(size.changes, |v| v as usize),
+            rate: size.rate,
         }
     }
 }

@@ -33,7 +33,7 @@
 //! sweep apart — and one receive is always kept in reserve, so a held message can never be moved
 //! to the dead letters by the wait itself. What still reaches the DLQ is what no worker could
 //! read: an unreadable body. Tested on the test endpoint: BKN down for a simulated six hours with
-//! a backlog, DLQ depth 0 throughout (`tests/tests/outage_aws.rs`).
+//! a backlog, DLQ depth 0 throughout (`tests/tests/aws/outage_aws.rs`).
 
 use std::time::Duration;
 

@@ -18,6 +18,7 @@ use ehrm_sync_core::config::{
 };
 use ehrm_sync_core::deliver::DeliveryService;
 use ehrm_sync_core::ingest::IngestService;
+use ehrm_sync_core::job::RunDeps;
 use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, ReportSink, Workbooks};
 use ehrm_sync_core::reconcile::{Reconciler, ReconcilerDeps};
 use ehrm_sync_core::sweep::Sweeper;
@@ -167,6 +168,44 @@ pub fn callback_dispatcher(
     ))
 }
 
+/// What every long run uses on AWS — eHRM's read API (`None` without `EHRM_API_BASE_URL`), the
+/// table, the queue, reports in `REPORTS_BUCKET` under `prefix` — and the BKN client with the
+/// shared rate gate and breaker in the table.
+fn run_deps(
+    sdk: &SdkConfig,
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+    workbooks: Option<Arc<dyn Workbooks>>,
+    prefix: Option<&str>,
+) -> Result<Option<(RunDeps, BknStack)>, ConfigError> {
+    let Some(ehrm_config) = ehrm_sync_ehrm::EhrmApiConfig::from_env(env)? else {
+        return Ok(None);
+    };
+    let ehrm = ehrm_sync_ehrm::EhrmApiClient::new(ehrm_config)
+        .map_err(|e| ConfigError::new("EHRM_API_BASE_URL", e.to_string()))?;
+    let (_, bkn) = adapters.bkn(env)?;
+    let store = Arc::new(adapters.store.clone());
+    let reports = optional_string(env, "REPORTS_BUCKET").map(|bucket| {
+        let sink = S3Reports::from_sdk(sdk, bucket);
+        let sink = match prefix {
+            Some(p) => sink.with_prefix(p),
+            None => sink,
+        };
+        Arc::new(sink) as Arc<dyn ReportSink>
+    });
+    let deps = RunDeps {
+        ehrm: Arc::new(ehrm),
+        store: store.clone(),
+        queue: Arc::new(adapters.queue.clone()),
+        controls: store,
+        reports,
+        workbooks,
+        breaker: Some(bkn.breaker.clone()),
+        clock: adapters.clock.clone(),
+    };
+    Ok(Some((deps, bkn)))
+}
+
 /// Reconciliation on AWS, when `EHRM_API_BASE_URL` is set: BKN through the shared rate gate
 /// and breaker in the table, reports to `REPORTS_BUCKET`.
 pub fn reconciler(
@@ -175,69 +214,41 @@ pub fn reconciler(
     adapters: &Adapters,
     workbooks: Option<Arc<dyn Workbooks>>,
 ) -> Result<Option<Reconciler>, ConfigError> {
-    let Some(ehrm_config) = ehrm_sync_ehrm::EhrmApiConfig::from_env(env)? else {
+    let Some((run, bkn)) = run_deps(sdk, env, adapters, workbooks, None)? else {
         return Ok(None);
     };
-    let ehrm = ehrm_sync_ehrm::EhrmApiClient::new(ehrm_config)
-        .map_err(|e| ConfigError::new("EHRM_API_BASE_URL", e.to_string()))?;
-    let (_, bkn) = adapters.bkn(env)?;
     let store = Arc::new(adapters.store.clone());
     let outbox: Option<Arc<dyn CallbackOutbox>> = match optional_string(env, "EHRM_CALLBACK_URL") {
         Some(_) => Some(store.clone()),
         None => None,
     };
-    let reports: Option<Arc<dyn ReportSink>> = optional_string(env, "REPORTS_BUCKET")
-        .map(|bucket| Arc::new(S3Reports::from_sdk(sdk, bucket)) as Arc<dyn ReportSink>);
     Ok(Some(Reconciler::new(
         ReconcilerDeps {
-            ehrm: Arc::new(ehrm),
+            run,
             bkn: bkn.client,
-            store: store.clone(),
             pns_ids: store.clone(),
-            queue: Arc::new(adapters.queue.clone()),
-            controls: store.clone(),
             reconcile: store,
             outbox,
-            reports,
-            workbooks,
-            breaker: Some(bkn.breaker),
-            clock: adapters.clock.clone(),
         },
         reconcile_settings(env)?,
     )))
 }
 
 /// The promotion and retirement readiness check (`None` without eHRM's read API), reports to
-/// `REPORTS_BUCKET`.
+/// `REPORTS_BUCKET` under `readiness/`.
 pub fn readiness(
     sdk: &SdkConfig,
     env: &dyn EnvSource,
     adapters: &Adapters,
     workbooks: Option<Arc<dyn Workbooks>>,
 ) -> Result<Option<ehrm_sync_core::readiness::Readiness>, ConfigError> {
-    let Some(ehrm_config) = ehrm_sync_ehrm::EhrmApiConfig::from_env(env)? else {
+    let Some((run, bkn)) = run_deps(sdk, env, adapters, workbooks, Some("readiness"))? else {
         return Ok(None);
     };
-    let ehrm = ehrm_sync_ehrm::EhrmApiClient::new(ehrm_config)
-        .map_err(|e| ConfigError::new("EHRM_API_BASE_URL", e.to_string()))?;
-    let (_, bkn) = adapters.bkn(env)?;
-    let store = Arc::new(adapters.store.clone());
-    let reports: Option<Arc<dyn ReportSink>> =
-        optional_string(env, "REPORTS_BUCKET").map(|bucket| {
-            Arc::new(S3Reports::from_sdk(sdk, bucket).with_prefix("readiness"))
-                as Arc<dyn ReportSink>
-        });
     Ok(Some(ehrm_sync_core::readiness::Readiness::new(
         ehrm_sync_core::readiness::ReadinessDeps {
-            ehrm: Arc::new(ehrm),
+            run,
             bkn: bkn.client,
-            store: store.clone(),
-            queue: Arc::new(adapters.queue.clone()),
-            controls: store,
-            reports,
-            workbooks,
-            breaker: Some(bkn.breaker),
-            clock: adapters.clock.clone(),
         },
         ehrm_sync_core::config::readiness_settings(env)?,
     )))

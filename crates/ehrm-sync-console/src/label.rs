@@ -32,8 +32,11 @@ pub trait Label: Copy + PartialEq + Sized + 'static {
 /// Indonesian and English words.
 macro_rules! labels {
     ($t:ty, [$($v:expr),+ $(,)?], |$x:ident| $words:expr) => {
+        labels!($t, &[$($v),+], |$x| $words);
+    };
+    ($t:ty, $all:expr, |$x:ident| $words:expr) => {
         impl Label for $t {
-            const ALL: &'static [Self] = &[$($v),+];
+            const ALL: &'static [Self] = $all;
             fn code(self) -> &'static str {
                 self.as_str()
             }
@@ -46,49 +49,26 @@ macro_rules! labels {
     };
 }
 
-labels!(
-    DataSet,
-    [
-        DataSet::Pegawai,
-        DataSet::Jabatan,
-        DataSet::PejabatStruktural,
-        DataSet::Unor,
-        DataSet::Kinerja
-    ],
-    |d| match d {
-        DataSet::Pegawai => ("data pegawai", "employee data"),
-        DataSet::Jabatan => ("riwayat jabatan", "position history"),
-        DataSet::PejabatStruktural => ("pejabat struktural", "structural officials"),
-        DataSet::Unor => ("unit kerja", "work units"),
-        DataSet::Kinerja => ("riwayat kinerja", "performance history"),
-    }
-);
+labels!(DataSet, &DataSet::ALL, |d| match d {
+    DataSet::Pegawai => ("data pegawai", "employee data"),
+    DataSet::Jabatan => ("riwayat jabatan", "position history"),
+    DataSet::PejabatStruktural => ("pejabat struktural", "structural officials"),
+    DataSet::Unor => ("unit kerja", "work units"),
+    DataSet::Kinerja => ("riwayat kinerja", "performance history"),
+});
 
-labels!(
-    Kind,
-    [Kind::MissingAtBkn, Kind::MissingInEhrm, Kind::Differs],
-    |k| match k {
-        Kind::MissingAtBkn => ("tidak ada di BKN", "missing at BKN"),
-        Kind::MissingInEhrm => ("tidak ada di eHRM", "missing in eHRM"),
-        Kind::Differs => ("berbeda", "differs"),
-    }
-);
+labels!(Kind, &Kind::ALL, |k| match k {
+    Kind::MissingAtBkn => ("tidak ada di BKN", "missing at BKN"),
+    Kind::MissingInEhrm => ("tidak ada di eHRM", "missing in eHRM"),
+    Kind::Differs => ("berbeda", "differs"),
+});
 
-labels!(
-    Priority,
-    [
-        Priority::KenaikanPangkat,
-        Priority::Pensiun,
-        Priority::Struktural,
-        Priority::Normal
-    ],
-    |p| match p {
-        Priority::KenaikanPangkat => ("kenaikan pangkat", "promotion (kenaikan pangkat)"),
-        Priority::Pensiun => ("pensiun", "retirement (pensiun)"),
-        Priority::Struktural => ("struktural", "structural"),
-        Priority::Normal => ("biasa", "normal"),
-    }
-);
+labels!(Priority, &Priority::ALL, |p| match p {
+    Priority::KenaikanPangkat => ("kenaikan pangkat", "promotion (kenaikan pangkat)"),
+    Priority::Pensiun => ("pensiun", "retirement (pensiun)"),
+    Priority::Struktural => ("struktural", "structural"),
+    Priority::Normal => ("biasa", "normal"),
+});
 
 labels!(Authority, [Authority::Ehrm, Authority::Bkn], |a| match a {
     Authority::Ehrm => ("eHRM", "eHRM"),
@@ -109,27 +89,15 @@ labels!(
     }
 );
 
-labels!(
-    SyncStatus,
-    [
-        SyncStatus::Pending,
-        SyncStatus::Sending,
-        SyncStatus::Synced,
-        SyncStatus::Retrying,
-        SyncStatus::Failed,
-        SyncStatus::Dead,
-        SyncStatus::NeedsAction,
-    ],
-    |s| match s {
-        SyncStatus::Pending => ("menunggu", "pending"),
-        SyncStatus::Sending => ("sedang dikirim", "sending"),
-        SyncStatus::Synced => ("tersinkron", "synced"),
-        SyncStatus::Retrying => ("dicoba lagi", "retrying"),
-        SyncStatus::Failed => ("ditolak BKN", "refused by BKN"),
-        SyncStatus::Dead => ("gagal permanen", "dead"),
-        SyncStatus::NeedsAction => ("perlu tindakan", "needs action"),
-    }
-);
+labels!(SyncStatus, &SyncStatus::ALL, |s| match s {
+    SyncStatus::Pending => ("menunggu", "pending"),
+    SyncStatus::Sending => ("sedang dikirim", "sending"),
+    SyncStatus::Synced => ("tersinkron", "synced"),
+    SyncStatus::Retrying => ("dicoba lagi", "retrying"),
+    SyncStatus::Failed => ("ditolak BKN", "refused by BKN"),
+    SyncStatus::Dead => ("gagal permanen", "dead"),
+    SyncStatus::NeedsAction => ("perlu tindakan", "needs action"),
+});
 
 labels!(
     RecordType,
@@ -156,25 +124,14 @@ labels!(
     }
 );
 
-labels!(
-    Operation,
-    [
-        Operation::Check,
-        Operation::DataUtama,
-        Operation::Lookup,
-        Operation::Create,
-        Operation::Update,
-        Operation::Delete,
-    ],
-    |o| match o {
-        Operation::Check => ("pemeriksaan data", "data check"),
-        Operation::DataUtama => ("baca data utama", "data-utama read"),
-        Operation::Lookup => ("cari di riwayat BKN", "look-up in BKN's history"),
-        Operation::Create => ("buat baru", "create"),
-        Operation::Update => ("perbarui", "update"),
-        Operation::Delete => ("hapus", "delete"),
-    }
-);
+labels!(Operation, &Operation::ALL, |o| match o {
+    Operation::Check => ("pemeriksaan data", "data check"),
+    Operation::DataUtama => ("baca data utama", "data-utama read"),
+    Operation::Lookup => ("cari di riwayat BKN", "look-up in BKN's history"),
+    Operation::Create => ("buat baru", "create"),
+    Operation::Update => ("perbarui", "update"),
+    Operation::Delete => ("hapus", "delete"),
+});
 
 /// An attempt's operations in words, in order.
 pub fn operations(lang: Lang, ops: &Operations) -> String {
@@ -182,15 +139,11 @@ pub fn operations(lang: Lang, ops: &Operations) -> String {
     words.join(", ")
 }
 
-labels!(
-    MarkState,
-    [MarkState::Open, MarkState::Handled, MarkState::Ignored],
-    |m| match m {
-        MarkState::Open => ("terbuka", "open"),
-        MarkState::Handled => ("sudah ditangani", "handled"),
-        MarkState::Ignored => ("diabaikan", "ignored"),
-    }
-);
+labels!(MarkState, &MarkState::ALL, |m| match m {
+    MarkState::Open => ("terbuka", "open"),
+    MarkState::Handled => ("sudah ditangani", "handled"),
+    MarkState::Ignored => ("diabaikan", "ignored"),
+});
 
 labels!(
     RunStatus,

@@ -238,13 +238,13 @@ pub fn readiness_settings(
         None => d.rules.clone(),
     };
     Ok(crate::readiness::ReadinessSettings {
+        run: crate::job::RunSettings {
+            read_tries: d.run.read_tries,
+            ..r.run
+        },
         horizon_months,
         pension_months,
-        chunk: r.chunk,
-        concurrency: r.concurrency,
-        lease_ms: r.lease_ms,
         rules,
-        ..d
     })
 }
 
@@ -263,9 +263,9 @@ pub fn reconcile_settings(
         "RECONCILE_INTERVAL_HOURS",
         d.interval_ms as f64 / 3.6e6,
     )?;
-    let concurrency: usize = optional(env, "RECONCILE_CONCURRENCY", d.concurrency)?;
-    let chunk: usize = optional(env, "RECONCILE_CHECKPOINT_EVERY", d.chunk)?;
-    let lease_s: i64 = optional(env, "RECONCILE_LEASE_SECONDS", d.lease_ms / 1000)?;
+    let concurrency: usize = optional(env, "RECONCILE_CONCURRENCY", d.run.concurrency)?;
+    let chunk: usize = optional(env, "RECONCILE_CHECKPOINT_EVERY", d.run.chunk)?;
+    let lease_s: i64 = optional(env, "RECONCILE_LEASE_SECONDS", d.run.lease_ms / 1000)?;
     let kp_horizon_months: u32 = optional(env, "RECONCILE_KP_HORIZON_MONTHS", d.kp_horizon_months)?;
     if !(1..=24).contains(&kp_horizon_months) {
         return Err(ConfigError::new(
@@ -298,13 +298,15 @@ pub fn reconcile_settings(
         ));
     }
     Ok(crate::reconcile::ReconcileSettings {
+        run: crate::job::RunSettings {
+            concurrency,
+            chunk,
+            lease_ms: lease_s * 1000,
+            ..d.run
+        },
         cover_days,
         interval_ms: (interval_h * 3.6e6) as i64,
-        concurrency,
-        chunk,
-        lease_ms: lease_s * 1000,
         kp_horizon_months,
-        ..d
     })
 }
 

@@ -26,27 +26,41 @@ pub struct ReconcileWorld {
     pub env: HashMap<String, String>,
 }
 
-impl ReconcileWorld {
-    pub async fn start(
-        employees: usize,
-        seed: u64,
-        per_kind: usize,
-        rate: f64,
-    ) -> Result<Self, String> {
-        let base = generate(&PopulationSpec {
-            seed,
-            employees,
+/// What a simulated world holds and how fast its BKN answers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct WorldSpec {
+    pub employees: usize,
+    /// The population's seed (same seed, same people).
+    pub seed: u64,
+    /// Discrepancies of every kind injected (reconciliation worlds).
+    pub per_kind: usize,
+    /// The BKN rate ehrm-sync is configured with, calls per second.
+    pub rate: f64,
+}
+
+impl WorldSpec {
+    fn population(&self) -> Population {
+        generate(&PopulationSpec {
+            seed: self.seed,
+            employees: self.employees,
             ..Default::default()
-        });
-        Self::start_with(base, seed, per_kind, rate).await
+        })
+    }
+}
+
+impl ReconcileWorld {
+    pub async fn start(spec: WorldSpec) -> Result<Self, String> {
+        Self::start_with(spec.population(), spec).await
     }
 
-    pub async fn start_with(
-        base: Population,
-        seed: u64,
-        per_kind: usize,
-        rate: f64,
-    ) -> Result<Self, String> {
+    /// As [`ReconcileWorld::start`], on a given population (`spec.employees` is not used).
+    pub async fn start_with(base: Population, spec: WorldSpec) -> Result<Self, String> {
+        let WorldSpec {
+            seed,
+            per_kind,
+            rate,
+            ..
+        } = spec;
         let today = jakarta_date(SystemClock.now_ms());
         let (kp0, pensiun0) = siasn_sim::listed_nips(
             &base,
@@ -130,12 +144,10 @@ pub struct ReadinessWorld {
 }
 
 impl ReadinessWorld {
-    pub async fn start(employees: usize, seed: u64, rate: f64) -> Result<Self, String> {
-        let base = generate(&PopulationSpec {
-            seed,
-            employees,
-            ..Default::default()
-        });
+    /// `spec.per_kind` is not used: one blocker of every rule is planted.
+    pub async fn start(world: WorldSpec) -> Result<Self, String> {
+        let base = world.population();
+        let (seed, rate) = (world.seed, world.rate);
         let spec = ehrm_sync_population::readiness::PlantSpec {
             seed,
             today: jakarta_date(SystemClock.now_ms()),

@@ -22,6 +22,7 @@ use ehrm_sync_core::callbacks::{CallbackDispatcher, OutcomeCallbacks};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::deliver::DeliveryService;
 use ehrm_sync_core::ingest::IngestService;
+use ehrm_sync_core::job::RunDeps;
 use ehrm_sync_core::metrics::LogMetrics;
 use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, StoreError};
 use ehrm_sync_core::readiness::{Readiness, ReadinessDeps};
@@ -129,9 +130,24 @@ impl Wiring {
         .with_series(Arc::new(self.store.clone()))
     }
 
+    /// What every long run uses on the embedded store; reports go to `reports` (one folder per
+    /// run).
+    fn run_deps(&self, reports: std::path::PathBuf) -> Result<RunDeps, StartError> {
+        let store = Arc::new(self.store.clone());
+        Ok(RunDeps {
+            ehrm: Arc::new(self.ehrm_api()?),
+            store: store.clone(),
+            queue: Arc::new(self.queue.clone()),
+            controls: store,
+            reports: Some(Arc::new(reports::FolderReports::new(reports))),
+            workbooks: Some(Arc::new(ehrm_sync_sheets::Xlsx)),
+            breaker: Some(self.bkn.breaker.clone()),
+            clock: self.clock.clone(),
+        })
+    }
+
     /// Reconciliation, reporting into `reports` (a folder).
     pub fn reconcile(&self, reports: std::path::PathBuf) -> Result<Reconciler, StartError> {
-        let ehrm = self.ehrm_api()?;
         let store = Arc::new(self.store.clone());
         let outbox: Option<Arc<dyn CallbackOutbox>> = match self.settings.callbacks {
             Some(_) => Some(store.clone()),
@@ -139,18 +155,11 @@ impl Wiring {
         };
         Ok(Reconciler::new(
             ReconcilerDeps {
-                ehrm: Arc::new(ehrm),
+                run: self.run_deps(reports)?,
                 bkn: self.bkn.client.clone(),
-                store: store.clone(),
                 pns_ids: store.clone(),
-                queue: Arc::new(self.queue.clone()),
-                controls: store.clone(),
                 reconcile: store,
                 outbox,
-                reports: Some(Arc::new(reports::FolderReports::new(reports))),
-                workbooks: Some(Arc::new(ehrm_sync_sheets::Xlsx)),
-                breaker: Some(self.bkn.breaker.clone()),
-                clock: self.clock.clone(),
             },
             self.settings.reconcile.clone(),
         ))
@@ -169,19 +178,10 @@ impl Wiring {
     /// The promotion and retirement readiness check on the embedded store; reports go to
     /// `reports` (one folder per run).
     pub fn readiness(&self, reports: std::path::PathBuf) -> Result<Readiness, StartError> {
-        let ehrm = self.ehrm_api()?;
-        let store = Arc::new(self.store.clone());
         Ok(Readiness::new(
             ReadinessDeps {
-                ehrm: Arc::new(ehrm),
+                run: self.run_deps(reports)?,
                 bkn: self.bkn.client.clone(),
-                store: store.clone(),
-                queue: Arc::new(self.queue.clone()),
-                controls: store,
-                reports: Some(Arc::new(reports::FolderReports::new(reports))),
-                workbooks: Some(Arc::new(ehrm_sync_sheets::Xlsx)),
-                breaker: Some(self.bkn.breaker.clone()),
-                clock: self.clock.clone(),
             },
             self.settings.readiness.clone(),
         ))

@@ -10,12 +10,11 @@ use serde::Deserialize;
 
 use ehrm_sync_core::clock::parse_time;
 use ehrm_sync_core::ports::StoreError;
-use ehrm_sync_core::ports::XLSX_TYPE;
 use ehrm_sync_core::tables::{RecordLine, records_tables};
 use ehrm_sync_domain::record::{Millis, RecordType, SyncRecord, SyncStatus};
 
 use super::pegawai::status_class;
-use super::{Ctx, InPage, Page, PageError, attachment, when};
+use super::{Ctx, InPage, Page, PageError, when, xlsx};
 use crate::findings::encode;
 use crate::i18n::Lang;
 use crate::label::{self, Label, parse_param};
@@ -253,12 +252,7 @@ pub async fn download(
     let s = selection(&f, console.deps.clock.now_ms(), &c)?;
     let (records, _) = collect(&console, &s, DOWNLOAD_MAX).await.in_page(c.lang)?;
     let lines: Vec<RecordLine> = records.iter().map(line).collect();
-    let bytes = console
-        .deps
-        .workbooks
-        .workbook(&records_tables(&lines))
-        .map_err(|e| c.bad(e.to_string()))?;
-    Ok(attachment(XLSX_TYPE, "perlu-tindakan.xlsx", bytes))
+    xlsx(&console, &c, &records_tables(&lines), "perlu-tindakan.xlsx")
 }
 
 fn line(r: &SyncRecord) -> RecordLine {

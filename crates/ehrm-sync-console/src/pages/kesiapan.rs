@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use ehrm_sync_core::ports::StoreError;
 use ehrm_sync_core::ports::{FindingMark, MarkState};
-use ehrm_sync_core::ports::{RunStatus, XLSX_TYPE, load_document};
+use ehrm_sync_core::ports::{RunStatus, load_document};
 use ehrm_sync_core::readiness::ReadinessRun;
 use ehrm_sync_core::readiness::state::{self, RUN_CONTROL};
 use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
@@ -23,7 +23,7 @@ use ehrm_sync_domain::readiness::{ReadinessFinding, Service, Severity, Side};
 
 use super::marks::{self, MarkForm, mark_form};
 use super::rekon::marks_by_id;
-use super::{Ctx, InPage, Page, attachment, when};
+use super::{Ctx, InPage, Page, when, xlsx};
 use crate::findings::{encode, unit_with_descendants};
 use crate::i18n::Lang;
 use crate::label::{self, BadParam, Label, parse_param};
@@ -364,14 +364,10 @@ pub async fn download(
     };
     let rows: Vec<ReadinessFinding> = v.picked.into_iter().map(|(x, _)| x).collect();
     let tables = ehrm_sync_core::readiness::tables(run, &rows);
-    let bytes = console
-        .deps
-        .workbooks
-        .workbook(&tables)
-        .map_err(|e| c.bad(e.to_string()))?;
-    Ok(attachment(
-        XLSX_TYPE,
+    xlsx(
+        &console,
+        &c,
+        &tables,
         &format!("kesiapan-{}.xlsx", run.today),
-        bytes,
-    ))
+    )
 }

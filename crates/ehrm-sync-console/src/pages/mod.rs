@@ -20,7 +20,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
-use ehrm_sync_core::ports::{QueueError, StoreError};
+use ehrm_sync_core::ports::{QueueError, StoreError, Table, XLSX_TYPE};
 use ehrm_sync_domain::record::Millis;
 
 use crate::i18n::Lang;
@@ -290,6 +290,16 @@ pub fn when(ms: Millis) -> String {
         (Some(d), Some(t)) => format!("{d} {t} WIB"),
         _ => text,
     }
+}
+
+/// The tables as an `.xlsx` download named `filename`.
+pub fn xlsx(console: &Console, c: &Ctx, tables: &[Table], filename: &str) -> Page {
+    let bytes = console
+        .deps
+        .workbooks
+        .workbook(tables)
+        .map_err(|e| c.bad(e.to_string()))?;
+    Ok(attachment(XLSX_TYPE, filename, bytes))
 }
 
 /// A file download.

@@ -10,7 +10,6 @@ use axum::extract::{Path, Query, State};
 use maud::{Markup, html};
 
 use ehrm_sync_core::ports::StoreError;
-use ehrm_sync_core::ports::XLSX_TYPE;
 use ehrm_sync_core::ports::{FindingMark, MarkState};
 use ehrm_sync_core::ports::{RunStatus, RunSummary};
 use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
@@ -20,7 +19,7 @@ use ehrm_sync_domain::reconcile::{
 };
 
 use super::marks::{self, MarkForm, mark_form};
-use super::{Ctx, InPage, Page, attachment, when};
+use super::{Ctx, InPage, Page, attachment, when, xlsx};
 use crate::findings::{
     FindingFilter, FindingQuery, RunRows, encode, select, unit_with_descendants,
 };
@@ -294,16 +293,12 @@ pub async fn download_xlsx(
         selection: f.describe(),
     };
     let tables = findings_tables(&facts, &lines, true);
-    let bytes = console
-        .deps
-        .workbooks
-        .workbook(&tables)
-        .map_err(|e| c.bad(e.to_string()))?;
-    Ok(attachment(
-        XLSX_TYPE,
+    xlsx(
+        &console,
+        &c,
+        &tables,
         &format!("temuan-{}.xlsx", safe(&run_id)),
-        bytes,
-    ))
+    )
 }
 
 pub async fn download_csv(

@@ -20,14 +20,16 @@
 //!
 //! The caller maps the [`Outcome`] to an exit code, a console message or a Lambda result.
 
+mod life;
 mod reads;
+mod settings;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 
 use ehrm_sync_domain::record::Millis;
 
@@ -35,73 +37,9 @@ use crate::breaker::Breaker;
 use crate::ports::{
     BknError, Clock, ControlStore, RunStatus, SourceError, StoreError, load_document, save_document,
 };
+pub use life::{RunLease, RunLife};
 pub use reads::{ReadFailure, Turn};
-
-/// Who holds a run, and until when.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct RunLease {
-    pub token: String,
-    pub until: Millis,
-}
-
-/// Runs kept before the engine wrote leases as `{token, until}` held `[token, until]`.
-impl<'de> Deserialize<'de> for RunLease {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Shape {
-            Named { token: String, until: Millis },
-            Pair(String, Millis),
-        }
-        Ok(match Shape::deserialize(d)? {
-            Shape::Named { token, until } | Shape::Pair(token, until) => RunLease { token, until },
-        })
-    }
-}
-
-/// What the engine keeps in every run document (flattened into it, so the keys stay those runs
-/// have always had).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RunLife {
-    pub run_id: String,
-    pub status: RunStatus,
-    pub started_at: Millis,
-    #[serde(default)]
-    pub finished_at: Option<Millis>,
-    #[serde(default)]
-    pub invocations: u32,
-    #[serde(default)]
-    pub lease: Option<RunLease>,
-    /// Why the last invocation stopped before the end.
-    #[serde(default)]
-    pub pause_reason: Option<String>,
-    /// BKN calls made for the run, over all its invocations.
-    #[serde(default)]
-    pub bkn_calls: u64,
-    /// Time spent working on it, over all its invocations.
-    #[serde(default)]
-    pub active_ms: i64,
-}
-
-impl RunLife {
-    pub fn new(run_id: String, now: Millis) -> Self {
-        RunLife {
-            run_id,
-            status: RunStatus::Running,
-            started_at: now,
-            finished_at: None,
-            invocations: 0,
-            lease: None,
-            pause_reason: None,
-            bkn_calls: 0,
-            active_ms: 0,
-        }
-    }
-
-    pub fn is_open(&self) -> bool {
-        matches!(self.status, RunStatus::Running | RunStatus::Paused)
-    }
-}
+pub use settings::{EngineSettings, RunDeps, RunSettings};
 
 /// A run document the engine can drive.
 pub trait RunDocument: Serialize + DeserializeOwned + Clone + Send + Sync {
@@ -247,28 +185,6 @@ pub trait Job: Send + Sync {
     fn calls_made(&self) -> u64;
 }
 
-/// The engine's timing settings.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct EngineSettings {
-    /// Stop this long before the invocation's deadline.
-    pub deadline_margin_ms: i64,
-    /// Without a deadline, an invocation holds the run this long past its last checkpoint
-    /// (or three steps' time, if longer); a killed one is taken over after that.
-    pub lease_ms: i64,
-    /// Tries of one read before the run halts.
-    pub read_tries: u32,
-}
-
-impl Default for EngineSettings {
-    fn default() -> Self {
-        EngineSettings {
-            deadline_margin_ms: 60_000,
-            lease_ms: 120_000,
-            read_tries: 3,
-        }
-    }
-}
-
 /// Drives [`Job`]s through the protocol.
 pub struct Engine {
     controls: Arc<dyn ControlStore>,
@@ -302,6 +218,16 @@ impl Engine {
             settings,
             cancelled: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The engine of a run with these dependencies and settings.
+    pub fn for_run(deps: &RunDeps, settings: &RunSettings) -> Self {
+        Self::new(
+            deps.controls.clone(),
+            deps.clock.clone(),
+            deps.breaker.clone(),
+            settings.engine(),
+        )
     }
 
     pub fn settings(&self) -> &EngineSettings {

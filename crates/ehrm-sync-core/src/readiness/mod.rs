@@ -23,16 +23,12 @@ use ehrm_sync_domain::readiness::{Ctx, ReadinessConfig, ReadinessFinding, add_mo
 use ehrm_sync_domain::reconcile::kp_periods;
 use ehrm_sync_domain::record::Millis;
 
-use crate::breaker::Breaker;
 use crate::clock::{format_ms, jakarta_date};
 use crate::job::{
-    Choice, Engine, EngineSettings, Halt, Job, JobError, Outcome, Progress, ReadFailure,
-    RunDocument, RunLife, Step, Turn,
+    Choice, Engine, Halt, Job, JobError, Outcome, Progress, ReadFailure, RunDeps, RunDocument,
+    RunLife, RunSettings, Step, Turn,
 };
-use crate::ports::{
-    BknReadiness, Clock, ControlStore, DeliveryQueue, EhrmDirectory, ReportSink, StoreError,
-    SyncStore, Workbooks, XLSX_TYPE, load_document, overwrite_document,
-};
+use crate::ports::{BknReadiness, StoreError, XLSX_TYPE, load_document, overwrite_document};
 pub use cohort::{ehrm_kp_period, unit_and_below};
 pub use report::{CSV_HEADERS, csv, json, tables};
 use state::{COHORT_PAGE, RUN_CONTROL, cohort_control, findings_control};
@@ -40,44 +36,31 @@ pub use state::{Candidate, ReadinessRun, RuleCount, Subject, finished_runs};
 
 #[derive(Clone)]
 pub struct ReadinessDeps {
-    pub ehrm: Arc<dyn EhrmDirectory>,
+    /// What every long run uses.
+    pub run: RunDeps,
     pub bkn: Arc<dyn BknReadiness>,
-    pub store: Arc<dyn SyncStore>,
-    pub queue: Arc<dyn DeliveryQueue>,
-    pub controls: Arc<dyn ControlStore>,
-    pub reports: Option<Arc<dyn ReportSink>>,
-    /// Writes `readiness.xlsx`; none: no workbook.
-    pub workbooks: Option<Arc<dyn Workbooks>>,
-    pub breaker: Option<Arc<Breaker>>,
-    pub clock: Arc<dyn Clock>,
 }
 
 #[derive(Clone, Debug)]
 pub struct ReadinessSettings {
+    /// Checkpoints, reading, the deadline's margin, the lease.
+    pub run: RunSettings,
     /// Monthly KP periods looked at, from the coming one.
     pub horizon_months: u32,
     /// Retirement dates looked at, from this month.
     pub pension_months: u32,
-    /// People between checkpoints.
-    pub chunk: usize,
-    /// People read at once (the rate gate bounds BKN calls).
-    pub concurrency: usize,
-    pub read_tries: u32,
-    pub deadline_margin_ms: i64,
-    pub lease_ms: i64,
     pub rules: ReadinessConfig,
 }
 
 impl Default for ReadinessSettings {
     fn default() -> Self {
         ReadinessSettings {
+            run: RunSettings {
+                read_tries: 4,
+                ..RunSettings::default()
+            },
             horizon_months: 6,
             pension_months: 15,
-            chunk: 25,
-            concurrency: 4,
-            read_tries: 4,
-            deadline_margin_ms: 60_000,
-            lease_ms: 15 * 60_000,
             rules: ReadinessConfig::default(),
         }
     }
@@ -124,16 +107,7 @@ pub struct Readiness {
 
 impl Readiness {
     pub fn new(deps: ReadinessDeps, settings: ReadinessSettings) -> Self {
-        let engine = Engine::new(
-            deps.controls.clone(),
-            deps.clock.clone(),
-            deps.breaker.clone(),
-            EngineSettings {
-                deadline_margin_ms: settings.deadline_margin_ms,
-                lease_ms: settings.lease_ms,
-                read_tries: settings.read_tries,
-            },
-        );
+        let engine = Engine::for_run(&deps.run, &settings.run);
         Readiness {
             job: ReadinessJob { deps, settings },
             engine,
@@ -171,7 +145,7 @@ impl Readiness {
 
     /// The findings of a finished (or running) run.
     pub async fn findings(&self, run: &ReadinessRun) -> Result<Vec<ReadinessFinding>, StoreError> {
-        state::all_findings(self.job.deps.controls.as_ref(), run).await
+        state::all_findings(self.job.deps.run.controls.as_ref(), run).await
     }
 }
 
@@ -261,7 +235,7 @@ impl ReadinessJob {
             nip: request.nip.clone(),
             dry_run: request.dry_run,
             planned: false,
-            chunk: self.settings.chunk.max(1),
+            chunk: self.settings.run.chunk.max(1),
             people: 0,
             done: 0,
             list_calls: 0,
@@ -336,7 +310,7 @@ impl Job for ReadinessJob {
             };
             for (i, page) in cohort.chunks(COHORT_PAGE).enumerate() {
                 let name = cohort_control(&run.life.run_id, i);
-                overwrite_document(self.deps.controls.as_ref(), &name, &page.to_vec()).await?;
+                overwrite_document(self.deps.run.controls.as_ref(), &name, &page.to_vec()).await?;
             }
             run.people = cohort.len();
             run.planned = true;
@@ -354,11 +328,11 @@ impl Job for ReadinessJob {
     }
 
     async fn finish(&self, run: &mut ReadinessRun) -> Result<(), JobError> {
-        let findings = state::all_findings(self.deps.controls.as_ref(), run).await?;
+        let findings = state::all_findings(self.deps.run.controls.as_ref(), run).await?;
         run.counts = report::counts(&findings);
         run.findings = findings.len();
-        run.life.finished_at = Some(self.deps.clock.now_ms());
-        if let Some(sink) = &self.deps.reports {
+        run.life.finished_at = Some(self.deps.run.clock.now_ms());
+        if let Some(sink) = &self.deps.run.reports {
             let mut files: Vec<(&str, &str, Vec<u8>)> = vec![
                 (
                     "readiness.json",
@@ -371,7 +345,7 @@ impl Job for ReadinessJob {
                     report::csv(&findings).into_bytes(),
                 ),
             ];
-            if let Some(w) = &self.deps.workbooks {
+            if let Some(w) = &self.deps.run.workbooks {
                 let bytes = w
                     .workbook(&report::tables(run, &findings))
                     .map_err(|e| JobError::Report(e.to_string()))?;
@@ -386,7 +360,7 @@ impl Job for ReadinessJob {
         let mut finished = run.clone();
         finished.life.status = crate::ports::RunStatus::Finished;
         finished.life.lease = None;
-        state::remember_finished(self.deps.controls.as_ref(), &finished).await?;
+        state::remember_finished(self.deps.run.controls.as_ref(), &finished).await?;
         Ok(())
     }
 
@@ -414,7 +388,7 @@ impl ReadinessJob {
             .map(|c| self.assess(c, ctx, dry_run, turn))
             .collect();
         let results: Vec<_> = futures::stream::iter(reads)
-            .buffered(self.settings.concurrency.max(1))
+            .buffered(self.settings.run.concurrency.max(1))
             .collect()
             .await;
         let mut findings = Vec::new();
@@ -423,7 +397,7 @@ impl ReadinessJob {
         }
         let index = run.done / run.chunk;
         let name = findings_control(&run.life.run_id, index);
-        overwrite_document(self.deps.controls.as_ref(), &name, &findings)
+        overwrite_document(self.deps.run.controls.as_ref(), &name, &findings)
             .await
             .map_err(store_failed)?;
         run.done += chunk.len();
@@ -445,7 +419,7 @@ impl ReadinessJob {
         while page * COHORT_PAGE < end {
             let name = cohort_control(&run.life.run_id, page);
             let (rows, _) =
-                load_document::<Vec<Candidate>>(self.deps.controls.as_ref(), &name).await?;
+                load_document::<Vec<Candidate>>(self.deps.run.controls.as_ref(), &name).await?;
             let rows = rows.ok_or_else(|| {
                 StoreError::Corrupt(format!("cohort page {page} of {} is missing", run.run_id()))
             })?;
@@ -462,7 +436,7 @@ impl ReadinessJob {
     }
 
     async fn plan(&self, run: &ReadinessRun, turn: &Turn<'_>) -> Result<Vec<Candidate>, Stopped> {
-        let ehrm = &self.deps.ehrm;
+        let ehrm = &self.deps.run.ehrm;
         let mut employees = turn.ehrm(|| ehrm.employees()).await.map_err(ehrm_stopped)?;
         let mut only: Option<HashSet<String>> = None;
         if let Some(unit) = &run.unit {

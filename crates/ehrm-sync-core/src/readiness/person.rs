@@ -97,7 +97,7 @@ impl ReadinessJob {
             return Ok(Vec::new());
         };
         let ehrm = turn
-            .ehrm(|| self.deps.ehrm.employee(nip.as_str()))
+            .ehrm(|| self.deps.run.ehrm.employee(nip.as_str()))
             .await
             .map_err(ehrm_stopped)?
             .map(|facts| EhrmPerson {
@@ -170,9 +170,9 @@ impl ReadinessJob {
             rows: Vec::new(),
         };
         match queue_kinerja(
-            &self.deps.store,
-            &self.deps.queue,
-            &self.deps.clock,
+            &self.deps.run.store,
+            &self.deps.run.queue,
+            &self.deps.run.clock,
             &repair,
         )
         .await

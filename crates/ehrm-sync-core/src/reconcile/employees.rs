@@ -28,7 +28,7 @@ impl ReconcileJob {
             .map(|nip| self.process_employee(ctx, nip, turn))
             .collect();
         let results: Vec<Result<EmployeeDone, Halt>> = futures::stream::iter(reads)
-            .buffered(self.settings.concurrency.max(1))
+            .buffered(self.settings.run.concurrency.max(1))
             .collect()
             .await;
         let mut rows = Vec::new();
@@ -91,7 +91,7 @@ impl ReconcileJob {
             }
             Err(ReadFailure::Halted(halt)) => return Err(halt),
         };
-        let ehrm = match turn.ehrm(|| self.deps.ehrm.employee(nip)).await {
+        let ehrm = match turn.ehrm(|| self.deps.run.ehrm.employee(nip)).await {
             Ok(e) => e,
             Err(e) if !e.transient => {
                 done.unreadable = Some(format!("eHRM refused the read: {e}"));
@@ -103,7 +103,7 @@ impl ReconcileJob {
             && let Err(e) = self
                 .deps
                 .pns_ids
-                .put_pns_id(&parsed, pns, self.deps.clock.now_ms())
+                .put_pns_id(&parsed, pns, self.deps.run.clock.now_ms())
                 .await
         {
             tracing::warn!(error = %e, "PNS id not cached");
@@ -139,7 +139,7 @@ pub(super) async fn apply_repairs(
     let mut queued = 0;
     let mut sent = 0;
     for r in std::mem::take(&mut done.repairs) {
-        let repaired = queue_kinerja(&deps.store, &deps.queue, &deps.clock, &r)
+        let repaired = queue_kinerja(&deps.run.store, &deps.run.queue, &deps.run.clock, &r)
             .await
             .map_err(|e| JobError::Repair(e.to_string()))?;
         match repaired {
@@ -157,7 +157,7 @@ pub(super) async fn apply_repairs(
     }
     if let Some(outbox) = &deps.outbox {
         for row in done.rows.iter().filter(|r| r.action == Action::SentToEhrm) {
-            send_to_ehrm(outbox, &deps.clock, run_id, row)
+            send_to_ehrm(outbox, &deps.run.clock, run_id, row)
                 .await
                 .map_err(|e| JobError::Repair(e.to_string()))?;
             sent += 1;

@@ -20,12 +20,12 @@ impl ReconcileJob {
         state: &RunState,
         rows: &[Discrepancy],
     ) -> Option<Result<Vec<u8>, JobError>> {
-        let workbooks = self.deps.workbooks.as_ref()?;
+        let workbooks = self.deps.run.workbooks.as_ref()?;
         let facts = RunFacts {
             run_id: state.life.run_id.clone(),
             scope: state.scope.to_string(),
             started: format_ms(state.life.started_at),
-            finished: Some(format_ms(self.deps.clock.now_ms())),
+            finished: Some(format_ms(self.deps.run.clock.now_ms())),
             selection: None,
         };
         let lines: Vec<_> = rows
@@ -47,7 +47,7 @@ impl ReconcileJob {
         let run_id = state.life.run_id.clone();
         let mut rows = self.deps.reconcile.rows(&run_id).await?;
         rows.sort_by_key(Discrepancy::sort_key);
-        if let Some(sink) = &self.deps.reports {
+        if let Some(sink) = &self.deps.run.reports {
             let json = report::to_json(&rows).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             let csv = report::to_csv(&rows).into_bytes();
             let mut files = vec![
@@ -67,12 +67,14 @@ impl ReconcileJob {
             let value = json!({"last_nip": last, "run_id": run_id});
             let rev = self
                 .deps
+                .run
                 .controls
                 .control(ROLLING_CONTROL)
                 .await?
                 .map_or(0, |c| c.revision);
             if let Err(e) = self
                 .deps
+                .run
                 .controls
                 .put_control(ROLLING_CONTROL, &value, rev)
                 .await

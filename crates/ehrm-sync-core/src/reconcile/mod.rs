@@ -22,13 +22,11 @@ use async_trait::async_trait;
 
 use ehrm_sync_domain::record::Millis;
 
-use crate::breaker::Breaker;
 use crate::job::{
-    Choice, Engine, EngineSettings, Job, JobError, Outcome, Progress, RunDocument, Step, Turn,
+    Choice, Engine, Job, JobError, Outcome, Progress, RunDeps, RunDocument, RunSettings, Step, Turn,
 };
 use crate::ports::{
-    BknDirectory, CallbackOutbox, Clock, ControlStore, DeliveryQueue, EhrmDirectory, Phase,
-    PnsIdCache, ReconcileStore, ReportSink, RunSummary, Scope, SyncStore, Workbooks,
+    BknDirectory, CallbackOutbox, Phase, PnsIdCache, ReconcileStore, RunSummary, Scope,
 };
 use snapshot::Snapshot;
 pub use snapshot::UNIT_TREE_CONTROL;
@@ -42,40 +40,24 @@ const MAX_UNREADABLE_KEPT: usize = 200;
 /// Everything a run reads and writes.
 #[derive(Clone)]
 pub struct ReconcilerDeps {
-    pub ehrm: Arc<dyn EhrmDirectory>,
+    /// What every long run uses.
+    pub run: RunDeps,
     pub bkn: Arc<dyn BknDirectory>,
-    pub store: Arc<dyn SyncStore>,
     pub pns_ids: Arc<dyn PnsIdCache>,
-    pub queue: Arc<dyn DeliveryQueue>,
-    pub controls: Arc<dyn ControlStore>,
     pub reconcile: Arc<dyn ReconcileStore>,
     /// Present when eHRM callbacks are configured.
     pub outbox: Option<Arc<dyn CallbackOutbox>>,
-    pub reports: Option<Arc<dyn ReportSink>>,
-    /// Writes the report's workbook; none: no `report.xlsx`.
-    pub workbooks: Option<Arc<dyn Workbooks>>,
-    pub breaker: Option<Arc<Breaker>>,
-    pub clock: Arc<dyn Clock>,
 }
 
 #[derive(Clone, Debug)]
 pub struct ReconcileSettings {
+    /// Checkpoints, reading, the deadline's margin, the lease.
+    pub run: RunSettings,
     /// A scheduled (rolling) run covers the priority cohort plus 1/`cover_days` of everyone
     /// else, so every employee is covered within this many days.
     pub cover_days: u32,
     /// A new scheduled run starts when the last one started at least this long ago.
     pub interval_ms: i64,
-    /// Employees between checkpoints.
-    pub chunk: usize,
-    /// Employees read at once (the rate gate is what bounds BKN calls).
-    pub concurrency: usize,
-    /// Tries of one read before the run pauses (transient failures).
-    pub read_tries: u32,
-    /// Stop this long before the invocation's deadline.
-    pub deadline_margin_ms: i64,
-    /// An invocation holds the run this long past its last checkpoint; a killed one is taken
-    /// over after that.
-    pub lease_ms: i64,
     /// Monthly promotion periods read from BKN's proposal list, from the coming one.
     pub kp_horizon_months: u32,
 }
@@ -83,13 +65,9 @@ pub struct ReconcileSettings {
 impl Default for ReconcileSettings {
     fn default() -> Self {
         ReconcileSettings {
+            run: RunSettings::default(),
             cover_days: 7,
             interval_ms: 24 * 3_600_000,
-            chunk: 25,
-            concurrency: 4,
-            read_tries: 3,
-            deadline_margin_ms: 60_000,
-            lease_ms: 120_000,
             kp_horizon_months: ehrm_sync_domain::reconcile::DEFAULT_KP_HORIZON_MONTHS,
         }
     }
@@ -125,16 +103,7 @@ pub struct Reconciler {
 
 impl Reconciler {
     pub fn new(deps: ReconcilerDeps, settings: ReconcileSettings) -> Self {
-        let engine = Engine::new(
-            deps.controls.clone(),
-            deps.clock.clone(),
-            deps.breaker.clone(),
-            EngineSettings {
-                deadline_margin_ms: settings.deadline_margin_ms,
-                lease_ms: settings.lease_ms,
-                read_tries: settings.read_tries,
-            },
-        );
+        let engine = Engine::for_run(&deps.run, &settings.run);
         Reconciler {
             job: ReconcileJob {
                 deps,
@@ -297,7 +266,7 @@ impl Job for ReconcileJob {
                     };
                     return Ok(Step::More);
                 }
-                let n = self.settings.chunk.max(1).min(queue.len());
+                let n = self.settings.run.chunk.max(1).min(queue.len());
                 let chunk: Vec<String> = queue.iter().take(n).cloned().collect();
                 let (done, halt) = self
                     .process_chunk(state, &inv.snapshot.ctx, &chunk, turn)

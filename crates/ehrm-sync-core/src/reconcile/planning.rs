@@ -21,7 +21,7 @@ impl ReconcileJob {
         snap: &Snapshot,
         turn: &Turn<'_>,
     ) -> Result<Option<Halt>, JobError> {
-        let today = jakarta_date(self.deps.clock.now_ms());
+        let today = jakarta_date(self.deps.run.clock.now_ms());
         let (periods, kp, pensiun) = match self.read_lists(today, turn).await {
             Ok(lists) => lists,
             Err(ReadFailure::Halted(halt)) => return Ok(Some(halt)),
@@ -114,6 +114,7 @@ impl ReconcileJob {
     pub(super) async fn rolling_cursor(&self) -> Result<Option<String>, StoreError> {
         Ok(self
             .deps
+            .run
             .controls
             .control(ROLLING_CONTROL)
             .await?

@@ -34,7 +34,7 @@ impl ReconcileJob {
             Phase::Employees => walks_everyone,
             Phase::Units | Phase::Report => false,
         };
-        let ehrm = &self.deps.ehrm;
+        let ehrm = &self.deps.run.ehrm;
         let employees = if needs_employees {
             turn.ehrm(|| ehrm.employees())
                 .await
@@ -67,11 +67,12 @@ impl ReconcileJob {
             .map(|u| (u.id.clone(), serde_json::json!(u.parent)))
             .collect();
         let value = serde_json::Value::Object(tree);
-        let result = match self.deps.controls.control(UNIT_TREE_CONTROL).await {
+        let result = match self.deps.run.controls.control(UNIT_TREE_CONTROL).await {
             Ok(Some(c)) if c.value == value => Ok(()),
             Ok(current) => {
                 let rev = current.map_or(0, |c| c.revision);
                 self.deps
+                    .run
                     .controls
                     .put_control(UNIT_TREE_CONTROL, &value, rev)
                     .await

@@ -16,7 +16,13 @@ use ehrm_sync_population::{Employee, PopulationSpec, eselon_to_bkn, generate, go
 
 /// `bench reconcile`: one full run by hand against the simulators.
 pub async fn full_run(employees: usize, rate: f64, dir: &Path) -> Result<String, String> {
-    let world = crate::world::ReconcileWorld::start(employees, 2026, 1, rate).await?;
+    let world = crate::world::ReconcileWorld::start(crate::world::WorldSpec {
+        employees,
+        seed: 2026,
+        per_kind: 1,
+        rate,
+    })
+    .await?;
     let settings =
         LocalSettings::for_jobs(&world.env, dir.join("bench.db")).map_err(|e| e.to_string())?;
     let reconcile = Wiring::new(settings)

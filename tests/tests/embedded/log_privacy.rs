@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::process::Command;
 
-use ehrm_sync_devkit::world::ReconcileWorld;
+use ehrm_sync_devkit::world::{ReconcileWorld, WorldSpec};
 use siasn_sim::Faults;
 
 fn log_lines(world: &ReconcileWorld, db: &std::path::Path, extra: &[&str]) -> Vec<String> {
@@ -33,9 +33,14 @@ fn log_lines(world: &ReconcileWorld, db: &std::path::Path, extra: &[&str]) -> Ve
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reconciliation_logs_never_carry_a_full_nip() {
-    let world = ReconcileWorld::start(120, 71, 1, 500.0)
-        .await
-        .expect("world");
+    let world = ReconcileWorld::start(WorldSpec {
+        employees: 120,
+        seed: 71,
+        per_kind: 1,
+        rate: 500.0,
+    })
+    .await
+    .expect("world");
     let nips: HashSet<String> = world
         .injected
         .ehrm

@@ -15,7 +15,7 @@ use serde_json::json;
 
 use ehrm_sync_core::ports::{ReconcileStore, SyncStore};
 use ehrm_sync_devkit::events::{SignedEvent, upsert_body};
-use ehrm_sync_devkit::world::ReconcileWorld;
+use ehrm_sync_devkit::world::{ReconcileWorld, WorldSpec};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_local::{LocalSettings, Runtime};
@@ -207,9 +207,14 @@ async fn reconcile_from_console(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
-    let world = ReconcileWorld::start(40, 23, 1, 400.0)
-        .await
-        .expect("world");
+    let world = ReconcileWorld::start(WorldSpec {
+        employees: 40,
+        seed: 23,
+        per_kind: 1,
+        rate: 400.0,
+    })
+    .await
+    .expect("world");
     let dir = tempfile::tempdir().expect("temp dir");
     let users = dir.path().join("users.txt");
     std::fs::write(&users, users_text()).expect("users file");

@@ -11,16 +11,21 @@ use serde_json::{Value, json};
 use ehrm_sync_aws::wiring::{Adapters, reconciler};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::Clock;
-use ehrm_sync_devkit::world::ReconcileWorld;
+use ehrm_sync_devkit::world::{ReconcileWorld, WorldSpec};
 use ehrm_sync_lambda::scheduled::ScheduledHandler;
 use ehrm_sync_population::inject::ExpectedRow;
 use ehrm_sync_tests::aws::DataStack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations() {
-    let world = ReconcileWorld::start(250, 53, 1, 200.0)
-        .await
-        .expect("world");
+    let world = ReconcileWorld::start(WorldSpec {
+        employees: 250,
+        seed: 53,
+        per_kind: 1,
+        rate: 200.0,
+    })
+    .await
+    .expect("world");
     let stack = DataStack::deploy().await;
     let sdk = stack.sdk.clone();
     let (s3, bucket) = ehrm_sync_tests::aws::reports_bucket(&sdk).await;

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use ehrm_sync_core::ports::Scope;
 use ehrm_sync_core::reconcile::{RunOutcome, RunRequest};
-use ehrm_sync_devkit::world::ReconcileWorld;
+use ehrm_sync_devkit::world::{ReconcileWorld, WorldSpec};
 use ehrm_sync_domain::reconcile::report::CSV_HEADERS;
 use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_local::{LocalSettings, Runtime, Wiring};
@@ -161,9 +161,14 @@ async fn run_by_hand(env: &HashMap<String, String>, db: &Path, dry_run: bool) ->
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_reports_exactly_the_injected_discrepancies_and_repairs_performance_records() {
-    let world = ReconcileWorld::start(2_500, 41, 2, RATE)
-        .await
-        .expect("world");
+    let world = ReconcileWorld::start(WorldSpec {
+        employees: 2_500,
+        seed: 41,
+        per_kind: 2,
+        rate: RATE,
+    })
+    .await
+    .expect("world");
     let kinds: BTreeSet<_> = world
         .injected
         .expected
@@ -301,9 +306,14 @@ async fn a_run_reports_exactly_the_injected_discrepancies_and_repairs_performanc
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_killed_half_way_resumes_and_produces_the_same_report() {
-    let world = ReconcileWorld::start(1_500, 43, 1, RATE)
-        .await
-        .expect("world");
+    let world = ReconcileWorld::start(WorldSpec {
+        employees: 1_500,
+        seed: 43,
+        per_kind: 1,
+        rate: RATE,
+    })
+    .await
+    .expect("world");
     let dir = tempfile::tempdir().expect("temp dir");
     let env = env_with(&world, &[("RECONCILE_LEASE_SECONDS", "1")]);
 
@@ -379,9 +389,14 @@ async fn a_run_killed_half_way_resumes_and_produces_the_same_report() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn scheduled_runs_stop_before_the_deadline_and_cover_everyone_in_rolling_slices() {
-    let world = ReconcileWorld::start(600, 47, 0, RATE)
-        .await
-        .expect("world");
+    let world = ReconcileWorld::start(WorldSpec {
+        employees: 600,
+        seed: 47,
+        per_kind: 0,
+        rate: RATE,
+    })
+    .await
+    .expect("world");
     let dir = tempfile::tempdir().expect("temp dir");
     let env = env_with(
         &world,
@@ -397,7 +412,7 @@ async fn scheduled_runs_stop_before_the_deadline_and_cover_everyone_in_rolling_s
         .unwrap_or(30)
         * 1_000;
     let mut settings = LocalSettings::for_jobs(&env, dir.path().join("s.db")).expect("settings");
-    settings.reconcile.deadline_margin_ms = 200;
+    settings.reconcile.run.deadline_margin_ms = 200;
     let wiring = Wiring::new(settings).expect("wiring");
     let reconcile = wiring
         .reconcile(dir.path().join("reports"))
@@ -455,9 +470,14 @@ async fn scheduled_runs_stop_before_the_deadline_and_cover_everyone_in_rolling_s
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn filtered_runs_cover_one_employee_or_one_unit_subtree() {
-    let world = ReconcileWorld::start(400, 59, 1, RATE)
-        .await
-        .expect("world");
+    let world = ReconcileWorld::start(WorldSpec {
+        employees: 400,
+        seed: 59,
+        per_kind: 1,
+        rate: RATE,
+    })
+    .await
+    .expect("world");
     let dir = tempfile::tempdir().expect("temp dir");
     let env = env_with(&world, &[]);
     let run = |scope: Scope, db: &str| {

@@ -22,7 +22,7 @@ use ehrm_sync_devkit::events::random_secret;
 use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_population::{PopulationSpec, generate};
 use ehrm_sync_sqlite::{QueueOptions, SqliteStore};
-use ehrm_sync_tests::chaos::{self, ChaosConfig, Figures};
+use ehrm_sync_tests::chaos::{self, ChaosConfig, ChaosSize, Figures};
 use ehrm_sync_tests::harness::loopback;
 use siasn_sim::{SiasnSim, SimConfig};
 
@@ -86,7 +86,12 @@ fn random_crash(rng: &mut StdRng) -> Option<(&'static str, u32)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_on_the_embedded_store() {
-    let config = ChaosConfig::from_env(200, 2000, 100.0);
+    let _turn = super::ONE_AT_A_TIME.lock().await;
+    let config = ChaosConfig::from_env(ChaosSize {
+        employees: 200,
+        changes: 2000,
+        rate: 100.0,
+    });
     println!(
         "chaos[embedded] seed {} (set CHAOS_SEED to repeat)",
         config.seed

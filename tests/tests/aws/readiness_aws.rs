@@ -12,13 +12,20 @@ use ehrm_sync_aws::wiring::{Adapters, readiness};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::Clock;
 use ehrm_sync_core::readiness::ReadinessRun;
-use ehrm_sync_devkit::world::ReadinessWorld;
+use ehrm_sync_devkit::world::{ReadinessWorld, WorldSpec};
 use ehrm_sync_lambda::scheduled::ScheduledHandler;
 use ehrm_sync_tests::aws::DataStack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scheduled_task_checks_readiness_on_dynamodb_resuming_across_invocations() {
-    let world = ReadinessWorld::start(700, 31, 200.0).await.expect("world");
+    let world = ReadinessWorld::start(WorldSpec {
+        employees: 700,
+        seed: 31,
+        per_kind: 0,
+        rate: 200.0,
+    })
+    .await
+    .expect("world");
     let stack = DataStack::deploy().await;
     let sdk = stack.sdk.clone();
     let (s3, bucket) = ehrm_sync_tests::aws::reports_bucket(&sdk).await;

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use ehrm_sync_core::job::JobError;
 use ehrm_sync_core::readiness::{Readiness, ReadinessOutcome, ReadinessRequest, ReadinessRun};
-use ehrm_sync_devkit::world::ReadinessWorld;
+use ehrm_sync_devkit::world::{ReadinessWorld, WorldSpec};
 use ehrm_sync_domain::readiness::ReadinessFinding;
 use ehrm_sync_local::{LocalSettings, Runtime, Wiring};
 
@@ -105,7 +105,14 @@ async fn deliver_queued(env: &HashMap<String, String>, db: &Path) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_planted_blocker_is_found_exactly_and_missing_skps_pass_after_delivery() {
-    let world = ReadinessWorld::start(1_500, 13, RATE).await.expect("world");
+    let world = ReadinessWorld::start(WorldSpec {
+        employees: 1_500,
+        seed: 13,
+        per_kind: 0,
+        rate: RATE,
+    })
+    .await
+    .expect("world");
     let rules: BTreeSet<&str> = world
         .planted
         .expected
@@ -259,7 +266,14 @@ fn assert_workbook(run: &ReadinessRun, findings: &[ReadinessFinding]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_stopped_after_its_first_chunk_resumes_to_the_same_findings() {
-    let world = ReadinessWorld::start(600, 29, RATE).await.expect("world");
+    let world = ReadinessWorld::start(WorldSpec {
+        employees: 600,
+        seed: 29,
+        per_kind: 0,
+        rate: RATE,
+    })
+    .await
+    .expect("world");
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("store.db");
     let env = env(&world, false);

@@ -17,7 +17,7 @@ use ehrm_sync_core::sweep::{SweepSettings, Sweeper};
 use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_population::{PopulationSpec, generate};
 use ehrm_sync_tests::aws::world::{AwsWorld, Shape};
-use ehrm_sync_tests::chaos::{self, ChaosConfig, Figures};
+use ehrm_sync_tests::chaos::{self, ChaosConfig, ChaosSize, Figures};
 
 struct Worker(Child);
 
@@ -58,10 +58,15 @@ fn random_crash(rng: &mut StdRng) -> Option<(&'static str, u32)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chaos_on_dynamodb_and_sqs() {
+    let _turn = super::ONE_AT_A_TIME.lock().await;
     // Smaller than the embedded run: moto serves about 20 requests a second here (DynamoDB one
     // at a time) and its memory grows with every query, and the faults stay on while the backlog
     // drains, so the same volume would take many minutes and gigabytes.
-    let config = ChaosConfig::from_env(30, 160, 50.0);
+    let config = ChaosConfig::from_env(ChaosSize {
+        employees: 30,
+        changes: 160,
+        rate: 50.0,
+    });
     println!("chaos[aws] seed {} (set CHAOS_SEED to repeat)", config.seed);
     let population = generate(&PopulationSpec {
         seed: config.seed,

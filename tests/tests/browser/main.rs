@@ -1,0 +1,4 @@
+//! The console in a real browser: headless Chromium over WebDriver against `serve` and both
+//! simulators, at an office width and a phone's.
+
+mod console_browser;
