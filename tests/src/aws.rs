@@ -5,12 +5,20 @@
 //!
 //! Without `AWS_ENDPOINT_URL` these tests fail loudly: `./tests/run.sh` starts an endpoint.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
 use aws_sdk_cloudformation::types::StackStatus;
 
+use ehrm_sync_aws::wiring::Adapters;
 use ehrm_sync_aws::{DynamoStore, SqsQueue};
+use ehrm_sync_core::clock::SystemClock;
+use ehrm_sync_core::readiness::Readiness;
+use ehrm_sync_core::reconcile::Reconciler;
+use ehrm_sync_core::sweep::Sweeper;
+use ehrm_sync_lambda::scheduled::ScheduledHandler;
 
 /// One deployed copy of the data resources.
 pub struct DataStack {
@@ -178,6 +186,60 @@ pub async fn reports_bucket(sdk: &SdkConfig) -> (aws_sdk_s3::Client, String) {
         .await
         .expect("bucket");
     (s3, bucket)
+}
+
+/// What a long-run test of the scheduled task stands on: the data stack, a reports bucket and
+/// the environment the task reads, with short checkpoints and leases so a run spans
+/// invocations.
+pub struct LongRunStack {
+    pub stack: DataStack,
+    pub s3: aws_sdk_s3::Client,
+    pub bucket: String,
+    pub env: HashMap<String, String>,
+    pub adapters: Adapters,
+}
+
+impl LongRunStack {
+    pub async fn deploy(world_env: &HashMap<String, String>) -> LongRunStack {
+        let stack = DataStack::deploy().await;
+        let (s3, bucket) = reports_bucket(&stack.sdk).await;
+        let mut env = world_env.clone();
+        env.insert("REPORTS_BUCKET".into(), bucket.clone());
+        env.insert("RECONCILE_CHECKPOINT_EVERY".into(), "10".into());
+        env.insert("RECONCILE_LEASE_SECONDS".into(), "5".into());
+        let adapters = Adapters {
+            store: stack.store(),
+            queue: stack.queue(),
+            clock: Arc::new(SystemClock),
+        };
+        LongRunStack {
+            stack,
+            s3,
+            bucket,
+            env,
+            adapters,
+        }
+    }
+
+    /// The scheduled handler with only the given long runs configured.
+    pub fn handler(
+        &self,
+        reconcile: Option<Reconciler>,
+        readiness: Option<Readiness>,
+    ) -> ScheduledHandler {
+        ScheduledHandler {
+            reconcile,
+            readiness,
+            sweeper: Sweeper::new(
+                Arc::new(self.stack.store()),
+                Arc::new(self.stack.queue()),
+                Arc::new(SystemClock),
+                Default::default(),
+            ),
+            callbacks: None,
+            clock: Arc::new(SystemClock),
+        }
+    }
 }
 
 pub fn sqs_event(

@@ -8,13 +8,12 @@ use std::sync::Arc;
 
 use serde_json::json;
 
-use ehrm_sync_aws::wiring::{Adapters, readiness};
+use ehrm_sync_aws::wiring::readiness;
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::Clock;
 use ehrm_sync_core::readiness::ReadinessRun;
 use ehrm_sync_devkit::world::{ReadinessWorld, WorldSpec};
-use ehrm_sync_lambda::scheduled::ScheduledHandler;
-use ehrm_sync_tests::aws::DataStack;
+use ehrm_sync_tests::aws::LongRunStack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scheduled_task_checks_readiness_on_dynamodb_resuming_across_invocations() {
@@ -26,36 +25,20 @@ async fn the_scheduled_task_checks_readiness_on_dynamodb_resuming_across_invocat
     })
     .await
     .expect("world");
-    let stack = DataStack::deploy().await;
-    let sdk = stack.sdk.clone();
-    let (s3, bucket) = ehrm_sync_tests::aws::reports_bucket(&sdk).await;
-    let mut env = world.env.clone();
-    env.insert("REPORTS_BUCKET".into(), bucket.clone());
-    env.insert("RECONCILE_CHECKPOINT_EVERY".into(), "10".into());
-    env.insert("RECONCILE_LEASE_SECONDS".into(), "5".into());
-    let adapters = Adapters {
-        store: stack.store(),
-        queue: stack.queue(),
-        clock: Arc::new(SystemClock),
-    };
-    let handler = ScheduledHandler {
-        reconcile: None,
-        readiness: readiness(
-            &sdk,
-            &env,
-            &adapters,
-            Some(Arc::new(ehrm_sync_sheets::Xlsx)),
-        )
-        .expect("configuration"),
-        sweeper: ehrm_sync_core::sweep::Sweeper::new(
-            Arc::new(stack.store()),
-            Arc::new(stack.queue()),
-            Arc::new(SystemClock),
-            Default::default(),
-        ),
-        callbacks: None,
-        clock: Arc::new(SystemClock),
-    };
+    let bench = LongRunStack::deploy(&world.env).await;
+    let LongRunStack {
+        stack,
+        s3,
+        bucket,
+        env,
+        adapters,
+    } = &bench;
+    let sdk = &stack.sdk;
+    let handler = bench.handler(
+        None,
+        readiness(sdk, env, adapters, Some(Arc::new(ehrm_sync_sheets::Xlsx)))
+            .expect("configuration"),
+    );
     // 62 s to live and a minute's margin: about two seconds of work per invocation.
     let mut outcomes = Vec::new();
     let run: ReadinessRun = loop {
@@ -79,14 +62,9 @@ async fn the_scheduled_task_checks_readiness_on_dynamodb_resuming_across_invocat
     assert_eq!(run.done, run.people);
 
     // The findings kept in DynamoDB are exactly the planted blockers (K6, K8 off).
-    let r = readiness(
-        &sdk,
-        &env,
-        &adapters,
-        Some(Arc::new(ehrm_sync_sheets::Xlsx)),
-    )
-    .expect("configuration")
-    .expect("configured");
+    let r = readiness(sdk, env, adapters, Some(Arc::new(ehrm_sync_sheets::Xlsx)))
+        .expect("configuration")
+        .expect("configured");
     let findings = r.findings(&run).await.expect("findings");
     let found: BTreeSet<(String, String)> = findings
         .iter()
@@ -106,7 +84,7 @@ async fn the_scheduled_task_checks_readiness_on_dynamodb_resuming_across_invocat
     );
     for name in ["readiness.json", "readiness.csv", "readiness.xlsx"] {
         s3.head_object()
-            .bucket(&bucket)
+            .bucket(bucket)
             .key(format!("readiness/{}/{name}", run.run_id()))
             .send()
             .await

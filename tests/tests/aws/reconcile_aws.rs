@@ -8,13 +8,12 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use ehrm_sync_aws::wiring::{Adapters, reconciler};
+use ehrm_sync_aws::wiring::reconciler;
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::ports::Clock;
 use ehrm_sync_devkit::world::{ReconcileWorld, WorldSpec};
-use ehrm_sync_lambda::scheduled::ScheduledHandler;
 use ehrm_sync_population::inject::ExpectedRow;
-use ehrm_sync_tests::aws::DataStack;
+use ehrm_sync_tests::aws::LongRunStack;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations() {
@@ -26,38 +25,23 @@ async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations()
     })
     .await
     .expect("world");
-    let stack = DataStack::deploy().await;
-    let sdk = stack.sdk.clone();
-    let (s3, bucket) = ehrm_sync_tests::aws::reports_bucket(&sdk).await;
-    let mut env = world.env.clone();
-    env.insert("REPORTS_BUCKET".into(), bucket.clone());
-    env.insert("RECONCILE_CHECKPOINT_EVERY".into(), "10".into());
-    env.insert("RECONCILE_LEASE_SECONDS".into(), "5".into());
-    let adapters = Adapters {
-        store: stack.store(),
-        queue: stack.queue(),
-        clock: Arc::new(SystemClock),
-    };
+    let bench = LongRunStack::deploy(&world.env).await;
+    let LongRunStack {
+        stack,
+        s3,
+        bucket,
+        env,
+        adapters,
+    } = &bench;
     let reconcile = reconciler(
-        &sdk,
-        &env,
-        &adapters,
+        &stack.sdk,
+        env,
+        adapters,
         Some(Arc::new(ehrm_sync_sheets::Xlsx)),
     )
     .expect("configuration")
     .expect("reconciliation is configured");
-    let handler = ScheduledHandler {
-        reconcile: Some(reconcile),
-        readiness: None,
-        sweeper: ehrm_sync_core::sweep::Sweeper::new(
-            Arc::new(stack.store()),
-            Arc::new(stack.queue()),
-            Arc::new(SystemClock),
-            Default::default(),
-        ),
-        callbacks: None,
-        clock: Arc::new(SystemClock),
-    };
+    let handler = bench.handler(Some(reconcile), None);
     // Invocations with 61 s to live stop a minute early (RECONCILE deadline margin): a second or so
     // of work each, so the run spans several invocations.
     let mut outcomes = Vec::new();
@@ -91,7 +75,7 @@ async fn the_scheduled_task_reconciles_on_dynamodb_resuming_across_invocations()
     );
     let body = s3
         .get_object()
-        .bucket(&bucket)
+        .bucket(bucket)
         .key(&key)
         .send()
         .await
