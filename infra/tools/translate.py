@@ -7,7 +7,7 @@
                                      BKN one egress address (VPC, subnets, NAT gateway with its
                                      Elastic IP, routes, endpoints, security group, flow logs),
                                      with the outputs that name them. Functions, event source
-                                     mappings, APIs, alarms and secrets are left out: an emulator
+                                     mappings, APIs, alarms and secrets (but the SSO token secret) are left out: an emulator
                                      cannot run functions, and moto's event source mapping would
                                      consume the messages.
 
@@ -27,8 +27,9 @@ NETWORK_TYPES = {
     "AWS::EC2::RouteTable", "AWS::EC2::Route", "AWS::EC2::SubnetRouteTableAssociation", "AWS::EC2::EIP",
     "AWS::EC2::NatGateway", "AWS::EC2::VPCEndpoint", "AWS::EC2::SecurityGroup", "AWS::EC2::FlowLog",
 }
-# Network resources that need a resource of another kind.
-NETWORK_SUPPORT = {"VpcFlowLogs", "VpcFlowLogRole"}
+# Network resources that need a resource of another kind, and the one secret the functions
+# write themselves (pasted SSO tokens), which the tests exercise.
+NETWORK_SUPPORT = {"VpcFlowLogs", "VpcFlowLogRole", "BknSsoSecret"}
 
 
 class OfflinePolicies:

@@ -29,6 +29,8 @@ pub struct DataStack {
     pub dead_letter_url: String,
     /// The NAT gateway's Elastic IP, the one address BKN must whitelist.
     pub bkn_egress_ip: String,
+    /// The secret pasted SSO tokens are kept in.
+    pub sso_secret_id: String,
 }
 
 fn required_env(name: &str) -> String {
@@ -124,8 +126,19 @@ impl DataStack {
             queue_url: output("DeliveryQueueUrl"),
             dead_letter_url: output("DeadLetterQueueUrl"),
             bkn_egress_ip: output("BknEgressIp"),
+            sso_secret_id: output("BknSsoSecretArn"),
             sdk,
             name,
+        }
+    }
+
+    /// The stack's resources as the functions are told them.
+    pub fn resources(&self) -> ehrm_sync_aws::wiring::AwsResources {
+        ehrm_sync_aws::wiring::AwsResources {
+            table: self.table.clone(),
+            queue_url: self.queue_url.clone(),
+            dead_letter_url: Some(self.dead_letter_url.clone()),
+            sso_secret_id: Some(self.sso_secret_id.clone()),
         }
     }
 
@@ -207,11 +220,7 @@ impl LongRunStack {
         env.insert("REPORTS_BUCKET".into(), bucket.clone());
         env.insert("RECONCILE_CHECKPOINT_EVERY".into(), "10".into());
         env.insert("RECONCILE_LEASE_SECONDS".into(), "5".into());
-        let adapters = Adapters {
-            store: stack.store(),
-            queue: stack.queue(),
-            clock: Arc::new(SystemClock),
-        };
+        let adapters = Adapters::new(&stack.sdk, &stack.resources());
         LongRunStack {
             stack,
             s3,
@@ -283,7 +292,7 @@ pub mod world {
 
     use ehrm_sync_aws::SqsQueue;
     use ehrm_sync_aws::emf::EmfMetrics;
-    use ehrm_sync_aws::wiring::{Adapters, AwsResources, delivery_service, ingest_service};
+    use ehrm_sync_aws::wiring::{Adapters, delivery_service, ingest_service};
     use ehrm_sync_core::ports::{QueueConsumer, ReceivedMessage};
     use ehrm_sync_devkit::events::{SignedEvent, random_secret};
     use ehrm_sync_lambda::deliver::DeliverHandler;
@@ -388,12 +397,7 @@ pub mod world {
                 "DEAD_LETTER_QUEUE_URL".into(),
                 stack.dead_letter_url.clone(),
             );
-            let resources = AwsResources {
-                table: stack.table.clone(),
-                queue_url: stack.queue_url.clone(),
-                dead_letter_url: Some(stack.dead_letter_url.clone()),
-            };
-            let mut adapters = Adapters::new(&stack.sdk, &resources);
+            let mut adapters = Adapters::new(&stack.sdk, &stack.resources());
             adapters.clock = clock;
             let ingest_metrics = Arc::new(EmfMetrics::new("ingest"));
             let (ingest, key) =

@@ -17,6 +17,8 @@ struct Tally {
     counts: BTreeMap<&'static str, u64>,
     rejected: BTreeMap<String, u64>,
     latencies: Vec<i64>,
+    /// The last reading of the SSO login's seconds left.
+    sso_seconds_left: Option<i64>,
 }
 
 pub struct EmfMetrics {
@@ -57,6 +59,14 @@ impl EmfMetrics {
             doc["_aws"] = json!({"Timestamp": ts, "CloudWatchMetrics": [
                 {"Namespace": NAMESPACE, "Dimensions": [["Function"]], "Metrics": metrics}]});
             docs.push(doc);
+        }
+        if let Some(seconds) = tally.sso_seconds_left {
+            // No dimension: one series for the whole deployment, whichever function read it.
+            docs.push(json!({
+                "_aws": {"Timestamp": ts, "CloudWatchMetrics": [{"Namespace": NAMESPACE,
+                    "Dimensions": [[]], "Metrics": [{"Name": "BknSsoSecondsLeft", "Unit": "Seconds"}]}]},
+                "BknSsoSecondsLeft": seconds,
+            }));
         }
         for (reason, value) in &tally.rejected {
             docs.push(json!({
@@ -100,6 +110,10 @@ impl Metrics for EmfMetrics {
                 t.latencies.push(ms);
                 return;
             }
+            Metric::SsoSecondsLeft { seconds } => {
+                t.sso_seconds_left = Some(seconds);
+                return;
+            }
         };
         *t.counts.entry(name).or_default() += 1;
     }
@@ -119,8 +133,15 @@ mod tests {
         m.record(Metric::Rejected {
             reason: "signature",
         });
+        m.record(Metric::SsoSecondsLeft { seconds: 5400 });
         let docs = m.drain();
-        assert_eq!(docs.len(), 2);
+        assert_eq!(docs.len(), 3);
+        let sso = &docs[1];
+        assert_eq!(sso["BknSsoSecondsLeft"], 5400);
+        assert_eq!(
+            sso["_aws"]["CloudWatchMetrics"][0]["Dimensions"],
+            json!([[]])
+        );
         let main = &docs[0];
         assert_eq!(main["Delivered"], 2);
         assert_eq!(main["Retried"], 1);
@@ -135,8 +156,8 @@ mod tests {
             .filter_map(|x| x["Name"].as_str())
             .collect();
         assert_eq!(names, ["Delivered", "Retried", "BknLatency"]);
-        assert_eq!(docs[1]["Reason"], "signature");
-        assert_eq!(docs[1]["Rejected"], 1);
+        assert_eq!(docs[2]["Reason"], "signature");
+        assert_eq!(docs[2]["Rejected"], 1);
         assert!(m.drain().is_empty(), "the tally resets after a flush");
     }
 }

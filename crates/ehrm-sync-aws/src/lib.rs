@@ -21,6 +21,7 @@ pub mod reports;
 pub mod sdk;
 pub mod secrets;
 pub mod sqs;
+pub mod sso_vault;
 pub mod wiring;
 
 pub use dynamo::DynamoStore;

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `EHRM_WEBHOOK_SECRET_ID` | `whsec_…` (space-separated during rotation) | `EHRM_WEBHOOK_SECRET` |
 //! | `STATUS_API_KEY_SECRET_ID` | the key | `STATUS_API_KEY` |
-//! | `BKN_CREDENTIALS_SECRET_ID` | JSON with `BKN_CONSUMER_KEY`, `BKN_CONSUMER_SECRET`, `BKN_SSO_CLIENT_ID`, `BKN_SSO_USERNAME`, `BKN_SSO_PASSWORD` (or `BKN_SSO_TOKEN`), optionally `BKN_EXTRA_HEADERS` and `BKN_PROXY_URL` | those variables |
+//! | `BKN_CREDENTIALS_SECRET_ID` | JSON with `BKN_CONSUMER_KEY`, `BKN_CONSUMER_SECRET`, `BKN_SSO_CLIENT_ID`, `BKN_SSO_USERNAME`, `BKN_SSO_PASSWORD`, `BKN_SSO_TOTP_SECRET` (or none of them: tokens pasted on the console), optionally `BKN_EXTRA_HEADERS` and `BKN_PROXY_URL` | those variables |
 //! | `EHRM_CALLBACK_SECRET_ID` | `whsec_…` | `EHRM_CALLBACK_SECRET` |
 //! | `CONSOLE_USERS_SECRET_ID` | the console's users, one `name:role:argon2id-hash` per line | `CONSOLE_USERS` |
 //! | `EHRM_API_CREDENTIALS_SECRET_ID` | JSON with `EHRM_API_KEY`, `EHRM_USERNAME`, `EHRM_PASSWORD` | those variables |
@@ -39,13 +39,16 @@ const PLAIN: [(&str, &str); 4] = [
     ("CONSOLE_USERS_SECRET_ID", "CONSOLE_USERS"),
 ];
 
-const BKN_KEYS: [&str; 8] = [
+const BKN_KEYS: [&str; 10] = [
     "BKN_CONSUMER_KEY",
     "BKN_CONSUMER_SECRET",
     "BKN_SSO_CLIENT_ID",
     "BKN_SSO_USERNAME",
     "BKN_SSO_PASSWORD",
+    // An account with OTP: its TOTP secret, held like the password (`docs/bkn-sso.md`).
+    "BKN_SSO_TOTP_SECRET",
     "BKN_SSO_TOKEN",
+    "BKN_SSO_REFRESH_TOKEN",
     // A whitelisted gateway in front of BKN: its key and, if it is reached through one, a proxy.
     "BKN_EXTRA_HEADERS",
     "BKN_PROXY_URL",

@@ -19,7 +19,7 @@ use ehrm_sync_core::config::{
 use ehrm_sync_core::deliver::DeliveryService;
 use ehrm_sync_core::ingest::IngestService;
 use ehrm_sync_core::job::RunDeps;
-use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, ReportSink, Workbooks};
+use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, ReportSink, SsoVault, Workbooks};
 use ehrm_sync_core::reconcile::{Reconciler, ReconcilerDeps};
 use ehrm_sync_core::sweep::Sweeper;
 use ehrm_sync_domain::backoff::RetryPolicy;
@@ -27,6 +27,7 @@ use ehrm_sync_webhook::Verifier;
 
 use crate::reports::S3Reports;
 use crate::secrets::WithSecrets;
+use crate::sso_vault::SecretsVault;
 use crate::{DynamoStore, SqsQueue};
 
 /// Where the data lives.
@@ -35,6 +36,9 @@ pub struct AwsResources {
     pub table: String,
     pub queue_url: String,
     pub dead_letter_url: Option<String>,
+    /// `BKN_SSO_SECRET_ID`: the secret pasted SSO tokens are kept in (none: nothing can be
+    /// pasted).
+    pub sso_secret_id: Option<String>,
 }
 
 impl AwsResources {
@@ -43,6 +47,7 @@ impl AwsResources {
             table: required(env, "SYNC_TABLE_NAME")?,
             queue_url: required(env, "DELIVERY_QUEUE_URL")?,
             dead_letter_url: optional_string(env, "DEAD_LETTER_QUEUE_URL"),
+            sso_secret_id: optional_string(env, "BKN_SSO_SECRET_ID"),
         })
     }
 }
@@ -53,6 +58,8 @@ pub struct Adapters {
     pub store: DynamoStore,
     pub queue: SqsQueue,
     pub clock: Arc<dyn Clock>,
+    /// Where pasted SSO tokens are kept (`None` without `BKN_SSO_SECRET_ID`).
+    pub sso_vault: Option<Arc<dyn SsoVault>>,
 }
 
 impl Adapters {
@@ -65,6 +72,12 @@ impl Adapters {
                 resources.dead_letter_url.clone(),
             ),
             clock: Arc::new(SystemClock),
+            sso_vault: resources.sso_secret_id.as_ref().map(|id| {
+                Arc::new(SecretsVault::new(
+                    aws_sdk_secretsmanager::Client::new(sdk),
+                    id,
+                )) as Arc<dyn SsoVault>
+            }),
         }
     }
 
@@ -72,7 +85,13 @@ impl Adapters {
     pub fn bkn(&self, env: &dyn EnvSource) -> Result<(BknSettings, BknStack), ConfigError> {
         let settings = BknSettings::from_env(env)?;
         let shared = Arc::new(self.store.clone());
-        let stack = BknStack::build(&settings, shared.clone(), shared, self.clock.clone())?;
+        let stack = BknStack::build(
+            &settings,
+            shared.clone(),
+            shared,
+            self.clock.clone(),
+            self.sso_vault.clone(),
+        )?;
         Ok((settings, stack))
     }
 }
@@ -119,7 +138,8 @@ pub fn delivery_service(
         metrics,
         settings,
     )
-    .with_breaker(bkn.breaker);
+    .with_breaker(bkn.breaker)
+    .with_sso(bkn.sso);
     let service = if bkn_settings.remember_lists {
         service.with_riwayat_lists(Arc::new(adapters.store.clone()))
     } else {

@@ -341,6 +341,7 @@ mod tests {
                 } => "suspended",
                 BknErrorKind::Transient { .. } => "transient",
                 BknErrorKind::Throttled { .. } => "throttled",
+                BknErrorKind::AwaitingSso { .. } => "awaiting",
             },
         }
     }

@@ -8,18 +8,24 @@ use reqwest::Method;
 use reqwest::header::{ACCEPT, COOKIE, RETRY_AFTER};
 use serde_json::Value;
 
+use ehrm_sync_core::clock::SystemClock;
+use ehrm_sync_core::memory::MemoryControls;
 use ehrm_sync_core::ports::WriteGuard;
 use ehrm_sync_core::ports::{
     Bkn, BknAnnualRecord, BknError, BknErrorKind, BknPeriodicRecord, Pacer,
 };
+use ehrm_sync_core::sso::SsoDesk;
 use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja};
 use ehrm_sync_domain::nip::Nip;
+use ehrm_sync_domain::sso::WaitReason;
 
 use crate::classify::{
     Answer, CallKind, cap_retry_after, classify_call, classify_transport, message_of, success_flag,
 };
 use crate::config::BknConfig;
-use crate::tokens::TokenCache;
+use crate::cookies::CookieJar;
+use crate::sso::{FormAnswer, FormPost, SsoLogin};
+use crate::tokens::ApimTokens;
 use crate::wire::{
     KinerjaPeriodikSave, RwKinerjaPeriodikItem, RwSkp22Item, Skp22Save, data_list, data_object,
     saved_id,
@@ -28,7 +34,10 @@ use crate::wire::{
 pub struct BknClient {
     http: reqwest::Client,
     config: BknConfig,
-    tokens: TokenCache,
+    apim: ApimTokens,
+    sso: Arc<SsoLogin>,
+    /// The gateway's load-balancer cookies.
+    cookies: CookieJar,
     pacer: Arc<dyn Pacer>,
     /// Requests sent (token requests included): what the shared rate budget paid.
     calls: std::sync::atomic::AtomicU64,
@@ -78,14 +87,33 @@ impl BknClient {
             .user_agent(concat!("ehrm-sync/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| BknError::permanent(format!("cannot build the HTTP client: {e}"), None))?;
+        // On its own the client keeps the SSO status in memory; a stack gives it the shared desk.
+        let desk = Arc::new(SsoDesk::new(
+            Arc::new(MemoryControls::default()),
+            None,
+            Arc::new(SystemClock),
+        ));
+        let sso = Arc::new(SsoLogin::new(desk, config.sso.clone()));
         Ok(BknClient {
             http,
             config,
-            tokens: TokenCache::new(),
+            apim: ApimTokens::default(),
+            sso,
+            cookies: CookieJar::default(),
             pacer,
             calls: std::sync::atomic::AtomicU64::new(0),
             shared: None,
         })
+    }
+
+    /// Uses `sso` (the shared SSO desk and login) instead of a process-local one.
+    pub fn with_sso(mut self, sso: Arc<SsoLogin>) -> Self {
+        self.sso = sso;
+        self
+    }
+
+    pub fn sso(&self) -> &Arc<SsoLogin> {
+        &self.sso
     }
 
     async fn token_request(
@@ -93,7 +121,7 @@ impl BknClient {
         url: String,
         form: Vec<(&'static str, String)>,
         basic: Option<(String, String)>,
-    ) -> Result<(u16, Option<String>, Vec<u8>), BknError> {
+    ) -> Result<FormAnswer, BknError> {
         self.pacer
             .wait_turn()
             .await
@@ -101,16 +129,23 @@ impl BknClient {
         self.count_call();
         let mut req = self
             .http
-            .post(url)
+            .post(&url)
             .form(&form)
             .header(ACCEPT, "application/json");
         if let Some((user, pass)) = basic {
             req = req.basic_auth(user, Some(pass));
         }
+        if let Some(cookies) = self
+            .cookies
+            .header_for(&url, self.config.cookies.as_deref())
+        {
+            req = req.header(COOKIE, cookies);
+        }
         let resp = req
             .send()
             .await
             .map_err(|e| classify_transport(&e, false))?;
+        self.cookies.keep(&url, resp.headers());
         let status = resp.status().as_u16();
         let retry_after = resp
             .headers()
@@ -122,6 +157,12 @@ impl BknClient {
             .await
             .map_err(|e| classify_transport(&e, false))?;
         Ok((status, retry_after, body.to_vec()))
+    }
+
+    /// A token error: the APIM token of `generation` and the gateway's cookies go.
+    async fn drop_tokens(&self, generation: u64) {
+        self.apim.invalidate(generation).await;
+        self.cookies.clear();
     }
 
     fn count_call(&self) {
@@ -201,14 +242,26 @@ impl BknClient {
         };
         let url = format!("{}{}", self.config.api_base, path);
         for attempt in 0..2 {
-            let pair = match self
-                .tokens
-                .pair(&self.config, |u, f, b| self.token_request(u, f, b))
-                .await
-            {
-                Ok(p) => p,
+            let sso = match self.sso.token(self).await {
+                Ok(t) => t,
+                // No usable SSO token: no request at all.
+                Err(e) if e.awaiting_sso().is_some() => return Err(e),
                 Err(e) => return Err(self.held(e, None).await),
             };
+            let apim = match self
+                .apim
+                .token(&self.config, |u, f, b| self.token_request(u, f, b))
+                .await
+            {
+                Ok(t) => t,
+                Err(e) => return Err(self.held(e, None).await),
+            };
+            if let Some(lifetime) = apim.renewed_for {
+                let expires_at = self.sso.desk().clock().now_ms() + lifetime.as_millis() as i64;
+                if let Err(e) = self.sso.desk().apim_renewed(expires_at).await {
+                    tracing::warn!(error = %e, "APIM token expiry not recorded");
+                }
+            }
             let slot = self
                 .pacer
                 .wait_turn()
@@ -222,10 +275,13 @@ impl BknClient {
             let mut req = self
                 .http
                 .request(method.clone(), &url)
-                .bearer_auth(&pair.apim)
-                .header("Auth", format!("bearer {}", pair.sso))
+                .bearer_auth(&apim.value)
+                .header("Auth", format!("bearer {}", sso.token.expose()))
                 .header(ACCEPT, "application/json");
-            if let Some(cookies) = &self.config.cookies {
+            if let Some(cookies) = self
+                .cookies
+                .header_for(&url, self.config.cookies.as_deref())
+            {
                 req = req.header(COOKIE, cookies);
             }
             if let Some(b) = &body {
@@ -238,7 +294,8 @@ impl BknClient {
                     if !e.is_connect() && !e.is_timeout() {
                         // A reset connection is among BKN's token symptoms: renew the tokens.
                         // Only reads are repeated at once; a write may have been applied.
-                        self.tokens.invalidate(pair.generation).await;
+                        self.drop_tokens(apim.generation).await;
+                        self.sso.refused(&sso, false).await;
                         if attempt == 0 && !write {
                             continue;
                         }
@@ -246,6 +303,7 @@ impl BknClient {
                     return Err(err);
                 }
             };
+            self.cookies.keep(&url, resp.headers());
             let status = resp.status().as_u16();
             let retry_after = resp
                 .headers()
@@ -260,13 +318,18 @@ impl BknClient {
                 Answer::Ok(v) => return Ok(Some(v)),
                 Answer::Empty => return Ok(None),
                 Answer::TokenError(msg) => {
-                    self.tokens.invalidate(pair.generation).await;
+                    self.drop_tokens(apim.generation).await;
+                    self.sso.refused(&sso, attempt == 1).await;
                     if attempt == 0 {
                         tracing::info!(
                             status,
-                            "BKN token error; renewing both tokens and retrying once"
+                            "BKN token error; renewing the tokens and retrying once"
                         );
                         continue;
+                    }
+                    if sso.kind.pasted() {
+                        // The pasted token itself is refused: work waits for a new one.
+                        return Err(BknError::awaiting(WaitReason::TokenRefused));
                     }
                     return Err(BknError {
                         kind: BknErrorKind::Transient {
@@ -339,6 +402,17 @@ impl BknClient {
             .await?
             .as_ref()
             .and_then(data_object))
+    }
+}
+
+#[async_trait]
+impl FormPost for BknClient {
+    async fn post_form(
+        &self,
+        url: &str,
+        form: Vec<(&'static str, String)>,
+    ) -> Result<FormAnswer, BknError> {
+        self.token_request(url.to_string(), form, None).await
     }
 }
 

@@ -4,32 +4,133 @@ use std::fmt;
 use std::time::Duration;
 
 use ehrm_sync_core::config::{ConfigError, EnvSource, optional, optional_string, required, url};
+use ehrm_sync_core::ports::SecretText;
 
-/// How the SSO token is obtained.
+use crate::totp::TotpSecret;
+
+/// A password login to BKN's SSO (`BKN_SSO_USERNAME`, `BKN_SSO_PASSWORD`, and for accounts
+/// with OTP `BKN_SSO_TOTP_SECRET`).
 #[derive(Clone)]
-pub enum SsoCredentials {
-    /// Keycloak password grant (`BKN_SSO_CLIENT_ID`, `BKN_SSO_USERNAME`, `BKN_SSO_PASSWORD`).
-    Password {
-        client_id: String,
-        username: String,
-        password: String,
-    },
-    /// A token pasted by an operator (`BKN_SSO_TOKEN`), for accounts where the password grant is
-    /// not allowed. It cannot be refreshed automatically.
-    Static { token: String },
+pub struct PasswordLogin {
+    pub username: String,
+    pub password: SecretText,
+    pub totp: Option<TotpSecret>,
 }
 
-impl fmt::Debug for SsoCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            SsoCredentials::Password { client_id, .. } => {
-                write!(
-                    f,
-                    "Password {{ client_id: {client_id:?}, username: ***, password: *** }}"
-                )
-            }
-            SsoCredentials::Static { .. } => f.write_str("Static { token: *** }"),
+impl PasswordLogin {
+    /// A digest naming these credentials (a refusal is remembered for them, not for the next).
+    pub fn fingerprint(&self) -> String {
+        let mut ctx = aws_lc_rs::digest::Context::new(&aws_lc_rs::digest::SHA256);
+        ctx.update(self.username.as_bytes());
+        ctx.update(b"\0");
+        ctx.update(self.password.expose().as_bytes());
+        ctx.update(b"\0");
+        if let Some(t) = &self.totp {
+            ctx.update(t.code_at(0).as_bytes());
         }
+        ctx.finish()
+            .as_ref()
+            .iter()
+            .take(8)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}
+
+/// How ehrm-sync may log in to BKN's SSO (`docs/bkn-sso.md`). Any, all or none may be set:
+/// a token pasted at run time (console, `ehrm-sync bkn-token set`) comes first, the password
+/// login is the fallback, and with neither BKN work waits for an operator.
+#[derive(Clone, Default)]
+pub struct SsoSettings {
+    /// `BKN_SSO_TOKEN_URL`, the Keycloak token endpoint of realm `public-siasn`.
+    pub token_url: Option<String>,
+    /// `BKN_SSO_CLIENT_ID`: for the password grant, and to renew a refresh token that does
+    /// not name its client (`azp`).
+    pub client_id: Option<String>,
+    pub password: Option<PasswordLogin>,
+    /// `BKN_SSO_TOKEN` or `BKN_SSO_REFRESH_TOKEN`: a token given at start-up, used as if
+    /// pasted when no newer one is held.
+    pub start_token: Option<SecretText>,
+}
+
+impl fmt::Debug for SsoSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SsoSettings")
+            .field("token_url", &self.token_url)
+            .field("client_id", &self.client_id)
+            .field(
+                "password",
+                &self.password.as_ref().map(|p| match p.totp {
+                    Some(_) => "username: ***, password: ***, totp: ***",
+                    None => "username: ***, password: ***",
+                }),
+            )
+            .field("start_token", &self.start_token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+impl SsoSettings {
+    fn from_env(env: &dyn EnvSource) -> Result<Self, ConfigError> {
+        let username = optional_string(env, "BKN_SSO_USERNAME");
+        let password = optional_string(env, "BKN_SSO_PASSWORD");
+        let totp = match optional_string(env, "BKN_SSO_TOTP_SECRET") {
+            Some(text) => Some(TotpSecret::from_base32(&text).ok_or_else(|| {
+                ConfigError::new(
+                    "BKN_SSO_TOTP_SECRET",
+                    "is not a TOTP secret (base32, as Keycloak shows it when OTP is set up)",
+                )
+            })?),
+            None => None,
+        };
+        let password = match (username, password) {
+            (Some(username), Some(password)) => Some(PasswordLogin {
+                username,
+                password: SecretText::new(password),
+                totp,
+            }),
+            (None, None) if totp.is_none() => None,
+            (Some(_), None) | (None, None) => {
+                return Err(ConfigError::new(
+                    "BKN_SSO_PASSWORD",
+                    "is needed with BKN_SSO_USERNAME (or BKN_SSO_TOTP_SECRET) for the password login",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::new(
+                    "BKN_SSO_USERNAME",
+                    "is needed with BKN_SSO_PASSWORD (the operator's NIP)",
+                ));
+            }
+        };
+        let client_id = optional_string(env, "BKN_SSO_CLIENT_ID");
+        let token_url = match optional_string(env, "BKN_SSO_TOKEN_URL") {
+            Some(_) => Some(url(env, "BKN_SSO_TOKEN_URL")?),
+            None => None,
+        };
+        if password.is_some() {
+            if client_id.is_none() {
+                return Err(ConfigError::new(
+                    "BKN_SSO_CLIENT_ID",
+                    "is needed for the password login",
+                ));
+            }
+            if token_url.is_none() {
+                return Err(ConfigError::new(
+                    "BKN_SSO_TOKEN_URL",
+                    "is needed for the password login",
+                ));
+            }
+        }
+        let start_token = optional_string(env, "BKN_SSO_TOKEN")
+            .or_else(|| optional_string(env, "BKN_SSO_REFRESH_TOKEN"))
+            .map(SecretText::new);
+        Ok(SsoSettings {
+            token_url,
+            client_id,
+            password,
+            start_token,
+        })
     }
 }
 
@@ -39,11 +140,9 @@ pub struct BknConfig {
     pub api_base: String,
     /// `BKN_APIM_TOKEN_URL`, e.g. `https://apimws.bkn.go.id/oauth2/token`.
     pub apim_token_url: String,
-    /// `BKN_SSO_TOKEN_URL`, the Keycloak token endpoint of realm `public-siasn`.
-    pub sso_token_url: String,
     pub consumer_key: String,
     pub consumer_secret: String,
-    pub sso: SsoCredentials,
+    pub sso: SsoSettings,
     /// `BKN_TIMEOUT_SECONDS` (default 30): the whole request.
     pub timeout: Duration,
     /// `BKN_COOKIES`: load-balancer cookies some deployments need (optional).
@@ -65,7 +164,6 @@ impl fmt::Debug for BknConfig {
         f.debug_struct("BknConfig")
             .field("api_base", &self.api_base)
             .field("apim_token_url", &self.apim_token_url)
-            .field("sso_token_url", &self.sso_token_url)
             .field("consumer_key", &"***")
             .field("consumer_secret", &"***")
             .field("sso", &self.sso)
@@ -86,14 +184,7 @@ impl fmt::Debug for BknConfig {
 
 impl BknConfig {
     pub fn from_env(env: &dyn EnvSource) -> Result<Self, ConfigError> {
-        let sso = match optional_string(env, "BKN_SSO_TOKEN") {
-            Some(token) => SsoCredentials::Static { token },
-            None => SsoCredentials::Password {
-                client_id: required(env, "BKN_SSO_CLIENT_ID")?,
-                username: required(env, "BKN_SSO_USERNAME")?,
-                password: required(env, "BKN_SSO_PASSWORD")?,
-            },
-        };
+        let sso = SsoSettings::from_env(env)?;
         let timeout: f64 = optional(env, "BKN_TIMEOUT_SECONDS", 30.0)?;
         if !(1.0..=300.0).contains(&timeout) {
             return Err(ConfigError::new(
@@ -125,11 +216,6 @@ impl BknConfig {
             extra_headers: extra_headers(env)?,
             api_base: url(env, "BKN_API_BASE_URL")?,
             apim_token_url: url(env, "BKN_APIM_TOKEN_URL")?,
-            sso_token_url: if matches!(sso, SsoCredentials::Static { .. }) {
-                optional_string(env, "BKN_SSO_TOKEN_URL").unwrap_or_default()
-            } else {
-                url(env, "BKN_SSO_TOKEN_URL")?
-            },
             consumer_key: required(env, "BKN_CONSUMER_KEY")?,
             consumer_secret: required(env, "BKN_CONSUMER_SECRET")?,
             sso,
@@ -185,6 +271,52 @@ mod tests {
             e.insert(k.to_string(), v.to_string());
         }
         e
+    }
+
+    #[test]
+    fn sso_logins_are_read_and_never_shown() {
+        let c = BknConfig::from_env(&env(&[])).expect("a start-up token alone");
+        assert!(c.sso.password.is_none() && c.sso.start_token.is_some());
+        let c = BknConfig::from_env(&env(&[
+            ("BKN_SSO_USERNAME", "199001012015031001"),
+            ("BKN_SSO_PASSWORD", "rahasia-sandi"),
+            (
+                "BKN_SSO_TOTP_SECRET",
+                "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ",
+            ),
+            ("BKN_SSO_CLIENT_ID", "kementerianpuws"),
+            ("BKN_SSO_TOKEN_URL", "https://bkn.example/sso"),
+        ]))
+        .expect("an OTP login");
+        let login = c.sso.password.as_ref().expect("password login");
+        assert!(login.totp.is_some());
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("rahasia") && !shown.contains("199001012015031001"),
+            "{shown}"
+        );
+        for (var, extra) in [
+            ("BKN_SSO_PASSWORD", vec![("BKN_SSO_USERNAME", "1990")]),
+            (
+                "BKN_SSO_TOTP_SECRET",
+                vec![
+                    ("BKN_SSO_USERNAME", "1"),
+                    ("BKN_SSO_PASSWORD", "p"),
+                    ("BKN_SSO_TOTP_SECRET", "0000"),
+                ],
+            ),
+            (
+                "BKN_SSO_CLIENT_ID",
+                vec![("BKN_SSO_USERNAME", "1"), ("BKN_SSO_PASSWORD", "p")],
+            ),
+        ] {
+            let e = BknConfig::from_env(&env(&extra)).expect_err(var);
+            assert!(e.to_string().contains(var), "{e}");
+        }
+        let mut none = env(&[]);
+        none.remove("BKN_SSO_TOKEN");
+        let c = BknConfig::from_env(&none).expect("no login at all: work waits for a paste");
+        assert!(c.sso.password.is_none() && c.sso.start_token.is_none());
     }
 
     #[test]

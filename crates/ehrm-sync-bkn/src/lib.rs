@@ -1,8 +1,10 @@
 //! The BKN SIASN web-service client (`docs/bkn-api.md`).
 //!
-//! * [`tokens`] — the APIM token (client credentials) and the SSO token (password grant, or a
-//!   pasted static token), cached by `expires_in`, both dropped and fetched again once when BKN
-//!   answers with a token error.
+//! * [`tokens`] — the APIM token (client credentials), cached by `expires_in`, dropped and
+//!   fetched again once when BKN answers with a token error.
+//! * [`sso`] — the SSO token of each call: pasted access or refresh token, password grant with
+//!   or without a one-time code ([`totp`]); waiting, without a request, when none is usable.
+//! * [`cookies`] — the gateway's load-balancer cookies, kept per host, dropped with the tokens.
 //! * [`classify`] — every answer and failure sorted into success, "empty", transient (timeouts,
 //!   connection errors, 429 with `Retry-After`, 5xx, `SUSPENDED`) or permanent (`success:false`
 //!   even with HTTP 200, other 4xx), keeping BKN's message.
@@ -22,13 +24,17 @@
 pub mod classify;
 pub mod client;
 pub mod config;
+pub mod cookies;
 pub mod directory;
 pub mod readiness;
 pub mod shared;
+pub mod sso;
 pub mod stack;
 pub mod tokens;
+pub mod totp;
 pub mod wire;
 
 pub use client::BknClient;
-pub use config::{BknConfig, SsoCredentials};
+pub use config::{BknConfig, PasswordLogin, SsoSettings};
+pub use sso::SsoLogin;
 pub use stack::{BknSettings, BknStack};

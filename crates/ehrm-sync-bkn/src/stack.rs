@@ -10,10 +10,11 @@ use ehrm_sync_core::config::{
     ConfigError, EnvSource, bkn_rate, breaker_settings, optional, optional_string,
 };
 use ehrm_sync_core::pacer::GatePacer;
-use ehrm_sync_core::ports::{Clock, ControlStore, RateGate};
+use ehrm_sync_core::ports::{Clock, ControlStore, RateGate, SsoVault};
+use ehrm_sync_core::sso::SsoDesk;
 use ehrm_sync_domain::rate::RatePolicy;
 
-use crate::{BknClient, BknConfig};
+use crate::{BknClient, BknConfig, SsoLogin};
 
 /// Everything about talking to BKN that comes from the environment.
 #[derive(Clone, Debug)]
@@ -83,21 +84,31 @@ impl BknSettings {
     }
 }
 
-/// The BKN client (paced by the shared gate) and the shared breaker.
+/// The BKN client (paced by the shared gate), the shared breaker and the SSO desk.
 #[derive(Clone)]
 pub struct BknStack {
     pub client: Arc<BknClient>,
     pub breaker: Arc<Breaker>,
+    /// The SSO login's shared status (`docs/bkn-sso.md`).
+    pub sso: Arc<SsoDesk>,
 }
 
 impl BknStack {
-    /// `gate` and `controls` are the store every worker and process shares (SQLite or DynamoDB).
+    /// `gate` and `controls` are the store every worker and process shares (SQLite or DynamoDB);
+    /// `vault` keeps pasted SSO tokens (`None`: pasting is not possible, a start-up token is
+    /// held in memory).
     pub fn build(
         settings: &BknSettings,
         gate: Arc<dyn RateGate>,
         controls: Arc<dyn ControlStore>,
         clock: Arc<dyn Clock>,
+        vault: Option<Arc<dyn SsoVault>>,
     ) -> Result<Self, ConfigError> {
+        let sso = Arc::new(
+            SsoDesk::new(controls.clone(), vault, clock.clone())
+                .with_password_fallback(settings.client.sso.password.is_some()),
+        );
+        let login = Arc::new(SsoLogin::new(sso.clone(), settings.client.sso.clone()));
         let pacer = Arc::new(GatePacer::new(gate, clock.clone(), settings.rate_policy()));
         let client = BknClient::new(settings.client.clone(), pacer)
             .map_err(|e| {
@@ -109,10 +120,12 @@ impl BknStack {
             .with_shared_reads(crate::shared::SharedReads::new(
                 controls.clone(),
                 clock.clone(),
-            ));
+            ))
+            .with_sso(login);
         Ok(BknStack {
             client: Arc::new(client),
             breaker: Arc::new(Breaker::new(controls, clock, settings.breaker)),
+            sso,
         })
     }
 }

@@ -1,7 +1,8 @@
-//! The two SIASN tokens, cached until shortly before `expires_in` runs out.
+//! The APIM (WSO2) token, client credentials, cached until shortly before `expires_in` runs
+//! out. The SSO token is [`crate::sso`]'s.
 //!
-//! A generation number identifies each pair: when a request fails with a token error it drops
-//! the pair it used, and only that pair, so a burst of concurrent failures refreshes once.
+//! A generation number identifies each token: when a request fails with a token error it drops
+//! the token it used, and only that one, so a burst of concurrent failures refreshes once.
 
 use std::time::{Duration, Instant};
 
@@ -12,6 +13,7 @@ use tokio::sync::Mutex;
 use ehrm_sync_core::ports::{BknError, BknErrorKind};
 
 use crate::classify::{DEFAULT_RETRY_AFTER_MS, loose_i64, message_of, parse_retry_after};
+use crate::config::BknConfig;
 
 fn now_unix() -> i64 {
     std::time::SystemTime::now()
@@ -23,7 +25,6 @@ fn now_unix() -> i64 {
 fn text_has_suspended(body: &[u8]) -> bool {
     String::from_utf8_lossy(body).contains("SUSPENDED")
 }
-use crate::config::{BknConfig, SsoCredentials};
 
 /// Tokens are renewed this long before they expire.
 const EXPIRY_MARGIN: Duration = Duration::from_secs(60);
@@ -37,6 +38,7 @@ const MAX_LIFETIME_SECS: i64 = 24 * 3600;
 struct Cached {
     value: String,
     valid_until: Instant,
+    lifetime: Duration,
 }
 
 impl Cached {
@@ -48,16 +50,15 @@ impl Cached {
 #[derive(Default)]
 struct State {
     apim: Option<Cached>,
-    sso: Option<Cached>,
     generation: u64,
 }
 
-/// The pair to send, and which generation it belongs to.
+/// The APIM token to send, its generation, and its lifetime if it was fetched just now.
 #[derive(Clone)]
-pub struct TokenPair {
-    pub apim: String,
-    pub sso: String,
+pub struct ApimToken {
+    pub value: String,
     pub generation: u64,
+    pub renewed_for: Option<Duration>,
 }
 
 #[derive(Deserialize)]
@@ -66,32 +67,21 @@ struct TokenAnswer {
     expires_in: Option<Value>,
 }
 
-pub struct TokenCache {
+#[derive(Default)]
+pub struct ApimTokens {
     state: Mutex<State>,
 }
 
-impl Default for TokenCache {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl TokenCache {
-    pub fn new() -> Self {
-        TokenCache {
-            state: Mutex::new(State::default()),
-        }
-    }
-
-    /// The current pair, fetching whichever token is missing or about to expire. `fetch` is
-    /// called with `(url, form, basic_auth)` and returns `(status, retry_after, body)`.
-    pub async fn pair<F, Fut>(&self, config: &BknConfig, fetch: F) -> Result<TokenPair, BknError>
+impl ApimTokens {
+    /// The current token, fetched when missing or about to expire. `fetch` is called with
+    /// `(url, form, basic_auth)` and returns `(status, retry_after, body)`.
+    pub async fn token<F, Fut>(&self, config: &BknConfig, fetch: F) -> Result<ApimToken, BknError>
     where
         F: Fn(String, Vec<(&'static str, String)>, Option<(String, String)>) -> Fut,
         Fut: std::future::Future<Output = Result<(u16, Option<String>, Vec<u8>), BknError>>,
     {
         let mut state = self.state.lock().await;
-        let mut renewed = false;
+        let mut renewed_for = None;
         if !state.apim.as_ref().is_some_and(Cached::fresh) {
             let (status, retry_after, body) = fetch(
                 config.apim_token_url.clone(),
@@ -99,58 +89,31 @@ impl TokenCache {
                 Some((config.consumer_key.clone(), config.consumer_secret.clone())),
             )
             .await?;
-            state.apim = Some(parse_token("APIM", status, retry_after.as_deref(), &body)?);
-            renewed = true;
-        }
-        if !state.sso.as_ref().is_some_and(Cached::fresh) {
-            let cached = match &config.sso {
-                SsoCredentials::Static { token } => Cached {
-                    value: token.clone(),
-                    valid_until: Instant::now() + Duration::from_secs(365 * 24 * 3600),
-                },
-                SsoCredentials::Password {
-                    client_id,
-                    username,
-                    password,
-                } => {
-                    let (status, retry_after, body) = fetch(
-                        config.sso_token_url.clone(),
-                        vec![
-                            ("client_id", client_id.clone()),
-                            ("grant_type", "password".into()),
-                            ("username", username.clone()),
-                            ("password", password.clone()),
-                        ],
-                        None,
-                    )
-                    .await?;
-                    parse_token("SSO", status, retry_after.as_deref(), &body)?
-                }
-            };
-            state.sso = Some(cached);
-            renewed = true;
-        }
-        if renewed {
+            let cached = parse_token("APIM", status, retry_after.as_deref(), &body)?;
+            renewed_for = Some(cached.lifetime);
+            state.apim = Some(cached);
             state.generation += 1;
-            tracing::info!(generation = state.generation, "BKN tokens renewed");
+            tracing::info!(generation = state.generation, "BKN APIM token renewed");
         }
-        match (&state.apim, &state.sso) {
-            (Some(a), Some(s)) => Ok(TokenPair {
-                apim: a.value.clone(),
-                sso: s.value.clone(),
+        match &state.apim {
+            Some(a) => Ok(ApimToken {
+                value: a.value.clone(),
                 generation: state.generation,
+                renewed_for,
             }),
-            _ => Err(BknError::transient("BKN tokens unavailable")),
+            None => Err(BknError::transient("BKN APIM token unavailable")),
         }
     }
 
-    /// Drops both tokens if they are still the generation that was refused.
+    /// Drops the token if it is still the generation that was refused.
     pub async fn invalidate(&self, generation: u64) {
         let mut state = self.state.lock().await;
         if state.generation == generation {
             state.apim = None;
-            state.sso = None;
-            tracing::info!(generation, "BKN refused our tokens; both dropped");
+            tracing::info!(
+                generation,
+                "BKN refused our tokens; the APIM token is dropped"
+            );
         }
     }
 }
@@ -176,35 +139,44 @@ fn parse_token(
             Ok(Cached {
                 value: token,
                 valid_until: Instant::now() + lifetime,
+                lifetime,
             })
         }
-        _ => {
-            let detail = serde_json::from_slice::<Value>(body)
-                .map(|v| message_of(&v))
-                .unwrap_or_else(|_| format!("HTTP {status}"));
-            // Credentials trouble is systemic, not the fault of any one record: transient, so
-            // records wait (and the breaker opens) instead of failing for good.
-            let kind = if status == 429 {
-                BknErrorKind::Throttled {
-                    retry_after_ms: Some(
-                        retry_after
-                            .and_then(|v| parse_retry_after(v, now_unix()))
-                            .unwrap_or(DEFAULT_RETRY_AFTER_MS),
-                    ),
-                }
-            } else {
-                BknErrorKind::Transient {
-                    retry_after_ms: None,
-                    maybe_applied: false,
-                    suspended: text_has_suspended(body),
-                }
-            };
-            Err(BknError {
-                kind,
-                message: format!("BKN {which} token request refused ({status}): {detail}"),
-                http_status: Some(status),
-            })
+        _ => Err(token_failure(which, status, retry_after, body)),
+    }
+}
+
+/// A token request that brought no token and no refusal a person must act on.
+pub(crate) fn token_failure(
+    which: &str,
+    status: u16,
+    retry_after: Option<&str>,
+    body: &[u8],
+) -> BknError {
+    let detail = serde_json::from_slice::<Value>(body)
+        .map(|v| message_of(&v))
+        .unwrap_or_else(|_| format!("HTTP {status}"));
+    // Credentials trouble is systemic, not the fault of any one record: transient, so records
+    // wait (and the breaker opens) instead of failing for good.
+    let kind = if status == 429 {
+        BknErrorKind::Throttled {
+            retry_after_ms: Some(
+                retry_after
+                    .and_then(|v| parse_retry_after(v, now_unix()))
+                    .unwrap_or(DEFAULT_RETRY_AFTER_MS),
+            ),
         }
+    } else {
+        BknErrorKind::Transient {
+            retry_after_ms: None,
+            maybe_applied: false,
+            suspended: text_has_suspended(body),
+        }
+    };
+    BknError {
+        kind,
+        message: format!("BKN {which} token request refused ({status}): {detail}"),
+        http_status: Some(status),
     }
 }
 

@@ -121,17 +121,21 @@ impl CallResult {
     /// The one reading of BKN's answers for the breaker, for delivery and reconciliation alike:
     /// a transient failure means BKN is down, except a `429`, which BKN sends while it is up
     /// (the rate gate slows down for it instead). `SUSPENDED` comes from the client's
-    /// classification of the answer, never from the message text.
-    pub fn of<T>(result: &Result<T, BknError>) -> CallResult {
+    /// classification of the answer, never from the message text. `None` when no request was
+    /// made (no SSO token to make it with): that says nothing about BKN.
+    pub fn of<T>(result: &Result<T, BknError>) -> Option<CallResult> {
         match result {
             Err(e) => match e.kind {
-                BknErrorKind::Transient { suspended, .. } => CallResult::Unavailable {
+                BknErrorKind::Transient { suspended, .. } => Some(CallResult::Unavailable {
                     reason: e.message.clone(),
                     suspended,
-                },
-                BknErrorKind::Throttled { .. } | BknErrorKind::Permanent => CallResult::Answered,
+                }),
+                BknErrorKind::Throttled { .. } | BknErrorKind::Permanent => {
+                    Some(CallResult::Answered)
+                }
+                BknErrorKind::AwaitingSso { .. } => None,
             },
-            Ok(_) => CallResult::Answered,
+            Ok(_) => Some(CallResult::Answered),
         }
     }
 }
@@ -273,7 +277,11 @@ impl Breaker {
             }
         };
         let result = call().await;
-        if let Err(e) = self.record(&permit, &CallResult::of(&result)).await {
+        let updated = match CallResult::of(&result) {
+            Some(answer) => self.record(&permit, &answer).await,
+            None => self.release(&permit).await,
+        };
+        if let Err(e) = updated {
             tracing::warn!(error = %e, "breaker not updated");
         }
         result.map_err(CallError::Bkn)
@@ -397,68 +405,9 @@ impl Breaker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
     use std::sync::Mutex;
 
-    struct FakeClock(Mutex<i64>);
-    impl Clock for FakeClock {
-        fn now_ms(&self) -> i64 {
-            self.0.lock().map(|t| *t).unwrap_or(0)
-        }
-    }
-
-    #[derive(Default)]
-    struct MemControls {
-        docs: Mutex<HashMap<String, (serde_json::Value, u64)>>,
-        events: Mutex<Vec<(i64, serde_json::Value)>>,
-    }
-
-    #[async_trait::async_trait]
-    impl ControlStore for MemControls {
-        async fn control(&self, name: &str) -> Result<Option<crate::ports::Control>, StoreError> {
-            Ok(self
-                .docs
-                .lock()
-                .ok()
-                .and_then(|d| d.get(name).cloned())
-                .map(|(value, revision)| crate::ports::Control { value, revision }))
-        }
-        async fn put_control(
-            &self,
-            name: &str,
-            value: &serde_json::Value,
-            expected: u64,
-        ) -> Result<(), StoreError> {
-            let mut docs = self
-                .docs
-                .lock()
-                .map_err(|_| StoreError::Unavailable("lock".into()))?;
-            let current = docs.get(name).map_or(0, |(_, r)| *r);
-            if current != expected {
-                return Err(StoreError::Conflict);
-            }
-            docs.insert(name.into(), (value.clone(), expected + 1));
-            Ok(())
-        }
-        async fn append_event(
-            &self,
-            _: &str,
-            at: i64,
-            event: &serde_json::Value,
-        ) -> Result<(), StoreError> {
-            if let Ok(mut e) = self.events.lock() {
-                e.push((at, event.clone()));
-            }
-            Ok(())
-        }
-        async fn events(
-            &self,
-            _: &str,
-            _: usize,
-        ) -> Result<Vec<(i64, serde_json::Value)>, StoreError> {
-            Ok(self.events.lock().map(|e| e.clone()).unwrap_or_default())
-        }
-    }
+    use crate::test_support::{FakeClock, MemControls};
 
     fn down(reason: &str) -> CallResult {
         CallResult::Unavailable {
@@ -517,10 +466,10 @@ mod tests {
         let events = store.events.lock().expect("events").clone();
         let kinds: Vec<&str> = events
             .iter()
-            .filter_map(|(_, e)| e["event"].as_str())
+            .filter_map(|(_, _, e)| e["event"].as_str())
             .collect();
         assert_eq!(kinds, ["opened", "opened", "closed"]);
-        assert_eq!(events[0].1["reason"], "timeout");
+        assert_eq!(events[0].2["reason"], "timeout");
     }
 
     #[tokio::test]

@@ -15,6 +15,7 @@ use sha2::{Digest, Sha256};
 use ehrm_sync_domain::backoff::RetryPolicy;
 use ehrm_sync_domain::reconcile::{Authority, DataSet};
 use ehrm_sync_domain::record::{Millis, SyncRecord};
+use ehrm_sync_domain::sso::{SsoKind, WaitReason};
 
 use crate::clock::format_ms;
 use crate::ports::{
@@ -46,6 +47,13 @@ pub enum CallbackEvent {
         occurred_at: String,
         data: BknFinding,
     },
+    /// The SSO login to BKN is about to end, has left BKN work waiting, or works again
+    /// (`docs/bkn-sso.md`), so eHRM can tell its admins.
+    #[serde(rename = "bkn.sso")]
+    BknSso {
+        occurred_at: String,
+        data: SsoNotice,
+    },
 }
 
 impl CallbackEvent {
@@ -54,6 +62,7 @@ impl CallbackEvent {
         match self {
             CallbackEvent::SyncOutcome { .. } => "sync.outcome",
             CallbackEvent::BknAuthoritative { .. } => "rekon.bkn_authoritative",
+            CallbackEvent::BknSso { .. } => "bkn.sso",
         }
     }
 }
@@ -80,6 +89,35 @@ pub struct BknFinding {
     pub ehrm_value: Option<String>,
     pub bkn_value: Option<String>,
     pub authority: Authority,
+}
+
+/// What is news about the SSO login.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SsoNoticeState {
+    /// It ends within two hours unless an operator sets a new token.
+    Expiring,
+    /// No usable token: BKN work waits (nothing fails meanwhile).
+    Waiting,
+    /// A usable token is held again: BKN work has resumed.
+    Restored,
+}
+
+/// The SSO login's news for eHRM's admins. Never carries a token.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SsoNotice {
+    pub state: SsoNoticeState,
+    /// How ehrm-sync logs in now, if known.
+    pub kind: Option<SsoKind>,
+    /// When the login ends without an operator (RFC 3339, Jakarta time).
+    pub ends_at: Option<String>,
+    pub seconds_left: Option<i64>,
+    /// Why work waits (`waiting` only).
+    pub reason: Option<WaitReason>,
+    /// What to do, in Bahasa Indonesia.
+    pub message: String,
 }
 
 /// A new callback carrying `event`, its id derived from `identity` (so a repeat of the same news

@@ -20,12 +20,15 @@
 //! * [`told`] — how eHRM is told about a record (the status answer and the callbacks share it).
 //! * [`pacer`] — waiting for each BKN call's slot in the shared schedule.
 //! * [`breaker`] — the circuit breaker on BKN, shared by every worker through the store.
+//! * [`sso`] — the SSO login's shared status: pastes, waits, renewal turns, and the watch that
+//!   warns before it ends.
 //! * [`write_guard`] — the lease check immediately before a write leaves for BKN.
 //! * [`retry`] — one way to try again (schedules from the domain's backoff).
 //! * [`status`] — the overview operators read (`ehrm-sync status`, the console).
 //! * [`config`] — environment variables, read the same way by the binary and the Lambdas.
 //! * [`clock`], [`ids`], [`metrics`], [`crashpoint`] — the machine's clock, random tokens,
 //!   metric sinks without AWS, named points where tests abort the process.
+//! * [`memory`] — a control store in one process's memory (tools and tests).
 //!
 //! Depends on the domain and the webhook signatures only; must not know HTTP, SQLite, Excel or
 //! AWS. Adapters implement the ports; entry points (local runtime, Lambda handlers) wire them.
@@ -39,6 +42,7 @@ pub mod deliver;
 pub mod ids;
 pub mod ingest;
 pub mod job;
+pub mod memory;
 pub mod metrics;
 pub mod pacer;
 pub mod ports;
@@ -48,9 +52,12 @@ pub mod repair;
 pub mod replay;
 pub mod retry;
 pub mod settle;
+pub mod sso;
 pub mod status;
 pub mod sweep;
 pub mod tables;
+#[cfg(test)]
+mod test_support;
 pub mod told;
 pub mod write_guard;
 

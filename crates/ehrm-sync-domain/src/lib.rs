@@ -9,6 +9,7 @@
 //! * [`codes`] — golongan and eselon codes in both notations.
 //! * [`backoff`] — the retry schedule (exponential, jittered, capped).
 //! * [`rate`] — the shared BKN call schedule and its adaptive rate (AIMD), as pure functions.
+//! * [`sso`] — the SSO login to BKN: its four kinds, when it ends, why BKN work waits.
 //!
 //! Everything here is deterministic: time and randomness come in as arguments.
 //!
@@ -24,6 +25,7 @@ pub mod rate;
 pub mod readiness;
 pub mod reconcile;
 pub mod record;
+pub mod sso;
 pub mod violation;
 
 pub use violation::Violation;

@@ -8,6 +8,7 @@
 mod console;
 pub mod reports;
 mod settings;
+pub mod vault;
 mod worker;
 
 use std::net::SocketAddr;
@@ -24,7 +25,7 @@ use ehrm_sync_core::deliver::DeliveryService;
 use ehrm_sync_core::ingest::IngestService;
 use ehrm_sync_core::job::RunDeps;
 use ehrm_sync_core::metrics::LogMetrics;
-use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, StoreError};
+use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, SsoVault, StoreError};
 use ehrm_sync_core::readiness::{Readiness, ReadinessDeps};
 use ehrm_sync_core::reconcile::{Reconciler, ReconcilerDeps};
 use ehrm_sync_core::sweep::Sweeper;
@@ -34,6 +35,7 @@ use ehrm_sync_webhook::Verifier;
 
 pub use console::console_deps;
 pub use settings::LocalSettings;
+pub use vault::SealedVault;
 pub use worker::{WorkerReport, process_received};
 
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +75,14 @@ impl Wiring {
         let store = SqliteStore::open_with_clock(&settings.db_path, clock.clone())?;
         let queue = store.queue(settings.queue.clone());
         let shared = Arc::new(store.clone());
-        let bkn = BknStack::build(&settings.bkn, shared.clone(), shared, clock.clone())
+        let vault: Option<Arc<dyn SsoVault>> = match &settings.token_key {
+            Some(key) => Some(Arc::new(
+                SealedVault::new(shared.clone(), key)
+                    .map_err(|e| StartError::Bkn(e.to_string()))?,
+            )),
+            None => None,
+        };
+        let bkn = BknStack::build(&settings.bkn, shared.clone(), shared, clock.clone(), vault)
             .map_err(|e| StartError::Bkn(e.to_string()))?;
         Ok(Wiring {
             store,
@@ -104,7 +113,8 @@ impl Wiring {
             self.metrics.clone(),
             self.settings.delivery,
         )
-        .with_breaker(self.bkn.breaker.clone());
+        .with_breaker(self.bkn.breaker.clone())
+        .with_sso(self.bkn.sso.clone());
         let service = if self.settings.bkn.remember_lists {
             service.with_riwayat_lists(Arc::new(self.store.clone()))
         } else {

@@ -47,6 +47,8 @@ pub struct LocalSettings {
     /// `CONSOLE_USERS_FILE`: the console's users (`name:role:argon2id-hash` lines); none, the
     /// console is off.
     pub console_users: Users,
+    /// `BKN_TOKEN_KEY`: seals pasted SSO tokens in the store; without it none can be pasted.
+    pub token_key: Option<crate::vault::TokenKey>,
 }
 
 impl LocalSettings {
@@ -99,6 +101,7 @@ impl LocalSettings {
             reconcile: reconcile_settings(env)?,
             readiness: ehrm_sync_core::config::readiness_settings(env)?,
             console_users: Users::default(),
+            token_key: crate::vault::TokenKey::from_env(env)?,
             bkn,
         })
     }

@@ -9,7 +9,7 @@ use axum::http::{Request, header};
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use ehrm_sync_aws::wiring::{Adapters, AwsResources};
+use ehrm_sync_aws::wiring::Adapters;
 use ehrm_sync_console::Console;
 use ehrm_sync_lambda::console::console_deps;
 
@@ -106,12 +106,7 @@ impl ConsoleFixture {
     pub async fn aws() -> Self {
         let stack = DataStack::deploy_with(&[("DeliveryMaxReceiveCount", "2")]).await;
         let clock = Arc::new(ShiftedClock::default());
-        let resources = AwsResources {
-            table: stack.table.clone(),
-            queue_url: stack.queue_url.clone(),
-            dead_letter_url: Some(stack.dead_letter_url.clone()),
-        };
-        let mut adapters = Adapters::new(&stack.sdk, &resources);
+        let mut adapters = Adapters::new(&stack.sdk, &stack.resources());
         adapters.clock = clock.clone();
         let launcher = Arc::new(RecordingLauncher::default());
         let deps = console_deps(

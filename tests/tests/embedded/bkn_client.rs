@@ -2,9 +2,10 @@
 
 use std::sync::Arc;
 
-use ehrm_sync_bkn::{BknClient, BknConfig, SsoCredentials};
+use ehrm_sync_bkn::{BknClient, BknConfig, PasswordLogin, SsoSettings};
 use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::pacer::{GatePacer, MemoryRateGate};
+use ehrm_sync_core::ports::SecretText;
 use ehrm_sync_core::ports::Unguarded;
 use ehrm_sync_core::ports::{Bkn, BknErrorKind};
 use ehrm_sync_domain::kinerja::{
@@ -42,13 +43,17 @@ async fn fixture(faults: Faults, rate: f64) -> Fixture {
     let config = BknConfig {
         api_base: sim.api_base_url(),
         apim_token_url: sim.apim_token_url(),
-        sso_token_url: sim.sso_token_url(),
         consumer_key: c.consumer_key,
         consumer_secret: c.consumer_secret,
-        sso: SsoCredentials::Password {
-            client_id: c.sso_client_id,
-            username: c.sso_username,
-            password: c.sso_password,
+        sso: SsoSettings {
+            token_url: Some(sim.sso_token_url()),
+            client_id: Some(c.sso_client_id),
+            password: Some(PasswordLogin {
+                username: c.sso_username,
+                password: SecretText::new(c.sso_password),
+                totp: None,
+            }),
+            start_token: None,
         },
         timeout: std::time::Duration::from_secs(2),
         cookies: None,
@@ -142,11 +147,11 @@ async fn wrong_credentials_are_transient_with_a_clear_message() {
     let config = BknConfig {
         api_base: f.sim.api_base_url(),
         apim_token_url: f.sim.apim_token_url(),
-        sso_token_url: f.sim.sso_token_url(),
         consumer_key: c.consumer_key,
         consumer_secret: "wrong".into(),
-        sso: SsoCredentials::Static {
-            token: "pasted".into(),
+        sso: SsoSettings {
+            start_token: Some(SecretText::new("pasted")),
+            ..SsoSettings::default()
         },
         timeout: std::time::Duration::from_secs(2),
         cookies: None,

@@ -32,6 +32,7 @@ use crate::ports::{
     AttemptEntry, AttemptOutcome, Bkn, Clock, DeliveryMessage, Metric, Metrics, OutcomeObserver,
     PnsIdCache, StoreError, SyncStore,
 };
+use crate::sso::SsoDesk;
 
 pub mod families;
 pub mod family;
@@ -85,6 +86,10 @@ const MAX_CAS_ROUNDS: usize = 8;
 const NOT_DUE_TOLERANCE_MS: i64 = 10_000;
 /// A record may receive a newer version while being delivered; deliver it at once, a few times.
 const MAX_ROUNDS_PER_MESSAGE: usize = 3;
+/// While BKN work waits for an SSO token, a message looks again after this long (plus up to
+/// [`SSO_RECHECK_JITTER_MS`]): a token set by an operator is used within a minute.
+pub const SSO_RECHECK_MS: i64 = 40_000;
+const SSO_RECHECK_JITTER_MS: f64 = 15_000.0;
 
 pub struct DeliveryService {
     store: Arc<dyn SyncStore>,
@@ -95,6 +100,7 @@ pub struct DeliveryService {
     settings: DeliverySettings,
     observers: Vec<Arc<dyn OutcomeObserver>>,
     breaker: Option<Arc<Breaker>>,
+    sso: Option<Arc<SsoDesk>>,
     lists: Option<Arc<dyn crate::ports::RiwayatLists>>,
     one_reader: lists::OneReader,
 }
@@ -117,6 +123,7 @@ impl DeliveryService {
             settings,
             observers: Vec::new(),
             breaker: None,
+            sso: None,
             lists: None,
             one_reader: lists::OneReader::default(),
         }
@@ -124,6 +131,12 @@ impl DeliveryService {
 
     pub fn with_breaker(mut self, breaker: Arc<Breaker>) -> Self {
         self.breaker = Some(breaker);
+        self
+    }
+
+    /// BKN work waits, untouched, while the SSO desk says no usable token is held.
+    pub fn with_sso(mut self, sso: Arc<SsoDesk>) -> Self {
+        self.sso = Some(sso);
         self
     }
 
@@ -167,6 +180,13 @@ impl DeliveryService {
         if lease_ms < 1_000 {
             return Ok(Round::Finished(Disposition::RetryIn { ms: 0 }));
         }
+        if let Some(sso) = &self.sso
+            && sso.wait_reason().await?.is_some()
+        {
+            // No usable SSO token: the record is not touched, no attempt is spent, BKN is not
+            // called; the message comes back and looks again.
+            return Ok(Round::Finished(sso_recheck()));
+        }
         let permit = match &self.breaker {
             Some(b) => match b.permit().await? {
                 Permit::Wait { ms } => {
@@ -198,11 +218,16 @@ impl DeliveryService {
         self.metrics.record(Metric::BknLatency { ms: elapsed });
         crashpoint("deliver.after_bkn_before_store");
         self.report_to_breaker(&permit, &pushed).await;
+        if pushed.call == Call::AwaitingSso {
+            // The token ran out before a request was made: the lease goes back as it was.
+            self.give_back(&mut rec, &token).await?;
+            return Ok(Round::Finished(sso_recheck()));
+        }
         // A probe that finds BKN still down, a call BKN throttled (429), or a write held back
         // because the lease ran short tells about BKN or about timing, not about this record: it
         // spends no attempt, so records cannot go `dead` through a long outage or throttling.
         let attempt_not_spent = match pushed.call {
-            Call::NotMade | Call::Throttled => true,
+            Call::NotMade | Call::Throttled | Call::AwaitingSso => true,
             Call::Unavailable { .. } => matches!(permit, Permit::Probe { .. }),
             Call::Answered => false,
         };
@@ -303,6 +328,27 @@ impl DeliveryService {
         }
     }
 
+    /// Returns the lease without an attempt (no request was made), due again after the SSO
+    /// re-check; nothing to do if the lease was lost meanwhile.
+    async fn give_back(&self, rec: &mut SyncRecord, token: &str) -> Result<(), DeliverError> {
+        for _ in 0..MAX_CAS_ROUNDS {
+            let now = self.clock.now_ms();
+            let mut candidate = rec.clone();
+            if candidate.release(token, now + SSO_RECHECK_MS, now).is_err() {
+                return Ok(());
+            }
+            match self.store.put_record(&candidate).await {
+                Ok(()) => return Ok(()),
+                Err(StoreError::Conflict) => match self.store.record(&rec.key).await? {
+                    Some(fresh) => *rec = fresh,
+                    None => return Ok(()),
+                },
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
     /// Applies the outcome under compare-and-swap; `None` if our lease was lost meanwhile.
     async fn finish(
         &self,
@@ -363,6 +409,14 @@ impl DeliveryService {
             _ => return,
         };
         self.metrics.record(metric);
+    }
+}
+
+/// When a message waiting for an SSO token looks again.
+fn sso_recheck() -> Disposition {
+    let jitter = (rand::random::<f64>() * SSO_RECHECK_JITTER_MS) as i64;
+    Disposition::RetryIn {
+        ms: SSO_RECHECK_MS + jitter,
     }
 }
 

@@ -18,6 +18,8 @@ pub(super) enum Call {
     Throttled,
     /// BKN did not answer (timeout, 5xx, connection failure, SUSPENDED).
     Unavailable { reason: String, suspended: bool },
+    /// No request was made: no usable SSO token is held (`docs/bkn-sso.md`).
+    AwaitingSso,
 }
 
 impl Call {
@@ -29,13 +31,14 @@ impl Call {
                 reason: err.message.clone(),
                 suspended,
             },
+            BknErrorKind::AwaitingSso { .. } => Call::AwaitingSso,
         }
     }
 
     /// What the breaker is told; `None` when no request was made.
     pub(super) fn for_breaker(&self) -> Option<CallResult> {
         match self {
-            Call::NotMade => None,
+            Call::NotMade | Call::AwaitingSso => None,
             Call::Answered | Call::Throttled => Some(CallResult::Answered),
             Call::Unavailable { reason, suspended } => Some(CallResult::Unavailable {
                 reason: reason.clone(),

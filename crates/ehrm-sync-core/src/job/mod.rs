@@ -32,6 +32,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use ehrm_sync_domain::record::Millis;
+use ehrm_sync_domain::sso::WaitReason;
 
 use crate::breaker::Breaker;
 use crate::ports::{
@@ -58,6 +59,8 @@ pub enum Halt {
     BknUnavailable(String),
     /// eHRM's read API did not answer (transient).
     EhrmUnavailable(String),
+    /// No usable BKN SSO token is held (`docs/bkn-sso.md`): the run waits for an operator.
+    AwaitingSso(WaitReason),
 }
 
 impl std::fmt::Display for Halt {
@@ -67,6 +70,9 @@ impl std::fmt::Display for Halt {
             Halt::Interrupted => f.write_str("interrupted"),
             Halt::BknUnavailable(why) => write!(f, "BKN unavailable: {why}"),
             Halt::EhrmUnavailable(why) => write!(f, "eHRM unavailable: {why}"),
+            Halt::AwaitingSso(reason) => {
+                write!(f, "waiting for a BKN SSO token: {}", reason.words_en())
+            }
         }
     }
 }

@@ -83,7 +83,9 @@ impl<'a> Turn<'a> {
         let outcome = run_with_retries(
             self.engine.clock.as_ref(),
             &self.policy(BKN_FIRST_PAUSE_MS),
-            |e: &CallError| matches!(e, CallError::Bkn(b) if b.is_transient()),
+            |e: &CallError| {
+                matches!(e, CallError::Bkn(b) if b.is_transient() && b.awaiting_sso().is_none())
+            },
             may_wait,
             || async {
                 match &self.engine.breaker {
@@ -94,8 +96,11 @@ impl<'a> Turn<'a> {
         )
         .await;
         outcome.map_err(|e| match e {
-            CallError::Bkn(b) if !b.is_transient() => ReadFailure::Refused(b),
-            CallError::Bkn(b) => ReadFailure::Halted(Halt::BknUnavailable(b.message)),
+            CallError::Bkn(b) => match b.awaiting_sso() {
+                Some(reason) => ReadFailure::Halted(Halt::AwaitingSso(reason)),
+                None if !b.is_transient() => ReadFailure::Refused(b),
+                None => ReadFailure::Halted(Halt::BknUnavailable(b.message)),
+            },
             CallError::NotCalled(n) => ReadFailure::Halted(Halt::BknUnavailable(n.to_string())),
         })
     }

@@ -14,6 +14,7 @@ use ehrm_sync_domain::readiness::facts::{
 };
 use ehrm_sync_domain::reconcile::{EmployeeFacts, UnitFacts};
 use ehrm_sync_domain::record::Millis;
+use ehrm_sync_domain::sso::WaitReason;
 
 use super::store::StoreError;
 
@@ -33,6 +34,9 @@ pub enum BknErrorKind {
     Throttled { retry_after_ms: Option<i64> },
     /// BKN refused the request itself (validation, 4xx): retrying the same data cannot help.
     Permanent,
+    /// No usable SSO token is held (`docs/bkn-sso.md`): no request was made. Not BKN's fault
+    /// nor the record's: work waits, spending no attempt, until an operator sets a token.
+    AwaitingSso { reason: WaitReason },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -79,7 +83,27 @@ impl BknError {
         match self.kind {
             BknErrorKind::Transient { retry_after_ms, .. }
             | BknErrorKind::Throttled { retry_after_ms } => retry_after_ms,
-            BknErrorKind::Permanent => None,
+            BknErrorKind::Permanent | BknErrorKind::AwaitingSso { .. } => None,
+        }
+    }
+
+    /// No request was made: BKN work waits for an SSO token.
+    pub fn awaiting_sso(&self) -> Option<WaitReason> {
+        match self.kind {
+            BknErrorKind::AwaitingSso { reason } => Some(reason),
+            _ => None,
+        }
+    }
+
+    /// Work waits for an SSO token for `reason` (the message in both languages).
+    pub fn awaiting(reason: WaitReason) -> Self {
+        BknError {
+            kind: BknErrorKind::AwaitingSso { reason },
+            message: format!(
+                "menunggu token SSO BKN / waiting for a BKN SSO token: {}",
+                reason.words_en()
+            ),
+            http_status: None,
         }
     }
 

@@ -14,7 +14,8 @@
 //! * [`control`] — small shared documents (checkpoints, breaker, sessions), event streams;
 //! * [`runs`] — reconciliation runs, their rows and summaries, report files and workbooks;
 //! * [`launch`] — starting long runs from the console;
-//! * [`observe`] — metrics, chart series, follow-up marks of findings.
+//! * [`observe`] — metrics, chart series, follow-up marks of findings;
+//! * [`sso`] — the vault of BKN SSO tokens.
 
 pub mod bkn;
 pub mod clock;
@@ -24,6 +25,7 @@ pub mod launch;
 pub mod observe;
 pub mod queue;
 pub mod runs;
+pub mod sso;
 pub mod store;
 
 pub use bkn::*;
@@ -34,4 +36,5 @@ pub use launch::*;
 pub use observe::*;
 pub use queue::*;
 pub use runs::*;
+pub use sso::*;
 pub use store::*;

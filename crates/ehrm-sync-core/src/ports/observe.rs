@@ -20,13 +20,21 @@ pub enum Metric<'a> {
     Accepted,
     Duplicate,
     Stale,
-    Rejected { reason: &'a str },
+    Rejected {
+        reason: &'a str,
+    },
     Delivered,
     Retried,
     Failed,
     Dead,
     NeedsAction,
-    BknLatency { ms: i64 },
+    BknLatency {
+        ms: i64,
+    },
+    /// Seconds until the SSO login ends without an operator (0 while BKN work waits).
+    SsoSecondsLeft {
+        seconds: i64,
+    },
 }
 
 pub trait Metrics: Send + Sync {
