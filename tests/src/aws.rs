@@ -246,6 +246,7 @@ impl LongRunStack {
                 Default::default(),
             ),
             callbacks: None,
+            sso: None,
             clock: Arc::new(SystemClock),
         }
     }

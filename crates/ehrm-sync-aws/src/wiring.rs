@@ -21,6 +21,7 @@ use ehrm_sync_core::ingest::IngestService;
 use ehrm_sync_core::job::RunDeps;
 use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, ReportSink, SsoVault, Workbooks};
 use ehrm_sync_core::reconcile::{Reconciler, ReconcilerDeps};
+use ehrm_sync_core::sso::{SsoDesk, SsoWatch};
 use ehrm_sync_core::sweep::Sweeper;
 use ehrm_sync_domain::backoff::RetryPolicy;
 use ehrm_sync_webhook::Verifier;
@@ -154,6 +155,30 @@ pub fn delivery_service(
         None => service,
     };
     Ok((service, settings.retry))
+}
+
+/// The SSO desk: the BKN stack's when BKN is configured (it knows whether a password login
+/// stands behind a pasted token), else one over the table and the SSO secret.
+pub fn sso_desk(env: &dyn EnvSource, adapters: &Adapters) -> Result<Arc<SsoDesk>, ConfigError> {
+    if optional_string(env, "BKN_API_BASE_URL").is_some() {
+        return Ok(adapters.bkn(env)?.1.sso);
+    }
+    Ok(Arc::new(SsoDesk::new(
+        Arc::new(adapters.store.clone()),
+        adapters.sso_vault.clone(),
+        adapters.clock.clone(),
+    )))
+}
+
+/// The SSO watch; warnings go to eHRM when callbacks are configured.
+pub fn sso_watch(
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+    metrics: Arc<dyn Metrics>,
+) -> Result<SsoWatch, ConfigError> {
+    let outbox: Option<Arc<dyn CallbackOutbox>> = optional_string(env, "EHRM_CALLBACK_URL")
+        .map(|_| Arc::new(adapters.store.clone()) as Arc<dyn CallbackOutbox>);
+    Ok(SsoWatch::new(sso_desk(env, adapters)?, outbox, metrics))
 }
 
 /// The sweeper (`SWEEP_GRACE_SECONDS`, `SWEEP_REQUEUE_SECONDS`).

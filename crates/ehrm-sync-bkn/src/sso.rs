@@ -44,8 +44,8 @@ pub(crate) trait FormPost: Send + Sync {
     ) -> Result<FormAnswer, BknError>;
 }
 
-/// The SSO token a call is made with.
-#[derive(Clone)]
+/// The SSO token a call is made with (its `Debug` shows no token).
+#[derive(Clone, Debug)]
 pub struct SsoAccess {
     pub token: SecretText,
     pub kind: SsoKind,
@@ -192,7 +192,7 @@ impl SsoLogin {
                 return Err(BknError::awaiting(w.reason));
             }
             if status.waiting.is_none() {
-                match self.from_held(&status, post).await? {
+                match self.use_held(&status, post).await? {
                     Some(Next::Use(a)) => return Ok(a),
                     Some(Next::Again) => continue,
                     Some(Next::PasswordLogin) | None => {}
@@ -231,7 +231,7 @@ impl SsoLogin {
     }
 
     /// Tokens pasted (or given at start-up) and their renewals; `None` when there are none.
-    async fn from_held(
+    async fn use_held(
         &self,
         status: &SsoStatus,
         post: &dyn FormPost,

@@ -11,6 +11,7 @@ use ehrm_sync_domain::readiness::rules::{RULES, RuleId, rule};
 use ehrm_sync_domain::readiness::{Service, Severity, Side};
 use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Kind, Priority};
 use ehrm_sync_domain::record::{RecordType, SyncStatus};
+use ehrm_sync_domain::sso::{SsoKind, WaitReason};
 
 use crate::i18n::Lang;
 
@@ -48,6 +49,24 @@ macro_rules! labels {
         }
     };
 }
+
+labels!(SsoKind, &SsoKind::ALL, |k| match k {
+    SsoKind::Password => ("NIP dan kata sandi", "NIP and password"),
+    SsoKind::PasswordOtp => (
+        "NIP, kata sandi dan kode OTP",
+        "NIP, password and one-time code"
+    ),
+    SsoKind::RefreshToken => (
+        "refresh token yang ditempel (diperbarui otomatis)",
+        "pasted refresh token (renews itself)"
+    ),
+    SsoKind::AccessToken => ("access token yang ditempel", "pasted access token"),
+});
+
+labels!(WaitReason, &WaitReason::ALL, |r| (
+    r.words_id(),
+    r.words_en()
+));
 
 labels!(DataSet, &DataSet::ALL, |d| match d {
     DataSet::Pegawai => ("data pegawai", "employee data"),

@@ -97,6 +97,7 @@ pub fn page(ctx: &Ctx, title: &str, current: &str, body: Markup) -> Response {
                         }
                     }
                 }
+                (crate::pages::sso::banner(ctx))
                 main {
                     h1 { (title) }
                     (body)

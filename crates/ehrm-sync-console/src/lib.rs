@@ -34,6 +34,7 @@ use ehrm_sync_core::ports::{
 };
 
 pub use ehrm_sync_core::ports::{LaunchError, LaunchRequest, Launched, Launcher};
+use ehrm_sync_core::sso::SsoDesk;
 pub use users::{Role, User, Users, UsersError, user_line};
 
 /// What the console reads and acts through.
@@ -50,6 +51,8 @@ pub struct ConsoleDeps {
     pub launcher: Option<Arc<dyn Launcher>>,
     /// Writes the Excel downloads.
     pub workbooks: Arc<dyn Workbooks>,
+    /// The BKN SSO login: its state for the banner and overview, pasting a token.
+    pub sso: Arc<SsoDesk>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -111,6 +114,14 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console/tindakan/redrive", post(actions::redrive))
         .route("/console/tindakan/rekon", post(actions::reconcile))
         .route("/console/tindakan/kesiapan", post(actions::readiness))
+        .route(
+            "/console/tindakan/token-sso",
+            get(sso::page).post(sso::paste),
+        )
+        .route(
+            "/console/tindakan/token-sso/coba-lagi",
+            post(sso::retry_login),
+        )
         .route("/console/audit", get(audit_page::page))
         .layer(axum::middleware::map_response(layout::security_headers))
         .with_state(console)

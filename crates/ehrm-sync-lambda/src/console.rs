@@ -6,6 +6,8 @@
 
 use std::sync::Arc;
 
+use ehrm_sync_core::sso::SsoDesk;
+
 use aws_config::SdkConfig;
 use axum::Router;
 use axum::body::Body;
@@ -63,6 +65,12 @@ pub fn console_deps(
         queue: Arc::new(adapters.queue.clone()),
         launcher,
         workbooks,
+        // The console only pastes (PutSecretValue); the functions calling BKN read the secret.
+        sso: Arc::new(SsoDesk::new(
+            Arc::new(adapters.store.clone()),
+            adapters.sso_vault.clone(),
+            adapters.clock.clone(),
+        )),
         clock: adapters.clock.clone(),
     }
 }

@@ -17,7 +17,10 @@ use ehrm_sync_core::job::Outcome;
 use ehrm_sync_core::ports::{Clock, LaunchRequest, RunSummary};
 use ehrm_sync_core::readiness::{Readiness, ReadinessRequest, ReadinessRun};
 use ehrm_sync_core::reconcile::{Reconciler, RunRequest};
+use ehrm_sync_core::sso::SsoWatch;
 use ehrm_sync_core::sweep::Sweeper;
+
+use ehrm_sync_aws::emf::EmfMetrics;
 
 /// Callbacks sent per invocation at most.
 const CALLBACKS_PER_INVOCATION: usize = 500;
@@ -126,7 +129,27 @@ pub struct ScheduledHandler {
     pub sweeper: Sweeper,
     /// `None` when callbacks to eHRM are not configured.
     pub callbacks: Option<CallbackDispatcher>,
+    /// The SSO watch, run with every callbacks task (each minute): the seconds-left metric
+    /// and the warnings to eHRM.
+    pub sso: Option<SsoWatchTask>,
     pub clock: Arc<dyn Clock>,
+}
+
+/// The SSO watch and the metrics it writes, flushed once per look.
+pub struct SsoWatchTask {
+    pub watch: SsoWatch,
+    pub metrics: Arc<EmfMetrics>,
+}
+
+impl SsoWatchTask {
+    async fn run(&self) {
+        match self.watch.tick().await {
+            Ok(Some(news)) => tracing::info!(news = ?news, "SSO news queued for eHRM"),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "the SSO watch could not look"),
+        }
+        self.metrics.flush();
+    }
 }
 
 #[derive(Debug)]
@@ -182,6 +205,9 @@ impl ScheduledHandler {
                 })
             }
             Task::Callbacks => {
+                if let Some(sso) = &self.sso {
+                    sso.run().await;
+                }
                 let Some(dispatcher) = &self.callbacks else {
                     return Ok(TaskReport::Callbacks {
                         configured: false,

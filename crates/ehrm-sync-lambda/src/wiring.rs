@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use ehrm_sync_aws::emf::EmfMetrics;
 use ehrm_sync_aws::wiring::{
-    callback_dispatcher, cold_start, delivery_service, ingest_service, reconciler, sweeper,
+    callback_dispatcher, cold_start, delivery_service, ingest_service, reconciler, sso_watch,
+    sweeper,
 };
 use ehrm_sync_core::config::{ConfigError, settle_policy};
 use ehrm_sync_core::ports::Workbooks;
@@ -50,11 +51,16 @@ pub async fn console_router() -> Result<axum::Router, ConfigError> {
 pub async fn scheduled_handler() -> Result<crate::scheduled::ScheduledHandler, ConfigError> {
     let (sdk, env, adapters) = cold_start().await?;
     let workbooks: Arc<dyn Workbooks> = Arc::new(ehrm_sync_sheets::Xlsx);
+    let metrics = Arc::new(EmfMetrics::new("scheduled"));
     Ok(crate::scheduled::ScheduledHandler {
         reconcile: reconciler(&sdk, &env, &adapters, Some(workbooks.clone()))?,
         readiness: ehrm_sync_aws::wiring::readiness(&sdk, &env, &adapters, Some(workbooks))?,
         sweeper: sweeper(&env, &adapters)?,
         callbacks: callback_dispatcher(&env, &adapters)?,
+        sso: Some(crate::scheduled::SsoWatchTask {
+            watch: sso_watch(&env, &adapters, metrics.clone())?,
+            metrics,
+        }),
         clock: adapters.clock.clone(),
     })
 }

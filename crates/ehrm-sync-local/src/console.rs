@@ -13,9 +13,12 @@ use axum::response::Response;
 
 use ehrm_sync_console::{ClientAddr, Console, ConsoleDeps, ConsoleSettings};
 use ehrm_sync_core::job::{JobError, Progress};
-use ehrm_sync_core::ports::{Clock, LaunchError, LaunchRequest, Launched, Launcher, Workbooks};
+use ehrm_sync_core::ports::{
+    Clock, LaunchError, LaunchRequest, Launched, Launcher, SsoVault, VaultError, Workbooks,
+};
 use ehrm_sync_core::readiness::{Readiness, ReadinessOutcome, ReadinessRequest};
 use ehrm_sync_core::reconcile::{Reconciler, RunOutcome, RunRequest};
+use ehrm_sync_core::sso::SsoDesk;
 use ehrm_sync_sqlite::{SqliteQueue, SqliteStore};
 
 use crate::Wiring;
@@ -53,6 +56,7 @@ pub fn router(wiring: &Wiring) -> Option<Router> {
         &wiring.queue,
         launcher,
         Arc::new(ehrm_sync_sheets::Xlsx),
+        wiring.bkn.sso.clone(),
         wiring.clock.clone(),
     );
     let settings = ConsoleSettings {
@@ -71,6 +75,7 @@ pub fn console_deps(
     queue: &SqliteQueue,
     launcher: Option<Arc<dyn Launcher>>,
     workbooks: Arc<dyn Workbooks>,
+    sso: Arc<SsoDesk>,
     clock: Arc<dyn Clock>,
 ) -> ConsoleDeps {
     let shared = Arc::new(store.clone());
@@ -85,8 +90,24 @@ pub fn console_deps(
         queue: Arc::new(queue.clone()),
         launcher,
         workbooks,
+        sso,
         clock,
     }
+}
+
+/// The SSO desk over one SQLite store, its tokens sealed with `key` (none: nothing can be
+/// pasted).
+pub fn sso_desk(
+    store: &SqliteStore,
+    key: Option<&crate::vault::TokenKey>,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<SsoDesk>, VaultError> {
+    let shared = Arc::new(store.clone());
+    let vault: Option<Arc<dyn SsoVault>> = match key {
+        Some(k) => Some(Arc::new(crate::vault::SealedVault::new(shared.clone(), k)?)),
+        None => None,
+    };
+    Ok(Arc::new(SsoDesk::new(shared, vault, clock)))
 }
 
 /// The socket's peer as the console's client address (throttling counts per address).

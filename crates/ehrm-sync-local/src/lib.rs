@@ -28,12 +28,13 @@ use ehrm_sync_core::metrics::LogMetrics;
 use ehrm_sync_core::ports::{CallbackOutbox, Clock, Metrics, SsoVault, StoreError};
 use ehrm_sync_core::readiness::{Readiness, ReadinessDeps};
 use ehrm_sync_core::reconcile::{Reconciler, ReconcilerDeps};
+use ehrm_sync_core::sso::SsoWatch;
 use ehrm_sync_core::sweep::Sweeper;
 use ehrm_sync_ehrm::EhrmApiClient;
 use ehrm_sync_sqlite::{SqliteQueue, SqliteStore};
 use ehrm_sync_webhook::Verifier;
 
-pub use console::console_deps;
+pub use console::{console_deps, sso_desk};
 pub use settings::LocalSettings;
 pub use vault::SealedVault;
 pub use worker::{WorkerReport, process_received};
@@ -273,6 +274,7 @@ impl Runtime {
                 }
             }
         }));
+        tasks.push(spawn_sso_watch(&wiring, stop_rx.clone()));
         if let Some(dispatcher) = wiring.callback_dispatcher()? {
             let mut cb_stop = stop_rx.clone();
             tasks.push(tokio::spawn(async move {
@@ -305,6 +307,29 @@ impl Runtime {
             let _ = tokio::time::timeout(Duration::from_secs(30), t).await;
         }
     }
+}
+
+/// How often `serve` looks at the SSO login (the scheduled task does it every minute on AWS).
+const SSO_WATCH_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The SSO watch: warnings to eHRM (when callbacks are configured) and the metric.
+fn spawn_sso_watch(wiring: &Wiring, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    let outbox: Option<Arc<dyn CallbackOutbox>> = match wiring.settings.callbacks {
+        Some(_) => Some(Arc::new(wiring.store.clone())),
+        None => None,
+    };
+    let sso_watch = SsoWatch::new(wiring.bkn.sso.clone(), outbox, wiring.metrics.clone());
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = sso_watch.tick().await {
+                tracing::warn!(error = %e, "the SSO watch could not look");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(SSO_WATCH_INTERVAL) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    })
 }
 
 /// The HTTP server: the webhook and status API, and the console when users are configured.

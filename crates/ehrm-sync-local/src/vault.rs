@@ -201,7 +201,9 @@ mod tests {
         let none: HashMap<String, String> = HashMap::new();
         assert!(TokenKey::from_env(&none).expect("ok").is_none());
         let bad: HashMap<String, String> = [(KEY_VAR.to_string(), "abc".to_string())].into();
-        let e = TokenKey::from_env(&bad).err().expect("refused");
+        let Err(e) = TokenKey::from_env(&bad) else {
+            panic!("a short key is refused");
+        };
         assert!(e.to_string().contains(KEY_VAR));
         let key: HashMap<String, String> = [(KEY_VAR.to_string(), "ab".repeat(32))].into();
         let shown = format!("{:?}", TokenKey::from_env(&key).expect("ok"));

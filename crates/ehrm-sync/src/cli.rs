@@ -62,6 +62,10 @@ pub enum Command {
         #[arg(long, value_parser = ["viewer", "operator"], default_value = "viewer")]
         role: String,
     },
+    /// The BKN SSO token: keep one read from standard input, ask for the password login
+    /// again, or make a BKN_TOKEN_KEY.
+    #[command(subcommand)]
+    BknToken(crate::bkn_token::BknTokenCommand),
     /// Print the OpenAPI 3.1 document of the public HTTP contract (as `GET /v1/openapi.json`).
     Openapi,
     /// Load commands behind the figures in the README.
@@ -82,6 +86,7 @@ pub fn main() -> ExitCode {
             | Some(Command::Readiness(_))
             | Some(Command::Openapi)
             | Some(Command::ConsoleUser { .. })
+            | Some(Command::BknToken(_))
     );
     logging::init(cli.log_format, if quiet { "warn" } else { "info" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -107,6 +112,7 @@ pub fn main() -> ExitCode {
             Some(Command::Redrive(args)) => crate::status::redrive(args).await,
             Some(Command::Replay(args)) => crate::status::replay_cmd(args).await,
             Some(Command::Reconcile(args)) => crate::reconcile::run(args).await,
+            Some(Command::BknToken(command)) => crate::bkn_token::run(command).await,
             Some(Command::Readiness(args)) => crate::readiness::run(args).await,
             Some(Command::Sim(args)) => ehrm_sync_devkit::sim::run(args).await,
             Some(Command::Openapi) => {

@@ -4,6 +4,7 @@
 //! * `status`, `redrive`, `replay` — what the store holds and operators' actions ([`status`]);
 //! * `reconcile` — compare eHRM with BKN, repair, report ([`reconcile`]);
 //! * `readiness` — the promotion and retirement readiness check ([`readiness`]);
+//! * `bkn-token` — the BKN SSO token from a shell ([`bkn_token`]);
 //! * what both long-run commands share: Ctrl-C and the exit codes ([`jobs`]);
 //! * `demo`, `sim`, `bench` — the development kit's commands (`ehrm-sync-devkit`).
 //!
@@ -11,6 +12,7 @@
 //! default: `cargo run` builds the local product without any AWS SDK crate; `--features aws` adds
 //! `status`, `redrive` and `replay --aws`).
 
+pub mod bkn_token;
 pub mod cli;
 pub mod jobs;
 pub mod logging;

@@ -10,15 +10,19 @@ use serde_json::json;
 
 use ehrm_sync_core::breaker::{BreakerEvent, BreakerMode};
 use ehrm_sync_core::clock::{SystemClock, format_ms};
+use ehrm_sync_core::config::ProcessEnv;
 use ehrm_sync_core::ports::RunSummary;
 use ehrm_sync_core::ports::{
     Clock, ControlStore, DeadLetters, DeliveryQueue, RateGate, ReconcileStore, SyncStore,
 };
 use ehrm_sync_core::replay::{ReplayReport, ReplayRequest, replay};
+use ehrm_sync_core::sso::SsoDesk;
 use ehrm_sync_core::status::{Overview, overview};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::rate::GateState;
+use ehrm_sync_domain::sso::{SsoKind, SsoStatus, Standing, duration_words_id};
 use ehrm_sync_http::wire::{AttemptView, RecordView, SyncStatusView, overview_json};
+use ehrm_sync_local::vault::TokenKey;
 use ehrm_sync_sqlite::{QueueOptions, SqliteStore};
 
 /// Where the store and queues are.
@@ -79,6 +83,8 @@ pub struct Backend {
     pub dead: Arc<dyn DeadLetters>,
     pub reconcile: Arc<dyn ReconcileStore>,
     pub gate: Arc<dyn RateGate>,
+    /// The BKN SSO login's status; pasting needs its vault.
+    pub sso: Arc<SsoDesk>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -97,6 +103,11 @@ impl Backend {
             dead: Arc::new(a.queue.clone()),
             reconcile: Arc::new(a.store.clone()),
             gate: Arc::new(a.store.clone()),
+            sso: Arc::new(SsoDesk::new(
+                Arc::new(a.store.clone()),
+                a.sso_vault.clone(),
+                a.clock.clone(),
+            )),
             clock: a.clock.clone(),
         })
     }
@@ -118,7 +129,11 @@ impl Backend {
         }
         let store = SqliteStore::open(&args.db).map_err(|e| e.to_string())?;
         let queue = store.queue(QueueOptions::default());
+        let key = TokenKey::from_env(&ProcessEnv).map_err(|e| e.to_string())?;
+        let sso = ehrm_sync_local::sso_desk(&store, key.as_ref(), Arc::new(SystemClock))
+            .map_err(|e| e.to_string())?;
         Ok(Backend {
+            sso,
             store: Arc::new(store.clone()),
             control: Arc::new(store.clone()),
             gate: Arc::new(store.clone()),
@@ -165,10 +180,14 @@ async fn show_overview(b: &Backend, as_json: bool) -> Result<(), String> {
     .await
     .map_err(|e| e.to_string())?;
     if as_json {
-        println!("{}", overview_json(&o));
+        let mut v = overview_json(&o);
+        let (status, standing) = b.sso.standing().await.map_err(|e| e.to_string())?;
+        v["sso"] = sso_json(&status, standing, b.clock.now_ms());
+        println!("{v}");
         return Ok(());
     }
     print_records_and_breaker(&o);
+    print_sso(b).await?;
     print_rate(o.bkn_rate.as_ref());
     match &o.last_sweep {
         Some(s) => println!(
@@ -215,6 +234,68 @@ fn print_records_and_breaker(o: &Overview) {
             reason.replace('\n', " ")
         );
     }
+}
+
+/// The SSO login, in the words of the console (`docs/bkn-sso.md`).
+async fn print_sso(b: &Backend) -> Result<(), String> {
+    let (status, standing) = b.sso.standing().await.map_err(|e| e.to_string())?;
+    let now = b.clock.now_ms();
+    let kind = match status.kind {
+        Some(SsoKind::Password) => "NIP dan kata sandi",
+        Some(SsoKind::PasswordOtp) => "NIP, kata sandi dan kode OTP",
+        Some(SsoKind::RefreshToken) => "refresh token yang ditempel",
+        Some(SsoKind::AccessToken) => "access token yang ditempel",
+        None => "belum masuk",
+    };
+    let account = status
+        .subject_nip
+        .as_deref()
+        .map_or(String::new(), |n| format!(", akun {n}"));
+    println!("BKN SSO login    {kind}{account}");
+    let until = |at: i64| {
+        format!(
+            "berlaku sampai {}, {} lagi",
+            format_ms(at),
+            duration_words_id(at - now)
+        )
+    };
+    match standing {
+        Standing::Waiting { reason } => {
+            println!("                 MENUNGGU TOKEN SSO: {}", reason.words_id());
+            if let Some(detail) = status.waiting.as_ref().and_then(|w| w.detail.as_ref()) {
+                println!("                 SSO BKN: {}", detail.replace('\n', " "));
+            }
+        }
+        Standing::Ending { ends_at } => {
+            println!("                 SEGERA BERAKHIR: {}", until(ends_at))
+        }
+        Standing::Usable { ends_at: Some(at) } => println!("                 {}", until(at)),
+        Standing::Usable { ends_at: None } => {
+            println!("                 berlaku, diperbarui otomatis")
+        }
+        Standing::Unknown => println!("                 belum ada panggilan ke BKN"),
+    }
+    Ok(())
+}
+
+fn sso_json(status: &SsoStatus, standing: Standing, now: i64) -> serde_json::Value {
+    let (state, reason) = match standing {
+        Standing::Waiting { reason } => ("waiting", Some(reason)),
+        Standing::Ending { .. } => ("expiring", None),
+        Standing::Usable { .. } => ("usable", None),
+        Standing::Unknown => ("unknown", None),
+    };
+    json!({
+        "state": state,
+        "reason": reason,
+        "kind": status.kind,
+        "subject_nip": status.subject_nip,
+        "ends_at": status.ends_at().map(format_ms),
+        "seconds_left": status.seconds_left(now),
+        "access_expires_at": status.access_expires_at.map(format_ms),
+        "session_expires_at": status.session_expires_at.map(format_ms),
+        "apim_expires_at": status.apim_expires_at.map(format_ms),
+    })
 }
 
 fn print_rate(gate: Option<&GateState>) {

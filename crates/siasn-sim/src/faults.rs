@@ -8,6 +8,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::keycloak::SsoPolicy;
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Faults {
@@ -56,6 +58,8 @@ pub struct Faults {
     pub empty_periodic_status: Option<u16>,
     /// BKN deduplicates a create for a year/period it already holds (unknown; off by default).
     pub dedupe_creates: bool,
+    /// The SSO (Keycloak) and the gateway's load-balancer cookie.
+    pub sso: SsoPolicy,
 }
 
 impl Default for Faults {
@@ -82,6 +86,7 @@ impl Default for Faults {
             empty_periodic_status: None,
             gateway_header: None,
             dedupe_creates: false,
+            sso: SsoPolicy::default(),
         }
     }
 }

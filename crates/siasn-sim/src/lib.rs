@@ -11,12 +11,16 @@
 //!
 //! Faults ([`Faults`]) are set at start or through `PUT /_sim/faults`: error rate, latency,
 //! outage windows, `SUSPENDED`, 429 with `Retry-After`, throttling, token expiry after N calls,
-//! lost responses (stored, then the connection dropped), per-NIP rejections. `GET /_sim/state`
+//! lost responses (stored, then the connection dropped), per-NIP rejections, and the SSO's
+//! behaviour ([`SsoPolicy`]: token lifetimes, sessions, OTP, refused password grants, the
+//! load balancer's cookie). `POST /_sim/sso/login` is an operator's browser login: the tokens
+//! to paste. `GET /_sim/state`
 //! shows what it stored; `GET /_sim/stats` counts calls, the busiest second, calls without both
 //! tokens, and duplicates.
 
 mod faults;
 mod history;
+mod keycloak;
 mod render;
 mod routes;
 mod server;
@@ -34,7 +38,7 @@ use tokio::sync::watch;
 use ehrm_sync_domain::dates::parse_iso_date;
 use ehrm_sync_population::{Employee, Population};
 
-pub use faults::{Faults, MapDataStyle, OutageMode, RejectStyle, SaveReply, Window};
+pub use faults::{Faults, MapDataStyle, OutageMode, RejectStyle, SaveReply, SsoPolicy, Window};
 pub use state::max_in_window;
 
 pub const API_PREFIX: &str = "/apisiasn/1.0";
@@ -69,7 +73,6 @@ pub struct SimConfig {
     pub faults: Faults,
     pub credentials: Credentials,
     pub apim_ttl_secs: u64,
-    pub sso_ttl_secs: u64,
 }
 
 impl SimConfig {
@@ -79,7 +82,6 @@ impl SimConfig {
             faults: Faults::default(),
             credentials: Credentials::default(),
             apim_ttl_secs: 3600,
-            sso_ttl_secs: 3600,
         }
     }
 }
@@ -89,8 +91,10 @@ pub(crate) struct Sim {
     pub(crate) faults: Mutex<Faults>,
     pub(crate) credentials: Credentials,
     pub(crate) apim_ttl_secs: u64,
-    pub(crate) sso_ttl_secs: u64,
     pub(crate) started: Instant,
+    pub(crate) keycloak: Mutex<keycloak::Keycloak>,
+    /// Signs the JWTs the SSO issues.
+    pub(crate) jwt_key: [u8; 32],
 }
 
 /// Counters for assertions and reports.
@@ -112,6 +116,13 @@ pub struct SimStats {
     pub suspended_answers: u64,
     pub outage_answers: u64,
     pub token_errors: u64,
+    /// API calls refused for their SSO token (unknown, expired or spent).
+    pub sso_refused: u64,
+    /// Token requests by grant: `password`, `refresh_token`.
+    pub password_grants: u64,
+    pub refresh_grants: u64,
+    /// API calls that came without the load-balancer cookie (when one is set).
+    pub calls_without_lb_cookie: u64,
     /// Calls that drew for a random 5xx, for a random 429, had their tokens checked, and
     /// writes that drew for a lost response: the denominators of the fault shares.
     pub error_draws: u64,
@@ -145,6 +156,10 @@ impl Sim {
             suspended_answers: s.suspended_answers,
             outage_answers: s.outage_answers,
             token_errors: s.token_errors,
+            sso_refused: s.sso_refused,
+            password_grants: s.password_grants,
+            refresh_grants: s.refresh_grants,
+            calls_without_lb_cookie: s.calls_without_lb_cookie,
             error_draws: s.error_draws,
             throttle_draws: s.throttle_draws,
             token_checks: s.token_checks,
@@ -152,6 +167,33 @@ impl Sim {
             duplicates: db.duplicates(),
             by_endpoint: s.by_endpoint.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         }
+    }
+
+    pub(crate) fn browser_login(&self) -> Value {
+        let policy = self
+            .faults
+            .lock()
+            .map(|f| f.sso.clone())
+            .unwrap_or_default();
+        let Ok(mut k) = self.keycloak.lock() else {
+            return Value::Null;
+        };
+        let ((_, body), access, expires_at) = k.login(
+            &policy,
+            &self.credentials.sso_client_id,
+            &self.credentials.sso_username,
+            &self.jwt_key,
+        );
+        if let Ok(mut db) = self.db.lock() {
+            db.sso_tokens.insert(
+                access,
+                state::Token {
+                    expires_at,
+                    uses: 0,
+                },
+            );
+        }
+        body
     }
 
     pub(crate) fn snapshot(&self) -> Value {
@@ -222,8 +264,9 @@ impl SiasnSim {
             faults: Mutex::new(config.faults),
             credentials: config.credentials,
             apim_ttl_secs: config.apim_ttl_secs,
-            sso_ttl_secs: config.sso_ttl_secs,
             started: Instant::now(),
+            keycloak: Mutex::new(keycloak::Keycloak::default()),
+            jwt_key: rand::random(),
         });
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
@@ -323,6 +366,13 @@ impl SiasnSim {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    /// An operator's login in the browser (SSO with OTP if the account has it): the tokens
+    /// `{access_token, refresh_token, expires_in, refresh_expires_in}` an operator would copy
+    /// and paste into ehrm-sync.
+    pub fn browser_login(&self) -> Value {
+        self.sim.browser_login()
     }
 
     /// Everything stored, as `GET /_sim/state` shows it.

@@ -69,6 +69,10 @@ pub struct Stats {
     pub suspended_answers: u64,
     pub outage_answers: u64,
     pub token_errors: u64,
+    pub sso_refused: u64,
+    pub password_grants: u64,
+    pub refresh_grants: u64,
+    pub calls_without_lb_cookie: u64,
     /// Calls that drew for each fault (the denominators of the shares that met it).
     pub error_draws: u64,
     pub throttle_draws: u64,

@@ -250,6 +250,7 @@ impl ConsoleFixture {
     }
 
     /// The console over a temporary SQLite store, called in process (as `serve` on loopback).
+    /// Pasted SSO tokens are sealed with a key of its own.
     pub fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = Arc::new(ShiftedClock::default());
@@ -262,11 +263,14 @@ impl ConsoleFixture {
         });
         let launcher = Arc::new(RecordingLauncher::default());
         let shared = Arc::new(store.clone());
+        let key = test_token_key();
+        let sso = ehrm_sync_local::sso_desk(&store, Some(&key), clock.clone()).expect("vault");
         let deps = ehrm_sync_local::console_deps(
             &store,
             &queue,
             Some(launcher.clone()),
             Arc::new(ehrm_sync_sheets::Xlsx),
+            sso,
             clock.clone(),
         );
         let console = Console::new(deps, test_users(), test_settings(false));
@@ -335,4 +339,14 @@ macro_rules! console_cases {
             }
         )*
     };
+}
+
+/// A fresh `BKN_TOKEN_KEY` for a test store.
+pub fn test_token_key() -> ehrm_sync_local::vault::TokenKey {
+    let text = ehrm_sync_local::vault::new_key().expect("a key");
+    let env: std::collections::HashMap<String, String> =
+        [(ehrm_sync_local::vault::KEY_VAR.to_string(), text)].into();
+    ehrm_sync_local::vault::TokenKey::from_env(&env)
+        .expect("valid")
+        .expect("set")
 }

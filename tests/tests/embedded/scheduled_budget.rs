@@ -90,6 +90,7 @@ async fn a_hanging_callback_endpoint_cannot_hold_the_scheduled_function() {
             Default::default(),
         ),
         callbacks: Some(dispatcher),
+        sso: None,
         clock: clock.clone(),
     };
 

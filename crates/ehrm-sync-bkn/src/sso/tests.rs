@@ -150,7 +150,7 @@ async fn a_pasted_access_token_is_used_until_it_expires_then_work_waits_without_
     let r = rig(None);
     let token = jwt("Bearer", NOW + 300_000);
     r.desk.paste(&token, "op").await.expect("pasted");
-    let a = r.login.token(&r.endpoint).await.ok().expect("a token");
+    let a = r.login.token(&r.endpoint).await.expect("a token");
     assert_eq!(a.token.expose(), token);
     r.clock.sleep_ms(300_000 - 29_000).await;
     assert_eq!(
@@ -171,7 +171,7 @@ async fn a_pasted_access_token_is_used_until_it_expires_then_work_waits_without_
     // A new token pasted: work goes on with it.
     let fresh = jwt("Bearer", NOW + 3_600_000);
     r.desk.paste(&fresh, "op").await.expect("pasted");
-    let a = r.login.token(&r.endpoint).await.ok().expect("a token");
+    let a = r.login.token(&r.endpoint).await.expect("a token");
     assert_eq!(a.token.expose(), fresh);
 }
 
@@ -189,7 +189,7 @@ async fn a_refresh_token_renews_itself_until_the_session_ends() {
         serde_json::json!({"access_token": access1, "expires_in": 300,
         "refresh_token": refresh2, "refresh_expires_in": 1800}),
     );
-    let a = r.login.token(&r.endpoint).await.ok().expect("renewed");
+    let a = r.login.token(&r.endpoint).await.expect("renewed");
     assert_eq!(a.token.expose(), access1);
     assert_eq!(
         r.endpoint.field(0, "grant_type").as_deref(),
@@ -206,7 +206,7 @@ async fn a_refresh_token_renews_itself_until_the_session_ends() {
     );
     assert_eq!(held.revision, 2);
     // Used until a minute before it expires, then renewed again.
-    r.login.token(&r.endpoint).await.ok().expect("same");
+    r.login.token(&r.endpoint).await.expect("same");
     assert_eq!(r.endpoint.calls(), 1);
     r.clock.sleep_ms(241_000).await;
     r.endpoint.answer(
@@ -264,7 +264,7 @@ async fn a_refused_password_is_not_tried_again_until_the_credentials_change() {
         serde_json::json!({"access_token": jwt("Bearer", NOW + 300_000),
         "expires_in": 300}),
     );
-    let a = again.token(&r.endpoint).await.ok().expect("logged in");
+    let a = again.token(&r.endpoint).await.expect("logged in");
     assert_eq!(a.kind, SsoKind::Password);
     assert!(r.desk.status().await.expect("status").waiting.is_none());
 }
@@ -277,7 +277,7 @@ async fn an_otp_account_sends_the_code_of_the_moment() {
         serde_json::json!({"access_token": jwt("Bearer", NOW + 300_000),
         "expires_in": 300}),
     );
-    let a = r.login.token(&r.endpoint).await.ok().expect("logged in");
+    let a = r.login.token(&r.endpoint).await.expect("logged in");
     assert_eq!(a.kind, SsoKind::PasswordOtp);
     let expected = TotpSecret::from_bytes(b"12345678901234567890").code_at(NOW / 1000);
     assert_eq!(r.endpoint.field(0, "totp"), Some(expected));
@@ -294,14 +294,9 @@ async fn a_pasted_token_refused_twice_leaves_work_waiting() {
         .paste(&jwt("Bearer", NOW + 3_600_000), "op")
         .await
         .expect("pasted");
-    let a = r.login.token(&r.endpoint).await.ok().expect("token");
+    let a = r.login.token(&r.endpoint).await.expect("token");
     r.login.refused(&a, false).await;
-    let b = r
-        .login
-        .token(&r.endpoint)
-        .await
-        .ok()
-        .expect("tried once more");
+    let b = r.login.token(&r.endpoint).await.expect("tried once more");
     r.login.refused(&b, true).await;
     assert_eq!(
         waiting(r.login.token(&r.endpoint).await),

@@ -51,6 +51,8 @@ fn show_with(
     let l = c.lang;
     let body = html! {
         (outcome)
+        h2 { (l.t("Token SSO BKN", "BKN SSO token")) }
+        p { a href="/console/tindakan/token-sso" id="to-sso" { (l.t("Lihat dan tempel token SSO BKN", "See and paste the BKN SSO token")) } }
         h2 { (l.t("Ulangi pengiriman (replay)", "Replay")) }
         p.muted { (l.t("Rekaman gagal permanen atau ditolak BKN yang terakhir diperbarui dalam rentang (paling lama 14 hari) dikembalikan ke antrean. Jumlahnya ditampilkan dulu untuk dikonfirmasi.",
                        "Dead or refused records last updated in the window (at most 14 days) go back to the queue. Their number is shown first, for confirmation.")) }

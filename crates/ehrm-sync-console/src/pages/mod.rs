@@ -11,6 +11,7 @@ pub mod marks;
 pub mod overview;
 pub mod pegawai;
 pub mod rekon;
+pub mod sso;
 
 use std::sync::Arc;
 
@@ -22,6 +23,7 @@ use maud::html;
 
 use ehrm_sync_core::ports::{QueueError, StoreError, Table, XLSX_TYPE};
 use ehrm_sync_domain::record::Millis;
+use ehrm_sync_domain::sso::Standing;
 
 use crate::i18n::Lang;
 use crate::label::BadParam;
@@ -39,6 +41,10 @@ pub struct Ctx {
     pub role: Role,
     pub csrf: String,
     pub address: String,
+    /// How the BKN SSO login stands (the banner on every page); `None` if it cannot be read.
+    pub sso: Option<Standing>,
+    /// When the page was asked for.
+    pub now: Millis,
 }
 
 impl FromRequestParts<Arc<Console>> for Ctx {
@@ -178,6 +184,8 @@ impl IntoResponse for PageError {
                             role,
                             csrf,
                             address: String::new(),
+                            sso: None,
+                            now: 0,
                         };
                         layout::page(&c, title, "", body)
                     }
@@ -259,12 +267,21 @@ async fn ctx(
     else {
         return Err(Redirect::to("/console/login").into_response());
     };
+    let sso = match console.deps.sso.standing().await {
+        Ok((_, standing)) => Some(standing),
+        Err(e) => {
+            tracing::warn!(error = %e, "console: the SSO status cannot be read");
+            None
+        }
+    };
     Ok(Ctx {
         lang,
         user: user.name,
         role: user.role,
         csrf: session.csrf,
         address: address_of(addr),
+        sso,
+        now,
     })
 }
 

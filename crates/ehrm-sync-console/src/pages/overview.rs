@@ -53,8 +53,11 @@ pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<R
     let week = q.range.as_deref() == Some("7d");
     let charts = chart_section(&console, &c, &o, week).await.in_page(l)?;
     let open = open_findings(&console, &o).await.in_page(l)?;
+    let (sso_status, sso_standing) = d.sso.standing().await.in_page(l)?;
     let body = html! {
         (status_cards(l, &o))
+        h2 { (l.t("Login SSO BKN", "BKN SSO login")) }
+        (super::sso::facts(l, &sso_status, sso_standing, c.now))
         (breaker_section(l, &o))
         (charts)
         (open_section(l, &open))

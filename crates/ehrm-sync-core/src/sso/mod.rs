@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use ehrm_sync_domain::record::Millis;
-use ehrm_sync_domain::sso::{Renewing, SsoKind, SsoStatus, WaitReason, Waiting};
+use ehrm_sync_domain::sso::{Renewing, SsoKind, SsoStatus, Standing, WaitReason, Waiting};
 
 use crate::ports::{Clock, ControlStore, SsoVault, StoreError, load_document, save_document};
 
@@ -108,6 +108,17 @@ impl SsoDesk {
             return Ok(status.clone());
         }
         self.status().await
+    }
+
+    /// The status and how it stands now (the watch's reading, for pages and `status`).
+    pub async fn standing(&self) -> Result<(SsoStatus, Standing), StoreError> {
+        let status = self.recent_status().await?;
+        let now = self.clock.now_ms();
+        let standing = match self.reason_in(&status, now) {
+            Some(reason) => Standing::Waiting { reason },
+            None => status.standing(now),
+        };
+        Ok((status, standing))
     }
 
     /// Why BKN work must wait now, if it must: a wait the client recorded, or a pasted token

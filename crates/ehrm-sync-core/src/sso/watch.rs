@@ -46,12 +46,8 @@ impl SsoWatch {
 
     /// One look: the metric, and a callback when the login's state changed since the last.
     pub async fn tick(&self) -> Result<Option<SsoNoticeState>, StoreError> {
-        let status = self.desk.status().await?;
+        let (status, standing) = self.desk.standing().await?;
         let now = self.desk.clock().now_ms();
-        let standing = match self.desk.reason_in(&status, now) {
-            Some(reason) => Standing::Waiting { reason },
-            None => status.standing(now),
-        };
         let seconds_left = match standing {
             Standing::Waiting { .. } => Some(0),
             _ => status.seconds_left(now),

@@ -307,11 +307,14 @@ fn console_router(
         &user_line("bench", Role::Operator, "bench-password-1").map_err(|e| e.to_string())?,
     )
     .map_err(|e| e.to_string())?;
+    let sso =
+        ehrm_sync_local::sso_desk(store, None, Arc::new(SystemClock)).map_err(|e| e.to_string())?;
     let deps = ehrm_sync_local::console_deps(
         store,
         &queue,
         None,
         Arc::new(ehrm_sync_sheets::Xlsx),
+        sso,
         Arc::new(SystemClock),
     );
     let settings = ConsoleSettings {

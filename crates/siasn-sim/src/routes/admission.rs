@@ -177,6 +177,7 @@ fn token_refused(f: &Faults, db: &mut Db, headers: &HeaderMap) -> Option<Pre> {
         bearer(headers, "auth").is_some_and(|t| use_token(&mut db.sso_tokens, &t, expire_after));
     if !sso_ok {
         db.stats.token_errors += 1;
+        db.stats.sso_refused += 1;
         return Some(Pre::Answer(json_response(
             StatusCode::UNAUTHORIZED,
             json!({"message": "invalid or expired jwt"}),

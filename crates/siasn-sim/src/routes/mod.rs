@@ -55,7 +55,7 @@ use reads::{
     rw_jabatan, rw_kinerjaperiodik, rw_pendidikan, rw_skp22,
 };
 use saves::{delete_periodik, save_periodik, save_skp22};
-use tokens::{apim_token, sso_token};
+use tokens::{apim_token, browser_login, sso_token};
 
 pub fn router(sim: Shared) -> Router {
     let api = Router::new()
@@ -81,8 +81,51 @@ pub fn router(sim: Shared) -> Router {
         .route("/_sim/faults", put(put_faults))
         .route("/_sim/state", get(get_state))
         .route("/_sim/stats", get(get_stats))
+        .route("/_sim/sso/login", post(browser_login))
         .route("/_sim/health", get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn_with_state(sim.clone(), lb_cookie))
         .with_state(sim)
+}
+
+/// The gateway's load-balancer cookie (`SsoPolicy::lb_cookie`): set on every answer to a
+/// request without it; API calls without it are counted and, if required, find no node.
+async fn lb_cookie(
+    State(sim): State<Shared>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let policy = sim.faults().sso;
+    let Some(name) = policy.lb_cookie else {
+        return next.run(request).await;
+    };
+    let prefix = format!("{name}=");
+    let has = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(';').any(|p| p.trim().starts_with(&prefix)));
+    let api = request.uri().path().starts_with(API_PREFIX);
+    let mut response = if api && !has {
+        if let Ok(mut db) = sim.db.lock() {
+            db.stats.calls_without_lb_cookie += 1;
+        }
+        if policy.lb_cookie_required {
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "<html><body>503 no server is available to handle this request</body></html>",
+            )
+                .into_response()
+        } else {
+            next.run(request).await
+        }
+    } else {
+        next.run(request).await
+    };
+    if !has && let Ok(v) = HeaderValue::from_str(&format!("{name}=node-1; Path=/; HttpOnly")) {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
 }
 
 enum Pre {

@@ -1,4 +1,6 @@
-//! The two token endpoints: WSO2 APIM (client credentials) and Keycloak SSO (password grant).
+//! The two token endpoints: WSO2 APIM (client credentials) and Keycloak SSO (password grant,
+//! with a one-time code if the account has OTP; refresh token), and the operator's browser
+//! login whose tokens are pasted.
 
 use super::*;
 
@@ -79,41 +81,88 @@ pub(super) async fn sso_token(
 ) -> Response {
     pre!(sim, drop, "token:sso", headers, false);
     let form = form_or_json(&body);
+    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    let policy = sim.faults().sso;
     let c = &sim.credentials;
-    let get = |k: &str| form.get(k).map(String::as_str);
-    if get("grant_type") != Some("password") {
-        return json_response(
-            StatusCode::BAD_REQUEST,
-            json!({"error": "unsupported_grant_type", "error_description": "Unsupported grant_type"}),
+    if get("client_id") != c.sso_client_id {
+        return keycloak_refusal(
+            401,
+            "unauthorized_client",
+            "Invalid client or Invalid client credentials",
         );
     }
-    if get("client_id") != Some(c.sso_client_id.as_str()) {
-        return json_response(
-            StatusCode::UNAUTHORIZED,
-            json!({"error": "unauthorized_client", "error_description": "Invalid client credentials"}),
-        );
+    let granted = match get("grant_type") {
+        "password" => {
+            if let Ok(mut db) = sim.db.lock() {
+                db.stats.password_grants += 1;
+            }
+            if policy.browser_login_only {
+                return keycloak_refusal(
+                    400,
+                    "unauthorized_client",
+                    "Client not allowed for direct access grants",
+                );
+            }
+            if get("username") != c.sso_username || get("password") != c.sso_password {
+                return keycloak_refusal(401, "invalid_grant", "Invalid user credentials");
+            }
+            if let Some(why) = &policy.refuse_password_grant {
+                return keycloak_refusal(400, "invalid_grant", why);
+            }
+            if let Some(secret) = &policy.totp_secret
+                && !crate::keycloak::totp_matches(secret, get("totp"))
+            {
+                return keycloak_refusal(401, "invalid_grant", "Invalid user credentials");
+            }
+            let Ok(mut k) = sim.keycloak.lock() else {
+                return keycloak_refusal(500, "server_error", "unavailable");
+            };
+            Ok(k.login(&policy, get("client_id"), get("username"), &sim.jwt_key))
+        }
+        "refresh_token" => {
+            if let Ok(mut db) = sim.db.lock() {
+                db.stats.refresh_grants += 1;
+            }
+            let Ok(mut k) = sim.keycloak.lock() else {
+                return keycloak_refusal(500, "server_error", "unavailable");
+            };
+            k.refresh(
+                &policy,
+                get("client_id"),
+                get("refresh_token"),
+                &sim.jwt_key,
+            )
+        }
+        _ => return keycloak_refusal(400, "unsupported_grant_type", "Unsupported grant_type"),
+    };
+    match granted {
+        Ok(((_, body), access, expires_at)) => {
+            if let Ok(mut db) = sim.db.lock() {
+                db.sso_tokens.insert(
+                    access,
+                    Token {
+                        expires_at,
+                        uses: 0,
+                    },
+                );
+            }
+            json_response(StatusCode::OK, body)
+        }
+        Err((status, body)) => json_response(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+            body,
+        ),
     }
-    if get("username") != Some(c.sso_username.as_str())
-        || get("password") != Some(c.sso_password.as_str())
-    {
-        return json_response(
-            StatusCode::UNAUTHORIZED,
-            json!({"error": "invalid_grant", "error_description": "Invalid user credentials"}),
-        );
-    }
-    let token = new_token();
-    if let Ok(mut db) = sim.db.lock() {
-        db.sso_tokens.insert(
-            token.clone(),
-            Token {
-                expires_at: Instant::now() + Duration::from_secs(sim.sso_ttl_secs),
-                uses: 0,
-            },
-        );
-    }
+}
+
+fn keycloak_refusal(status: u16, error: &str, description: &str) -> Response {
     json_response(
-        StatusCode::OK,
-        json!({"access_token": token, "expires_in": sim.sso_ttl_secs, "refresh_expires_in": 1800,
-               "refresh_token": new_token(), "token_type": "Bearer", "scope": "profile email"}),
+        StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
+        json!({"error": error, "error_description": description}),
     )
+}
+
+/// `POST /_sim/sso/login`: an operator logs in in the browser; the tokens to paste.
+pub(super) async fn browser_login(State(sim): State<Shared>) -> Response {
+    json_response(StatusCode::OK, sim.browser_login())
 }
