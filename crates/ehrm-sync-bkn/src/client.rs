@@ -267,6 +267,16 @@ impl BknClient {
                 .wait_turn()
                 .await
                 .map_err(|e| BknError::transient(e.to_string()))?;
+            // The turn may have come after the SSO token's end: never send an expired one.
+            let sso = if self.sso.still_usable(&sso) {
+                sso
+            } else {
+                match self.sso.token(self).await {
+                    Ok(t) => t,
+                    Err(e) if e.awaiting_sso().is_some() => return Err(e),
+                    Err(e) => return Err(self.held(e, None).await),
+                }
+            };
             if let Some(guard) = guard {
                 // Immediately before sending: after any token renewal and the gate's wait.
                 guard.check()?;

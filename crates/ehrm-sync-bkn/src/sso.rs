@@ -12,37 +12,22 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use async_trait::async_trait;
-use serde::Deserialize;
-use serde_json::Value;
-
 use ehrm_sync_core::ports::{BknError, HeldTokens, SecretText, StoreError, VaultError};
 use ehrm_sync_core::sso::{PasteError, SsoDesk};
 use ehrm_sync_domain::record::Millis;
 use ehrm_sync_domain::sso::{SsoKind, SsoStatus, WaitReason, read_jwt};
 
-use crate::classify::{loose_i64, message_of};
 use crate::config::{PasswordLogin, SsoSettings};
+pub(crate) use grant::{FormAnswer, FormPost};
+use grant::{Grant, Granted, read_grant};
 
-/// A pasted access token is not used with less than this left (clock skew, the call's time).
-const ACCESS_MARGIN_MS: i64 = 30_000;
+/// A pasted access token is not used with less than this left: BKN checks it when the
+/// request arrives, so this covers clock skew and transit, not the whole call.
+const ACCESS_MARGIN_MS: i64 = 10_000;
 /// Tokens ehrm-sync can renew are renewed this long before they expire.
 const RENEW_MARGIN_MS: i64 = 60_000;
 /// How long a worker waits for another's renewal before looking again.
 const WAIT_FOR_RENEWAL_MS: i64 = 15_000;
-
-/// `(status, Retry-After, body)` of a form POST to a token endpoint.
-pub(crate) type FormAnswer = (u16, Option<String>, Vec<u8>);
-
-/// Token requests go through the client (paced, counted, cookies kept).
-#[async_trait]
-pub(crate) trait FormPost: Send + Sync {
-    async fn post_form(
-        &self,
-        url: &str,
-        form: Vec<(&'static str, String)>,
-    ) -> Result<FormAnswer, BknError>;
-}
 
 /// The SSO token a call is made with (its `Debug` shows no token).
 #[derive(Clone, Debug)]
@@ -50,40 +35,39 @@ pub struct SsoAccess {
     pub token: SecretText,
     pub kind: SsoKind,
     expires_at: Option<Millis>,
+    /// It is not used with less than this left.
+    margin_ms: i64,
     /// The shared status's revision when it was taken.
     revision: u64,
     generation: u64,
 }
 
 impl SsoAccess {
-    fn usable(&self, now: Millis) -> bool {
-        let margin = if self.kind == SsoKind::AccessToken {
+    fn new(token: SecretText, kind: SsoKind, expires_at: Option<Millis>, revision: u64) -> Self {
+        let most = if kind == SsoKind::AccessToken {
             ACCESS_MARGIN_MS
         } else {
             RENEW_MARGIN_MS
         };
-        self.expires_at.is_none_or(|at| at - margin > now)
+        // A short-lived token (its JWT tells its whole life) keeps a quarter of it in reserve,
+        // not a whole minute.
+        let lifetime = read_jwt(token.expose())
+            .and_then(|f| f.expires_at.zip(f.issued_at))
+            .map(|(exp, iat)| exp - iat);
+        let margin_ms = lifetime.map_or(most, |l| most.min(l / 4).max(1_000));
+        SsoAccess {
+            token,
+            kind,
+            expires_at,
+            margin_ms,
+            revision,
+            generation: 0,
+        }
     }
-}
 
-#[derive(Deserialize)]
-struct TokenAnswer {
-    access_token: Option<String>,
-    expires_in: Option<Value>,
-    refresh_token: Option<String>,
-    refresh_expires_in: Option<Value>,
-}
-
-/// What one token request came to.
-enum Granted {
-    Tokens {
-        access: SecretText,
-        access_expires_at: Option<Millis>,
-        refresh: Option<SecretText>,
-        session_expires_at: Option<Millis>,
-        subject_nip: Option<String>,
-    },
-    Refused(WaitReason, String),
+    fn usable(&self, now: Millis) -> bool {
+        self.expires_at.is_none_or(|at| at - self.margin_ms > now)
+    }
 }
 
 /// What to do after looking at the held tokens.
@@ -92,6 +76,16 @@ enum Next {
     /// Look again from the start (another worker renewed or a token was seeded).
     Again,
     PasswordLogin,
+}
+
+/// Tokens a refresh grant gave, to be kept.
+struct Renewed {
+    revision: u64,
+    access: SecretText,
+    access_expires_at: Option<Millis>,
+    refresh: SecretText,
+    session_expires_at: Option<Millis>,
+    subject_nip: Option<String>,
 }
 
 pub struct SsoLogin {
@@ -141,6 +135,11 @@ impl SsoLogin {
         self.desk.clock().now_ms()
     }
 
+    /// Whether `access` may still be sent now (a call may have waited for its turn since).
+    pub(crate) fn still_usable(&self, access: &SsoAccess) -> bool {
+        access.usable(self.now())
+    }
+
     fn cached(&self, status: &SsoStatus) -> Option<SsoAccess> {
         let now = self.now();
         let suspect = self.suspect.lock().ok().and_then(|s| *s);
@@ -161,13 +160,8 @@ impl SsoLogin {
         expires_at: Option<Millis>,
         revision: u64,
     ) -> SsoAccess {
-        let access = SsoAccess {
-            token,
-            kind,
-            expires_at,
-            revision,
-            generation: self.generation.fetch_add(1, Ordering::Relaxed) + 1,
-        };
+        let mut access = SsoAccess::new(token, kind, expires_at, revision);
+        access.generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         if let Ok(mut c) = self.current.lock() {
             *c = Some(access.clone());
         }
@@ -264,13 +258,8 @@ impl SsoLogin {
                     let expires_at = read_jwt(token.expose())
                         .and_then(|f| f.expires_at)
                         .or(status.access_expires_at);
-                    let candidate = SsoAccess {
-                        token,
-                        kind: SsoKind::RefreshToken,
-                        expires_at,
-                        revision: status.revision,
-                        generation: 0,
-                    };
+                    let candidate =
+                        SsoAccess::new(token, SsoKind::RefreshToken, expires_at, status.revision);
                     let was_refused = self
                         .current
                         .lock()
@@ -426,37 +415,15 @@ impl SsoLogin {
                 session_expires_at,
                 subject_nip,
             } => {
-                let revision = turn.revision + 1;
-                let session_expires_at = session_expires_at.or(status.session_expires_at);
-                let kept = self
-                    .keep_held(HeldTokens {
-                        revision,
-                        kind: SsoKind::RefreshToken,
-                        access: Some(access.clone()),
-                        refresh: Some(renewed_refresh.unwrap_or(refresh)),
-                    })
-                    .await;
-                if let Err(e) = kept {
-                    self.desk
-                        .end_renewal(&self.holder, |_| {})
-                        .await
-                        .map_err(store)?;
-                    return Err(e);
-                }
-                self.desk
-                    .end_renewal(&self.holder, |s| {
-                        s.revision = revision;
-                        s.session_expires_at = session_expires_at;
-                    })
-                    .await
-                    .map_err(store)?;
-                self.desk
-                    .logged_in(SsoKind::RefreshToken, access_expires_at, subject_nip)
-                    .await
-                    .map_err(store)?;
-                tracing::info!("BKN SSO token renewed with the refresh token");
-                let a = self.keep(access, SsoKind::RefreshToken, access_expires_at, revision);
-                Ok(Some(Next::Use(a)))
+                let renewed = Renewed {
+                    revision: turn.revision + 1,
+                    access,
+                    access_expires_at,
+                    refresh: renewed_refresh.unwrap_or(refresh),
+                    session_expires_at: session_expires_at.or(status.session_expires_at),
+                    subject_nip,
+                };
+                self.keep_renewed(renewed).await.map(Some)
             }
             Granted::Refused(_, detail) => {
                 self.desk
@@ -468,6 +435,44 @@ impl SsoLogin {
                     .await
             }
         }
+    }
+
+    /// Keeps renewed tokens in the vault, then ends the renewal turn with the new revision.
+    async fn keep_renewed(&self, r: Renewed) -> Result<Next, BknError> {
+        let kept = self
+            .keep_held(HeldTokens {
+                revision: r.revision,
+                kind: SsoKind::RefreshToken,
+                access: Some(r.access.clone()),
+                refresh: Some(r.refresh),
+            })
+            .await;
+        if let Err(e) = kept {
+            self.desk
+                .end_renewal(&self.holder, |_| {})
+                .await
+                .map_err(store)?;
+            return Err(e);
+        }
+        self.desk
+            .end_renewal(&self.holder, |s| {
+                s.revision = r.revision;
+                s.session_expires_at = r.session_expires_at;
+            })
+            .await
+            .map_err(store)?;
+        self.desk
+            .logged_in(SsoKind::RefreshToken, r.access_expires_at, r.subject_nip)
+            .await
+            .map_err(store)?;
+        tracing::info!("BKN SSO token renewed with the refresh token");
+        let a = self.keep(
+            r.access,
+            SsoKind::RefreshToken,
+            r.access_expires_at,
+            r.revision,
+        );
+        Ok(Next::Use(a))
     }
 
     async fn wait_for_other_renewal(&self, revision: u64) {
@@ -584,101 +589,6 @@ fn store(e: StoreError) -> BknError {
     BknError::transient(format!("the SSO status cannot be read: {e}"))
 }
 
-#[derive(Clone, Copy)]
-enum Grant {
-    Password { otp_sent: bool },
-    Refresh,
-}
-
-/// A token endpoint's answer: tokens, a refusal no retry fixes, or a transient failure.
-fn read_grant(answer: FormAnswer, now: Millis, grant: Grant) -> Result<Granted, BknError> {
-    let (status, _retry_after, body) = answer;
-    let parsed: Option<TokenAnswer> = serde_json::from_slice(&body).ok();
-    if (200..300).contains(&status)
-        && let Some(TokenAnswer {
-            access_token: Some(token),
-            expires_in,
-            refresh_token,
-            refresh_expires_in,
-        }) = parsed
-        && !token.is_empty()
-    {
-        let facts = read_jwt(&token).unwrap_or_default();
-        let seconds = |v: Option<Value>| {
-            v.as_ref()
-                .and_then(loose_i64)
-                .filter(|s| *s > 0 && *s < 10 * 365 * 86_400)
-                .map(|s| now + s * 1000)
-        };
-        let refresh_facts = refresh_token.as_deref().and_then(read_jwt);
-        return Ok(Granted::Tokens {
-            access_expires_at: facts.expires_at.or_else(|| seconds(expires_in)),
-            subject_nip: facts.subject_nip(),
-            access: SecretText::new(token),
-            session_expires_at: refresh_facts
-                .and_then(|f| f.expires_at)
-                .or_else(|| seconds(refresh_expires_in)),
-            refresh: refresh_token.filter(|t| !t.is_empty()).map(SecretText::new),
-        });
-    }
-    let json: Option<Value> = serde_json::from_slice(&body).ok();
-    let error = json
-        .as_ref()
-        .and_then(|v| v.get("error"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let description = json
-        .as_ref()
-        .and_then(|v| v.get("error_description"))
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let detail = match (error, description) {
-        ("", "") => json
-            .as_ref()
-            .map_or_else(|| format!("HTTP {status}"), message_of),
-        (e, "") => e.to_string(),
-        (_, d) => d.to_string(),
-    };
-    match refusal(status, error, description, grant) {
-        Some(reason) => Ok(Granted::Refused(reason, detail)),
-        None => Err(crate::tokens::token_failure(
-            "SSO",
-            status,
-            _retry_after.as_deref(),
-            &body,
-        )),
-    }
-}
-
-/// Keycloak's refusals that no retry fixes (`docs/bkn-sso.md`, "Refusals"); `None` for what
-/// may pass (5xx, 429, an answer that is not Keycloak's).
-fn refusal(status: u16, error: &str, description: &str, grant: Grant) -> Option<WaitReason> {
-    if !(400..500).contains(&status) || status == 429 || error.is_empty() {
-        return None;
-    }
-    let d = description.to_ascii_lowercase();
-    Some(match grant {
-        Grant::Refresh => WaitReason::SessionEnded,
-        Grant::Password { otp_sent } => match error {
-            "unauthorized_client" | "invalid_client" | "unsupported_grant_type" => {
-                WaitReason::GrantNotAllowed
-            }
-            _ if d.contains("not fully set up") => WaitReason::NeedsOtp,
-            _ if d.contains("disabled") || d.contains("locked") || d.contains("temporarily") => {
-                WaitReason::AccountLocked
-            }
-            _ if d.contains("otp") => {
-                if otp_sent {
-                    WaitReason::OtpRefused
-                } else {
-                    WaitReason::NeedsOtp
-                }
-            }
-            _ if otp_sent => WaitReason::OtpRefused,
-            _ => WaitReason::WrongPassword,
-        },
-    })
-}
-
+mod grant;
 #[cfg(test)]
 mod tests;

@@ -196,6 +196,39 @@ pub fn router_transport(router: axum::Router, address: &str) -> Transport {
     })
 }
 
+/// Sends requests over HTTP to a served console at `base` (`http://127.0.0.1:port`), as a
+/// browser would (redirects are answers, not followed).
+pub fn http_transport(base: &str) -> Transport {
+    let base = base.trim_end_matches('/').to_string();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("an HTTP client");
+    Arc::new(move |req: Request<Body>| {
+        let (http, base) = (http.clone(), base.clone());
+        Box::pin(async move {
+            let (parts, body) = req.into_parts();
+            let bytes = http_body_util::BodyExt::collect(body)
+                .await
+                .map(|b| b.to_bytes().to_vec())
+                .unwrap_or_default();
+            let mut r = http.request(parts.method, format!("{base}{}", parts.uri));
+            for (name, value) in &parts.headers {
+                r = r.header(name, value);
+            }
+            let res = r.body(bytes).send().await.expect("the console answers");
+            let status = res.status().as_u16();
+            let headers = res.headers().clone();
+            let bytes = res.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+            Answer {
+                status,
+                headers,
+                bytes,
+            }
+        })
+    })
+}
+
 /// Records what the console asked to launch.
 #[derive(Default)]
 pub struct RecordingLauncher {

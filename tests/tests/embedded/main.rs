@@ -19,3 +19,4 @@ mod readiness;
 mod reconcile;
 mod resilience;
 mod scheduled_budget;
+mod sso;

@@ -86,10 +86,12 @@ const MAX_CAS_ROUNDS: usize = 8;
 const NOT_DUE_TOLERANCE_MS: i64 = 10_000;
 /// A record may receive a newer version while being delivered; deliver it at once, a few times.
 const MAX_ROUNDS_PER_MESSAGE: usize = 3;
-/// While BKN work waits for an SSO token, a message looks again after this long (plus up to
-/// [`SSO_RECHECK_JITTER_MS`]): a token set by an operator is used within a minute.
-pub const SSO_RECHECK_MS: i64 = 40_000;
-const SSO_RECHECK_JITTER_MS: f64 = 15_000.0;
+/// While BKN work waits for an SSO token, a message looks again after a quarter of the time
+/// waited so far, between these bounds, plus up to half as much again (jitter): right after a
+/// token ran out the backlog resumes within seconds of a paste; after a night of waiting,
+/// within a minute, without the waiting messages keeping the queue busy.
+pub const SSO_RECHECK_MIN_MS: i64 = 4_000;
+pub const SSO_RECHECK_MAX_MS: i64 = 40_000;
 
 pub struct DeliveryService {
     store: Arc<dyn SyncStore>,
@@ -181,11 +183,11 @@ impl DeliveryService {
             return Ok(Round::Finished(Disposition::RetryIn { ms: 0 }));
         }
         if let Some(sso) = &self.sso
-            && sso.wait_reason().await?.is_some()
+            && let Some((_, waited_ms)) = sso.waited().await?
         {
             // No usable SSO token: the record is not touched, no attempt is spent, BKN is not
             // called; the message comes back and looks again.
-            return Ok(Round::Finished(sso_recheck()));
+            return Ok(Round::Finished(sso_recheck(waited_ms)));
         }
         let permit = match &self.breaker {
             Some(b) => match b.permit().await? {
@@ -221,7 +223,7 @@ impl DeliveryService {
         if pushed.call == Call::AwaitingSso {
             // The token ran out before a request was made: the lease goes back as it was.
             self.give_back(&mut rec, &token).await?;
-            return Ok(Round::Finished(sso_recheck()));
+            return Ok(Round::Finished(sso_recheck(0)));
         }
         // A probe that finds BKN still down, a call BKN throttled (429), or a write held back
         // because the lease ran short tells about BKN or about timing, not about this record: it
@@ -334,7 +336,10 @@ impl DeliveryService {
         for _ in 0..MAX_CAS_ROUNDS {
             let now = self.clock.now_ms();
             let mut candidate = rec.clone();
-            if candidate.release(token, now + SSO_RECHECK_MS, now).is_err() {
+            if candidate
+                .release(token, now + SSO_RECHECK_MIN_MS, now)
+                .is_err()
+            {
                 return Ok(());
             }
             match self.store.put_record(&candidate).await {
@@ -412,12 +417,11 @@ impl DeliveryService {
     }
 }
 
-/// When a message waiting for an SSO token looks again.
-fn sso_recheck() -> Disposition {
-    let jitter = (rand::random::<f64>() * SSO_RECHECK_JITTER_MS) as i64;
-    Disposition::RetryIn {
-        ms: SSO_RECHECK_MS + jitter,
-    }
+/// When a message waiting for an SSO token (for `waited_ms` so far) looks again.
+fn sso_recheck(waited_ms: i64) -> Disposition {
+    let base = (waited_ms / 4).clamp(SSO_RECHECK_MIN_MS, SSO_RECHECK_MAX_MS);
+    let jitter = (rand::random::<f64>() * base as f64 / 2.0) as i64;
+    Disposition::RetryIn { ms: base + jitter }
 }
 
 enum Round {

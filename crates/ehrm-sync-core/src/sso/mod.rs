@@ -124,8 +124,22 @@ impl SsoDesk {
     /// Why BKN work must wait now, if it must: a wait the client recorded, or a pasted token
     /// known to have ended with no password login to fall back on.
     pub async fn wait_reason(&self) -> Result<Option<WaitReason>, StoreError> {
+        Ok(self.waited().await?.map(|(reason, _)| reason))
+    }
+
+    /// Why BKN work must wait, and how long it has waited.
+    pub async fn waited(&self) -> Result<Option<(WaitReason, i64)>, StoreError> {
         let status = self.recent_status().await?;
-        Ok(self.reason_in(&status, self.clock.now_ms()))
+        let now = self.clock.now_ms();
+        let since = status
+            .waiting
+            .as_ref()
+            .map(|w| w.since)
+            .or_else(|| status.ends_at())
+            .unwrap_or(now);
+        Ok(self
+            .reason_in(&status, now)
+            .map(|reason| (reason, (now - since).max(0))))
     }
 
     pub(crate) fn reason_in(&self, status: &SsoStatus, now: Millis) -> Option<WaitReason> {

@@ -93,26 +93,8 @@ pub(super) async fn sso_token(
     }
     let granted = match get("grant_type") {
         "password" => {
-            if let Ok(mut db) = sim.db.lock() {
-                db.stats.password_grants += 1;
-            }
-            if policy.browser_login_only {
-                return keycloak_refusal(
-                    400,
-                    "unauthorized_client",
-                    "Client not allowed for direct access grants",
-                );
-            }
-            if get("username") != c.sso_username || get("password") != c.sso_password {
-                return keycloak_refusal(401, "invalid_grant", "Invalid user credentials");
-            }
-            if let Some(why) = &policy.refuse_password_grant {
-                return keycloak_refusal(400, "invalid_grant", why);
-            }
-            if let Some(secret) = &policy.totp_secret
-                && !crate::keycloak::totp_matches(secret, get("totp"))
-            {
-                return keycloak_refusal(401, "invalid_grant", "Invalid user credentials");
+            if let Some(refused) = password_refusal(&sim, &policy, &form) {
+                return refused;
             }
             let Ok(mut k) = sim.keycloak.lock() else {
                 return keycloak_refusal(500, "server_error", "unavailable");
@@ -153,6 +135,46 @@ pub(super) async fn sso_token(
             body,
         ),
     }
+}
+
+/// Keycloak's checks of a password grant, in its order; `None` when the login may proceed.
+fn password_refusal(
+    sim: &Shared,
+    policy: &crate::keycloak::SsoPolicy,
+    form: &HashMap<String, String>,
+) -> Option<Response> {
+    let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    if let Ok(mut db) = sim.db.lock() {
+        db.stats.password_grants += 1;
+    }
+    let c = &sim.credentials;
+    if policy.browser_login_only {
+        return Some(keycloak_refusal(
+            400,
+            "unauthorized_client",
+            "Client not allowed for direct access grants",
+        ));
+    }
+    if get("username") != c.sso_username || get("password") != c.sso_password {
+        return Some(keycloak_refusal(
+            401,
+            "invalid_grant",
+            "Invalid user credentials",
+        ));
+    }
+    if let Some(why) = &policy.refuse_password_grant {
+        return Some(keycloak_refusal(400, "invalid_grant", why));
+    }
+    if let Some(secret) = &policy.totp_secret
+        && !crate::keycloak::totp_matches(secret, get("totp"))
+    {
+        return Some(keycloak_refusal(
+            401,
+            "invalid_grant",
+            "Invalid user credentials",
+        ));
+    }
+    None
 }
 
 fn keycloak_refusal(status: u16, error: &str, description: &str) -> Response {
