@@ -4,6 +4,7 @@
 //! * [`dynamo`] — the sync store on one DynamoDB table (design and access patterns in its docs);
 //! * [`sqs`] — the delivery queue (standard SQS with a dead-letter queue; why standard, there);
 //! * [`secrets`] — the webhook secret, status key and BKN credentials from Secrets Manager;
+//! * [`sso_vault`] — pasted BKN SSO tokens in their own secret (`docs/bkn-sso.md`);
 //! * [`emf`] — metrics as CloudWatch Embedded Metric Format lines;
 //! * [`reports`] — reconciliation reports in S3;
 //! * [`launcher`] — the console starts reconciliation by invoking the scheduled function;

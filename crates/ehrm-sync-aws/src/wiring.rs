@@ -178,6 +178,11 @@ pub fn sso_watch(
 ) -> Result<SsoWatch, ConfigError> {
     let outbox: Option<Arc<dyn CallbackOutbox>> = optional_string(env, "EHRM_CALLBACK_URL")
         .map(|_| Arc::new(adapters.store.clone()) as Arc<dyn CallbackOutbox>);
+    if optional_string(env, "BKN_API_BASE_URL").is_some() {
+        // The BKN client renews a pasted refresh token left idle between deliveries.
+        let stack = adapters.bkn(env)?.1;
+        return Ok(SsoWatch::new(stack.sso, outbox, metrics).with_keeper(stack.client));
+    }
     Ok(SsoWatch::new(sso_desk(env, adapters)?, outbox, metrics))
 }
 

@@ -427,6 +427,18 @@ impl FormPost for BknClient {
 }
 
 #[async_trait]
+impl ehrm_sync_core::ports::SsoKeeper for BknClient {
+    async fn keep_alive(&self) {
+        match self.sso.token(self).await {
+            Ok(_) => {}
+            // Nothing to renew with: the status already says why work waits.
+            Err(e) if e.awaiting_sso().is_some() => {}
+            Err(e) => tracing::warn!(error = %e, "the SSO session could not be kept alive"),
+        }
+    }
+}
+
+#[async_trait]
 impl Bkn for BknClient {
     async fn pns_id(&self, nip: &Nip) -> Result<Option<String>, BknError> {
         let data = self.data_utama(nip).await?;

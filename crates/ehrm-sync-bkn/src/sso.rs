@@ -19,7 +19,7 @@ use ehrm_sync_domain::sso::{SsoKind, SsoStatus, WaitReason, read_jwt};
 
 use crate::config::{PasswordLogin, SsoSettings};
 pub(crate) use grant::{FormAnswer, FormPost};
-use grant::{Grant, Granted, read_grant};
+use grant::{Grant, Granted, kind_of, read_grant};
 
 /// A pasted access token is not used with less than this left: BKN checks it when the
 /// request arrives, so this covers clock skew and transit, not the whole call.
@@ -149,6 +149,7 @@ impl SsoLogin {
         (status.waiting.is_none()
             && status.revision == current.revision
             && current.usable(now)
+            && !status.refresh_due(now)
             && !renewable_suspect)
             .then_some(current)
     }
@@ -268,7 +269,7 @@ impl SsoLogin {
                         .is_some_and(|c| {
                             suspect == Some(c.generation) && c.token == candidate.token
                         });
-                    if candidate.usable(now) && !was_refused {
+                    if candidate.usable(now) && !was_refused && !status.refresh_due(now) {
                         let a = self.keep(
                             candidate.token,
                             SsoKind::RefreshToken,
@@ -439,6 +440,9 @@ impl SsoLogin {
 
     /// Keeps renewed tokens in the vault, then ends the renewal turn with the new revision.
     async fn keep_renewed(&self, r: Renewed) -> Result<Next, BknError> {
+        let life = read_jwt(r.refresh.expose())
+            .and_then(|f| f.expires_at.zip(f.issued_at))
+            .map(|(e, i)| e - i);
         let kept = self
             .keep_held(HeldTokens {
                 revision: r.revision,
@@ -458,6 +462,10 @@ impl SsoLogin {
             .end_renewal(&self.holder, |s| {
                 s.revision = r.revision;
                 s.session_expires_at = r.session_expires_at;
+                // A shorter life than before: the session's end cut it, and no renewal moves it.
+                let shorter = s.refresh_life_ms.zip(life);
+                s.session_capped |= shorter.is_some_and(|(before, now)| now < before - 5_000);
+                s.refresh_life_ms = s.refresh_life_ms.max(life);
             })
             .await
             .map_err(store)?;
@@ -575,13 +583,6 @@ impl SsoLogin {
         {
             tracing::warn!(error = %e, "the SSO wait could not be recorded");
         }
-    }
-}
-
-fn kind_of(token: &str) -> SsoKind {
-    match read_jwt(token) {
-        Some(f) if f.is_refresh() => SsoKind::RefreshToken,
-        _ => SsoKind::AccessToken,
     }
 }
 

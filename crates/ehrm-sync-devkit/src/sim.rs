@@ -232,6 +232,10 @@ pub async fn run(args: SimArgs) -> ExitCode {
         sim.origin(),
         ehrm.origin()
     );
+    println!(
+        "a browser login's tokens, to paste (Tindakan → Token SSO BKN or `ehrm-sync bkn-token set`): POST {}/_sim/sso/login",
+        sim.origin()
+    );
     wait_for_signal().await;
     ExitCode::SUCCESS
 }

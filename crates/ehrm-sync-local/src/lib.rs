@@ -1,6 +1,7 @@
 //! Everything on one machine: the embedded SQLite store and queue, the HTTP server of the
 //! webhook and status endpoints, a pool of delivery workers, and the sweeper — the same
-//! services the Lambdas run, wired to local adapters.
+//! services the Lambdas run, wired to local adapters. [`vault`] keeps pasted BKN SSO tokens
+//! sealed in the database; [`reports`] writes run reports to files.
 //!
 //! Depends on the core services, the SQLite adapters, the BKN and eHRM clients and the HTTP router;
 //! must not depend on AWS. The same services as the Lambdas, wired differently.
@@ -318,7 +319,8 @@ fn spawn_sso_watch(wiring: &Wiring, mut stop: watch::Receiver<bool>) -> JoinHand
         Some(_) => Some(Arc::new(wiring.store.clone())),
         None => None,
     };
-    let sso_watch = SsoWatch::new(wiring.bkn.sso.clone(), outbox, wiring.metrics.clone());
+    let sso_watch = SsoWatch::new(wiring.bkn.sso.clone(), outbox, wiring.metrics.clone())
+        .with_keeper(wiring.bkn.client.clone());
     tokio::spawn(async move {
         loop {
             if let Err(e) = sso_watch.tick().await {

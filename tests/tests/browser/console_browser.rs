@@ -25,7 +25,7 @@ use siasn_sim::Faults;
 
 const REFUSAL: &str = "Data penilai tidak ditemukan di SIASN (NIP penilai salah)";
 
-struct Driver(Child);
+pub(crate) struct Driver(Child);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -41,7 +41,7 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
-async fn browser() -> (Client, Driver) {
+pub(crate) async fn browser() -> (Client, Driver) {
     let port = free_port();
     let driver =
         Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
@@ -82,19 +82,19 @@ async fn browser() -> (Client, Driver) {
     }
 }
 
-fn shots_dir() -> PathBuf {
+pub(crate) fn shots_dir() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/console-screenshots");
     std::fs::create_dir_all(&dir).expect("screenshot folder");
     dir
 }
 
-async fn shot(c: &Client, name: &str) {
+pub(crate) async fn shot(c: &Client, name: &str) {
     let png = c.screenshot().await.expect("screenshot");
     assert!(png.starts_with(b"\x89PNG"), "{name} is a PNG");
     std::fs::write(shots_dir().join(format!("{name}.png")), png).expect("write screenshot");
 }
 
-async fn text_of(c: &Client, css: &str) -> String {
+pub(crate) async fn text_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
         .expect(css)
@@ -103,13 +103,13 @@ async fn text_of(c: &Client, css: &str) -> String {
         .expect("text")
 }
 
-async fn fill(c: &Client, css: &str, value: &str) {
+pub(crate) async fn fill(c: &Client, css: &str, value: &str) {
     let e = c.find(Locator::Css(css)).await.expect(css);
     e.clear().await.expect("clear");
     e.send_keys(value).await.expect("type");
 }
 
-async fn click(c: &Client, css: &str) {
+pub(crate) async fn click(c: &Client, css: &str) {
     c.find(Locator::Css(css))
         .await
         .expect(css)
@@ -128,7 +128,7 @@ async fn choose(c: &Client, css: &str, value: &str) {
 }
 
 /// Waits until the page's address contains `needle` (a form was submitted, its answer loaded).
-async fn wait_for_url(c: &Client, needle: &str) {
+pub(crate) async fn wait_for_url(c: &Client, needle: &str) {
     let started = Instant::now();
     while !c
         .current_url()
@@ -145,7 +145,7 @@ async fn wait_for_url(c: &Client, needle: &str) {
     }
 }
 
-async fn login(c: &Client, base: &str, user: &str, password: &str) {
+pub(crate) async fn login(c: &Client, base: &str, user: &str, password: &str) {
     c.goto(&format!("{base}/console/login"))
         .await
         .expect("login page");

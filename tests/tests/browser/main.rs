@@ -2,3 +2,4 @@
 //! simulators, at an office width and a phone's.
 
 mod console_browser;
+mod sso_browser;

@@ -32,6 +32,10 @@ fn paste_only_env(users: &std::path::Path) -> Vec<(&'static str, String)> {
             ehrm_sync_local::vault::new_key().expect("key"),
         ),
         ("CONSOLE_USERS_FILE", users.display().to_string()),
+        // A lease that a busy machine cannot run short before a write: these tests count
+        // attempts, and a write refused for a short lease would spend one.
+        ("LEASE_SECONDS", "30".into()),
+        ("QUEUE_VISIBILITY_SECONDS", "40".into()),
     ]
 }
 

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use ehrm_sync_core::ports::{BknError, SecretText};
 use ehrm_sync_domain::record::Millis;
-use ehrm_sync_domain::sso::{WaitReason, read_jwt};
+use ehrm_sync_domain::sso::{SsoKind, WaitReason, read_jwt};
 
 use crate::classify::{loose_i64, message_of};
 
@@ -116,7 +116,12 @@ pub(super) fn read_grant(
 
 /// Keycloak's refusals that no retry fixes (`docs/bkn-sso.md`, "Refusals"); `None` for what
 /// may pass (5xx, 429, an answer that is not Keycloak's).
-fn refusal(status: u16, error: &str, description: &str, grant: Grant) -> Option<WaitReason> {
+pub(super) fn refusal(
+    status: u16,
+    error: &str,
+    description: &str,
+    grant: Grant,
+) -> Option<WaitReason> {
     if !(400..500).contains(&status) || status == 429 || error.is_empty() {
         return None;
     }
@@ -142,4 +147,12 @@ fn refusal(status: u16, error: &str, description: &str, grant: Grant) -> Option<
             _ => WaitReason::WrongPassword,
         },
     })
+}
+
+/// A pasted token's kind: a JWT with `typ: Refresh` is a refresh token.
+pub(super) fn kind_of(token: &str) -> SsoKind {
+    match read_jwt(token) {
+        Some(f) if f.is_refresh() => SsoKind::RefreshToken,
+        _ => SsoKind::AccessToken,
+    }
 }

@@ -9,6 +9,7 @@ use ehrm_sync_core::ports::{BknError, Clock, HeldTokens, SsoVault, VaultError};
 use ehrm_sync_core::sso::SsoDesk;
 use ehrm_sync_domain::sso::{SsoKind, WaitReason};
 
+use super::grant::refusal;
 use super::*;
 use crate::config::{PasswordLogin, SsoSettings};
 use crate::totp::TotpSecret;
@@ -92,6 +93,14 @@ fn jwt(typ: &str, exp_ms: i64) -> String {
     let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
     let claims = serde_json::json!({"exp": exp_ms / 1000, "typ": typ, "azp": "kementerianpuws",
         "preferred_username": "199001012015031001", "n": rand_part()});
+    format!("{}.{}.sig", b64(b"{}"), b64(claims.to_string().as_bytes()))
+}
+
+/// A token with its issue time, as Keycloak writes it.
+fn jwt_issued(typ: &str, iat_ms: i64, exp_ms: i64) -> String {
+    let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let claims = serde_json::json!({"exp": exp_ms / 1000, "iat": iat_ms / 1000, "typ": typ,
+        "azp": "kementerianpuws", "n": rand_part()});
     format!("{}.{}.sig", b64(b"{}"), b64(claims.to_string().as_bytes()))
 }
 
@@ -226,6 +235,47 @@ async fn a_refresh_token_renews_itself_until_the_session_ends() {
     let status = r.desk.status().await.expect("status");
     let w = status.waiting.expect("waiting");
     assert_eq!(w.detail.as_deref(), Some("Session not active"));
+}
+
+#[tokio::test]
+async fn a_refresh_token_is_renewed_before_its_idle_limit_and_a_session_end_is_known_once_met() {
+    let r = rig(None);
+    let min = 60_000;
+    r.desk
+        .paste(&jwt_issued("Refresh", NOW, NOW + 30 * min), "op")
+        .await
+        .expect("pasted");
+    // Keycloak: access tokens of an hour, refresh tokens idle out after 30 minutes, the
+    // session ends at NOW + 50 minutes.
+    let renewal = |at: i64, refresh_end: i64| {
+        serde_json::json!({"access_token": jwt_issued("Bearer", at, (at + 60 * min).min(NOW + 50 * min)),
+            "refresh_token": jwt_issued("Refresh", at, refresh_end)})
+    };
+    r.endpoint.answer(200, renewal(NOW, NOW + 30 * min));
+    r.login.token(&r.endpoint).await.expect("renewed");
+    r.clock.sleep_ms(15 * min).await;
+    r.login
+        .token(&r.endpoint)
+        .await
+        .expect("the same access token");
+    assert_eq!(r.endpoint.calls(), 1, "half the refresh token's life left");
+    // Less than a third of the refresh token's life left: renewed, though the access token
+    // has most of its hour.
+    r.clock.sleep_ms(6 * min).await;
+    r.endpoint
+        .answer(200, renewal(NOW + 21 * min, NOW + 50 * min));
+    r.login.token(&r.endpoint).await.expect("renewed");
+    assert_eq!(r.endpoint.calls(), 2);
+    let status = r.desk.status().await.expect("status");
+    assert!(status.session_capped, "a shorter life: the session's end");
+    assert_eq!(status.ends_at(), Some(NOW + 50 * min));
+    r.clock.sleep_ms(20 * min).await;
+    r.login.token(&r.endpoint).await.expect("still usable");
+    assert_eq!(
+        r.endpoint.calls(),
+        2,
+        "no renewal can move the session's end"
+    );
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use ehrm_sync_core::sso::{PasteError, SsoEvent};
 use ehrm_sync_domain::record::Millis;
 use ehrm_sync_domain::sso::{
-    SsoStatus, Standing, WaitReason, duration_words_en, duration_words_id,
+    SsoKind, SsoStatus, Standing, WaitReason, duration_words_en, duration_words_id,
 };
 
 use super::{Ctx, InPage, Page, when};
@@ -94,8 +94,13 @@ pub fn facts(l: Lang, status: &SsoStatus, standing: Standing, now: Millis) -> Ma
             dt { (l.t("Access token berakhir", "Access token expires")) }
             dd { (status.access_expires_at.map_or_else(|| "—".to_string(), when)) }
             @if let Some(at) = status.session_expires_at {
-                dt { (l.t("Sesi (refresh token) berakhir", "Session (refresh token) ends")) }
-                dd { (when(at)) }
+                @if status.session_capped {
+                    dt { (l.t("Sesi SSO berakhir", "SSO session ends")) }
+                    dd { (when(at)) " " span.muted { (l.t("(tidak dapat diperpanjang)", "(cannot be extended)")) } }
+                } @else {
+                    dt { (l.t("Refresh token berlaku sampai", "Refresh token valid until")) }
+                    dd { (when(at)) " " span.muted { (l.t("(diperpanjang setiap diperbarui)", "(extended at each renewal)")) } }
+                }
             }
             dt { (l.t("Token APIM berakhir", "APIM token expires")) }
             dd { (status.apim_expires_at.map_or_else(|| "—".to_string(), when)) }
@@ -179,7 +184,7 @@ fn history_table(l: Lang, history: &[(Millis, SsoEvent)]) -> Markup {
         @if history.is_empty() {
             p.muted { (l.t("Belum ada.", "None yet.")) }
         } @else {
-            table id="sso-history" {
+            div.table-scroll { table id="sso-history" {
                 thead { tr {
                     th { (l.t("Waktu", "Time")) } th { (l.t("Apa", "What")) } th { (l.t("Oleh", "By")) }
                     th { (l.t("Cara masuk", "Login")) } th { (l.t("Berakhir", "Ends")) } th { (l.t("Alasan", "Reason")) }
@@ -196,7 +201,7 @@ fn history_table(l: Lang, history: &[(Millis, SsoEvent)]) -> Markup {
                         }
                     }
                 }
-            }
+            } }
         }
     }
 }
@@ -236,6 +241,9 @@ pub async fn paste(State(console): State<Arc<Console>>, c: Ctx, Form(f): Form<Pa
                         @if let Some(nip) = &p.subject_nip { ", " (l.t("akun ", "account ")) (nip) }
                         ", "
                         @match p.expires_at {
+                            Some(_) if p.kind == SsoKind::RefreshToken => {
+                                (l.t("diperbarui otomatis sampai sesi SSO-nya berakhir", "renewed until its SSO session ends"))
+                            }
                             Some(at) => { (until_words(l, at, c.now)) }
                             None => { (l.t("masa berlakunya tidak tertulis di token", "the token does not say when it expires")) }
                         }

@@ -61,3 +61,11 @@ pub trait SsoVault: Send + Sync {
     async fn held(&self, at_least: u64) -> Result<Option<HeldTokens>, VaultError>;
     async fn keep(&self, tokens: &HeldTokens) -> Result<(), VaultError>;
 }
+
+/// Keeps a pasted refresh token's session alive while no BKN call needs a token: Keycloak
+/// ends a session left idle, so the SSO watch asks for a renewal when one is due.
+#[async_trait]
+pub trait SsoKeeper: Send + Sync {
+    /// Renews the refresh token held if its end is near; otherwise nothing. Never an API call.
+    async fn keep_alive(&self);
+}

@@ -303,6 +303,8 @@ impl SsoDesk {
                 }
                 if !kind.pasted() {
                     s.session_expires_at = None;
+                    s.refresh_life_ms = None;
+                    s.session_capped = false;
                 }
                 s.refused_credentials = None;
                 s.waiting = None;

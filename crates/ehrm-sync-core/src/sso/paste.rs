@@ -134,6 +134,10 @@ impl SsoDesk {
             s.session_expires_at = (kind == SsoKind::RefreshToken)
                 .then_some(pasted.expires_at)
                 .flatten();
+            s.refresh_life_ms = (kind == SsoKind::RefreshToken)
+                .then(|| facts.expires_at.zip(facts.issued_at).map(|(e, i)| e - i))
+                .flatten();
+            s.session_capped = false;
             s.waiting = None;
             s.refused_credentials = None;
             s.set_by = Some(who.to_string());

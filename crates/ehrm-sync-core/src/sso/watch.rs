@@ -13,7 +13,7 @@ use ehrm_sync_domain::sso::{SsoStatus, Standing, WaitReason, duration_words_id};
 use super::SsoDesk;
 use crate::callbacks::{CallbackEvent, SsoNotice, SsoNoticeState, new_callback};
 use crate::ports::{
-    CallbackOutbox, Metric, Metrics, StoreError, load_document, overwrite_document,
+    CallbackOutbox, Metric, Metrics, SsoKeeper, StoreError, load_document, overwrite_document,
 };
 
 /// What the last tick told eHRM, so each change is told once.
@@ -29,6 +29,7 @@ pub struct SsoWatch {
     desk: Arc<SsoDesk>,
     outbox: Option<Arc<dyn CallbackOutbox>>,
     metrics: Arc<dyn Metrics>,
+    keeper: Option<Arc<dyn SsoKeeper>>,
 }
 
 impl SsoWatch {
@@ -41,11 +42,25 @@ impl SsoWatch {
             desk,
             outbox,
             metrics,
+            keeper: None,
         }
+    }
+
+    /// Each look first lets `keeper` renew a pasted refresh token that is due, so a quiet
+    /// spell does not end its session.
+    pub fn with_keeper(mut self, keeper: Arc<dyn SsoKeeper>) -> Self {
+        self.keeper = Some(keeper);
+        self
     }
 
     /// One look: the metric, and a callback when the login's state changed since the last.
     pub async fn tick(&self) -> Result<Option<SsoNoticeState>, StoreError> {
+        if let Some(keeper) = &self.keeper {
+            let status = self.desk.status().await?;
+            if status.refresh_due(self.desk.clock().now_ms()) && status.waiting.is_none() {
+                keeper.keep_alive().await;
+            }
+        }
         let (status, standing) = self.desk.standing().await?;
         let now = self.desk.clock().now_ms();
         let seconds_left = match standing {

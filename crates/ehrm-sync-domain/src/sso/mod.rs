@@ -202,8 +202,16 @@ pub struct SsoStatus {
     pub subject_nip: Option<String>,
     /// When the access token expires (JWT `exp` or `expires_in`).
     pub access_expires_at: Option<Millis>,
-    /// When the refresh token stops renewing (its `exp` or `refresh_expires_in`).
+    /// When the refresh token held expires (its `exp` or `refresh_expires_in`): Keycloak's
+    /// idle limit, or the session's end when that comes first.
     pub session_expires_at: Option<Millis>,
+    /// The longest life (`exp − iat`) a refresh token of this session had.
+    #[serde(default)]
+    pub refresh_life_ms: Option<Millis>,
+    /// A renewal brought a refresh token with a shorter life than before: its `exp` is the
+    /// session's end, which no renewal moves.
+    #[serde(default)]
+    pub session_capped: bool,
     /// When the APIM (WSO2) token last fetched expires.
     pub apim_expires_at: Option<Millis>,
     pub waiting: Option<Waiting>,
@@ -241,9 +249,23 @@ impl SsoStatus {
     pub fn ends_at(&self) -> Option<Millis> {
         match self.kind? {
             SsoKind::AccessToken => self.access_expires_at,
-            SsoKind::RefreshToken => self.session_expires_at.or(self.access_expires_at),
+            // A refresh token is renewed before its idle limit: only the session's end (known
+            // once a renewal was capped by it) stops the work.
+            SsoKind::RefreshToken if self.session_capped => self.session_expires_at,
+            SsoKind::RefreshToken => None,
             SsoKind::Password | SsoKind::PasswordOtp => None,
         }
+    }
+
+    /// The refresh token held should be renewed now, whatever the access token's life: a
+    /// third of its life or a minute is left, and a renewal can still move its end.
+    pub fn refresh_due(&self, now: Millis) -> bool {
+        if self.kind != Some(SsoKind::RefreshToken) || self.session_capped {
+            return false;
+        }
+        let reserve = (self.refresh_life_ms.unwrap_or(0) / 3).max(60_000);
+        self.session_expires_at
+            .is_some_and(|end| end - now < reserve)
     }
 
     pub fn standing(&self, now: Millis) -> Standing {
@@ -252,6 +274,13 @@ impl SsoStatus {
         }
         if self.kind.is_none() {
             return Standing::Unknown;
+        }
+        let refresh_gone = self.kind == Some(SsoKind::RefreshToken)
+            && self.session_expires_at.is_some_and(|at| at <= now);
+        if refresh_gone {
+            return Standing::Waiting {
+                reason: WaitReason::SessionEnded,
+            };
         }
         match self.ends_at() {
             Some(at) if at <= now => Standing::Waiting {

@@ -82,8 +82,27 @@ fn a_pasted_token_warns_two_hours_before_it_ends_and_waits_after() {
 #[test]
 fn a_refresh_token_ends_with_its_session_and_a_password_login_never_warns() {
     let hour = 3_600_000;
-    let s = status(SsoKind::RefreshToken, Some(hour), Some(5 * hour));
+    let mut s = status(SsoKind::RefreshToken, Some(hour), Some(5 * hour));
+    s.refresh_life_ms = Some(6 * hour);
+    // Its idle limit is no end: it is renewed before, from a third of its life left.
+    assert_eq!(s.ends_at(), None);
+    assert!(!s.refresh_due(2 * hour), "four hours left of six");
+    assert!(s.refresh_due(3 * hour + 1), "less than a third left");
+    assert_eq!(
+        s.standing(5 * hour + 1),
+        Standing::Waiting {
+            reason: WaitReason::SessionEnded
+        },
+        "a refresh token past its end is gone, capped or not"
+    );
+    // A renewal capped by the session's end: that end is known, warned of, never renewed.
+    s.session_capped = true;
     assert_eq!(s.ends_at(), Some(5 * hour));
+    assert!(
+        !s.refresh_due(4 * hour + 59 * 60_000),
+        "no renewal moves it"
+    );
+    assert_eq!(s.standing(4 * hour), Standing::Ending { ends_at: 5 * hour });
     assert_eq!(
         s.standing(5 * hour + 1),
         Standing::Waiting {
