@@ -112,21 +112,37 @@ impl DataStack {
                 ),
             }
         };
-        let output = |key: &str| {
+        let found = |key: &str| {
             stack
                 .outputs()
                 .iter()
                 .find(|o| o.output_key() == Some(key))
                 .and_then(|o| o.output_value())
                 .map(str::to_string)
-                .unwrap_or_else(|| panic!("the template has no output {key}"))
+        };
+        let output =
+            |key: &str| found(key).unwrap_or_else(|| panic!("the template has no output {key}"));
+        // moto's CloudFormation skips AWS::SecretsManager::Secret (LocalStack creates it): the
+        // same secret, made through the Secrets Manager API.
+        let sso_secret_id = match found("BknSsoSecretArn") {
+            Some(arn) => arn,
+            None => aws_sdk_secretsmanager::Client::new(&sdk)
+                .create_secret()
+                .name(format!("{name}-bkn-sso"))
+                .secret_string("{}")
+                .send()
+                .await
+                .expect("CreateSecret")
+                .arn()
+                .expect("the secret's ARN")
+                .to_string(),
         };
         DataStack {
             table: output("SyncTableName"),
             queue_url: output("DeliveryQueueUrl"),
             dead_letter_url: output("DeadLetterQueueUrl"),
             bkn_egress_ip: output("BknEgressIp"),
-            sso_secret_id: output("BknSsoSecretArn"),
+            sso_secret_id,
             sdk,
             name,
         }

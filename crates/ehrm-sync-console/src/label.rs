@@ -50,18 +50,7 @@ macro_rules! labels {
     };
 }
 
-labels!(SsoKind, &SsoKind::ALL, |k| match k {
-    SsoKind::Password => ("NIP dan kata sandi", "NIP and password"),
-    SsoKind::PasswordOtp => (
-        "NIP, kata sandi dan kode OTP",
-        "NIP, password and one-time code"
-    ),
-    SsoKind::RefreshToken => (
-        "refresh token yang ditempel (diperbarui otomatis)",
-        "pasted refresh token (renews itself)"
-    ),
-    SsoKind::AccessToken => ("access token yang ditempel", "pasted access token"),
-});
+labels!(SsoKind, &SsoKind::ALL, |k| (k.words_id(), k.words_en()));
 
 labels!(WaitReason, &WaitReason::ALL, |r| (
     r.words_id(),

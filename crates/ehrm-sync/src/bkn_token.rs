@@ -6,7 +6,7 @@ use std::io::Read;
 use std::process::ExitCode;
 
 use ehrm_sync_core::clock::format_ms;
-use ehrm_sync_domain::sso::duration_words_id;
+use ehrm_sync_domain::sso::{SsoKind, duration_words_id};
 
 use crate::status::{Backend, BackendArgs};
 
@@ -55,7 +55,7 @@ async fn set(args: &BackendArgs, by: &str) -> Result<(), String> {
         .take(64 * 1024)
         .read_to_string(&mut text)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
-    let backend = Backend::open(args).await?;
+    let backend = Backend::open_with(args, true).await?;
     let pasted = backend
         .sso
         .paste(&text, &format!("{by} (cli)"))
@@ -69,6 +69,9 @@ async fn set(args: &BackendArgs, by: &str) -> Result<(), String> {
     let until = pasted.expires_at.map_or_else(
         || "masa berlaku tidak tertulis di token".to_string(),
         |at| {
+            if pasted.kind == SsoKind::RefreshToken {
+                return "diperbarui otomatis sampai sesi SSO-nya berakhir".to_string();
+            }
             format!(
                 "berlaku sampai {}, {} lagi",
                 format_ms(at),
@@ -78,7 +81,7 @@ async fn set(args: &BackendArgs, by: &str) -> Result<(), String> {
     );
     println!(
         "Token SSO BKN disimpan: {}{account}; {until}.",
-        pasted.kind.as_str()
+        pasted.kind.words_id()
     );
     Ok(())
 }

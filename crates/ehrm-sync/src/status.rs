@@ -118,10 +118,16 @@ impl Backend {
     }
 
     pub async fn open(args: &BackendArgs) -> Result<Backend, String> {
+        Self::open_with(args, false).await
+    }
+
+    /// As [`Backend::open`]; `create` makes the store when there is none yet (a token may be
+    /// set before the first `serve`).
+    pub async fn open_with(args: &BackendArgs, create: bool) -> Result<Backend, String> {
         if args.aws {
             return Self::open_aws().await;
         }
-        if !args.db.exists() {
+        if !create && !args.db.exists() {
             return Err(format!(
                 "no store at {} (set --db or EHRM_SYNC_DB, or use --aws)",
                 args.db.display()
@@ -240,13 +246,7 @@ fn print_records_and_breaker(o: &Overview) {
 async fn print_sso(b: &Backend) -> Result<(), String> {
     let (status, standing) = b.sso.standing().await.map_err(|e| e.to_string())?;
     let now = b.clock.now_ms();
-    let kind = match status.kind {
-        Some(SsoKind::Password) => "NIP dan kata sandi",
-        Some(SsoKind::PasswordOtp) => "NIP, kata sandi dan kode OTP",
-        Some(SsoKind::RefreshToken) => "refresh token yang ditempel",
-        Some(SsoKind::AccessToken) => "access token yang ditempel",
-        None => "belum masuk",
-    };
+    let kind = status.kind.map_or("belum masuk", SsoKind::words_id);
     let account = status
         .subject_nip
         .as_deref()
@@ -274,6 +274,9 @@ async fn print_sso(b: &Backend) -> Result<(), String> {
             println!("                 berlaku, diperbarui otomatis")
         }
         Standing::Unknown => println!("                 belum ada panggilan ke BKN"),
+    }
+    if let Some(at) = status.apim_expires_at.filter(|at| *at > now) {
+        println!("BKN APIM token   {} (diperbarui otomatis)", until(at));
     }
     Ok(())
 }

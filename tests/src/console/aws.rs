@@ -101,6 +101,18 @@ fn lambda_transport(router: axum::Router, address: &str, as_served: bool) -> Tra
     })
 }
 
+/// The console function over `adapters` (as its wiring builds it), called from `address` as
+/// API Gateway calls it.
+pub fn console_function(adapters: &Adapters, address: &str) -> Transport {
+    let deps = console_deps(adapters, None, Arc::new(ehrm_sync_sheets::Xlsx));
+    let console = Console::new(deps, test_users(), test_settings(true));
+    lambda_transport(
+        ehrm_sync_lambda::console::router(Some(console)),
+        address,
+        false,
+    )
+}
+
 impl ConsoleFixture {
     /// The console function's router on a fresh data stack.
     pub async fn aws() -> Self {

@@ -9,3 +9,4 @@ mod lambda_events;
 mod outage_aws;
 mod readiness_aws;
 mod reconcile_aws;
+mod sso_aws;

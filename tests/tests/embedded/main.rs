@@ -20,3 +20,4 @@ mod reconcile;
 mod resilience;
 mod scheduled_budget;
 mod sso;
+mod sso_secrecy;

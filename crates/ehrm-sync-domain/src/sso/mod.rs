@@ -42,6 +42,25 @@ impl SsoKind {
     }
 
     /// Pasted by an operator (as opposed to logged in with configured credentials).
+    /// The way in, for people (console, `status`, `bkn-token`).
+    pub fn words_id(self) -> &'static str {
+        match self {
+            SsoKind::Password => "NIP dan kata sandi",
+            SsoKind::PasswordOtp => "NIP, kata sandi dan kode OTP",
+            SsoKind::RefreshToken => "refresh token yang ditempel (diperbarui otomatis)",
+            SsoKind::AccessToken => "access token yang ditempel",
+        }
+    }
+
+    pub fn words_en(self) -> &'static str {
+        match self {
+            SsoKind::Password => "NIP and password",
+            SsoKind::PasswordOtp => "NIP, password and one-time code",
+            SsoKind::RefreshToken => "pasted refresh token (renews itself)",
+            SsoKind::AccessToken => "pasted access token",
+        }
+    }
+
     pub fn pasted(self) -> bool {
         matches!(self, SsoKind::RefreshToken | SsoKind::AccessToken)
     }
