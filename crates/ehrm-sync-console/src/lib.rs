@@ -3,7 +3,8 @@
 //! store through the core ports and acts through the core services, so the same router serves
 //! `ehrm-sync serve` and a Lambda behind API Gateway.
 //!
-//! * [`users`] — accounts and roles; [`session`] — sessions, CSRF, login throttling;
+//! * [`users`] — accounts and roles; [`session`] — sessions, CSRF; [`throttle`] — sign-in
+//!   throttling counted before the password is checked;
 //! * [`pages`] — one module per page; [`layout`] — the page shell, security headers, the
 //!   embedded stylesheet; [`charts`] — SVG charts rendered on the server; [`i18n`] — language;
 //!   [`label`] — every code a page shows, as words in both languages (a missing label does not
@@ -21,6 +22,7 @@ pub mod label;
 pub mod layout;
 pub mod pages;
 pub mod session;
+pub mod throttle;
 pub mod users;
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! Sessions, CSRF tokens and login throttling, kept in the shared control store so that every
+//! Sessions and CSRF tokens, kept in the shared control store so that every
 //! process (or Lambda instance) sees the same: a session is a random token in an `HttpOnly`,
 //! `SameSite=Strict` cookie; the store keeps only its SHA-256, the user, the role at login, the
 //! CSRF token of its forms, and when it was last seen (idle timeout 30 minutes).
@@ -20,11 +20,6 @@ pub const LANG_COOKIE: &str = "ehrm_console_lang";
 pub const IDLE_TIMEOUT_MS: Millis = 30 * 60 * 1000;
 /// `seen` is written at most this often (a write per page view would be wasteful).
 const SEEN_RESOLUTION_MS: Millis = 60 * 1000;
-
-/// Failed logins allowed per user name, and per address, within the window.
-pub const USER_FAILURES: u32 = 5;
-pub const ADDRESS_FAILURES: u32 = 20;
-pub const THROTTLE_WINDOW_MS: Millis = 15 * 60 * 1000;
 
 pub fn random_token() -> String {
     let bytes: [u8; 32] = rand::random();
@@ -148,101 +143,6 @@ pub async fn revoke(controls: &dyn ControlStore, session: &Session) -> Result<()
         }
     }
     Err(StoreError::Conflict)
-}
-
-#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
-struct Failures {
-    count: u32,
-    since: Millis,
-}
-
-fn throttle_names(user: &str, address: &str) -> [(String, u32); 2] {
-    [
-        (
-            format!("console.throttle.user.{}", sha256_hex(user)),
-            USER_FAILURES,
-        ),
-        (
-            format!("console.throttle.addr.{}", sha256_hex(address)),
-            ADDRESS_FAILURES,
-        ),
-    ]
-}
-
-async fn failures(controls: &dyn ControlStore, name: &str) -> Result<(Failures, u64), StoreError> {
-    Ok(match controls.control(name).await? {
-        Some(c) => (
-            serde_json::from_value(c.value).unwrap_or_default(),
-            c.revision,
-        ),
-        None => (Failures::default(), 0),
-    })
-}
-
-/// When logins for this user or from this address may be tried again, if they are throttled.
-pub async fn throttled_until(
-    controls: &dyn ControlStore,
-    user: &str,
-    address: &str,
-    now: Millis,
-) -> Result<Option<Millis>, StoreError> {
-    let mut until = None;
-    for (name, limit) in throttle_names(user, address) {
-        let (f, _) = failures(controls, &name).await?;
-        let ends = f.since + THROTTLE_WINDOW_MS;
-        if f.count >= limit && ends > now {
-            until = until.max(Some(ends));
-        }
-    }
-    Ok(until)
-}
-
-/// Counts a failed login against the user and the address.
-pub async fn count_failure(
-    controls: &dyn ControlStore,
-    user: &str,
-    address: &str,
-    now: Millis,
-) -> Result<(), StoreError> {
-    for (name, _) in throttle_names(user, address) {
-        for _ in 0..5 {
-            let (mut f, revision) = failures(controls, &name).await?;
-            if now - f.since > THROTTLE_WINDOW_MS {
-                f = Failures {
-                    count: 0,
-                    since: now,
-                };
-            }
-            f.count += 1;
-            match controls.put_control(&name, &to_value(&f)?, revision).await {
-                Err(StoreError::Conflict) => continue,
-                other => {
-                    other?;
-                    break;
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-/// A successful login clears the user's failures (not the address's).
-pub async fn clear_user_failures(
-    controls: &dyn ControlStore,
-    user: &str,
-) -> Result<(), StoreError> {
-    let [(name, _), _] = throttle_names(user, "");
-    let (f, revision) = failures(controls, &name).await?;
-    if f.count == 0 {
-        return Ok(());
-    }
-    match controls
-        .put_control(&name, &to_value(&Failures::default())?, revision)
-        .await
-    {
-        Ok(()) | Err(StoreError::Conflict) => Ok(()),
-        Err(e) => Err(e),
-    }
 }
 
 /// The value of one cookie of a `Cookie` header.

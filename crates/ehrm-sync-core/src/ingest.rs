@@ -136,7 +136,6 @@ impl IngestService {
         }
         let now = self.clock.now_ms();
         if let Err(e) = self.verifier.verify(headers, body, now.div_euclid(1000)) {
-            tracing::info!(reason = %e, "webhook refused: signature");
             return IngestOutcome::BadSignature(e.to_string());
         }
         // verify() guarantees the id is present.
@@ -397,7 +396,6 @@ impl Entries {
 }
 
 fn invalid(violations: Vec<Violation>) -> IngestOutcome {
-    tracing::info!(rules = violations.len(), "webhook refused: validation");
     IngestOutcome::Invalid(violations)
 }
 

@@ -1,19 +1,21 @@
 //! `POST /v1/events`: eHRM's signed change webhooks (`docs/ehrm-contract.md`).
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use http_body_util::{BodyExt, Limited};
 
 use ehrm_sync_core::ingest::MAX_BODY_BYTES;
 use ehrm_sync_webhook::SignedHeaders;
 
-use crate::Api;
+use crate::refusals::RefusalLog;
 use crate::wire::{ChangeEnvelope, ErrorBody, ErrorCode, EventAnswer, IngestAnswer, too_large};
+use crate::{Api, Source};
 
 /// Seconds eHRM is asked to wait before retrying a `503`.
 const RETRY_AFTER_SECONDS: &str = "30";
@@ -44,14 +46,34 @@ const RETRY_AFTER_SECONDS: &str = "30";
             headers(("Retry-After" = String, description = "Seconds to wait"))),
     )
 )]
-pub async fn receive(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body) -> Response {
+pub async fn receive(
+    State(api): State<Arc<Api>>,
+    Extension(refusals): Extension<Arc<RefusalLog>>,
+    source: Option<Extension<Source>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let source = source
+        .map(|Extension(Source(s))| s)
+        .or_else(|| peer.map(|Extension(ConnectInfo(a))| a.ip().to_string()))
+        .unwrap_or_else(|| "unknown".to_string());
+    let refused = |status: u16, body: &ErrorBody| {
+        // Only our own words for signature failures; nothing of the body.
+        let detail = (body.error == ErrorCode::InvalidSignature)
+            .then_some(body.message.as_deref())
+            .flatten();
+        refusals.refused(&source, body.error.as_str(), status, detail);
+    };
     let bytes: Bytes = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+            refused(413, &too_large());
             return reply(413, &too_large());
         }
         Err(_) => {
             let body = ErrorBody::new(ErrorCode::Malformed, "the body could not be read");
+            refused(400, &body);
             return reply(400, &body);
         }
     };
@@ -63,7 +85,11 @@ pub async fn receive(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body
     };
     match IngestAnswer::from(api.ingest.handle(signed, &bytes).await) {
         IngestAnswer::Recorded(status, answer) => reply(status, &answer),
-        IngestAnswer::Refused(503, body) => {
+        IngestAnswer::Refused(status, body) if status != 503 => {
+            refused(status, &body);
+            reply(status, &body)
+        }
+        IngestAnswer::Refused(_, body) => {
             let mut response = reply(503, &body);
             response.headers_mut().insert(
                 header::RETRY_AFTER,
@@ -71,7 +97,6 @@ pub async fn receive(State(api): State<Arc<Api>>, headers: HeaderMap, body: Body
             );
             response
         }
-        IngestAnswer::Refused(status, body) => reply(status, &body),
     }
 }
 

@@ -141,6 +141,22 @@ pub enum ErrorCode {
     InvalidNip,
 }
 
+impl ErrorCode {
+    /// The wire name (as serialised).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::InvalidSignature => "invalid_signature",
+            ErrorCode::IdConflict => "id_conflict",
+            ErrorCode::Malformed => "malformed",
+            ErrorCode::Invalid => "invalid",
+            ErrorCode::Unavailable => "unavailable",
+            ErrorCode::Unauthorised => "unauthorised",
+            ErrorCode::InvalidNip => "invalid_nip",
+        }
+    }
+}
+
 /// Every refusal.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {

@@ -38,6 +38,19 @@ pub fn router(
     Router::new()
         .fallback_service(inner)
         .layer(axum::middleware::map_request(strip_stage))
+        .layer(axum::middleware::map_request(source_address))
+}
+
+/// API Gateway's `sourceIp` as the request's source (refused webhooks are logged per source).
+async fn source_address(mut request: Request<Body>) -> Request<Body> {
+    let ip = match request.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+        _ => None,
+    };
+    if let Some(ip) = ip {
+        request.extensions_mut().insert(ehrm_sync_http::Source(ip));
+    }
+    request
 }
 
 /// API Gateway puts a named stage in front of the path (`/training/v1/events`); the routes are

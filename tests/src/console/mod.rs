@@ -350,6 +350,7 @@ macro_rules! console_cases {
             the_language_switch_is_remembered,
             the_login_form_needs_its_csrf_token_and_failures_are_throttled_and_audited,
             one_address_is_throttled_across_user_names,
+            concurrent_guesses_stay_within_the_limit,
             sessions_expire_after_thirty_idle_minutes_and_on_logout,
             a_viewer_is_refused_every_action,
             replay_counts_first_then_replays_on_confirmation_and_is_audited,

@@ -190,6 +190,23 @@ async fn hostile_requests_get_their_4xx_store_nothing_and_leave_no_trace_in_logs
     drop(_guard);
     let text = String::from_utf8_lossy(&logs.0.lock().expect("logs")).into_owned();
     assert!(text.contains("webhook refused"), "the refusals were logged");
+    // 2,000 forged requests and the other hostile cases: one line per source and kind of
+    // refusal each minute, naming the source.
+    let refusal_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("\"webhook refused\""))
+        .collect();
+    assert!(
+        refusal_lines.len() <= 8,
+        "the flood wrote a line each: {} lines",
+        refusal_lines.len()
+    );
+    assert!(
+        refusal_lines
+            .iter()
+            .all(|l| l.contains("\"source\":\"127.0.0.1\"")),
+        "each names its source: {refusal_lines:#?}"
+    );
     assert!(!text.contains(MARKER), "a request body reached the logs");
     assert!(
         !text.contains(&whsec),

@@ -138,6 +138,45 @@ async fn every_response_code_of_the_contract() {
         .expect("readable");
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].received_version, 50);
+
+    // Every answer of the API (NIPs, statuses, BKN's messages) is neither cached nor sniffed.
+    let answers = [
+        h.http
+            .get(format!("{}/v1/sync/{}", h.base, e.nip))
+            .bearer_auth(ehrm_sync_tests::harness::STATUS_KEY)
+            .send()
+            .await
+            .expect("answers"),
+        h.http
+            .get(format!("{}/v1/sync/{}", h.base, e.nip))
+            .send()
+            .await
+            .expect("answers"),
+        h.http
+            .post(format!("{}/v1/events", h.base))
+            .body("{}")
+            .send()
+            .await
+            .expect("answers"),
+    ];
+    for a in answers {
+        let header = |name: &str| {
+            a.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+        };
+        assert_eq!(
+            header("cache-control").as_deref(),
+            Some("no-store"),
+            "{a:?}"
+        );
+        assert_eq!(
+            header("x-content-type-options").as_deref(),
+            Some("nosniff"),
+            "{a:?}"
+        );
+    }
     h.shutdown().await;
 }
 

@@ -1,4 +1,4 @@
-//! Login (throttled per user and per address, audited), logout, and the language switch.
+//! Login (throttled, `crate::throttle`; audited), logout, and the language switch.
 
 use std::sync::Arc;
 
@@ -14,6 +14,7 @@ use crate::audit::{self, AuditEntry};
 use crate::i18n::Lang;
 use crate::layout;
 use crate::session::{self, LANG_COOKIE, LOGIN_COOKIE, SESSION_COOKIE};
+use crate::throttle::{self, Admission};
 use crate::{ClientAddr, Console};
 
 fn login_page(console: &Console, lang: Lang, status: StatusCode, error: Option<&str>) -> Response {
@@ -78,10 +79,13 @@ pub async fn submit(
         return login_page(&console, l, StatusCode::FORBIDDEN, Some(msg));
     }
     let user = f.user.trim();
-    match session::throttled_until(controls, user, &address, now).await {
-        Ok(Some(until)) => {
+    match throttle::admit(controls, user, &address, now).await {
+        Ok(Admission::Refused { until, crossed }) => {
             let minutes = ((until - now) / 60_000 + 1).max(1);
-            audit::record_or_log(controls, now, entry(user, &address, "login_throttled")).await;
+            // Once per counter and window: a flood of refused sign-ins cannot bury real entries.
+            if crossed {
+                audit::record_or_log(controls, now, entry(user, &address, "login_throttled")).await;
+            }
             let msg = match l {
                 Lang::Id => {
                     format!("Terlalu banyak percobaan masuk. Coba lagi dalam {minutes} menit.")
@@ -90,7 +94,7 @@ pub async fn submit(
             };
             return login_page(&console, l, StatusCode::TOO_MANY_REQUESTS, Some(&msg));
         }
-        Ok(None) => {}
+        Ok(Admission::Check) => {}
         Err(e) => return unavailable(l, &e),
     }
     let users = console.users.clone();
@@ -101,9 +105,7 @@ pub async fn submit(
         .ok()
         .flatten();
     let Some(found) = found else {
-        if let Err(e) = session::count_failure(controls, user, &address, now).await {
-            return unavailable(l, &e);
-        }
+        // The attempt was counted before the password was checked.
         audit::record_or_log(controls, now, entry(user, &address, "login_failed")).await;
         let msg = l.t(
             "Nama pengguna atau kata sandi salah.",
@@ -115,8 +117,8 @@ pub async fn submit(
         Ok(s) => s,
         Err(e) => return unavailable(l, &e),
     };
-    if let Err(e) = session::clear_user_failures(controls, &found.name).await {
-        tracing::warn!(error = %e, "login failures not cleared");
+    if let Err(e) = throttle::signed_in(controls, user, &address, now).await {
+        tracing::warn!(error = %e, "the sign-in was not given back to the throttle");
     }
     audit::record_or_log(controls, now, entry(&found.name, &address, "login")).await;
     let secure = console.settings.secure_cookies;
