@@ -118,6 +118,12 @@ fn expected_priority(world: &ReconcileWorld, r: &ExpectedRow) -> &'static str {
             "normal"
         }
     };
+    // A difference in what decides a promotion or a retirement carries that subject.
+    match (r.data_set.as_str(), r.field.as_deref()) {
+        ("pegawai", Some("golongan" | "tmt_golongan")) => return "kenaikan_pangkat",
+        ("pegawai", Some("tgl_lahir" | "tmt_pensiun")) => return "pensiun",
+        _ => {}
+    }
     match (r.data_set.as_str(), &r.nip, &r.unor_id) {
         ("pejabat_struktural", _, Some(u)) => match holder_of_unit(u) {
             Some(n) if of_nip(&n) != "normal" => of_nip(&n),

@@ -26,13 +26,18 @@ pub(super) fn compare_pegawai(rows: &mut Rows<'_>, e: &PegawaiFacts, b: &Pegawai
         ("tmt_pensiun", norm::date, &e.tmt_pensiun, &b.tmt_pensiun),
     ];
     for (name, f, ev, bv) in bkn_fields {
-        rows.field(
+        let row = rows.field(
             DataSet::Pegawai,
             name.into(),
             f(ev.as_deref()),
             f(bv.as_deref()),
             Authority::Bkn,
         );
+        // A difference in what decides a promotion or a retirement is filed under that
+        // subject, whoever the person is, so filtering on it finds every such row.
+        if let (Some(i), Some(subject)) = (row, subject_of(name)) {
+            rows.out[i].priority = subject;
+        }
     }
     rows.field(
         DataSet::Pegawai,
@@ -68,6 +73,16 @@ pub(super) fn compare_pegawai(rows: &mut Rows<'_>, e: &PegawaiFacts, b: &Pegawai
                 Authority::Ehrm,
             );
         }
+    }
+}
+
+/// The priority a field's difference carries whatever the person's: rank and its TMT decide a
+/// promotion; the date of birth and the retirement date decide a retirement.
+fn subject_of(field: &str) -> Option<Priority> {
+    match field {
+        "golongan" | "tmt_golongan" => Some(Priority::KenaikanPangkat),
+        "tgl_lahir" | "tmt_pensiun" => Some(Priority::Pensiun),
+        _ => None,
     }
 }
 

@@ -84,6 +84,26 @@ fn a_rank_difference_is_bkn_authoritative_and_prioritised() {
 }
 
 #[test]
+fn retirement_and_rank_differences_carry_their_subject_whoever_the_person_is() {
+    let e = side(pegawai(NIP));
+    let mut b = side(bkn_view(&e.pegawai));
+    b.pegawai.tmt_pensiun = Some("2034-10-02".into());
+    b.pegawai.tmt_golongan = Some("2001-04-01".into());
+    b.pegawai.nama = Some("Nama Lain".into());
+    // Neither in a promotion list nor retiring soon.
+    let out = compare_employee(&ctx(), NIP, Some(&e), Some(&b));
+    let priority = |field: &str| {
+        out.rows
+            .iter()
+            .find(|r| r.field.as_deref() == Some(field))
+            .map(|r| r.priority)
+    };
+    assert_eq!(priority("tmt_pensiun"), Some(Priority::Pensiun));
+    assert_eq!(priority("tmt_golongan"), Some(Priority::KenaikanPangkat));
+    assert_eq!(priority("nama"), Some(Priority::Normal), "{:#?}", out.rows);
+}
+
+#[test]
 fn performance_records_missing_or_different_at_bkn_are_repaired() {
     let k = |tahun, predikat| KinerjaFacts {
         tahun,
