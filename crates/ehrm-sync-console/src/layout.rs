@@ -120,6 +120,20 @@ pub fn head(title: &str) -> Markup {
 }
 
 /// A page without navigation (login, errors before a session).
+/// A page the console does not have, said in the reader's language, with the way back.
+pub async fn not_found(headers: axum::http::HeaderMap) -> Response {
+    let l = crate::pages::lang_of(&headers);
+    bare(
+        l,
+        StatusCode::NOT_FOUND,
+        l.t("Halaman tidak ditemukan", "Page not found"),
+        html! {
+            p { (l.t("Alamat ini tidak ada di konsol ehrm-sync.", "The ehrm-sync console has no page at this address.")) }
+            p { a href="/console/" { (l.t("Kembali ke Ringkasan", "Back to the overview")) } }
+        },
+    )
+}
+
 pub fn bare(lang: Lang, status: StatusCode, title: &str, body: Markup) -> Response {
     let markup = html! {
         (DOCTYPE)

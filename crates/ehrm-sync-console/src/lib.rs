@@ -125,6 +125,7 @@ pub fn router(console: Arc<Console>) -> Router {
             post(sso::retry_login),
         )
         .route("/console/audit", get(audit_page::page))
+        .route("/console/{*rest}", get(layout::not_found))
         .layer(axum::middleware::map_response(layout::security_headers))
         .with_state(console)
 }

@@ -48,6 +48,21 @@ pub async fn pages_need_a_session_and_carry_the_security_headers(c: &ConsoleFixt
     }
     assert!(login.text().contains("<html lang=\"id\""));
     assert!(!login.text().contains("<script"), "no script at all");
+    // A page the console does not have: a page in words, with the way back, not an empty 404.
+    let missing = anon.get("/console/tidak-ada").await;
+    assert_eq!(missing.status, 404);
+    assert!(
+        missing.text().contains("Halaman tidak ditemukan")
+            && missing.text().contains("/console/\">"),
+        "{}",
+        missing.text()
+    );
+    assert!(
+        missing
+            .header("content-security-policy")
+            .is_some_and(|v| v.starts_with("default-src 'self'")),
+        "the same headers as every page"
+    );
 }
 
 pub async fn login_sets_a_strict_http_only_cookie_and_every_page_renders(c: &ConsoleFixture) {
