@@ -16,7 +16,9 @@ pub struct AuditEntry {
     pub who: String,
     pub address: String,
     /// `login`, `login_failed`, `login_throttled`, `logout`, `replay`, `redrive`, `reconcile`,
-    /// `mark`.
+    /// `readiness`, `mark`, `sso_token`, `sso_retry_login`; and the accesses to personal data:
+    /// `view_employee` (an employee's page; `what` is the page with the NIP) and `download`
+    /// (`what` is the page with its filter, `count` the rows).
     pub action: String,
     /// What exactly (filters, run, finding and state); never a secret or a NIK.
     pub what: String,

@@ -641,6 +641,23 @@ pub async fn downloads_keep_nips_as_exact_text(c: &ConsoleFixture) {
         cell_text(&sheet, 1, 11).as_deref(),
         Some("Data penilai tidak ditemukan")
     );
+    // Every download of personal data is on record: who, which page and filter, how many rows.
+    let o = c.client("10.0.0.18");
+    o.login(OPERATOR.0, OPERATOR.1).await;
+    let audit = o.get("/console/audit").await.text();
+    for page in [
+        "/console/rekon/run-x/temuan.xlsx",
+        "/console/rekon/run-x/temuan.csv?priority=pensiun",
+        "/console/gagal.xlsx?q=penilai",
+    ] {
+        assert!(
+            audit.contains(&format!(
+                "<td>download</td><td>{}</td>",
+                page.replace('&', "&amp;")
+            )),
+            "{page} audited: {audit}"
+        );
+    }
 }
 
 pub async fn failed_records_filter_by_message_and_page_by_key(c: &ConsoleFixture) {
@@ -696,6 +713,18 @@ pub async fn the_employee_page_shows_bkns_message_and_the_attempts(c: &ConsoleFi
     assert!(page.contains("pesan BKN 0") && page.contains("pesan BKN 1"));
     let bad = b.get("/console/pegawai?nip=123").await.text();
     assert!(bad.contains("NIP tidak valid"));
+    // Who saw whose data, and when, is on record.
+    let o = c.client("10.0.0.19");
+    o.login(OPERATOR.0, OPERATOR.1).await;
+    let audit = o.get("/console/audit").await.text();
+    assert!(
+        audit.contains(&format!(
+            "<td>{}</td><td>10.0.0.15</td><td>view_employee</td><td>/console/pegawai?nip={}</td>",
+            VIEWER.0,
+            rec.key.nip()
+        )),
+        "{audit}"
+    );
     let overview = b.get("/console/").await.text();
     assert!(overview.contains("id=\"count-dead\""));
     assert!(

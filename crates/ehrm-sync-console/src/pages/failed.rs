@@ -252,7 +252,7 @@ pub async fn download(
     let s = selection(&f, console.deps.clock.now_ms(), &c)?;
     let (records, _) = collect(&console, &s, DOWNLOAD_MAX).await.in_page(c.lang)?;
     let lines: Vec<RecordLine> = records.iter().map(line).collect();
-    xlsx(&console, &c, &records_tables(&lines), "perlu-tindakan.xlsx")
+    xlsx(&console, &c, &records_tables(&lines), "perlu-tindakan.xlsx").await
 }
 
 fn line(r: &SyncRecord) -> RecordLine {

@@ -370,4 +370,5 @@ pub async fn download(
         &tables,
         &format!("kesiapan-{}.xlsx", run.today),
     )
+    .await
 }

@@ -45,6 +45,8 @@ pub struct Ctx {
     pub sso: Option<Standing>,
     /// When the page was asked for.
     pub now: Millis,
+    /// The page asked for, with its query (what an access audit entry names).
+    pub request: String,
 }
 
 impl FromRequestParts<Arc<Console>> for Ctx {
@@ -55,7 +57,13 @@ impl FromRequestParts<Arc<Console>> for Ctx {
         console: &Arc<Console>,
     ) -> Result<Self, Self::Rejection> {
         let addr = parts.extensions.get::<ClientAddr>().cloned();
-        ctx(console, &parts.headers, addr.as_ref()).await
+        let mut c = ctx(console, &parts.headers, addr.as_ref()).await?;
+        c.request = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().chars().take(300).collect())
+            .unwrap_or_default();
+        Ok(c)
     }
 }
 
@@ -186,6 +194,7 @@ impl IntoResponse for PageError {
                             address: String::new(),
                             sso: None,
                             now: 0,
+                            request: String::new(),
                         };
                         layout::page(&c, title, "", body)
                     }
@@ -282,6 +291,7 @@ async fn ctx(
         address: address_of(addr),
         sso,
         now,
+        request: String::new(),
     })
 }
 
@@ -310,13 +320,28 @@ pub fn when(ms: Millis) -> String {
 }
 
 /// The tables as an `.xlsx` download named `filename`.
-pub fn xlsx(console: &Console, c: &Ctx, tables: &[Table], filename: &str) -> Page {
+pub async fn xlsx(console: &Console, c: &Ctx, tables: &[Table], filename: &str) -> Page {
     let bytes = console
         .deps
         .workbooks
         .workbook(tables)
         .map_err(|e| c.bad(e.to_string()))?;
+    let rows = tables.iter().map(|t| t.rows.len()).max().unwrap_or(0);
+    audit_access(console, c, "download", rows).await;
     Ok(attachment(XLSX_TYPE, filename, bytes))
+}
+
+/// Puts a view or download of personal data on record: who, from where, which page with which
+/// filter, how many rows (`docs/console.md`, "Audit").
+pub async fn audit_access(console: &Console, c: &Ctx, action: &str, rows: usize) {
+    let entry = crate::audit::AuditEntry {
+        who: c.user.clone(),
+        address: c.address.clone(),
+        action: action.to_string(),
+        what: c.request.clone(),
+        count: Some(rows as u64),
+    };
+    crate::audit::record_or_log(console.deps.controls.as_ref(), c.now, entry).await;
 }
 
 /// A file download.

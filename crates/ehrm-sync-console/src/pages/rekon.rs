@@ -19,7 +19,7 @@ use ehrm_sync_domain::reconcile::{
 };
 
 use super::marks::{self, MarkForm, mark_form};
-use super::{Ctx, InPage, Page, attachment, when, xlsx};
+use super::{Ctx, InPage, Page, attachment, audit_access, when, xlsx};
 use crate::findings::{
     FindingFilter, FindingQuery, RunRows, encode, select, unit_with_descendants,
 };
@@ -299,6 +299,7 @@ pub async fn download_xlsx(
         &tables,
         &format!("temuan-{}.xlsx", safe(&run_id)),
     )
+    .await
 }
 
 pub async fn download_csv(
@@ -316,6 +317,7 @@ pub async fn download_csv(
             ..r.clone()
         })
         .collect();
+    audit_access(&console, &c, "download", rows.len()).await;
     Ok(attachment(
         "text/csv; charset=utf-8",
         &format!("temuan-{}.csv", safe(&run_id)),
