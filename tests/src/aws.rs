@@ -538,6 +538,32 @@ pub mod world {
         }
 
         /// An SQS event as the event source mapping builds it from received messages.
+        /// Employee `i`'s latest annual record, changed (another rating), as the next version:
+        /// a save BKN must make. Its body and its record key.
+        pub fn changed_annual(&self, i: usize) -> (Value, ehrm_sync_domain::record::RecordKey) {
+            let e = &self.population.employees[i];
+            let k = e
+                .kinerja
+                .iter()
+                .filter(|k| k.jenis == "tahunan")
+                .max_by_key(|k| k.tahun)
+                .cloned()
+                .expect("annual");
+            let k = ehrm_sync_population::Kinerja {
+                hasil_kinerja: if k.hasil_kinerja == 1 { 2 } else { 1 },
+                perilaku_kerja: 2,
+                predikat: 2,
+                ..k
+            };
+            let key = format!("kinerja.tahunan/{}/{}", e.nip, k.tahun)
+                .parse()
+                .expect("key");
+            (
+                ehrm_sync_devkit::events::upsert_body(e, &k, k.version + 1),
+                key,
+            )
+        }
+
         pub fn sqs_event(&self, messages: &[ReceivedMessage]) -> SqsEvent {
             super::sqs_event(messages, &self.stack.queue_url)
         }

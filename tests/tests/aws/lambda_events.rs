@@ -7,33 +7,10 @@ use aws_lambda_events::event::sqs::SqsEvent;
 use serde_json::{Value, json};
 
 use ehrm_sync_core::ports::{QueueConsumer, ReceivedMessage, SyncStore};
-use ehrm_sync_devkit::events::upsert_body;
 use ehrm_sync_domain::record::{RecordKey, SyncStatus};
-use ehrm_sync_population::Kinerja;
 use ehrm_sync_tests::aws::world::{AwsWorld, Shape};
 use ehrm_sync_tests::harness::STATUS_KEY;
 use siasn_sim::Faults;
-
-fn changed_annual(w: &AwsWorld, i: usize) -> (Value, RecordKey) {
-    let e = &w.population.employees[i];
-    let k = e
-        .kinerja
-        .iter()
-        .filter(|k| k.jenis == "tahunan")
-        .max_by_key(|k| k.tahun)
-        .cloned()
-        .expect("annual");
-    let k = Kinerja {
-        hasil_kinerja: if k.hasil_kinerja == 1 { 2 } else { 1 },
-        perilaku_kerja: 2,
-        predikat: 2,
-        ..k
-    };
-    let key: RecordKey = format!("kinerja.tahunan/{}/{}", e.nip, k.tahun)
-        .parse()
-        .expect("key");
-    (upsert_body(e, &k, k.version + 1), key)
-}
 
 async fn receive_all(w: &AwsWorld, n: usize) -> Vec<ReceivedMessage> {
     let mut got = Vec::new();
@@ -56,7 +33,7 @@ async fn ingest_answers_http_api_and_function_url_events() {
         .into_iter()
         .enumerate()
     {
-        let (body, key) = changed_annual(&w, i);
+        let (body, key) = w.changed_annual(i);
         let (status, answer) = w.post_change(shape, &body).await;
         assert_eq!(status, 202, "{shape:?}: {answer}");
         let rec = w
@@ -111,9 +88,9 @@ async fn ingest_answers_http_api_and_function_url_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_deliver_handler_reports_exactly_the_transient_failures() {
     let w = AwsWorld::start(Faults::default(), &[]).await;
-    let (good, good_key) = changed_annual(&w, 0);
-    let (refused, refused_key) = changed_annual(&w, 1);
-    let (transient, transient_key) = changed_annual(&w, 2);
+    let (good, good_key) = w.changed_annual(0);
+    let (refused, refused_key) = w.changed_annual(1);
+    let (transient, transient_key) = w.changed_annual(2);
     let refused_nip = w.population.employees[1].nip.clone();
     w.sim.set_faults(Faults {
         reject_nips: [(
@@ -206,7 +183,7 @@ async fn odd_records_never_panic_and_no_failure_is_reported_without_an_id() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_message_is_started_without_enough_time_left() {
     let w = AwsWorld::start(Faults::default(), &[]).await;
-    let (body, key) = changed_annual(&w, 4);
+    let (body, key) = w.changed_annual(4);
     assert_eq!(w.post_change(Shape::FunctionUrl, &body).await.0, 202);
     let messages = receive_all(&w, 1).await;
     let now = ehrm_sync_core::ports::Clock::now_ms(w.adapters.clock.as_ref());
@@ -248,7 +225,7 @@ async fn the_ops_function_reports_replays_and_redrives() {
         reject_nips: [(nip, "1 error occurred:\n\t* Tahun is required".to_string())].into(),
         ..Faults::default()
     });
-    let (body, key) = changed_annual(&w, 5);
+    let (body, key) = w.changed_annual(5);
     assert_eq!(w.post_change(Shape::HttpApi, &body).await.0, 202);
     w.pump().await;
     aws_sdk_sqs::Client::new(&w.stack.sdk)

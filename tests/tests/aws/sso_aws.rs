@@ -18,30 +18,6 @@ use siasn_sim::{Faults, SsoPolicy};
 
 const ACCESS_TTL_SECS: u64 = 25;
 
-fn changed_annual(w: &AwsWorld, i: usize, version_step: u64) -> (serde_json::Value, RecordKey) {
-    let e = &w.population.employees[i];
-    let k = e
-        .kinerja
-        .iter()
-        .filter(|k| k.jenis == "tahunan")
-        .max_by_key(|k| k.tahun)
-        .cloned()
-        .expect("annual");
-    let k = ehrm_sync_population::Kinerja {
-        hasil_kinerja: if k.hasil_kinerja == 1 { 2 } else { 1 },
-        perilaku_kerja: 2,
-        predikat: 2,
-        ..k
-    };
-    let key: RecordKey = format!("kinerja.tahunan/{}/{}", e.nip, k.tahun)
-        .parse()
-        .expect("key");
-    (
-        ehrm_sync_devkit::events::upsert_body(e, &k, k.version + version_step),
-        key,
-    )
-}
-
 /// Why work waits, as every page and the deliver function see it.
 async fn waiting_for(desk: &SsoDesk) -> Option<WaitReason> {
     match desk.standing().await.expect("the SSO status").1 {
@@ -104,7 +80,7 @@ async fn a_token_pasted_through_the_console_function_reaches_the_deliver_functio
     let desk = ehrm_sync_aws::wiring::sso_desk(&w.env, &w.adapters).expect("desk");
 
     // No token: the deliver function calls no one and spends nothing.
-    let (body, key) = changed_annual(&w, 0, 1);
+    let (body, key) = w.changed_annual(0);
     assert_eq!(w.post_change(Shape::HttpApi, &body).await.0, 202);
     let started = std::time::Instant::now();
     while waiting_for(&desk).await != Some(WaitReason::NoToken) {
@@ -164,7 +140,7 @@ async fn a_token_pasted_through_the_console_function_reaches_the_deliver_functio
     assert_eq!(attempts.len(), 1, "waiting spent no attempt: {attempts:?}");
 
     // The token expires: the next change waits, with no call.
-    let (body, key2) = changed_annual(&w, 1, 1);
+    let (body, key2) = w.changed_annual(1);
     let end = desk
         .status()
         .await

@@ -3,7 +3,7 @@
 //! and an HR officer do what they came for; a screenshot of every page is kept under
 //! `target/console-screenshots/`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Cursor;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -19,6 +19,7 @@ use ehrm_sync_devkit::world::{ReconcileWorld, WorldSpec};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::SyncStatus;
 use ehrm_sync_local::{LocalSettings, Runtime};
+use ehrm_sync_population::{Employee, Kinerja};
 use ehrm_sync_tests::console::{OPERATOR, VIEWER, users_text};
 use ehrm_sync_tests::harness::{fast_env, loopback};
 use siasn_sim::Faults;
@@ -162,6 +163,79 @@ pub(crate) async fn login(c: &Client, base: &str, user: &str, password: &str) {
     }
 }
 
+/// `serve` over `world`'s simulators with the test users and quick retries; `extra` adds or
+/// overrides variables. The store lives as long as the value.
+pub(crate) struct Served {
+    pub runtime: Runtime,
+    pub base: String,
+    pub env: HashMap<String, String>,
+    _dir: tempfile::TempDir,
+}
+
+pub(crate) async fn serve_world(world: &ReconcileWorld, extra: Vec<(&str, String)>) -> Served {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let users = dir.path().join("users.txt");
+    std::fs::write(&users, users_text()).expect("users file");
+    let mut env = world.env.clone();
+    for (k, v) in fast_env() {
+        env.insert(k.into(), v);
+    }
+    env.insert("CONSOLE_USERS_FILE".into(), users.display().to_string());
+    for (k, v) in extra {
+        env.insert(k.into(), v);
+    }
+    let settings = LocalSettings::from_env(&env, dir.path().join("store.db"), loopback(), 2)
+        .expect("settings");
+    let runtime = Runtime::start(settings).await.expect("serve");
+    let base = format!("http://{}", runtime.addr);
+    Served {
+        runtime,
+        base,
+        env,
+        _dir: dir,
+    }
+}
+
+/// The first employee eHRM holds an annual record for, and that record.
+pub(crate) fn annual_record(world: &ReconcileWorld) -> (&Employee, &Kinerja) {
+    let employee = world
+        .injected
+        .ehrm
+        .employees
+        .iter()
+        .find(|e| e.kinerja.iter().any(|k| k.jenis == "tahunan"))
+        .expect("someone");
+    let record = employee
+        .kinerja
+        .iter()
+        .find(|k| k.jenis == "tahunan")
+        .expect("annual");
+    (employee, record)
+}
+
+/// Sends version 2 of `record` with another appraiser than BKN holds: a save BKN must make.
+pub(crate) async fn send_new_appraiser(
+    served: &Served,
+    employee: &Employee,
+    record: &Kinerja,
+    id: &str,
+) {
+    let mut body = upsert_body(employee, record, 2);
+    body["data"]["penilai"] = json!({
+        "nip": "197001011995031001", "nama": "Penilai Pengganti", "jabatan": "Direktur",
+        "unor_nama": "Direktorat", "golongan_id": "41", "status": "ASN"
+    });
+    let secret =
+        ehrm_sync_webhook::Secret::parse(served.env.get("EHRM_WEBHOOK_SECRET").expect("secret"))
+            .expect("whsec");
+    let event = SignedEvent::sign(&secret, id, body.to_string().into_bytes());
+    let (status, _) = event
+        .send(&reqwest::Client::new(), &served.base)
+        .await
+        .expect("ingest");
+    assert_eq!(status, 202);
+}
+
 /// Starts a reconciliation from the Tindakan page and waits for a new finished run.
 async fn reconcile_from_console(
     c: &Client,
@@ -215,54 +289,16 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
     })
     .await
     .expect("world");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let users = dir.path().join("users.txt");
-    std::fs::write(&users, users_text()).expect("users file");
-    let mut env = world.env.clone();
-    for (k, v) in fast_env() {
-        env.insert(k.into(), v);
-    }
-    env.insert("CONSOLE_USERS_FILE".into(), users.display().to_string());
-    let settings = LocalSettings::from_env(&env, dir.path().join("store.db"), loopback(), 2)
-        .expect("settings");
-    let runtime = Runtime::start(settings).await.expect("serve");
-    let base = format!("http://{}", runtime.addr);
+    let served = serve_world(&world, Vec::new()).await;
+    let (runtime, base) = (&served.runtime, served.base.clone());
 
     // One employee's annual record is refused by BKN, in BKN's words.
-    let employee = world
-        .injected
-        .ehrm
-        .employees
-        .iter()
-        .find(|e| e.kinerja.iter().any(|k| k.jenis == "tahunan"))
-        .expect("someone");
-    let record = employee
-        .kinerja
-        .iter()
-        .find(|k| k.jenis == "tahunan")
-        .expect("annual");
+    let (employee, record) = annual_record(&world);
     world.siasn.set_faults(Faults {
         reject_nips: [(employee.nip.clone(), REFUSAL.to_string())].into(),
         ..Faults::default()
     });
-    let secret = ehrm_sync_webhook::Secret::parse(env.get("EHRM_WEBHOOK_SECRET").expect("secret"))
-        .expect("whsec");
-    let mut body = upsert_body(employee, record, 2);
-    // Another appraiser than BKN holds: a save is needed, and BKN refuses it.
-    body["data"]["penilai"] = json!({
-        "nip": "197001011995031001", "nama": "Penilai Pengganti", "jabatan": "Direktur",
-        "unor_nama": "Direktorat", "golongan_id": "41", "status": "ASN"
-    });
-    let event = SignedEvent::sign(
-        &secret,
-        "evt_console_browser_1",
-        body.to_string().into_bytes(),
-    );
-    let (status, _) = event
-        .send(&reqwest::Client::new(), &base)
-        .await
-        .expect("ingest");
-    assert_eq!(status, 202);
+    send_new_appraiser(&served, employee, record, "evt_console_browser_1").await;
     let nip = Nip::parse(&employee.nip).expect("nip");
     let started = Instant::now();
     while !runtime
@@ -506,5 +542,5 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
     shot(&c, "12-viewer-403").await;
     click(&c, "#logout").await;
     c.close().await.expect("close");
-    runtime.shutdown().await;
+    served.runtime.shutdown().await;
 }

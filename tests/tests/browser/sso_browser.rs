@@ -6,19 +6,17 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::{Client, Locator};
-use serde_json::json;
 
 use ehrm_sync_core::ports::SyncStore;
-use ehrm_sync_devkit::events::{SignedEvent, upsert_body};
 use ehrm_sync_devkit::world::{ReconcileWorld, WorldSpec};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::SyncStatus;
-use ehrm_sync_local::{LocalSettings, Runtime};
-use ehrm_sync_tests::console::{OPERATOR, users_text};
-use ehrm_sync_tests::harness::{fast_env, loopback};
+use ehrm_sync_tests::console::OPERATOR;
 use siasn_sim::{Faults, SsoPolicy};
 
-use super::console_browser::{browser, click, fill, login, shot, text_of};
+use super::console_browser::{
+    annual_record, browser, click, fill, login, send_new_appraiser, serve_world, shot, text_of,
+};
 
 /// The page is no wider than the window: nothing needs scrolling sideways.
 async fn fits(c: &Client, width: u32, what: &str) {
@@ -60,51 +58,23 @@ async fn an_operator_pastes_a_refresh_token_and_waiting_work_is_delivered() {
         },
         ..Faults::default()
     });
-    let dir = tempfile::tempdir().expect("temp dir");
-    let users = dir.path().join("users.txt");
-    std::fs::write(&users, users_text()).expect("users file");
-    let mut env = world.env.clone();
-    for (k, v) in fast_env() {
-        env.insert(k.into(), v);
-    }
-    env.insert("CONSOLE_USERS_FILE".into(), users.display().to_string());
-    env.insert("BKN_SSO_USERNAME".into(), String::new());
-    env.insert("BKN_SSO_PASSWORD".into(), String::new());
-    env.insert(
-        "BKN_TOKEN_KEY".into(),
-        ehrm_sync_local::vault::new_key().expect("key"),
-    );
-    let settings = LocalSettings::from_env(&env, dir.path().join("store.db"), loopback(), 2)
-        .expect("settings");
-    let runtime = Runtime::start(settings).await.expect("serve");
-    let base = format!("http://{}", runtime.addr);
+    let served = serve_world(
+        &world,
+        vec![
+            ("BKN_SSO_USERNAME", String::new()),
+            ("BKN_SSO_PASSWORD", String::new()),
+            (
+                "BKN_TOKEN_KEY",
+                ehrm_sync_local::vault::new_key().expect("key"),
+            ),
+        ],
+    )
+    .await;
+    let (runtime, base) = (&served.runtime, served.base.clone());
 
     // A change that needs a save at BKN (another appraiser than BKN holds).
-    let employee = world
-        .injected
-        .ehrm
-        .employees
-        .iter()
-        .find(|e| e.kinerja.iter().any(|k| k.jenis == "tahunan"))
-        .expect("someone");
-    let record = employee
-        .kinerja
-        .iter()
-        .find(|k| k.jenis == "tahunan")
-        .expect("annual");
-    let mut body = upsert_body(employee, record, 2);
-    body["data"]["penilai"] = json!({
-        "nip": "197001011995031001", "nama": "Penilai Pengganti", "jabatan": "Direktur",
-        "unor_nama": "Direktorat", "golongan_id": "41", "status": "ASN"
-    });
-    let secret = ehrm_sync_webhook::Secret::parse(env.get("EHRM_WEBHOOK_SECRET").expect("secret"))
-        .expect("whsec");
-    let event = SignedEvent::sign(&secret, "evt_sso_browser_1", body.to_string().into_bytes());
-    let (status, _) = event
-        .send(&reqwest::Client::new(), &base)
-        .await
-        .expect("ingest");
-    assert_eq!(status, 202);
+    let (employee, record) = annual_record(&world);
+    send_new_appraiser(&served, employee, record, "evt_sso_browser_1").await;
 
     let (c, _driver) = browser().await;
     c.set_window_size(1366, 900).await.expect("office width");
@@ -179,5 +149,5 @@ async fn an_operator_pastes_a_refresh_token_and_waiting_work_is_delivered() {
         "no banner once a usable token is held"
     );
     c.close().await.expect("close");
-    runtime.shutdown().await;
+    served.runtime.shutdown().await;
 }
