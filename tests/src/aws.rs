@@ -263,6 +263,7 @@ impl LongRunStack {
             ),
             callbacks: None,
             sso: None,
+            units: None,
             clock: Arc::new(SystemClock),
         }
     }

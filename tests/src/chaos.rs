@@ -316,6 +316,12 @@ pub async fn check(
                 })
                 .map(|r| (r.4, r.5, r.6))
                 .collect(),
+            RecordKey::Jabatan { .. } => {
+                v.push(format!(
+                    "{key}: the chaos plan sends performance records only"
+                ));
+                continue;
+            }
         };
         match rec.status {
             SyncStatus::Synced => {

@@ -6,7 +6,8 @@
 //! * The read API (DreamFactory style, [`read`]): `POST /user/session`, then
 //!   `GET /v1/ehrm/{pegawai|riwayat_jabatan|pejabat_struktural|unor|kinerja}` with
 //!   `limit`/`offset`/`include_count`/`filter=nip=…`, both headers required, sessions that
-//!   expire (configurable) and injectable 503s.
+//!   expire (configurable) and injectable 503s; `GET /v1/ehrm/dokumen/{id}` serves a document
+//!   (the SK of a position) put there with [`EhrmSim::put_document`].
 //!
 //! It serves from a [`Population`], the same generator output the SIASN simulator serves; the
 //! two can be given different copies (`ehrm_sync_population::inject`) to plant discrepancies.
@@ -148,6 +149,7 @@ impl EhrmSim {
             .route("/_sim/callbacks", get(list_callbacks))
             .route("/user/session", post(read::login))
             .route("/v1/ehrm/{resource}", get(read::resource))
+            .route("/v1/ehrm/dokumen/{id}", get(read::document))
             .with_state(sim.clone());
         let listener = tokio::net::TcpListener::bind(bind).await?;
         let addr = listener.local_addr()?;
@@ -196,6 +198,13 @@ impl EhrmSim {
     }
 
     /// Read-API calls answered so far (logins included).
+    /// Serves `bytes` as document `id` (an SK Jabatan).
+    pub fn put_document(&self, id: &str, bytes: Vec<u8>) {
+        if let Ok(mut d) = self.sim.api.documents.lock() {
+            d.insert(id.to_string(), bytes);
+        }
+    }
+
     pub fn read_calls(&self) -> u64 {
         self.sim.api.calls()
     }

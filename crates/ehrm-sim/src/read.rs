@@ -67,6 +67,8 @@ pub struct Api {
     sessions: Mutex<HashMap<String, Instant>>,
     failure_rate: Mutex<f64>,
     calls: AtomicU64,
+    /// Documents served at `/v1/ehrm/dokumen/{id}` (the SK of a position).
+    pub(crate) documents: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 /// Long because it maps every field of the five resources, one line each.
@@ -185,6 +187,7 @@ impl Api {
             tables: RwLock::new(Arc::new(tables)),
             sessions: Mutex::new(HashMap::new()),
             calls: AtomicU64::new(0),
+            documents: Mutex::new(HashMap::new()),
         }
     }
 
@@ -246,18 +249,13 @@ pub(crate) async fn login(
         .into_response()
 }
 
-pub(crate) async fn resource(
-    State(sim): State<Arc<Sim>>,
-    Path(name): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-    headers: HeaderMap,
-) -> Response {
-    let api = &sim.api;
+/// Counts the call; the refusal when the key, the session or an injected failure says no.
+fn admit(api: &Api, headers: &HeaderMap) -> Option<Response> {
     api.calls.fetch_add(1, Ordering::Relaxed);
-    if header(&headers, "x-dreamfactory-api-key") != Some(api.config.api_key.as_str()) {
-        return error(StatusCode::UNAUTHORIZED, "Invalid API key.");
+    if header(headers, "x-dreamfactory-api-key") != Some(api.config.api_key.as_str()) {
+        return Some(error(StatusCode::UNAUTHORIZED, "Invalid API key."));
     }
-    let session_ok = header(&headers, "x-dreamfactory-session-token").is_some_and(|t| {
+    let session_ok = header(headers, "x-dreamfactory-session-token").is_some_and(|t| {
         api.sessions
             .lock()
             .ok()
@@ -265,11 +263,44 @@ pub(crate) async fn resource(
             .is_some_and(|until| until > Instant::now())
     });
     if !session_ok {
-        return error(StatusCode::UNAUTHORIZED, "Token has expired");
+        return Some(error(StatusCode::UNAUTHORIZED, "Token has expired"));
     }
     let rate = api.failure_rate.lock().map(|r| *r).unwrap_or(0.0);
     if rate > 0.0 && rand::rng().random_bool(rate.min(1.0)) {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "Service unavailable");
+        return Some(error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Service unavailable",
+        ));
+    }
+    None
+}
+
+/// `GET /v1/ehrm/dokumen/{id}`: a document's bytes (`application/pdf`).
+pub(crate) async fn document(
+    State(sim): State<Arc<Sim>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let api = &sim.api;
+    if let Some(refused) = admit(api, &headers) {
+        return refused;
+    }
+    let bytes = api.documents.lock().ok().and_then(|d| d.get(&id).cloned());
+    match bytes {
+        Some(b) => ([(axum::http::header::CONTENT_TYPE, "application/pdf")], b).into_response(),
+        None => error(StatusCode::NOT_FOUND, "Document not found."),
+    }
+}
+
+pub(crate) async fn resource(
+    State(sim): State<Arc<Sim>>,
+    Path(name): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    let api = &sim.api;
+    if let Some(refused) = admit(api, &headers) {
+        return refused;
     }
     let Some(tables) = api.tables() else {
         return error(StatusCode::INTERNAL_SERVER_ERROR, "unavailable");

@@ -119,7 +119,8 @@ pub fn ingest_service(
         Arc::new(adapters.queue.clone()),
         adapters.clock.clone(),
         metrics,
-    );
+    )
+    .with_unit_map(Arc::new(adapters.store.clone()));
     Ok((service, status_api_key(env)?))
 }
 
@@ -140,7 +141,12 @@ pub fn delivery_service(
         settings,
     )
     .with_breaker(bkn.breaker)
-    .with_sso(bkn.sso);
+    .with_sso(bkn.sso)
+    .with_unit_map(Arc::new(adapters.store.clone()));
+    let service = match ehrm_api(env)? {
+        Some(ehrm) => service.with_documents(ehrm),
+        None => service,
+    };
     let service = if bkn_settings.remember_lists {
         service.with_riwayat_lists(Arc::new(adapters.store.clone()))
     } else {
@@ -155,6 +161,32 @@ pub fn delivery_service(
         None => service,
     };
     Ok((service, settings.retry))
+}
+
+/// eHRM's read API client, when `EHRM_API_BASE_URL` is set.
+fn ehrm_api(
+    env: &dyn EnvSource,
+) -> Result<Option<Arc<ehrm_sync_ehrm::EhrmApiClient>>, ConfigError> {
+    let Some(config) = ehrm_sync_ehrm::EhrmApiConfig::from_env(env)? else {
+        return Ok(None);
+    };
+    let client = ehrm_sync_ehrm::EhrmApiClient::new(config)
+        .map_err(|e| ConfigError::new("EHRM_API_BASE_URL", e.to_string()))?;
+    Ok(Some(Arc::new(client)))
+}
+
+/// eHRM's unit map refreshed with the sweep, when eHRM's read API is configured.
+pub fn unit_map_refresher(
+    env: &dyn EnvSource,
+    adapters: &Adapters,
+) -> Result<Option<ehrm_sync_core::unor_map::UnitMapRefresher>, ConfigError> {
+    Ok(
+        ehrm_api(env)?.map(|ehrm| ehrm_sync_core::unor_map::UnitMapRefresher {
+            controls: Arc::new(adapters.store.clone()),
+            ehrm,
+            clock: adapters.clock.clone(),
+        }),
+    )
 }
 
 /// The SSO desk: the BKN stack's when BKN is configured (it knows whether a password login

@@ -12,9 +12,11 @@ use ehrm_sync_core::clock::SystemClock;
 use ehrm_sync_core::memory::MemoryControls;
 use ehrm_sync_core::ports::WriteGuard;
 use ehrm_sync_core::ports::{
-    Bkn, BknAnnualRecord, BknError, BknErrorKind, BknPeriodicRecord, Pacer,
+    Bkn, BknAnnualRecord, BknError, BknErrorKind, BknJabatanRecord, BknPeriodicRecord, Pacer,
+    Upload,
 };
 use ehrm_sync_core::sso::SsoDesk;
+use ehrm_sync_domain::jabatan::RiwayatJabatan;
 use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::sso::WaitReason;
@@ -31,9 +33,18 @@ use crate::wire::{
     saved_id,
 };
 
+/// A request's body.
+pub(crate) enum Payload {
+    Json(Value),
+    Raw {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
+}
+
 pub struct BknClient {
     http: reqwest::Client,
-    config: BknConfig,
+    pub(crate) config: BknConfig,
     apim: ApimTokens,
     sso: Arc<SsoLogin>,
     /// The gateway's load-balancer cookies.
@@ -234,6 +245,18 @@ impl BknClient {
         body: Option<Value>,
         guard: Option<&dyn WriteGuard>,
     ) -> Result<Option<Value>, BknError> {
+        self.call_with(method, path, body.map(Payload::Json), guard)
+            .await
+    }
+
+    /// [`BknClient::call`] with any body (a multipart upload).
+    pub(crate) async fn call_with(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Payload>,
+        guard: Option<&dyn WriteGuard>,
+    ) -> Result<Option<Value>, BknError> {
         let write = method != Method::GET;
         let kind = match method {
             Method::GET => CallKind::Read,
@@ -294,8 +317,17 @@ impl BknClient {
             {
                 req = req.header(COOKIE, cookies);
             }
-            if let Some(b) = &body {
-                req = req.json(b);
+            match &body {
+                Some(Payload::Json(b)) => req = req.json(b),
+                Some(Payload::Raw {
+                    content_type,
+                    bytes,
+                }) => {
+                    req = req
+                        .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
+                        .body(bytes.clone());
+                }
+                None => {}
             }
             let resp = match req.send().await {
                 Ok(r) => r,
@@ -362,7 +394,7 @@ impl BknClient {
     /// A save is a success only when BKN clearly says so (`success` true or `"true"`) and,
     /// for a create, names the new record (`docs/bkn-api.md`, "Replies"). A create acknowledged without an id may have
     /// been stored: it is retried as an ambiguous create, whose look-up adopts the record.
-    async fn save(
+    pub(crate) async fn save(
         &self,
         path: &str,
         body: Value,
@@ -516,6 +548,36 @@ impl Bkn for BknClient {
         )
         .await
         .map(|_| ())
+    }
+
+    async fn jabatan_records(&self, nip: &Nip) -> Result<Vec<BknJabatanRecord>, BknError> {
+        self.rw_jabatan_records(nip).await
+    }
+
+    async fn save_jabatan(
+        &self,
+        id: Option<&str>,
+        pns_id: &str,
+        data: &RiwayatJabatan,
+        guard: &dyn WriteGuard,
+    ) -> Result<Option<String>, BknError> {
+        self.jabatan_save(id, pns_id, data, guard).await
+    }
+
+    async fn delete_jabatan(&self, id: &str, guard: &dyn WriteGuard) -> Result<(), BknError> {
+        self.jabatan_delete(id, guard).await
+    }
+
+    async fn upload_document(
+        &self,
+        upload: &Upload<'_>,
+        guard: &dyn WriteGuard,
+    ) -> Result<(), BknError> {
+        self.upload_dok_rw(upload, guard).await
+    }
+
+    async fn refresh_data_utama_jabatan(&self, pns_id: &str) -> Result<(), BknError> {
+        self.data_utama_jabatansync(pns_id).await
     }
 }
 

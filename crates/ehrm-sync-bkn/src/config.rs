@@ -157,6 +157,11 @@ pub struct BknConfig {
     /// `BKN_EXTRA_HEADERS`: a JSON object of headers sent on every request, for a whitelisted
     /// gateway in front of BKN (e.g. `{"X-Api-Key": "…"}`). Never logged.
     pub extra_headers: Vec<(String, String)>,
+    /// `BKN_INSTANSI_ID`: the instansi every riwayat jabatan is saved under (one per
+    /// deployment, as in every public client); without it positions cannot be sent.
+    pub instansi_id: Option<String>,
+    /// `BKN_SATUAN_KERJA_ID`: the satuan kerja sent with every riwayat jabatan.
+    pub satuan_kerja_id: Option<String>,
 }
 
 impl fmt::Debug for BknConfig {
@@ -221,6 +226,8 @@ impl BknConfig {
             sso,
             timeout: Duration::from_secs_f64(timeout),
             cookies: optional_string(env, "BKN_COOKIES"),
+            instansi_id: optional_string(env, "BKN_INSTANSI_ID"),
+            satuan_kerja_id: optional_string(env, "BKN_SATUAN_KERJA_ID"),
         })
     }
 }

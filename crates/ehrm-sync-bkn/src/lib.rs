@@ -12,6 +12,8 @@
 //! * [`directory`] — the reads reconciliation needs, mapped into the comparison engine's facts.
 //! * [`readiness`] — the reads of the promotion/retirement readiness check.
 //! * [`shared`] — per-employee answers kept for the other runs of the day.
+//! * [`jabatan`] — riwayat jabatan: its list, save, delete, the SK document's upload and the
+//!   data-utama refresh.
 //! * [`client`] — the endpoints, implementing the core [`Bkn`](ehrm_sync_core::ports::Bkn) port.
 //! * [`stack`] — the one builder of the client, its shared rate gate and the shared breaker.
 //!
@@ -26,6 +28,7 @@ pub mod client;
 pub mod config;
 pub mod cookies;
 pub mod directory;
+pub mod jabatan;
 pub mod readiness;
 pub mod shared;
 pub mod sso;

@@ -10,6 +10,8 @@ use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja, Periodik};
 
 use crate::classify::loose_i64;
 
+pub mod jabatan;
+
 /// `POST /skp22/save`.
 #[derive(Serialize)]
 pub struct Skp22Save<'a> {

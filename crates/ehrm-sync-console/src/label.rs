@@ -109,10 +109,15 @@ labels!(SyncStatus, &SyncStatus::ALL, |s| match s {
 
 labels!(
     RecordType,
-    [RecordType::KinerjaTahunan, RecordType::KinerjaPeriodik],
+    [
+        RecordType::KinerjaTahunan,
+        RecordType::KinerjaPeriodik,
+        RecordType::Jabatan
+    ],
     |t| match t {
         RecordType::KinerjaTahunan => ("SKP tahunan", "annual SKP"),
         RecordType::KinerjaPeriodik => ("kinerja periodik", "periodic evaluation"),
+        RecordType::Jabatan => ("riwayat jabatan", "position history"),
     }
 );
 
@@ -134,6 +139,9 @@ labels!(
 
 labels!(Operation, &Operation::ALL, |o| match o {
     Operation::Check => ("pemeriksaan data", "data check"),
+    Operation::Upload => ("unggah dokumen SK", "SK document upload"),
+    Operation::Refresh => ("pembaruan data utama", "data-utama refresh"),
+    Operation::Document => ("baca dokumen eHRM", "eHRM document read"),
     Operation::DataUtama => ("baca data utama", "data-utama read"),
     Operation::Lookup => ("cari di riwayat BKN", "look-up in BKN's history"),
     Operation::Create => ("buat baru", "create"),

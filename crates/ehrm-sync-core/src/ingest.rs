@@ -16,15 +16,18 @@ use sha2::{Digest, Sha256};
 use ehrm_sync_domain::Violation;
 use ehrm_sync_domain::envelope::{ChangeEvent, EnvelopeError, parse_event};
 use ehrm_sync_domain::kinerja::Periodik;
-use ehrm_sync_domain::record::{Change, ChangeEffect, Millis, RecordKey, SyncRecord, SyncStatus};
+use ehrm_sync_domain::record::{
+    Change, ChangeAction, ChangeEffect, Millis, RecordData, RecordKey, SyncRecord, SyncStatus,
+};
 use ehrm_sync_webhook::{SignedHeaders, Verifier};
 
 use crate::clock::jakarta_date;
 use crate::crashpoint::crashpoint;
 use crate::ports::{
-    AcceptResult, AcceptWrite, ChangeLogEntry, Clock, DeliveryMessage, DeliveryQueue, Guard,
-    IdempotencyEntry, Metric, Metrics, StoreError, SyncStore,
+    AcceptResult, AcceptWrite, ChangeLogEntry, Clock, ControlStore, DeliveryMessage, DeliveryQueue,
+    Guard, IdempotencyEntry, Metric, Metrics, StoreError, SyncStore,
 };
+use crate::unor_map::{UnitMapping, lookup};
 
 /// Bodies above this are refused with `413`.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -104,6 +107,7 @@ pub struct IngestService {
     queue: Arc<dyn DeliveryQueue>,
     clock: Arc<dyn Clock>,
     metrics: Arc<dyn Metrics>,
+    unit_map: Option<Arc<dyn ControlStore>>,
 }
 
 impl IngestService {
@@ -120,7 +124,14 @@ impl IngestService {
             queue,
             clock,
             metrics,
+            unit_map: None,
         }
+    }
+
+    /// Positions are checked against eHRM's unit map kept in `controls` ([`crate::unor_map`]).
+    pub fn with_unit_map(mut self, controls: Arc<dyn ControlStore>) -> Self {
+        self.unit_map = Some(controls);
+        self
     }
 
     /// Handles one webhook request: its three signature headers and raw body.
@@ -152,11 +163,14 @@ impl IngestService {
             Ok(None) => {}
             Err(e) => return unavailable(&e),
         }
-        let event = match parse_event(body, jakarta_date(now)) {
+        let mut event = match parse_event(body, jakarta_date(now)) {
             Ok(ev) => ev,
             Err(EnvelopeError::Malformed(m)) => return IngestOutcome::Malformed(m),
             Err(EnvelopeError::Invalid(violations)) => return invalid(violations),
         };
+        if let Err(outcome) = self.map_unit(&mut event).await {
+            return outcome;
+        }
         let entries = Entries::new(webhook_id, &hash, &event, now);
         for _ in 0..MAX_WRITE_ROUNDS {
             match self.try_write(&event, &entries, &hash, now).await {
@@ -239,6 +253,30 @@ impl IngestService {
         })
     }
 
+    /// A position's unit, mapped to its SIASN UNOR id: a unit eHRM's map knows to be missing
+    /// or unmapped is refused (`422` naming it); before the map is first read, the change is
+    /// accepted and delivery maps it.
+    async fn map_unit(&self, event: &mut ChangeEvent) -> Result<(), IngestOutcome> {
+        let (Some(controls), ChangeAction::Upsert(RecordData::Jabatan(j))) =
+            (&self.unit_map, &mut event.change.action)
+        else {
+            return Ok(());
+        };
+        let Some(unor_id) = j.unor_id.clone() else {
+            return Ok(());
+        };
+        match lookup(controls.as_ref(), &unor_id).await {
+            Ok(UnitMapping::Mapped(id)) => j.unor_id_bkn = Some(id),
+            Ok(UnitMapping::NotLoaded) => {}
+            Ok(m) => {
+                let message = m.refusal(&unor_id).unwrap_or_default();
+                return Err(invalid(vec![Violation::new("data.unor_id", message)]));
+            }
+            Err(e) => return Err(unavailable(&e)),
+        }
+        Ok(())
+    }
+
     async fn queue_delivery(&self, change: &Change) {
         let msg = DeliveryMessage {
             key: change.key.clone(),
@@ -282,7 +320,7 @@ impl IngestService {
         if !applies {
             return Ok(None);
         }
-        let guard_key = format!("months/{}/{}", key.nip(), key.tahun());
+        let guard_key = format!("months/{}/{}", key.nip(), key.tahun().unwrap_or_default());
         let revision = self.store.guard_revision(&guard_key).await?;
         Ok(Some(Guard {
             key: guard_key,
@@ -331,7 +369,7 @@ pub async fn month_overlap(
             format!(
                 "overlaps the {kind} evaluation {} already held for {}: at most 12 monthly or 4 quarterly evaluations per year, months never shared",
                 other.key,
-                key.tahun()
+                key.tahun().unwrap_or_default()
             ),
         )
     }))

@@ -17,6 +17,8 @@
 //! * [`readiness`] — promotion and retirement readiness runs (a job).
 //! * [`repair`] — what long runs repair themselves: records queued through delivery, callbacks.
 //! * [`tables`] — what workbooks show, as tables of cells.
+//! * [`unor_map`] — eHRM's units and their SIASN UNOR ids, refreshed on a schedule, read by
+//!   ingest and delivery of riwayat jabatan.
 //! * [`told`] — how eHRM is told about a record (the status answer and the callbacks share it).
 //! * [`pacer`] — waiting for each BKN call's slot in the shared schedule.
 //! * [`breaker`] — the circuit breaker on BKN, shared by every worker through the store.
@@ -59,6 +61,7 @@ pub mod tables;
 #[cfg(test)]
 mod test_support;
 pub mod told;
+pub mod unor_map;
 pub mod write_guard;
 
 pub use ehrm_sync_domain as domain;

@@ -9,10 +9,11 @@ use serde_json::{Map, Value, json};
 
 use ehrm_sync_domain::Violation;
 use ehrm_sync_domain::envelope::{EventType, validate_data};
-use ehrm_sync_domain::kinerja::{KinerjaData, Penilai, Periodik};
+use ehrm_sync_domain::kinerja::{Penilai, Periodik};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::reconcile::compare::KinerjaRepair;
 use ehrm_sync_domain::reconcile::{Discrepancy, KinerjaFacts, PenilaiFacts};
+use ehrm_sync_domain::record::RecordData;
 use ehrm_sync_domain::record::{Change, ChangeAction, RecordKey, SyncRecord};
 
 use crate::callbacks::{BknFinding, CallbackEvent, new_callback};
@@ -55,9 +56,9 @@ fn known_penilai_json(p: &Penilai) -> Value {
 fn kinerja_data(
     nip: &Nip,
     k: &KinerjaFacts,
-    known: Option<&KinerjaData>,
+    known: Option<&RecordData>,
     today: time::Date,
-) -> Result<KinerjaData, String> {
+) -> Result<RecordData, String> {
     let mut d = Map::new();
     d.insert("nip".into(), json!(nip.as_str()));
     d.insert("tahun".into(), json!(k.tahun));
@@ -74,14 +75,14 @@ fn kinerja_data(
         k.penilai
             .as_ref()
             .map(penilai_json)
-            .or_else(|| known.map(|d| known_penilai_json(d.penilai()))),
+            .or_else(|| known.and_then(RecordData::penilai).map(known_penilai_json)),
     );
     let event = if k.jenis == "periodik" {
         put("periodik", k.periodik.as_ref().map(|v| json!(v)));
         put("bulan_mulai", k.bulan_mulai.map(|v| json!(v)));
         put("bulan_selesai", k.bulan_selesai.map(|v| json!(v)));
         let known_koefisien = match known {
-            Some(KinerjaData::Periodik(p)) => Some(p.koefisien_id.clone()),
+            Some(RecordData::Periodik(p)) => Some(p.koefisien_id.clone()),
             _ => None,
         };
         put(

@@ -11,10 +11,15 @@ use ehrm_sync_domain::record::{RecordKey, RecordType, SyncRecord, SyncStatus};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RecordFacts {
-    /// `kinerja.tahunan` or `kinerja.periodik`.
+    /// `kinerja.tahunan`, `kinerja.periodik` or `jabatan`.
     #[serde(rename = "type")]
     pub record_type: RecordType,
-    pub tahun: i32,
+    /// The year of a performance record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tahun: Option<i32>,
+    /// eHRM's id of a position history row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub riwayat_id: Option<String>,
     /// `bulanan` or `triwulan` for periodic evaluations.
     pub periodik: Option<Periodik>,
     pub bulan_mulai: Option<u8>,
@@ -38,11 +43,16 @@ impl RecordFacts {
                 bulan_mulai,
                 ..
             } => (Some(*periodik), Some(*bulan_mulai)),
-            RecordKey::Tahunan { .. } => (None, None),
+            RecordKey::Tahunan { .. } | RecordKey::Jabatan { .. } => (None, None),
+        };
+        let riwayat_id = match &rec.key {
+            RecordKey::Jabatan { riwayat_id, .. } => Some(riwayat_id.clone()),
+            _ => None,
         };
         RecordFacts {
             record_type: rec.key.record_type(),
             tahun: rec.key.tahun(),
+            riwayat_id,
             periodik,
             bulan_mulai,
             status: rec.status,

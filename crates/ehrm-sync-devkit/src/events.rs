@@ -128,11 +128,9 @@ pub fn annual_change(
     tahun: i32,
     version: u64,
 ) -> ehrm_sync_domain::record::Change {
-    use ehrm_sync_domain::kinerja::{
-        AnnualKinerja, KinerjaData, Penilai, PenilaiStatus, Predikat, Rating,
-    };
-    use ehrm_sync_domain::record::{Change, ChangeAction, RecordKey};
-    let data = KinerjaData::Tahunan(AnnualKinerja {
+    use ehrm_sync_domain::kinerja::{AnnualKinerja, Penilai, PenilaiStatus, Predikat, Rating};
+    use ehrm_sync_domain::record::{Change, ChangeAction, RecordData, RecordKey};
+    let data = RecordData::Tahunan(AnnualKinerja {
         nip: nip.clone(),
         tahun,
         hasil_kinerja: Rating::AsExpected,

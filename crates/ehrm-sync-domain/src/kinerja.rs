@@ -266,30 +266,6 @@ pub struct PeriodicKinerja {
     pub penilai: Penilai,
 }
 
-/// The data of one performance record as eHRM last sent it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "jenis", rename_all = "lowercase")]
-pub enum KinerjaData {
-    Tahunan(AnnualKinerja),
-    Periodik(PeriodicKinerja),
-}
-
-impl KinerjaData {
-    pub fn ratings(&self) -> (Rating, Rating, Predikat) {
-        match self {
-            KinerjaData::Tahunan(a) => (a.hasil_kinerja, a.perilaku_kerja, a.predikat),
-            KinerjaData::Periodik(p) => (p.hasil_kinerja, p.perilaku_kerja, p.predikat),
-        }
-    }
-
-    pub fn penilai(&self) -> &Penilai {
-        match self {
-            KinerjaData::Tahunan(a) => &a.penilai,
-            KinerjaData::Periodik(p) => &p.penilai,
-        }
-    }
-}
-
 /// Months covered by a periodic evaluation, as a bit set (bit 0 = January).
 pub fn month_mask(bulan_mulai: u8, bulan_selesai: u8) -> u16 {
     (bulan_mulai..=bulan_selesai)

@@ -3,6 +3,7 @@
 //! * [`nip`] — the 18-digit civil-servant number (PNS and PPPK layouts).
 //! * [`kinerja`] — performance records (annual SKP 2022 and periodic evaluations), their codes
 //!   and the PermenPANRB 6/2022 predikat matrix.
+//! * [`jabatan`] — riwayat jabatan (position history) and its SK document.
 //! * [`envelope`] — the eHRM change webhook body, validated with every broken rule reported.
 //! * [`record`] — the sync record of one eHRM record and its state machine.
 //! * [`reconcile`] — reconciliation: both sides normalised, compared, discrepancies and the report.
@@ -19,6 +20,7 @@ pub mod backoff;
 pub mod codes;
 pub mod dates;
 pub mod envelope;
+pub mod jabatan;
 pub mod kinerja;
 pub mod nip;
 pub mod rate;

@@ -58,19 +58,19 @@ impl EhrmApiConfig {
 }
 
 pub struct EhrmApiClient {
-    http: reqwest::Client,
-    config: EhrmApiConfig,
+    pub(crate) http: reqwest::Client,
+    pub(crate) config: EhrmApiConfig,
     session: Mutex<Option<String>>,
 }
 
-fn transient(message: impl Into<String>) -> SourceError {
+pub(crate) fn transient(message: impl Into<String>) -> SourceError {
     SourceError {
         message: message.into(),
         transient: true,
     }
 }
 
-fn permanent(message: impl Into<String>) -> SourceError {
+pub(crate) fn permanent(message: impl Into<String>) -> SourceError {
     SourceError {
         message: message.into(),
         transient: false,
@@ -78,7 +78,7 @@ fn permanent(message: impl Into<String>) -> SourceError {
 }
 
 /// Percent-encodes a query value (everything but unreserved characters).
-fn encode(v: &str) -> String {
+pub(crate) fn encode(v: &str) -> String {
     v.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -89,7 +89,7 @@ fn encode(v: &str) -> String {
         .collect()
 }
 
-fn answer_error(status: StatusCode, body: &[u8]) -> SourceError {
+pub(crate) fn answer_error(status: StatusCode, body: &[u8]) -> SourceError {
     // DreamFactory errors: {"error": {"message": …}}. Only the message is kept, never the body.
     let message = serde_json::from_slice::<Value>(body)
         .ok()
@@ -142,7 +142,7 @@ impl EhrmApiClient {
             .ok_or_else(|| permanent("eHRM login answered without a session_token"))
     }
 
-    async fn session(&self, renew: bool) -> Result<String, SourceError> {
+    pub(crate) async fn session(&self, renew: bool) -> Result<String, SourceError> {
         let mut held = self.session.lock().await;
         if !renew && let Some(token) = held.as_ref() {
             return Ok(token.clone());
@@ -434,6 +434,6 @@ pub mod fields {
 
 /// A transport error without its URL: the query may name an employee (`filter=nip=…`), and
 /// messages end up in logs and reports.
-fn without_url(e: reqwest::Error) -> String {
+pub(crate) fn without_url(e: reqwest::Error) -> String {
     e.without_url().to_string()
 }

@@ -132,6 +132,8 @@ pub struct ScheduledHandler {
     /// The SSO watch, run with every callbacks task (each minute): the seconds-left metric
     /// and the warnings to eHRM.
     pub sso: Option<SsoWatchTask>,
+    /// eHRM's unit map, refreshed with the sweep (`None` without eHRM's read API).
+    pub units: Option<ehrm_sync_core::unor_map::UnitMapRefresher>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -189,6 +191,9 @@ impl ScheduledHandler {
                 self.readiness(restart, deadline_ms).await?,
             )),
             Task::Sweep => {
+                if let Some(units) = &self.units {
+                    units.tick().await;
+                }
                 let report = self
                     .sweeper
                     .sweep()

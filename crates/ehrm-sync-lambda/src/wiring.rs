@@ -61,6 +61,7 @@ pub async fn scheduled_handler() -> Result<crate::scheduled::ScheduledHandler, C
             watch: sso_watch(&env, &adapters, metrics.clone())?,
             metrics,
         }),
+        units: ehrm_sync_aws::wiring::unit_map_refresher(&env, &adapters)?,
         clock: adapters.clock.clone(),
     })
 }

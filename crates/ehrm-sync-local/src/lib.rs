@@ -104,6 +104,7 @@ impl Wiring {
             self.clock.clone(),
             self.metrics.clone(),
         )
+        .with_unit_map(Arc::new(self.store.clone()))
     }
 
     pub fn delivery(&self) -> DeliveryService {
@@ -116,7 +117,12 @@ impl Wiring {
             self.settings.delivery,
         )
         .with_breaker(self.bkn.breaker.clone())
-        .with_sso(self.bkn.sso.clone());
+        .with_sso(self.bkn.sso.clone())
+        .with_unit_map(Arc::new(self.store.clone()));
+        let service = match self.ehrm_api() {
+            Ok(ehrm) => service.with_documents(Arc::new(ehrm)),
+            Err(_) => service,
+        };
         let service = if self.settings.bkn.remember_lists {
             service.with_riwayat_lists(Arc::new(self.store.clone()))
         } else {
@@ -276,6 +282,9 @@ impl Runtime {
             }
         }));
         tasks.push(spawn_sso_watch(&wiring, stop_rx.clone()));
+        if let Ok(ehrm) = wiring.ehrm_api() {
+            tasks.push(spawn_unit_map(&wiring, Arc::new(ehrm), stop_rx.clone()));
+        }
         if let Some(dispatcher) = wiring.callback_dispatcher()? {
             let mut cb_stop = stop_rx.clone();
             tasks.push(tokio::spawn(async move {
@@ -312,6 +321,31 @@ impl Runtime {
 
 /// How often `serve` looks at the SSO login (the scheduled task does it every minute on AWS).
 const SSO_WATCH_INTERVAL: Duration = Duration::from_secs(30);
+
+/// How often `serve` asks whether eHRM's unit map is due (it is read every 6 hours).
+const UNIT_MAP_INTERVAL: Duration = Duration::from_secs(600);
+
+/// eHRM's unit map kept fresh (`ehrm_sync_core::unor_map`).
+fn spawn_unit_map(
+    wiring: &Wiring,
+    ehrm: Arc<EhrmApiClient>,
+    mut stop: watch::Receiver<bool>,
+) -> JoinHandle<()> {
+    let refresher = ehrm_sync_core::unor_map::UnitMapRefresher {
+        controls: Arc::new(wiring.store.clone()),
+        ehrm,
+        clock: wiring.clock.clone(),
+    };
+    tokio::spawn(async move {
+        loop {
+            refresher.tick().await;
+            tokio::select! {
+                _ = tokio::time::sleep(UNIT_MAP_INTERVAL) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    })
+}
 
 /// The SSO watch: warnings to eHRM (when callbacks are configured) and the metric.
 fn spawn_sso_watch(wiring: &Wiring, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {

@@ -58,6 +58,9 @@ pub struct Faults {
     pub empty_periodic_status: Option<u16>,
     /// BKN deduplicates a create for a year/period it already holds (unknown; off by default).
     pub dedupe_creates: bool,
+    /// `jabatan/save` refuses a body without `path` (a document) — unknown whether BKN does;
+    /// SIASN's own forms make the SK mandatory, B and R's clients upload it after the save.
+    pub jabatan_requires_document: bool,
     /// The SSO (Keycloak) and the gateway's load-balancer cookie.
     pub sso: SsoPolicy,
 }
@@ -86,6 +89,7 @@ impl Default for Faults {
             empty_periodic_status: None,
             gateway_header: None,
             dedupe_creates: false,
+            jabatan_requires_document: false,
             sso: SsoPolicy::default(),
         }
     }

@@ -129,8 +129,15 @@ pub struct SimStats {
     pub throttle_draws: u64,
     pub token_checks: u64,
     pub write_draws: u64,
-    /// Records held more than once for one year (annual) or period (periodic).
+    /// Records held more than once for one year (annual), period (periodic) or position (kind,
+    /// TMT and SK number).
     pub duplicates: u64,
+    /// Documents attached through `upload-dok-rw`.
+    pub uploads: u64,
+    /// `data-utama-jabatansync` calls answered.
+    pub data_utama_syncs: u64,
+    /// Employees whose data-utama lags a riwayat jabatan write (no refresh asked since).
+    pub data_utama_stale: u64,
     pub by_endpoint: std::collections::BTreeMap<String, u64>,
 }
 
@@ -165,6 +172,9 @@ impl Sim {
             token_checks: s.token_checks,
             write_draws: s.write_draws,
             duplicates: db.duplicates(),
+            uploads: s.uploads,
+            data_utama_syncs: s.data_utama_syncs,
+            data_utama_stale: db.data_utama_stale.len() as u64,
             by_endpoint: s.by_endpoint.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         }
     }
@@ -363,6 +373,36 @@ impl SiasnSim {
                             r.kuadran,
                         )
                     })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Stored riwayat jabatan of one employee, as `rw-jabatan` holds them (before its quirks).
+    pub fn jabatan_records(&self, nip: &str) -> Vec<Value> {
+        self.sim
+            .db
+            .lock()
+            .map(|db| {
+                db.jabatan
+                    .iter()
+                    .filter(|r| r.nip == nip)
+                    .map(|r| r.item.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// How often each of an employee's riwayat jabatan was written: (BKN id, writes).
+    pub fn jabatan_writes(&self, nip: &str) -> Vec<(String, u32)> {
+        self.sim
+            .db
+            .lock()
+            .map(|db| {
+                db.jabatan
+                    .iter()
+                    .filter(|r| r.nip == nip)
+                    .map(|r| (r.id().to_string(), r.writes))
                     .collect()
             })
             .unwrap_or_default()

@@ -216,3 +216,24 @@ pub fn periodik(r: &Periodik) -> Value {
         "path": null,
     })
 }
+
+/// A stored riwayat jabatan as a 2026 `rw-jabatan` reply shows it (`docs/bkn-api.md`,
+/// "Riwayat jabatan"): a missing `path` as an object with an empty key, an empty pelantikan
+/// date as Go's zero date `01-01-0001`, `createdAt` possibly null.
+pub fn quirky_jabatan(item: &Value) -> Value {
+    let mut item = item.clone();
+    if let Some(o) = item.as_object_mut() {
+        if o.get("path")
+            .is_none_or(|p| p.is_null() || p.as_object().is_some_and(|m| m.is_empty()))
+        {
+            o.insert("path".into(), json!({"": {}}));
+        }
+        if o.get("tmtPelantikan")
+            .is_none_or(|v| v.is_null() || v.as_str() == Some(""))
+        {
+            o.insert("tmtPelantikan".into(), json!("01-01-0001"));
+        }
+        o.entry("createdAt").or_insert(Value::Null);
+    }
+    item
+}

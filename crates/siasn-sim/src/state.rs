@@ -46,6 +46,39 @@ pub struct Periodik {
     pub writes: u32,
 }
 
+/// A riwayat jabatan as stored: the item `rw-jabatan` lists (BKN's field names), its owner,
+/// and how often it was written.
+#[derive(Clone, Debug, Serialize)]
+pub struct StoredJabatan {
+    pub nip: String,
+    pub pns_id: String,
+    pub item: serde_json::Value,
+    pub writes: u32,
+}
+
+impl StoredJabatan {
+    pub fn id(&self) -> &str {
+        self.item.get("id").and_then(|v| v.as_str()).unwrap_or("")
+    }
+
+    fn field(&self, name: &str) -> String {
+        match self.item.get(name) {
+            Some(serde_json::Value::String(s)) => s.trim().to_string(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            _ => String::new(),
+        }
+    }
+
+    /// What makes two rows the same position: kind, TMT and SK number.
+    pub fn identity(&self) -> (String, String, String) {
+        (
+            self.field("jenisJabatan"),
+            self.field("tmtJabatan"),
+            self.field("nomorSk").to_lowercase(),
+        )
+    }
+}
+
 pub struct Token {
     pub expires_at: Instant,
     pub uses: u64,
@@ -70,6 +103,8 @@ pub struct Stats {
     pub outage_answers: u64,
     pub token_errors: u64,
     pub sso_refused: u64,
+    pub uploads: u64,
+    pub data_utama_syncs: u64,
     pub password_grants: u64,
     pub refresh_grants: u64,
     pub calls_without_lb_cookie: u64,
@@ -86,6 +121,9 @@ pub struct Db {
     pub units: Vec<Unit>,
     pub skp22: Vec<Skp22>,
     pub periodik: Vec<Periodik>,
+    pub jabatan: Vec<StoredJabatan>,
+    /// PNS ids whose data-utama lags a riwayat jabatan write (until `data-utama-jabatansync`).
+    pub data_utama_stale: std::collections::BTreeSet<String>,
     pub apim_tokens: HashMap<String, Token>,
     pub sso_tokens: HashMap<String, Token>,
     pub stats: Stats,
@@ -140,7 +178,23 @@ impl Db {
                 }
             }
         }
+        let jabatan = population
+            .employees
+            .iter()
+            .flat_map(|e| {
+                crate::render::rw_jabatan(e, &population.units)
+                    .into_iter()
+                    .map(|item| StoredJabatan {
+                        nip: e.nip.clone(),
+                        pns_id: e.pns_id.clone(),
+                        item,
+                        writes: 0,
+                    })
+            })
+            .collect();
         Db {
+            jabatan,
+            data_utama_stale: Default::default(),
             pns_to_nip: population
                 .employees
                 .iter()
@@ -178,9 +232,14 @@ impl Db {
                 .entry((&r.pns_id, r.tahun, &r.periodik_id, r.bulan_mulai))
                 .or_default() += 1;
         }
+        let mut positions: HashMap<(&str, (String, String, String)), u64> = HashMap::new();
+        for r in &self.jabatan {
+            *positions.entry((&r.pns_id, r.identity())).or_default() += 1;
+        }
         annual
             .values()
             .chain(periodic.values())
+            .chain(positions.values())
             .map(|n| n.saturating_sub(1))
             .sum()
     }

@@ -159,7 +159,7 @@ async fn http_to_bkn_through_dynamodb_and_sqs() {
             .sim
             .annual_records(&e.nip)
             .into_iter()
-            .filter(|r| r.1 == i64::from(key.tahun()))
+            .filter(|r| Some(r.1) == key.tahun().map(i64::from))
             .collect();
         assert_eq!(at_bkn.len(), 1);
         assert_eq!((at_bkn[0].2, at_bkn[0].3, at_bkn[0].4), (1, 1, 1));

@@ -58,6 +58,8 @@ async fn fixture(faults: Faults, rate: f64) -> Fixture {
         timeout: std::time::Duration::from_secs(2),
         cookies: None,
         retry_after_max: std::time::Duration::from_secs(60),
+        instansi_id: None,
+        satuan_kerja_id: None,
         proxy: None,
         extra_headers: Vec::new(),
     };
@@ -156,6 +158,8 @@ async fn wrong_credentials_are_transient_with_a_clear_message() {
         timeout: std::time::Duration::from_secs(2),
         cookies: None,
         retry_after_max: std::time::Duration::from_secs(60),
+        instansi_id: None,
+        satuan_kerja_id: None,
         proxy: None,
         extra_headers: Vec::new(),
     };

@@ -91,6 +91,7 @@ async fn a_hanging_callback_endpoint_cannot_hold_the_scheduled_function() {
         ),
         callbacks: Some(dispatcher),
         sso: None,
+        units: None,
         clock: clock.clone(),
     };
 

@@ -129,7 +129,7 @@ fn matches(s: &Selection, r: &SyncRecord) -> bool {
         .as_ref()
         .is_none_or(|(at, k)| (r.updated_at, key.as_str()) > (*at, k.as_str()))
         && s.jenis.is_none_or(|j| r.key.record_type() == j)
-        && s.tahun.is_none_or(|t| r.key.tahun() == t)
+        && s.tahun.is_none_or(|t| r.key.tahun() == Some(t))
         && s.text.as_deref().is_none_or(|q| {
             r.last_error
                 .as_deref()
@@ -260,7 +260,7 @@ fn line(r: &SyncRecord) -> RecordLine {
         nip: r.key.nip().as_str().to_string(),
         record_key: r.key.to_string(),
         kind: r.key.record_type().as_str().to_string(),
-        tahun: r.key.tahun().to_string(),
+        tahun: r.key.tahun().map(|t| t.to_string()).unwrap_or_default(),
         status: r.status.as_str().to_string(),
         received_version: r.received_version,
         delivered_version: r.delivered_version,

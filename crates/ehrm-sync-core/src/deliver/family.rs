@@ -38,7 +38,7 @@ pub trait RecordFamily: Send + Sync {
     fn data<'a>(&self, rec: &'a SyncRecord) -> Option<&'a Self::Data>;
     async fn list(&self, bkn: &dyn Bkn, rec: &SyncRecord) -> Result<Vec<Self::Listed>, BknError>;
     /// BKN's entry for the record's slot.
-    fn find(&self, key: &RecordKey, list: &[Self::Listed]) -> Found<Self::Listed>;
+    fn find(&self, rec: &SyncRecord, list: &[Self::Listed]) -> Found<Self::Listed>;
     fn id_of<'a>(&self, listed: &'a Self::Listed) -> &'a str;
     /// Whether BKN's entry already holds this data (nothing to write).
     fn holds(&self, listed: &Self::Listed, data: &Self::Data) -> bool;

@@ -29,13 +29,14 @@ use ehrm_sync_domain::record::{
 use crate::breaker::{Breaker, Permit};
 use crate::crashpoint::crashpoint;
 use crate::ports::{
-    AttemptEntry, AttemptOutcome, Bkn, Clock, DeliveryMessage, Metric, Metrics, OutcomeObserver,
-    PnsIdCache, StoreError, SyncStore,
+    AttemptEntry, AttemptOutcome, Bkn, Clock, ControlStore, DeliveryMessage, EhrmDocuments, Metric,
+    Metrics, OutcomeObserver, PnsIdCache, StoreError, SyncStore,
 };
 use crate::sso::SsoDesk;
 
 pub mod families;
 pub mod family;
+mod jabatan;
 mod lists;
 mod push;
 mod pushed;
@@ -105,6 +106,8 @@ pub struct DeliveryService {
     sso: Option<Arc<SsoDesk>>,
     lists: Option<Arc<dyn crate::ports::RiwayatLists>>,
     one_reader: lists::OneReader,
+    documents: Option<Arc<dyn EhrmDocuments>>,
+    unit_map: Option<Arc<dyn ControlStore>>,
 }
 
 impl DeliveryService {
@@ -128,7 +131,22 @@ impl DeliveryService {
             sso: None,
             lists: None,
             one_reader: lists::OneReader::default(),
+            documents: None,
+            unit_map: None,
         }
+    }
+
+    /// Positions' SK documents are read from eHRM here (`docs/ehrm-contract.md`).
+    pub fn with_documents(mut self, documents: Arc<dyn EhrmDocuments>) -> Self {
+        self.documents = Some(documents);
+        self
+    }
+
+    /// Positions' units are mapped with eHRM's unit map kept in `controls`
+    /// ([`crate::unor_map`]).
+    pub fn with_unit_map(mut self, controls: Arc<dyn ControlStore>) -> Self {
+        self.unit_map = Some(controls);
+        self
     }
 
     pub fn with_breaker(mut self, breaker: Arc<Breaker>) -> Self {
@@ -371,6 +389,11 @@ impl DeliveryService {
             }
             if let Some(pns) = &pushed.pns {
                 candidate.siasn_pns_id = Some(pns.id().to_string());
+            }
+            if let Some(progress) = &pushed.progress
+                && candidate.lease.as_ref().is_some_and(|l| l.token == token)
+            {
+                candidate.note_progress(progress);
             }
             let jitter: f64 = rand::random();
             if candidate

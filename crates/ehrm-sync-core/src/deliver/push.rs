@@ -33,7 +33,7 @@ enum Slot {
 
 impl DeliveryService {
     /// The check the BKN client makes just before sending a write: enough lease left.
-    fn write_guard(&self, lease_until: Millis) -> LeaseGuard {
+    pub(super) fn write_guard(&self, lease_until: Millis) -> LeaseGuard {
         LeaseGuard::new(
             self.clock.clone(),
             lease_until,
@@ -42,7 +42,7 @@ impl DeliveryService {
     }
 
     /// A failed write: not sent at all when the guard held it back.
-    fn write_failed(
+    pub(super) fn write_failed(
         ops: Vec<Operation>,
         e: BknError,
         creating: bool,
@@ -61,6 +61,7 @@ impl DeliveryService {
             (RecordKey::Tahunan { .. }, true) => self.remove(&Annual, rec, lease_until).await,
             (RecordKey::Periodik { .. }, false) => self.upsert(&Periodic, rec, lease_until).await,
             (RecordKey::Periodik { .. }, true) => self.remove(&Periodic, rec, lease_until).await,
+            (RecordKey::Jabatan { .. }, _) => self.push_jabatan(rec, lease_until).await,
         }
     }
 
@@ -143,7 +144,7 @@ impl DeliveryService {
         } else {
             Target::Remembered
         };
-        Ok(match family.find(&rec.key, &listed.records) {
+        Ok(match family.find(rec, &listed.records) {
             Found::One(found) if data.is_some_and(|d| family.holds(&found, d)) => {
                 Slot::Holds(family.id_of(&found).to_string())
             }
@@ -155,7 +156,7 @@ impl DeliveryService {
 
     /// Saves the record's latest version, once more with fresh knowledge when BKN refuses it
     /// and what it was built on came from memory.
-    async fn upsert<F: RecordFamily>(
+    pub(super) async fn upsert<F: RecordFamily>(
         &self,
         family: &F,
         rec: &SyncRecord,

@@ -2,7 +2,7 @@
 //! breaker: the outcome, the operations made, BKN's HTTP status, how the call went for the
 //! breaker, and what the push learnt (the PNS id, where BKN's id came from).
 
-use ehrm_sync_domain::record::DeliveryOutcome;
+use ehrm_sync_domain::record::{DeliveryOutcome, Progress};
 
 use crate::breaker::CallResult;
 use crate::ports::{BknError, BknErrorKind, Operation, Operations};
@@ -85,6 +85,8 @@ pub(super) struct Pushed {
     pub(super) call: Call,
     pub(super) pns: Option<PnsId>,
     pub(super) target: Target,
+    /// What BKN holds after the steps done, whatever came of the last one (riwayat jabatan).
+    pub(super) progress: Option<Progress>,
 }
 
 impl Pushed {
@@ -96,6 +98,7 @@ impl Pushed {
             call: Call::Answered,
             pns: None,
             target: Target::CreatedOrKnown,
+            progress: None,
         }
     }
 
@@ -129,6 +132,7 @@ impl Pushed {
             call: Call::of(&err),
             pns: None,
             target: Target::CreatedOrKnown,
+            progress: None,
         }
     }
 
@@ -141,6 +145,11 @@ impl Pushed {
 
     pub(super) fn with_pns(mut self, pns: &PnsId) -> Self {
         self.pns = Some(pns.clone());
+        self
+    }
+
+    pub(super) fn with_progress(mut self, progress: Progress) -> Self {
+        self.progress = Some(progress);
         self
     }
 

@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use ehrm_sync_domain::jabatan::RiwayatJabatan;
 use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja, Periodik};
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::rate::{GateState, RatePolicy};
@@ -145,6 +146,37 @@ pub struct BknPeriodicRecord {
     pub penilai_nip: Option<String>,
 }
 
+/// A position history row as BKN lists it (rw-jabatan), its "no value" forms (null, `""`,
+/// `01-01-0001`) read as absent and its dates as `YYYY-MM-DD` (`docs/bkn-api.md`, "Riwayat
+/// jabatan").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BknJabatanRecord {
+    pub id: String,
+    /// BKN's `jenisJabatan` code (`1`, `2`, `4`).
+    pub jenis_jabatan: Option<String>,
+    pub unor_id: Option<String>,
+    pub eselon_id: Option<String>,
+    pub jabatan_fungsional_id: Option<String>,
+    pub jabatan_fungsional_umum_id: Option<String>,
+    pub nama_jabatan: Option<String>,
+    pub nomor_sk: Option<String>,
+    pub tanggal_sk: Option<String>,
+    pub tmt_jabatan: Option<String>,
+    pub tmt_pelantikan: Option<String>,
+    /// The keys of `path`: the documents BKN holds for the row (e.g. `872`, the SK Jabatan).
+    pub documents: Vec<String>,
+}
+
+/// A file sent to BKN's `upload-dok-rw`.
+pub struct Upload<'a> {
+    /// BKN's id of the history row the file belongs to.
+    pub riwayat_id: &'a str,
+    /// BKN's `id_ref_dokumen` (872: SK Jabatan).
+    pub id_ref_dokumen: &'a str,
+    pub file_name: &'a str,
+    pub bytes: &'a [u8],
+}
+
 /// The BKN SIASN operations the push path needs.
 #[async_trait]
 pub trait Bkn: Send + Sync {
@@ -170,6 +202,25 @@ pub trait Bkn: Send + Sync {
     ) -> Result<Option<String>, BknError>;
     /// Deletes a periodic record; a record BKN no longer has counts as deleted.
     async fn delete_periodic(&self, id: &str, guard: &dyn WriteGuard) -> Result<(), BknError>;
+    async fn jabatan_records(&self, nip: &Nip) -> Result<Vec<BknJabatanRecord>, BknError>;
+    /// `jabatan/save`; `data.unor_id_bkn` is the unit sent.
+    async fn save_jabatan(
+        &self,
+        id: Option<&str>,
+        pns_id: &str,
+        data: &RiwayatJabatan,
+        guard: &dyn WriteGuard,
+    ) -> Result<Option<String>, BknError>;
+    /// `jabatan/delete/{id}`; a row BKN no longer has counts as deleted.
+    async fn delete_jabatan(&self, id: &str, guard: &dyn WriteGuard) -> Result<(), BknError>;
+    /// `upload-dok-rw`: attaches a document to a history row.
+    async fn upload_document(
+        &self,
+        upload: &Upload<'_>,
+        guard: &dyn WriteGuard,
+    ) -> Result<(), BknError>;
+    /// `pns/data-utama-jabatansync`: BKN brings data-utama's position up to date.
+    async fn refresh_data_utama_jabatan(&self, pns_id: &str) -> Result<(), BknError>;
 }
 
 /// Spaces calls to BKN; the HTTP client calls it before every request, token requests included.

@@ -32,6 +32,12 @@ pub trait EhrmDirectory: Send + Sync {
     async fn structural_posts(&self) -> Result<Vec<StructuralPost>, SourceError>;
 }
 
+/// eHRM's documents (`GET {base}/v1/ehrm/dokumen/{id}`): the SK of a position, as bytes.
+#[async_trait]
+pub trait EhrmDocuments: Send + Sync {
+    async fn document(&self, id: &str) -> Result<Vec<u8>, SourceError>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Outcome callbacks
 

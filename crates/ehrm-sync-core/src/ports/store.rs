@@ -129,16 +129,25 @@ pub enum Operation {
     Create,
     Update,
     Delete,
+    /// A document attached to the record at BKN (`upload-dok-rw`).
+    Upload,
+    /// BKN asked to bring data-utama up to date (`data-utama-jabatansync`).
+    Refresh,
+    /// A document read from eHRM (no BKN call).
+    Document,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 6] = [
+    pub const ALL: [Operation; 9] = [
         Operation::Check,
         Operation::DataUtama,
         Operation::Lookup,
         Operation::Create,
         Operation::Update,
         Operation::Delete,
+        Operation::Upload,
+        Operation::Refresh,
+        Operation::Document,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -149,6 +158,9 @@ impl Operation {
             Operation::Create => "create",
             Operation::Update => "update",
             Operation::Delete => "delete",
+            Operation::Upload => "upload",
+            Operation::Refresh => "refresh",
+            Operation::Document => "document",
         }
     }
 
@@ -293,6 +305,8 @@ pub enum RiwayatFamily {
     Skp22,
     /// `rw-kinerjaperiodik`: monthly and quarterly evaluations.
     KinerjaPeriodik,
+    /// `rw-jabatan`: position history.
+    Jabatan,
 }
 
 impl RiwayatFamily {
@@ -300,6 +314,7 @@ impl RiwayatFamily {
         match self {
             RiwayatFamily::Skp22 => "skp22",
             RiwayatFamily::KinerjaPeriodik => "kinerjaperiodik",
+            RiwayatFamily::Jabatan => "jabatan",
         }
     }
 }

@@ -112,6 +112,8 @@ fn at_bkn(ex: &Expect, sim: &SiasnSim) -> (usize, Option<(u8, u8, u8)>) {
             let values = found.first().map(|r| (r.4 as u8, r.5 as u8, r.6 as u8));
             (found.len(), values)
         }
+        // Positions are judged by their own check (`jabatan_at_bkn`): no ratings.
+        RecordKey::Jabatan { .. } => (0, None),
     }
 }
 

@@ -8,11 +8,11 @@ use serde_json::{Map, Value};
 use time::{Date, OffsetDateTime, format_description::well_known::Rfc3339};
 
 use crate::kinerja::{
-    AnnualKinerja, KOEFISIEN_IDS, KinerjaData, Penilai, PenilaiStatus, PeriodicKinerja, Periodik,
-    Predikat, Rating,
+    AnnualKinerja, KOEFISIEN_IDS, Penilai, PenilaiStatus, PeriodicKinerja, Periodik, Predikat,
+    Rating,
 };
 use crate::nip::Nip;
-use crate::record::{Change, ChangeAction, RecordKey};
+use crate::record::{Change, ChangeAction, RecordData, RecordKey};
 use crate::violation::Violation;
 
 /// The first year of the SKP 2022 format (PermenPANRB 6/2022); earlier years use BKN's older
@@ -26,14 +26,18 @@ pub enum EventType {
     TahunanDeleted,
     PeriodikUpserted,
     PeriodikDeleted,
+    JabatanUpserted,
+    JabatanDeleted,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 4] = [
+    pub const ALL: [EventType; 6] = [
         EventType::TahunanUpserted,
         EventType::TahunanDeleted,
         EventType::PeriodikUpserted,
         EventType::PeriodikDeleted,
+        EventType::JabatanUpserted,
+        EventType::JabatanDeleted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +46,8 @@ impl EventType {
             EventType::TahunanDeleted => "kinerja.tahunan.deleted",
             EventType::PeriodikUpserted => "kinerja.periodik.upserted",
             EventType::PeriodikDeleted => "kinerja.periodik.deleted",
+            EventType::JabatanUpserted => "jabatan.upserted",
+            EventType::JabatanDeleted => "jabatan.deleted",
         }
     }
 
@@ -239,6 +245,9 @@ impl Validator {
         t: EventType,
         d: &Map<String, Value>,
     ) -> Option<(RecordKey, ChangeAction)> {
+        if matches!(t, EventType::JabatanUpserted | EventType::JabatanDeleted) {
+            return self.jabatan(t, d);
+        }
         let nip = self.nip("data.nip", d.get("nip"));
         let tahun = self.tahun(d);
         match t {
@@ -246,7 +255,7 @@ impl Validator {
                 let ratings = self.ratings(d);
                 let penilai = self.penilai(d);
                 let (nip, tahun, (h, p, k), penilai) = (nip?, tahun?, ratings?, penilai?);
-                let data = KinerjaData::Tahunan(AnnualKinerja {
+                let data = RecordData::Tahunan(AnnualKinerja {
                     nip,
                     tahun,
                     hasil_kinerja: h,
@@ -270,7 +279,7 @@ impl Validator {
                 let penilai = self.penilai(d);
                 let (nip, tahun, (periodik, mulai, selesai), koefisien_id, (h, p, k), penilai) =
                     (nip?, tahun?, period?, koefisien?, ratings?, penilai?);
-                let data = KinerjaData::Periodik(PeriodicKinerja {
+                let data = RecordData::Periodik(PeriodicKinerja {
                     nip,
                     tahun,
                     periodik,
@@ -284,6 +293,7 @@ impl Validator {
                 });
                 Some((RecordKey::of(&data), ChangeAction::Upsert(data)))
             }
+            EventType::JabatanUpserted | EventType::JabatanDeleted => None,
             EventType::PeriodikDeleted => {
                 let (periodik, mulai, _) = self.period(d, false)?;
                 Some((
@@ -569,5 +579,9 @@ fn integer(v: Option<&Value>) -> Int {
     }
 }
 
+mod jabatan;
+
+#[cfg(test)]
+mod jabatan_tests;
 #[cfg(test)]
 mod tests;

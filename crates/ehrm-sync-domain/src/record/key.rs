@@ -1,14 +1,16 @@
-//! The identity of one performance record, as eHRM keys it, and its text form.
+//! The identity of one record, as eHRM keys it, and its text form.
 
 use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::kinerja::{KinerjaData, Periodik};
+use super::RecordData;
+use crate::jabatan::is_riwayat_id;
+use crate::kinerja::Periodik;
 use crate::nip::Nip;
 
-/// Identity of one performance record, as eHRM keys it.
+/// Identity of one record, as eHRM keys it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum RecordKey {
     /// `kinerja.tahunan`: nip + tahun.
@@ -20,6 +22,8 @@ pub enum RecordKey {
         periodik: Periodik,
         bulan_mulai: u8,
     },
+    /// `jabatan`: nip + eHRM's `riwayat_id`.
+    Jabatan { nip: Nip, riwayat_id: String },
 }
 
 /// The record types ehrm-sync delivers.
@@ -30,6 +34,8 @@ pub enum RecordType {
     KinerjaTahunan,
     #[serde(rename = "kinerja.periodik")]
     KinerjaPeriodik,
+    #[serde(rename = "jabatan")]
+    Jabatan,
 }
 
 impl RecordType {
@@ -37,6 +43,16 @@ impl RecordType {
         match self {
             RecordType::KinerjaTahunan => "kinerja.tahunan",
             RecordType::KinerjaPeriodik => "kinerja.periodik",
+            RecordType::Jabatan => "jabatan",
+        }
+    }
+
+    /// What an HR officer calls it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordType::KinerjaTahunan => "SKP tahunan",
+            RecordType::KinerjaPeriodik => "Kinerja periodik",
+            RecordType::Jabatan => "Riwayat jabatan",
         }
     }
 }
@@ -51,19 +67,23 @@ impl RecordKey {
                 bulan_mulai,
                 ..
             } => (Some(periodik.as_str()), Some(*bulan_mulai)),
-            RecordKey::Tahunan { .. } => (None, None),
+            RecordKey::Tahunan { .. } | RecordKey::Jabatan { .. } => (None, None),
         }
     }
 
     pub fn nip(&self) -> &Nip {
         match self {
-            RecordKey::Tahunan { nip, .. } | RecordKey::Periodik { nip, .. } => nip,
+            RecordKey::Tahunan { nip, .. }
+            | RecordKey::Periodik { nip, .. }
+            | RecordKey::Jabatan { nip, .. } => nip,
         }
     }
 
-    pub fn tahun(&self) -> i32 {
+    /// The year of a performance record (`None` for a position).
+    pub fn tahun(&self) -> Option<i32> {
         match self {
-            RecordKey::Tahunan { tahun, .. } | RecordKey::Periodik { tahun, .. } => *tahun,
+            RecordKey::Tahunan { tahun, .. } | RecordKey::Periodik { tahun, .. } => Some(*tahun),
+            RecordKey::Jabatan { .. } => None,
         }
     }
 
@@ -71,6 +91,7 @@ impl RecordKey {
         match self {
             RecordKey::Tahunan { .. } => RecordType::KinerjaTahunan,
             RecordKey::Periodik { .. } => RecordType::KinerjaPeriodik,
+            RecordKey::Jabatan { .. } => RecordType::Jabatan,
         }
     }
 
@@ -81,17 +102,21 @@ impl RecordKey {
     }
 
     /// The key of the record this data belongs to.
-    pub fn of(data: &KinerjaData) -> RecordKey {
+    pub fn of(data: &RecordData) -> RecordKey {
         match data {
-            KinerjaData::Tahunan(a) => RecordKey::Tahunan {
+            RecordData::Tahunan(a) => RecordKey::Tahunan {
                 nip: a.nip.clone(),
                 tahun: a.tahun,
             },
-            KinerjaData::Periodik(p) => RecordKey::Periodik {
+            RecordData::Periodik(p) => RecordKey::Periodik {
                 nip: p.nip.clone(),
                 tahun: p.tahun,
                 periodik: p.periodik,
                 bulan_mulai: p.bulan_mulai,
+            },
+            RecordData::Jabatan(j) => RecordKey::Jabatan {
+                nip: j.nip.clone(),
+                riwayat_id: j.riwayat_id.clone(),
             },
         }
     }
@@ -111,6 +136,7 @@ impl fmt::Display for RecordKey {
                 "kinerja.periodik/{nip}/{tahun}/{}/{bulan_mulai:02}",
                 periodik.as_str()
             ),
+            RecordKey::Jabatan { nip, riwayat_id } => write!(f, "jabatan/{nip}/{riwayat_id}"),
         }
     }
 }
@@ -135,6 +161,10 @@ impl FromStr for RecordKey {
                 tahun: t.parse().map_err(|_| bad())?,
                 periodik: Periodik::parse(p).ok_or_else(bad)?,
                 bulan_mulai: m.parse().map_err(|_| bad())?,
+            }),
+            ["jabatan", n, id] if is_riwayat_id(id) => Ok(RecordKey::Jabatan {
+                nip: nip(n)?,
+                riwayat_id: (*id).to_string(),
             }),
             _ => Err(bad()),
         }

@@ -13,16 +13,18 @@
 //! Every transition is a method here; adapters only persist the result, guarded by
 //! [`SyncRecord::revision`] (compare-and-swap), so concurrent workers cannot lose an update.
 
+mod data;
 mod key;
 mod status;
 
+pub use data::RecordData;
 pub use key::{BadRecordKey, RecordKey, RecordType};
 pub use status::SyncStatus;
 
 use serde::{Deserialize, Serialize};
 
 use crate::backoff::RetryPolicy;
-use crate::kinerja::{KinerjaData, month_mask};
+use crate::kinerja::month_mask;
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;
@@ -38,7 +40,7 @@ pub struct Lease {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "action", content = "data", rename_all = "lowercase")]
 pub enum ChangeAction {
-    Upsert(KinerjaData),
+    Upsert(RecordData),
     Delete,
 }
 
@@ -57,7 +59,7 @@ impl Change {
     /// Months this change occupies in its year (periodic upserts only).
     pub fn months(&self) -> Option<u16> {
         match &self.action {
-            ChangeAction::Upsert(KinerjaData::Periodik(p)) => {
+            ChangeAction::Upsert(RecordData::Periodik(p)) => {
                 Some(month_mask(p.bulan_mulai, p.bulan_selesai))
             }
             _ => None,
@@ -76,7 +78,7 @@ pub struct SyncRecord {
     /// The latest accepted change is a delete.
     pub deleted: bool,
     /// The latest upserted data (kept after a delete, for the audit trail).
-    pub data: Option<KinerjaData>,
+    pub data: Option<RecordData>,
     /// BKN's riwayat id once known.
     pub bkn_id: Option<String>,
     /// SIASN PNS id of the employee, once resolved.
@@ -98,6 +100,21 @@ pub struct SyncRecord {
     pub last_enqueued_at: Option<Millis>,
     /// Incremented on every write; adapters persist with compare-and-swap on it.
     pub revision: u64,
+    /// The version whose data BKN holds under `bkn_id` while the steps after the save (the SK
+    /// document, data-utama) are still to be done: a retry does them without saving again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub saved_version: Option<u64>,
+    /// SHA-256 of the SK document BKN holds for `bkn_id` (uploaded once per document version).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_sha256: Option<String>,
+}
+
+/// What BKN holds of a record after some of its steps, whatever came of the last one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Progress {
+    pub version: u64,
+    pub bkn_id: String,
+    pub document_sha256: Option<String>,
 }
 
 /// Result of offering a change to a record.
@@ -167,6 +184,8 @@ impl SyncRecord {
             updated_at: now,
             last_enqueued_at: None,
             revision: 0,
+            saved_version: None,
+            document_sha256: None,
         };
         rec.take_change(change, now);
         rec
@@ -269,6 +288,17 @@ impl SyncRecord {
         }
     }
 
+    /// Keeps what the steps done so far left at BKN (before the outcome is recorded, under the
+    /// same lease): BKN's id, the version saved and the document held.
+    pub fn note_progress(&mut self, progress: &Progress) {
+        if self.bkn_id.as_deref() != Some(progress.bkn_id.as_str()) {
+            self.document_sha256 = None;
+        }
+        self.bkn_id = Some(progress.bkn_id.clone());
+        self.saved_version = Some(progress.version);
+        self.document_sha256.clone_from(&progress.document_sha256);
+    }
+
     /// Records the outcome of delivering `version` under the lease `token`.
     pub fn finish_delivery(
         &mut self,
@@ -290,6 +320,8 @@ impl SyncRecord {
             } => {
                 self.delivered_version = Some(self.delivered_version.unwrap_or(0).max(version));
                 self.bkn_id = if *deleted_at_bkn {
+                    self.document_sha256 = None;
+                    self.saved_version = None;
                     None
                 } else {
                     bkn_id.clone().or_else(|| self.bkn_id.take())
@@ -366,7 +398,7 @@ impl SyncRecord {
     /// in a version eHRM's read has not caught up with.
     pub fn repair(
         &mut self,
-        data: &KinerjaData,
+        data: &RecordData,
         version: u64,
         bkn_id: Option<String>,
         now: Millis,
@@ -382,6 +414,10 @@ impl SyncRecord {
             return false;
         }
         self.delivered_version = None;
+        self.saved_version = None;
+        if self.bkn_id != bkn_id {
+            self.document_sha256 = None;
+        }
         self.bkn_id = bkn_id;
         self.status = SyncStatus::Pending;
         self.attempts = 0;

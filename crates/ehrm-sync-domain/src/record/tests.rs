@@ -17,7 +17,7 @@ fn nip() -> Nip {
 }
 
 fn upsert(version: u64) -> Change {
-    let data = KinerjaData::Tahunan(AnnualKinerja {
+    let data = RecordData::Tahunan(AnnualKinerja {
         nip: nip(),
         tahun: 2025,
         hasil_kinerja: Rating::AsExpected,

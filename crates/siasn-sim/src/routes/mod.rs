@@ -44,12 +44,14 @@ macro_rules! pre {
 
 mod admission;
 mod inspect;
+mod jabatan;
 mod reads;
 mod saves;
 mod tokens;
 
 pub(crate) use inspect::window_max;
 use inspect::{get_faults, get_state, get_stats, put_faults};
+use jabatan::{data_utama_jabatansync, delete_jabatan, save_jabatan, upload_dok_rw};
 use reads::{
     data_utama, list_kp, list_pensiun, ref_unor, rw_angkakredit, rw_golongan, rw_hukdis,
     rw_jabatan, rw_kinerjaperiodik, rw_pendidikan, rw_skp22,
@@ -70,6 +72,10 @@ pub fn router(sim: Shared) -> Router {
         .route("/skp22/save", post(save_skp22))
         .route("/kinerjaperiodik/save", post(save_periodik))
         .route("/kinerjaperiodik/delete/{id}", delete(delete_periodik))
+        .route("/jabatan/save", post(save_jabatan))
+        .route("/jabatan/delete/{id}", delete(delete_jabatan))
+        .route("/upload-dok-rw", post(upload_dok_rw))
+        .route("/pns/data-utama-jabatansync", get(data_utama_jabatansync))
         .route("/referensi/ref-unor", get(ref_unor))
         .route("/pns/list-kp-instansi", get(list_kp))
         .route("/pns/list-pensiun-instansi", get(list_pensiun));

@@ -33,10 +33,16 @@ pub(super) async fn rw_jabatan(
     let Ok(db) = sim.db.lock() else {
         return not_found();
     };
-    match db.employees.get(&nip) {
-        Some(e) => list(render::rw_jabatan(e, &db.units)),
-        None => not_found(),
+    if !db.employees.contains_key(&nip) {
+        return not_found();
     }
+    list(
+        db.jabatan
+            .iter()
+            .filter(|r| r.nip == nip)
+            .map(|r| render::quirky_jabatan(&r.item))
+            .collect(),
+    )
 }
 
 pub(super) async fn rw_skp22(

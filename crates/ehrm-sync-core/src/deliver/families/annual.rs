@@ -4,8 +4,8 @@
 
 use async_trait::async_trait;
 
-use ehrm_sync_domain::kinerja::{AnnualKinerja, KinerjaData};
-use ehrm_sync_domain::record::{RecordKey, SyncRecord};
+use ehrm_sync_domain::kinerja::AnnualKinerja;
+use ehrm_sync_domain::record::{RecordData, RecordKey, SyncRecord};
 
 use super::super::family::{Found, RecordFamily};
 use crate::ports::{Bkn, BknAnnualRecord, BknError, RiwayatFamily, WriteGuard};
@@ -23,7 +23,7 @@ impl RecordFamily for Annual {
 
     fn data<'a>(&self, rec: &'a SyncRecord) -> Option<&'a AnnualKinerja> {
         match (&rec.key, &rec.data) {
-            (RecordKey::Tahunan { .. }, Some(KinerjaData::Tahunan(d))) => Some(d),
+            (RecordKey::Tahunan { .. }, Some(RecordData::Tahunan(d))) => Some(d),
             _ => None,
         }
     }
@@ -36,9 +36,9 @@ impl RecordFamily for Annual {
         bkn.annual_records(rec.key.nip()).await
     }
 
-    fn find(&self, key: &RecordKey, list: &[BknAnnualRecord]) -> Found<BknAnnualRecord> {
-        let tahun = key.tahun();
-        match list.iter().find(|r| r.tahun == Some(tahun)) {
+    fn find(&self, rec: &SyncRecord, list: &[BknAnnualRecord]) -> Found<BknAnnualRecord> {
+        let tahun = rec.key.tahun();
+        match list.iter().find(|r| r.tahun.is_some() && r.tahun == tahun) {
             Some(found) => Found::One(found.clone()),
             None => Found::None,
         }
@@ -67,7 +67,7 @@ impl RecordFamily for Annual {
     }
 
     fn no_delete(&self, key: &RecordKey, id: &str) -> Option<String> {
-        let tahun = key.tahun();
+        let tahun = key.tahun().unwrap_or_default();
         Some(format!(
             "dihapus di eHRM, tetapi BKN SIASN tidak menyediakan penghapusan riwayat SKP 2022: hapus riwayat SKP {tahun} (id BKN {id}) di SIASN secara manual / deleted in eHRM, but BKN SIASN offers no delete for annual SKP 2022 records: remove riwayat SKP {tahun} (BKN id {id}) in SIASN by hand"
         ))

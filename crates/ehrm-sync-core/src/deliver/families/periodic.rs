@@ -6,8 +6,8 @@
 
 use async_trait::async_trait;
 
-use ehrm_sync_domain::kinerja::{KinerjaData, PeriodicKinerja};
-use ehrm_sync_domain::record::{RecordKey, SyncRecord};
+use ehrm_sync_domain::kinerja::PeriodicKinerja;
+use ehrm_sync_domain::record::{RecordData, RecordKey, SyncRecord};
 
 use super::super::family::{Found, RecordFamily};
 use crate::ports::{Bkn, BknError, BknPeriodicRecord, RiwayatFamily, WriteGuard};
@@ -25,7 +25,7 @@ impl RecordFamily for Periodic {
 
     fn data<'a>(&self, rec: &'a SyncRecord) -> Option<&'a PeriodicKinerja> {
         match (&rec.key, &rec.data) {
-            (RecordKey::Periodik { .. }, Some(KinerjaData::Periodik(d))) => Some(d),
+            (RecordKey::Periodik { .. }, Some(RecordData::Periodik(d))) => Some(d),
             _ => None,
         }
     }
@@ -38,13 +38,13 @@ impl RecordFamily for Periodic {
         bkn.periodic_records(rec.key.nip()).await
     }
 
-    fn find(&self, key: &RecordKey, list: &[BknPeriodicRecord]) -> Found<BknPeriodicRecord> {
+    fn find(&self, rec: &SyncRecord, list: &[BknPeriodicRecord]) -> Found<BknPeriodicRecord> {
         let RecordKey::Periodik {
             tahun,
             periodik,
             bulan_mulai,
             ..
-        } = key
+        } = &rec.key
         else {
             return Found::None;
         };
