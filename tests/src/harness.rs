@@ -25,6 +25,8 @@ pub struct HarnessOptions {
     pub workers: usize,
     /// Variables that override the defaults (fast retries, short leases).
     pub env: Vec<(&'static str, String)>,
+    /// An eHRM simulator on the same population: its read API (units, documents) configured.
+    pub ehrm: bool,
 }
 
 impl Default for HarnessOptions {
@@ -36,12 +38,14 @@ impl Default for HarnessOptions {
             faults: Faults::default(),
             workers: 4,
             env: Vec::new(),
+            ehrm: false,
         }
     }
 }
 
 pub struct Harness {
     pub sim: SiasnSim,
+    pub ehrm: Option<ehrm_sim::EhrmSim>,
     pub runtime: Option<Runtime>,
     pub population: Population,
     pub secret: Secret,
@@ -69,6 +73,36 @@ pub fn fast_env() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// An eHRM simulator on `population`, and the variables that point the runtime at its read API.
+async fn start_ehrm(
+    population: &Population,
+    secret: &Secret,
+    env: &mut HashMap<String, String>,
+) -> ehrm_sim::EhrmSim {
+    let api = ehrm_sim::read::ApiConfig::default();
+    let ehrm = ehrm_sim::EhrmSim::start(
+        ehrm_sim::EhrmSimConfig {
+            population: population.clone(),
+            api: api.clone(),
+            callback_secret: secret.clone(),
+            callback_failure_rate: 0.0,
+            callback_busy_per_id: 0,
+        },
+        loopback(),
+    )
+    .await
+    .expect("eHRM simulator starts");
+    for (k, v) in [
+        ("EHRM_API_BASE_URL", ehrm.api_base_url()),
+        ("EHRM_API_KEY", api.api_key),
+        ("EHRM_USERNAME", api.email),
+        ("EHRM_PASSWORD", api.password),
+    ] {
+        env.insert(k.into(), v);
+    }
+    ehrm
+}
+
 pub fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
@@ -94,6 +128,10 @@ impl Harness {
         for (k, v) in fast_env().into_iter().chain(opts.env) {
             env.insert(k.to_string(), v);
         }
+        let ehrm = match opts.ehrm {
+            true => Some(start_ehrm(&population, &secret, &mut env).await),
+            false => None,
+        };
         let dir = tempfile::tempdir().expect("temp dir");
         let settings =
             LocalSettings::from_env(&env, dir.path().join("store.db"), loopback(), opts.workers)
@@ -102,6 +140,7 @@ impl Harness {
         let base = format!("http://{}", runtime.addr);
         Harness {
             sim,
+            ehrm,
             runtime: Some(runtime),
             population,
             secret,

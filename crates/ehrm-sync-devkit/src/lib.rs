@@ -3,6 +3,7 @@
 //! * [`world`] — the simulated worlds: the SIASN and eHRM simulators on one population (with
 //!   discrepancies injected) and the environment that points a runtime at them;
 //! * [`events`] — signed eHRM webhooks, as eHRM sends them;
+//! * [`positions`] — riwayat jabatan events and SK documents;
 //! * [`demo`] — `ehrm-sync demo`: plan a stream of changes, run it against a faulty BKN, check
 //!   the invariants, print the report;
 //! * [`bench`](mod@bench) — the load commands behind the figures of `docs/performance.md`;
@@ -16,5 +17,6 @@ pub mod bench;
 pub mod demo;
 pub mod events;
 pub mod net;
+pub mod positions;
 pub mod sim;
 pub mod world;

@@ -12,6 +12,7 @@ mod crash;
 mod hostile;
 mod hostile_bkn;
 mod ingest_http;
+mod jabatan;
 mod log_privacy;
 mod openapi;
 mod push_e2e;
