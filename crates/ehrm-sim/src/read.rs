@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Response};
 use rand::RngExt;
 use serde_json::{Value, json};
 
-use ehrm_sync_population::Population;
+use ehrm_sync_population::{JenisJabatan, Population};
 
 use crate::Sim;
 
@@ -96,8 +96,13 @@ fn render(pop: &Population, no_eselon: Option<&str>) -> Tables {
             "status": e.status,
         }));
         for j in &e.riwayat_jabatan {
+            let reference = |kind| ehrm_sync_population::jabatan_reference(kind, &j.nama_jabatan);
             riwayat.push(json!({
                 "nip": e.nip,
+                "riwayat_id": format!("RJ-{}", j.bkn_id.get(..12).unwrap_or(&j.bkn_id)),
+                "version": 1,
+                "jabatan_fungsional_id": (j.jenis_jabatan == JenisJabatan::Fungsional).then(|| reference("jf")),
+                "jabatan_fungsional_umum_id": (j.jenis_jabatan == JenisJabatan::Pelaksana).then(|| reference("jfu")),
                 "jenis_jabatan": j.jenis_jabatan.as_str(),
                 "nama_jabatan": j.nama_jabatan,
                 "unor_id": j.unor_id,

@@ -64,6 +64,7 @@ fn pegawai(nip: &str, d: &Map<String, Value>) -> PegawaiFacts {
 
 fn jabatan(o: &Map<String, Value>) -> JabatanFacts {
     JabatanFacts {
+        bkn_id: text(o, "id"),
         jenis_jabatan: first(o, &["jenisJabatan", "jenisJabatanId"]),
         nama_jabatan: first(
             o,
@@ -79,6 +80,7 @@ fn jabatan(o: &Map<String, Value>) -> JabatanFacts {
         tanggal_sk: text(o, "tanggalSk"),
         tmt_jabatan: text(o, "tmtJabatan"),
         tmt_pelantikan: text(o, "tmtPelantikan"),
+        ..JabatanFacts::default()
     }
 }
 

@@ -19,9 +19,12 @@ use crate::client::BknClient;
 use crate::directory::{first, text};
 use crate::wire::{data_list, data_object};
 
+/// A date; BKN's zero date (`01-01-0001`, Go's empty time) is none.
 fn date(o: &Map<String, Value>, keys: &[&str]) -> Option<Date> {
     let s = first(o, keys)?;
-    parse_bkn_date(&s).or_else(|| parse_iso_date(&s))
+    parse_bkn_date(&s)
+        .or_else(|| parse_iso_date(&s))
+        .filter(|d| d.year() > 1)
 }
 
 fn number(o: &Map<String, Value>, keys: &[&str]) -> Option<f64> {

@@ -1,5 +1,5 @@
-//! The repairs long runs make themselves: eHRM's performance records that BKN lacks (or holds
-//! differently) queued for delivery through the normal path — checked by the very rules a
+//! The repairs long runs make themselves: eHRM's performance records and positions
+//! ([`jabatan`]) that BKN lacks (or holds differently) queued for delivery through the normal path — checked by the very rules a
 //! webhook meets — for reconciliation and the readiness check; and BKN-authoritative values
 //! sent to eHRM as callbacks.
 
@@ -22,6 +22,10 @@ use crate::ingest::month_overlap;
 use crate::ports::{
     CallbackOutbox, Clock, DeliveryMessage, DeliveryQueue, QueueError, StoreError, SyncStore,
 };
+
+mod jabatan;
+
+pub use jabatan::{JabatanRepairPorts, queue_jabatan};
 
 #[derive(Debug, thiserror::Error)]
 pub enum RepairError {

@@ -39,13 +39,17 @@ pub fn struktural(e: &Employee, riwayat_id: &str, unit: &Unit, tmt: &str, nomor_
     })
 }
 
-/// A new functional post (BKN's JF reference `jf_id`) in the employee's unit.
-pub fn fungsional(e: &Employee, riwayat_id: &str, jf_id: &str, tmt: &str, nomor_sk: &str) -> Value {
+/// The functional post every new functional position of the tests and the demo names.
+pub const JF_NAMA: &str = "Teknik Jalan dan Jembatan Ahli Muda";
+
+/// A new functional post ([`JF_NAMA`]) in the employee's unit.
+pub fn fungsional(e: &Employee, riwayat_id: &str, tmt: &str, nomor_sk: &str) -> Value {
     json!({
         "nip": e.nip, "riwayat_id": riwayat_id, "jenis_jabatan": "fungsional",
         "unor_id": e.unor_id, "eselon_id": null,
-        "jabatan_fungsional_id": jf_id, "jabatan_fungsional_umum_id": null,
-        "nama_jabatan": "Teknik Jalan dan Jembatan Ahli Muda", "nomor_sk": nomor_sk,
+        "jabatan_fungsional_id": ehrm_sync_population::jabatan_reference("jf", JF_NAMA),
+        "jabatan_fungsional_umum_id": null,
+        "nama_jabatan": JF_NAMA, "nomor_sk": nomor_sk,
         "tanggal_sk": tmt, "tmt_jabatan": tmt, "tmt_pelantikan": null, "dokumen_sk": null,
     })
 }
@@ -61,8 +65,10 @@ pub fn existing(e: &Employee, riwayat_id: &str, j: &Jabatan) -> Value {
         "nip": e.nip, "riwayat_id": riwayat_id, "jenis_jabatan": jenis,
         "unor_id": j.unor_id,
         "eselon_id": j.eselon.as_deref().and_then(ehrm_sync_domain::codes::eselon_to_bkn),
-        "jabatan_fungsional_id": (j.jenis_jabatan == JenisJabatan::Fungsional).then_some("JF-REF"),
-        "jabatan_fungsional_umum_id": (j.jenis_jabatan == JenisJabatan::Pelaksana).then_some("JFU-REF"),
+        "jabatan_fungsional_id": (j.jenis_jabatan == JenisJabatan::Fungsional)
+            .then(|| ehrm_sync_population::jabatan_reference("jf", &j.nama_jabatan)),
+        "jabatan_fungsional_umum_id": (j.jenis_jabatan == JenisJabatan::Pelaksana)
+            .then(|| ehrm_sync_population::jabatan_reference("jfu", &j.nama_jabatan)),
         "nama_jabatan": j.nama_jabatan, "nomor_sk": j.nomor_sk,
         "tanggal_sk": j.tanggal_sk, "tmt_jabatan": j.tmt_jabatan,
         "tmt_pelantikan": j.tmt_pelantikan, "dokumen_sk": null,

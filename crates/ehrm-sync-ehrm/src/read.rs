@@ -373,6 +373,14 @@ pub mod fields {
 
     pub fn jabatan(o: &Map<String, Value>) -> JabatanFacts {
         JabatanFacts {
+            bkn_id: None,
+            riwayat_id: s(o, "riwayat_id"),
+            version: o.get("version").and_then(|v| match v {
+                Value::Number(n) => n.as_u64(),
+                Value::String(t) => t.trim().parse().ok(),
+                _ => None,
+            }),
+            referensi: s(o, "jabatan_fungsional_id").or_else(|| s(o, "jabatan_fungsional_umum_id")),
             jenis_jabatan: s(o, "jenis_jabatan"),
             nama_jabatan: s(o, "nama_jabatan"),
             unor: s(o, "unor_id"),

@@ -26,6 +26,19 @@ pub use generate::{PopulationSpec, generate};
 pub const INSTANSI_ID: &str = "A5EB03E23D46F6A0E040640A040252AD";
 pub const INSTANSI_NAMA: &str = "Kementerian Pekerjaan Umum";
 
+/// SIASN's reference id of a position name (`js` structural, `jf` functional, `jfu`
+/// executive): a stable 32-hex id. The world's reference table: eHRM keeps SIASN's ids, so
+/// both simulators name a post by the same id.
+pub fn jabatan_reference(kind: &str, name: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let h = |salt: u8| {
+        let mut s = std::collections::hash_map::DefaultHasher::new();
+        (kind, name, salt).hash(&mut s);
+        s.finish()
+    };
+    format!("{:016x}{:016x}", h(1), h(2))
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Population {
     pub units: Vec<Unit>,

@@ -5,8 +5,6 @@
 //!
 //! Written here from `docs/readiness-rules.md`, not from ehrm-sync's rules, so the two can disagree.
 
-use std::hash::{Hash, Hasher};
-
 use serde_json::{Value, json};
 
 use ehrm_sync_domain::dates::parse_iso_date;
@@ -25,12 +23,7 @@ fn rank(g: &str) -> Option<usize> {
 
 /// A stable 32-hex id for a name (SIASN's reference ids look like this).
 pub fn ref_id(kind: &str, name: &str) -> String {
-    let h = |salt: u8| {
-        let mut s = std::collections::hash_map::DefaultHasher::new();
-        (kind, name, salt).hash(&mut s);
-        s.finish()
-    };
-    format!("{:016x}{:016x}", h(1), h(2))
+    ehrm_sync_population::jabatan_reference(kind, name)
 }
 
 /// `tkPendidikanTerakhirId`: as planted, else the lowest level whose rank ceiling (PP 99/2000

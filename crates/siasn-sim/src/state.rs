@@ -124,6 +124,9 @@ pub struct Db {
     pub jabatan: Vec<StoredJabatan>,
     /// PNS ids whose data-utama lags a riwayat jabatan write (until `data-utama-jabatansync`).
     pub data_utama_stale: std::collections::BTreeSet<String>,
+    /// SIASN's reference table: JF and JFU ids → the post's name (BKN names a saved position
+    /// from its reference).
+    pub position_names: HashMap<String, String>,
     pub apim_tokens: HashMap<String, Token>,
     pub sso_tokens: HashMap<String, Token>,
     pub stats: Stats,
@@ -192,8 +195,25 @@ impl Db {
                     })
             })
             .collect();
+        let mut position_names = HashMap::new();
+        for e in &population.employees {
+            let posts = e
+                .riwayat_jabatan
+                .iter()
+                .map(|j| (j.jenis_jabatan, j.nama_jabatan.as_str()))
+                .chain([(e.jenis_jabatan, e.jabatan_nama.as_str())]);
+            for (jenis, name) in posts {
+                let kind = match jenis {
+                    ehrm_sync_population::JenisJabatan::Fungsional => "jf",
+                    ehrm_sync_population::JenisJabatan::Pelaksana => "jfu",
+                    ehrm_sync_population::JenisJabatan::Struktural => continue,
+                };
+                position_names.insert(crate::history::ref_id(kind, name), name.to_string());
+            }
+        }
         Db {
             jabatan,
+            position_names,
             data_utama_stale: Default::default(),
             pns_to_nip: population
                 .employees

@@ -168,7 +168,7 @@ async fn lost_answers_and_expiring_tokens_never_make_a_second_position() {
         let id = format!("DOK-F{i}");
         ehrm.put_document(&id, bytes.clone());
         let data = with_document(
-            fungsional(&e, "RJ-F", "JF-77", "2026-03-01", &format!("SK-F{i}/2026")),
+            fungsional(&e, "RJ-F", "2026-03-01", &format!("SK-F{i}/2026")),
             &id,
             &bytes,
         );
@@ -234,7 +234,7 @@ async fn refusals_are_told_apart_from_waiting() {
     assert!(body.to_string().contains("PU.99.99"), "{body}");
 
     // BKN refuses the position: failed, BKN's words kept.
-    let data = fungsional(&e, "RJ-R", "JF-77", "2026-03-01", "SK-R/2026");
+    let data = fungsional(&e, "RJ-R", "2026-03-01", "SK-R/2026");
     assert_eq!(h.send(&upserted(&data, 1)).await.0, 202);
     let prefix = format!("jabatan/{}/RJ-R", e.nip);
     let status = h

@@ -136,7 +136,7 @@ fn expected_priority(world: &ReconcileWorld, r: &ExpectedRow) -> &'static str {
 
 fn expected_action(r: &ExpectedRow) -> &'static str {
     match (r.data_set.as_str(), r.kind.as_str(), r.authority.as_str()) {
-        ("kinerja", "missing_at_bkn" | "differs", _) => "queued_for_bkn",
+        ("kinerja" | "jabatan", "missing_at_bkn" | "differs", _) => "queued_for_bkn",
         ("pegawai", "differs", "bkn") => "sent_to_ehrm",
         _ => "needs_review",
     }
@@ -166,7 +166,7 @@ async fn run_by_hand(env: &HashMap<String, String>, db: &Path, dry_run: bool) ->
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_run_reports_exactly_the_injected_discrepancies_and_repairs_performance_records() {
+async fn a_run_reports_exactly_the_injected_discrepancies_and_repairs_performance_and_positions() {
     let world = ReconcileWorld::start(WorldSpec {
         employees: 2_500,
         seed: 41,
@@ -301,12 +301,14 @@ async fn a_run_reports_exactly_the_injected_discrepancies_and_repairs_performanc
     let found2: BTreeSet<ExpectedRow> = rows2.iter().map(key).collect();
     let still: BTreeSet<ExpectedRow> = expected
         .iter()
-        .filter(|r| !(r.data_set == "kinerja" && r.kind != "missing_in_ehrm"))
+        .filter(|r| {
+            !(matches!(r.data_set.as_str(), "kinerja" | "jabatan") && r.kind != "missing_in_ehrm")
+        })
         .cloned()
         .collect();
     assert_eq!(
         found2, still,
-        "after delivery, only the performance discrepancies are gone"
+        "after delivery, the performance and position discrepancies are gone"
     );
 }
 

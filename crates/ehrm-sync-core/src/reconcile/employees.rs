@@ -9,7 +9,7 @@ use ehrm_sync_domain::reconcile::{Action, Discrepancy};
 
 use super::{MAX_UNREADABLE_KEPT, ReconcileJob, ReconcilerDeps, RunState};
 use crate::job::{Halt, JobError, ReadFailure, Turn};
-use crate::repair::{Repaired, queue_kinerja, send_to_ehrm};
+use crate::repair::{JabatanRepairPorts, Repaired, queue_jabatan, queue_kinerja, send_to_ehrm};
 
 impl ReconcileJob {
     /// Reads, compares and repairs a chunk; returns how many from the start are done, and the
@@ -116,6 +116,7 @@ impl ReconcileJob {
             row.unit = unit.clone();
         }
         done.repairs = cmp.repairs;
+        done.jabatan_repairs = cmp.jabatan_repairs;
         Ok(done)
     }
 }
@@ -125,11 +126,12 @@ pub(super) struct EmployeeDone {
     nip: String,
     rows: Vec<Discrepancy>,
     repairs: Vec<ehrm_sync_domain::reconcile::compare::KinerjaRepair>,
+    jabatan_repairs: Vec<ehrm_sync_domain::reconcile::compare::JabatanRepair>,
     missing_at_bkn: bool,
     unreadable: Option<String>,
 }
 
-/// Queues the performance repairs and sends the BKN-authoritative rows to eHRM; a repair that
+/// Queues the performance and position repairs and sends the BKN-authoritative rows to eHRM; a repair that
 /// cannot be made turns its rows into `needs_review`.
 pub(super) async fn apply_repairs(
     deps: &ReconcilerDeps,
@@ -152,6 +154,29 @@ pub(super) async fn apply_repairs(
                     }
                 }
                 tracing::info!(reason = %why, "performance record left for review");
+            }
+        }
+    }
+    let ports = JabatanRepairPorts {
+        store: &deps.run.store,
+        queue: &deps.run.queue,
+        clock: &deps.run.clock,
+        units: &deps.run.controls,
+    };
+    for r in std::mem::take(&mut done.jabatan_repairs) {
+        let repaired = queue_jabatan(&ports, &r)
+            .await
+            .map_err(|e| JobError::Repair(e.to_string()))?;
+        match repaired {
+            Repaired::Queued => queued += 1,
+            Repaired::NotPossible(why) => {
+                for i in &r.rows {
+                    if let Some(row) = done.rows.get_mut(*i) {
+                        row.action = Action::NeedsReview;
+                        row.note = Some(why.clone());
+                    }
+                }
+                tracing::info!(reason = %why, "position left for review");
             }
         }
     }

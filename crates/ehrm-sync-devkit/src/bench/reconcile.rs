@@ -96,6 +96,7 @@ fn ehrm_facts(e: &Employee) -> EmployeeFacts {
                 tanggal_sk: Some(j.tanggal_sk.clone()),
                 tmt_jabatan: Some(j.tmt_jabatan.clone()),
                 tmt_pelantikan: j.tmt_pelantikan.clone(),
+                ..JabatanFacts::default()
             })
             .collect(),
         kinerja: e

@@ -257,6 +257,18 @@ pub struct PegawaiFacts {
 /// One entry of the position history.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JabatanFacts {
+    /// BKN: its id of the row (to update a differing copy instead of adding one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bkn_id: Option<String>,
+    /// eHRM: its `riwayat_id` and `version`, when its read API serves them (then a position
+    /// BKN lacks can be queued from the row itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub riwayat_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u64>,
+    /// eHRM: BKN's JF or JFU reference of a functional or executive post.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referensi: Option<String>,
     pub jenis_jabatan: Option<String>,
     pub nama_jabatan: Option<String>,
     /// eHRM: its own unit code; BKN: the SIASN UNOR id.

@@ -15,10 +15,14 @@ fn non_empty(v: Option<&str>) -> Option<&str> {
         .filter(|s| !s.is_empty() && !s.chars().all(|c| DASHES.contains(&c)))
 }
 
-/// `2024-01-31`, `31-01-2024`, `2024-01-31 00:00:00` → `2024-01-31`. Unreadable dates are kept
-/// as written, so they show up as a difference instead of vanishing.
+/// `2024-01-31`, `31-01-2024`, `2024-01-31 00:00:00` → `2024-01-31`; BKN's zero date
+/// `01-01-0001` (Go's empty time) is no date. Unreadable dates are kept as written, so they
+/// show up as a difference instead of vanishing.
 pub fn date(v: Option<&str>) -> Option<String> {
     let v = non_empty(v)?;
+    if v.starts_with("01-01-0001") || v.starts_with("0001-01-01") {
+        return None;
+    }
     let parsed = parse_iso_date(v).or_else(|| parse_bkn_date(v.get(..10).unwrap_or(v)));
     Some(parsed.map_or_else(|| v.to_string(), format_iso_date))
 }
@@ -138,6 +142,13 @@ pub fn id(v: Option<&str>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bkn_zero_date_is_no_date() {
+        assert_eq!(date(Some("01-01-0001")), None);
+        assert_eq!(date(Some("0001-01-01T00:00:00Z")), None);
+        assert_eq!(date(Some("15-01-2020")).as_deref(), Some("2020-01-15"));
+    }
 
     #[test]
     fn both_notations_meet() {

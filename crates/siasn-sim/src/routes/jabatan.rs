@@ -87,7 +87,7 @@ fn check(db: &Db, f: &Faults, b: &Map<String, Value>) -> Vec<String> {
     errors
 }
 
-fn item(db: &mut Db, b: &Map<String, Value>, nip: &str, id: &str) -> Value {
+fn item(db: &Db, b: &Map<String, Value>, nip: &str, id: &str) -> Value {
     let unor = field(b, "unorId");
     let unit = db
         .units
@@ -96,6 +96,13 @@ fn item(db: &mut Db, b: &Map<String, Value>, nip: &str, id: &str) -> Value {
     let text = |k: &str| {
         let v = field(b, k);
         if v.is_empty() { Value::Null } else { json!(v) }
+    };
+    let jenis = field(b, "jenisJabatan");
+    let named = |k: &str| db.position_names.get(&field(b, k)).cloned();
+    let nama = match jenis.as_str() {
+        "1" => unit.map(|u| u.nama_jabatan.clone()),
+        "2" => named("jabatanFungsionalId"),
+        _ => named("jabatanFungsionalUmumId"),
     };
     json!({
         "id": id,
@@ -108,6 +115,9 @@ fn item(db: &mut Db, b: &Map<String, Value>, nip: &str, id: &str) -> Value {
         "unorNama": unit.map(|u| u.nama.clone()),
         "namaUnor": unit.map(|u| u.nama.clone()),
         "eselonId": text("eselonId"),
+        "namaJabatan": nama,
+        "jabatanFungsionalNama": (jenis == "2").then(|| nama.clone()).flatten(),
+        "jabatanFungsionalUmumNama": (jenis == "4").then(|| nama.clone()).flatten(),
         "jabatanFungsionalId": text("jabatanFungsionalId"),
         "jabatanFungsionalUmumId": text("jabatanFungsionalUmumId"),
         "tmtJabatan": field(b, "tmtJabatan"),

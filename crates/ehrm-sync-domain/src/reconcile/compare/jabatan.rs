@@ -1,4 +1,6 @@
-//! The `jabatan` data set: position histories matched by TMT.
+//! The `jabatan` data set: position histories matched by TMT. eHRM is authoritative: a
+//! position BKN lacks or holds differently is queued for delivery (a [`JabatanRepair`]); one
+//! BKN holds that eHRM does not is left for a person.
 
 use std::collections::{HashMap, HashSet};
 
@@ -27,21 +29,32 @@ pub(super) fn jabatan_label(key: &str, j: &JabatanFacts) -> String {
     .to_string()
 }
 
-pub(super) fn compare_jabatan(rows: &mut Rows<'_>, ehrm: &[JabatanFacts], bkn: &[JabatanFacts]) {
+pub(super) fn compare_jabatan(
+    rows: &mut Rows<'_>,
+    ehrm: &[JabatanFacts],
+    bkn: &[JabatanFacts],
+) -> Vec<JabatanRepair> {
+    let mut repairs = Vec::new();
     let e = by_tmt(ehrm);
     let b: HashMap<String, &JabatanFacts> = by_tmt(bkn).into_iter().collect();
     let mut matched = HashSet::new();
     for (key, ej) in &e {
         let Some(bj) = b.get(key) else {
-            rows.push(
+            let row = rows.push(
                 DataSet::Jabatan,
                 Kind::MissingAtBkn,
                 None,
                 Some(jabatan_label(key, ej)),
                 None,
                 Authority::Ehrm,
-                Action::NeedsReview,
+                Action::QueuedForBkn,
             );
+            repairs.push(JabatanRepair {
+                nip: rows.nip.to_string(),
+                row: (*ej).clone(),
+                bkn_id: None,
+                rows: vec![row],
+            });
             continue;
         };
         matched.insert(key.clone());
@@ -69,23 +82,34 @@ pub(super) fn compare_jabatan(rows: &mut Rows<'_>, ehrm: &[JabatanFacts], bkn: &
                 &bj.tmt_pelantikan,
             ),
         ];
-        for (name, f, ev, bv) in fields {
-            rows.field(
-                DataSet::Jabatan,
-                format!("{key}.{name}"),
-                f(ev.as_deref()),
-                f(bv.as_deref()),
-                Authority::Ehrm,
-            );
-        }
+        let mut found: Vec<usize> = fields
+            .into_iter()
+            .filter_map(|(name, f, ev, bv)| {
+                rows.field(
+                    DataSet::Jabatan,
+                    format!("{key}.{name}"),
+                    f(ev.as_deref()),
+                    f(bv.as_deref()),
+                    Authority::Ehrm,
+                )
+            })
+            .collect();
         if let Some(mapped) = rows.ctx.mapped(ej.unor.as_deref()) {
-            rows.field(
+            found.extend(rows.field(
                 DataSet::Jabatan,
                 format!("{key}.unor"),
                 Some(mapped),
                 norm::id(bj.unor.as_deref()),
                 Authority::Ehrm,
-            );
+            ));
+        }
+        if !found.is_empty() {
+            repairs.push(JabatanRepair {
+                nip: rows.nip.to_string(),
+                row: (*ej).clone(),
+                bkn_id: bj.bkn_id.clone(),
+                rows: found,
+            });
         }
     }
     let mut extra: Vec<_> = by_tmt(bkn)
@@ -104,4 +128,5 @@ pub(super) fn compare_jabatan(rows: &mut Rows<'_>, ehrm: &[JabatanFacts], bkn: &
             Action::NeedsReview,
         );
     }
+    repairs
 }

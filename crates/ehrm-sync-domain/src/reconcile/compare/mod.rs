@@ -90,10 +90,21 @@ pub struct KinerjaRepair {
     pub rows: Vec<usize>,
 }
 
+/// A position to deliver again: eHRM's row, and BKN's id when BKN holds a (different) copy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JabatanRepair {
+    pub nip: String,
+    pub row: JabatanFacts,
+    pub bkn_id: Option<String>,
+    /// The report rows this repair answers (indexes into [`EmployeeComparison::rows`]).
+    pub rows: Vec<usize>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EmployeeComparison {
     pub rows: Vec<Discrepancy>,
     pub repairs: Vec<KinerjaRepair>,
+    pub jabatan_repairs: Vec<JabatanRepair>,
 }
 
 struct Rows<'a> {
@@ -145,7 +156,7 @@ impl Rows<'_> {
         }
         let action = match (authority, data_set) {
             (Authority::Bkn, _) => self.ctx.bkn_action(),
-            (Authority::Ehrm, DataSet::Kinerja) => Action::QueuedForBkn,
+            (Authority::Ehrm, DataSet::Kinerja | DataSet::Jabatan) => Action::QueuedForBkn,
             (Authority::Ehrm, _) => Action::NeedsReview,
         };
         Some(self.push(
@@ -188,7 +199,7 @@ pub fn compare_employee(
             );
             return EmployeeComparison {
                 rows: rows.out,
-                repairs: Vec::new(),
+                ..EmployeeComparison::default()
             };
         }
         (None, Some(b)) => {
@@ -203,17 +214,18 @@ pub fn compare_employee(
             );
             return EmployeeComparison {
                 rows: rows.out,
-                repairs: Vec::new(),
+                ..EmployeeComparison::default()
             };
         }
         (Some(e), Some(b)) => (e, b),
     };
     compare_pegawai(&mut rows, &e.pegawai, &b.pegawai);
-    compare_jabatan(&mut rows, &e.jabatan, &b.jabatan);
+    let jabatan_repairs = compare_jabatan(&mut rows, &e.jabatan, &b.jabatan);
     let repairs = compare_kinerja(&mut rows, &e.kinerja, &b.kinerja);
     EmployeeComparison {
         rows: rows.out,
         repairs,
+        jabatan_repairs,
     }
 }
 
