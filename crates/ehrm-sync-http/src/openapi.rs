@@ -12,8 +12,8 @@ use ehrm_sync_domain::kinerja::Periodik;
 use ehrm_sync_domain::record::RecordType;
 
 use crate::wire::{
-    AttemptView, ChangeData, ChangeEnvelope, ChangeType, ErrorBody, ErrorCode, EventAnswer,
-    EventResult, Penilai, RecordView, SyncStatusView,
+    AttemptView, ChangeData, ChangeEnvelope, ChangeType, DokumenSk, ErrorBody, ErrorCode,
+    EventAnswer, EventData, EventResult, JabatanData, Penilai, RecordView, SyncStatusView,
 };
 
 #[derive(OpenApi)]
@@ -29,7 +29,8 @@ use crate::wire::{
     ),
     paths(crate::events::receive, crate::status::employee),
     components(schemas(
-        ChangeEnvelope, ChangeType, ChangeData, Penilai, EventAnswer, EventResult, ErrorBody,
+        ChangeEnvelope, ChangeType, EventData, ChangeData, JabatanData, DokumenSk, Penilai,
+        EventAnswer, EventResult, ErrorBody,
         ErrorCode, SyncStatusView, RecordView, RecordFacts, RecordType, Periodik, AttemptView,
         CallbackEvent, RecordOutcome, BknFinding
     )),

@@ -22,6 +22,10 @@ pub enum ChangeType {
     PeriodikUpserted,
     #[serde(rename = "kinerja.periodik.deleted")]
     PeriodikDeleted,
+    #[serde(rename = "jabatan.upserted")]
+    JabatanUpserted,
+    #[serde(rename = "jabatan.deleted")]
+    JabatanDeleted,
 }
 
 /// The body of a change webhook (`docs/ehrm-contract.md`). The handler checks it with the domain's
@@ -38,7 +42,60 @@ pub struct ChangeEnvelope {
     /// and ignored.
     #[schema(minimum = 1)]
     pub version: u64,
-    pub data: ChangeData,
+    pub data: EventData,
+}
+
+/// A performance record (`kinerja.*`) or a position history row (`jabatan.*`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum EventData {
+    Kinerja(ChangeData),
+    Jabatan(JabatanData),
+}
+
+/// A position history row (riwayat jabatan). A delete needs only its key: `nip` and
+/// `riwayat_id`. Dates are `YYYY-MM-DD`; the reference ids are BKN's own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct JabatanData {
+    #[schema(pattern = "^[0-9]{18}$")]
+    pub nip: String,
+    /// eHRM's id of the history row, stable across edits.
+    #[schema(pattern = "^[A-Za-z0-9._-]{1,64}$")]
+    pub riwayat_id: String,
+    /// `struktural` (needs `unor_id`, `eselon_id`), `fungsional` (needs
+    /// `jabatan_fungsional_id`) or `pelaksana` (needs `jabatan_fungsional_umum_id`).
+    pub jenis_jabatan: Option<String>,
+    /// eHRM's unit code; it must map to a SIASN UNOR id in eHRM's `unor` resource.
+    pub unor_id: Option<String>,
+    /// BKN's eselon id, e.g. `31` for III.a.
+    pub eselon_id: Option<String>,
+    pub jabatan_fungsional_id: Option<String>,
+    pub jabatan_fungsional_umum_id: Option<String>,
+    pub nama_jabatan: Option<String>,
+    pub nomor_sk: Option<String>,
+    #[schema(format = Date)]
+    pub tanggal_sk: Option<String>,
+    #[schema(format = Date)]
+    pub tmt_jabatan: Option<String>,
+    #[schema(format = Date)]
+    pub tmt_pelantikan: Option<String>,
+    /// The SK Jabatan (PDF) eHRM serves at `GET {base}/v1/ehrm/dokumen/{id}`; optional.
+    pub dokumen_sk: Option<DokumenSk>,
+    #[schema(pattern = "^[0-9A-Fa-f]{32}$")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pns_id: Option<String>,
+}
+
+/// A document's description; its bytes are checked against it before anything goes to BKN.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DokumenSk {
+    pub id: String,
+    #[schema(pattern = "^[0-9A-Fa-f]{64}$")]
+    pub sha256: String,
+    /// Size in bytes (at most 5 MiB).
+    #[schema(minimum = 1, maximum = 5242880)]
+    pub ukuran: u64,
+    pub nama: String,
 }
 
 /// The record. A delete needs only its key: `nip`, `tahun` and, for periodic evaluations,
@@ -104,8 +161,9 @@ pub enum EventResult {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EventAnswer {
     pub result: EventResult,
-    /// The record's key: `kinerja.tahunan/<nip>/<tahun>` or
-    /// `kinerja.periodik/<nip>/<tahun>/<bulanan|triwulan>/<bulan_mulai, two digits>`.
+    /// The record's key: `kinerja.tahunan/<nip>/<tahun>`,
+    /// `kinerja.periodik/<nip>/<tahun>/<bulanan|triwulan>/<bulan_mulai, two digits>` or
+    /// `jabatan/<nip>/<riwayat_id>`.
     pub record_key: String,
     /// The record's status now (null for a duplicate whose record cannot be read).
     pub status: Option<SyncStatus>,

@@ -74,6 +74,12 @@ fn the_committed_document_is_the_generated_one() {
     let mut short_nip = e.clone();
     short_nip["data"]["nip"] = json!("19850714");
     assert!(!validator(&doc, request).is_valid(&short_nip));
+    let j = json!({"type": "jabatan.deleted", "occurred_at": "2026-11-27T10:15:00+07:00",
+                   "version": 3, "data": {"nip": "198507142010011002", "riwayat_id": "RJ-1"}});
+    assert!(validator(&doc, request).is_valid(&j));
+    let mut bad_id = j.clone();
+    bad_id["data"]["riwayat_id"] = json!("RJ/1");
+    assert!(!validator(&doc, request).is_valid(&bad_id));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,6 +110,14 @@ async fn every_event_and_answer_fits_the_document() {
             assert_fits(&doc, request, &body, "an event");
             answers.push(h.send(&body).await);
         }
+    }
+    let position = ehrm_sync_devkit::positions::fungsional(&e, "RJ-OA", "2026-03-01", "SK-OA");
+    for body in [
+        ehrm_sync_devkit::positions::upserted(&position, 1),
+        ehrm_sync_devkit::positions::deleted(&e.nip, "RJ-OA", 2),
+    ] {
+        assert_fits(&doc, request, &body, "a position event");
+        answers.push(h.send(&body).await);
     }
     let annual = e
         .kinerja
