@@ -8,7 +8,7 @@
 //! * [`pages`] — one module per page; [`layout`] — the page shell, security headers, the
 //!   embedded stylesheet; [`charts`] — SVG charts rendered on the server; [`i18n`] — language;
 //!   [`label`] — every code a page shows, as words in both languages (a missing label does not
-//!   compile);
+//!   compile); [`describe`] — a record named in words (kind, year or period, position and TMT);
 //! * [`findings`] — a run's findings with their follow-up marks, filtered (pure);
 //! * [`audit`] — who did what, when.
 //!
@@ -16,6 +16,7 @@
 
 pub mod audit;
 pub mod charts;
+pub mod describe;
 pub mod findings;
 pub mod i18n;
 pub mod label;

@@ -18,7 +18,7 @@ use super::{Ctx, InPage, Page, PageError, when, xlsx};
 use crate::findings::encode;
 use crate::i18n::Lang;
 use crate::label::{self, Label, parse_param};
-use crate::{Console, layout};
+use crate::{Console, describe, layout};
 
 const PAGE: usize = 50;
 const BATCH: usize = 500;
@@ -232,7 +232,7 @@ fn table(l: Lang, records: &[SyncRecord]) -> Markup {
                 @for r in records {
                     tr {
                         td { a href={ "/console/pegawai?nip=" (r.key.nip().as_str()) } { (r.key.nip().as_str()) } }
-                        td { (r.key.to_string()) }
+                        td data-code=(r.key.to_string()) { (describe::record(l, r)) }
                         td class=(status_class(r.status)) data-code=(r.status.code()) { (r.status.label(l)) }
                         td.num { (r.attempts) }
                         td { (when(r.updated_at)) }
@@ -251,17 +251,17 @@ pub async fn download(
 ) -> Page {
     let s = selection(&f, console.deps.clock.now_ms(), &c)?;
     let (records, _) = collect(&console, &s, DOWNLOAD_MAX).await.in_page(c.lang)?;
-    let lines: Vec<RecordLine> = records.iter().map(line).collect();
+    let lines: Vec<RecordLine> = records.iter().map(|r| line(c.lang, r)).collect();
     xlsx(&console, &c, &records_tables(&lines), "perlu-tindakan.xlsx").await
 }
 
-fn line(r: &SyncRecord) -> RecordLine {
+fn line(l: Lang, r: &SyncRecord) -> RecordLine {
     RecordLine {
         nip: r.key.nip().as_str().to_string(),
         record_key: r.key.to_string(),
-        kind: r.key.record_type().as_str().to_string(),
+        kind: describe::record(l, r),
         tahun: r.key.tahun().map(|t| t.to_string()).unwrap_or_default(),
-        status: r.status.as_str().to_string(),
+        status: r.status.label(l).to_string(),
         received_version: r.received_version,
         delivered_version: r.delivered_version,
         bkn_id: r.bkn_id.clone(),

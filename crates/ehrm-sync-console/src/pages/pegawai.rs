@@ -14,7 +14,7 @@ use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
 use super::{Ctx, InPage, Page, when};
 use crate::i18n::Lang;
 use crate::label::{self, Label};
-use crate::{Console, layout};
+use crate::{Console, describe, layout};
 
 #[derive(Deserialize, Default)]
 pub struct Search {
@@ -73,12 +73,15 @@ fn employee(l: Lang, nip: &Nip, found: &[(SyncRecord, Vec<AttemptEntry>)]) -> Ma
     html! {
         h2 { "NIP " (nip.as_str()) }
         @if found.is_empty() {
-            p.notice { (l.t("Belum ada riwayat kinerja dari eHRM untuk NIP ini.", "No performance record from eHRM for this NIP yet.")) }
+            p.notice { (l.t("Belum ada riwayat kinerja atau jabatan dari eHRM untuk NIP ini.", "No performance or position record from eHRM for this NIP yet.")) }
         }
         @for (rec, attempts) in found {
             section.record id={ "record-" (rec.key.to_string().replace(['/', '.'], "-")) } {
-                h2 { (rec.key.to_string()) }
+                h2 data-code=(rec.key.to_string()) { (describe::record(l, rec)) }
                 table {
+                    @if let Some(doc) = describe::document(l, rec) {
+                        tr { th { (l.t("Dokumen SK", "SK document")) } td { (doc) } }
+                    }
                     tr { th { "Status" } td class=(status_class(rec.status)) data-code=(rec.status.code()) { (rec.status.label(l)) } }
                     tr { th { (l.t("Versi eHRM / di BKN", "eHRM version / at BKN")) } td { (rec.received_version) " / " (rec.delivered_version.map_or("—".into(), |v| v.to_string())) } }
                     tr { th { (l.t("ID BKN", "BKN id")) } td { (rec.bkn_id.as_deref().unwrap_or("—")) } }

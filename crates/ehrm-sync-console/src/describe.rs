@@ -1,0 +1,75 @@
+//! A record named in words an HR officer reads: "SKP tahunan 2025", "Kinerja triwulan 2026
+//! mulai bulan 4", "Riwayat jabatan Kepala Bagian Umum, TMT 15-01-2026" — the key stays
+//! available as `data-code` for those who need it.
+
+use ehrm_sync_domain::dates::{format_bkn_date, parse_iso_date};
+use ehrm_sync_domain::kinerja::Periodik;
+use ehrm_sync_domain::record::{RecordData, RecordKey, SyncRecord};
+
+use crate::i18n::Lang;
+
+/// What the record is, in the reader's language.
+pub fn record(l: Lang, rec: &SyncRecord) -> String {
+    match (&rec.key, &rec.data) {
+        (RecordKey::Tahunan { tahun, .. }, _) => {
+            format!("{} {tahun}", l.t("SKP tahunan", "Annual SKP"))
+        }
+        (
+            RecordKey::Periodik {
+                tahun,
+                periodik,
+                bulan_mulai,
+                ..
+            },
+            _,
+        ) => match periodik {
+            Periodik::Bulanan => format!(
+                "{} {tahun}, {} {bulan_mulai}",
+                l.t("Kinerja bulanan", "Monthly evaluation"),
+                l.t("bulan", "month")
+            ),
+            Periodik::Triwulan => format!(
+                "{} {tahun}, {} {bulan_mulai}",
+                l.t("Kinerja triwulan", "Quarterly evaluation"),
+                l.t("mulai bulan", "from month")
+            ),
+        },
+        (RecordKey::Jabatan { riwayat_id, .. }, Some(RecordData::Jabatan(j))) => {
+            let tmt = parse_iso_date(&j.tmt_jabatan)
+                .map(format_bkn_date)
+                .unwrap_or_else(|| j.tmt_jabatan.clone());
+            format!(
+                "{} {} ({}), TMT {tmt} · {riwayat_id}",
+                l.t("Riwayat jabatan", "Position"),
+                j.nama_jabatan,
+                j.jenis_jabatan.label()
+            )
+        }
+        (RecordKey::Jabatan { riwayat_id, .. }, _) => {
+            format!("{} {riwayat_id}", l.t("Riwayat jabatan", "Position"))
+        }
+    }
+}
+
+/// Where a position's SK document stands (`None` for other records).
+pub fn document(l: Lang, rec: &SyncRecord) -> Option<String> {
+    let Some(RecordData::Jabatan(j)) = &rec.data else {
+        return None;
+    };
+    Some(match &j.dokumen_sk {
+        None => l
+            .t(
+                "tidak ada (eHRM tidak mengirim dokumen SK)",
+                "none (eHRM sent no SK document)",
+            )
+            .to_string(),
+        Some(d) if rec.document_sha256.as_deref() == Some(d.sha256.as_str()) => {
+            format!("{} ({})", l.t("sudah di BKN", "held by BKN"), d.nama)
+        }
+        Some(d) => format!(
+            "{} ({})",
+            l.t("belum terkirim ke BKN", "not yet at BKN"),
+            d.nama
+        ),
+    })
+}
