@@ -9,6 +9,7 @@
 
 mod check;
 mod plan;
+mod positions;
 mod print;
 
 use std::collections::{BTreeMap, HashMap};
@@ -30,6 +31,8 @@ use crate::net::loopback;
 use crate::world::{local_env, wait_drained};
 use check::{check, send_all};
 use plan::plan;
+pub use positions::PositionSummary;
+use positions::{check_positions, plan_positions};
 use print::print_report;
 
 #[derive(clap::Args, Debug, Clone)]
@@ -82,6 +85,7 @@ pub struct DemoReport {
     pub rate: f64,
     pub violations: Vec<String>,
     pub failed_examples: Vec<String>,
+    pub positions: PositionSummary,
 }
 
 pub async fn run(args: DemoArgs) -> ExitCode {
@@ -143,7 +147,8 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
         None => (temporary_db(), true),
     };
     let secret = random_secret();
-    let env = local_env(&sim, &secret, args.rate);
+    let mut env = local_env(&sim, &secret, args.rate);
+    let ehrm = start_ehrm(&population, &secret, &mut env).await?;
     // 8 delivery workers: enough to show the rate limit holding across them.
     let settings =
         LocalSettings::from_env(&env, db.clone(), loopback(), 8).map_err(|e| e.to_string())?;
@@ -154,7 +159,12 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
         format!("ehrm-sync serving on {base}, store {}", db.display()),
     );
 
-    let (phase1, phase2, expects) = plan(&population, &strangers, &reject, &secret, &mut rng);
+    let (mut phase1, phase2, expects) = plan(&population, &strangers, &reject, &secret, &mut rng);
+    let positions = plan_positions(&population, &reject, &secret, &mut rng);
+    for (id, bytes) in &positions.documents {
+        ehrm.put_document(id, bytes.clone());
+    }
+    phase1.extend(positions.events);
     let mut report = DemoReport {
         employees: population.employees.len() + strangers.employees.len(),
         rate: args.rate,
@@ -173,16 +183,49 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
     report.statuses = counts.iter().map(|(s, n)| (s.to_string(), *n)).collect();
     report.drain_seconds = drain_start.elapsed().as_secs_f64();
     report.sim = sim.stats();
-    report.records = expects.len();
+    report.records = expects.len() + positions.expects.len();
     check(&expects, store.as_ref(), &sim, &mut report).await;
+    check_positions(&positions.expects, store.as_ref(), &sim, &mut report).await;
     report.total_seconds = started.elapsed().as_secs_f64();
 
     runtime.shutdown().await;
     sim.shutdown();
+    ehrm.shutdown();
     if temporary {
         remove_db(&db);
     }
     Ok(report)
+}
+
+/// The eHRM simulator (the SK documents and the unit map come from its read API), and the
+/// variables that point the runtime at it.
+async fn start_ehrm(
+    population: &Population,
+    secret: &ehrm_sync_webhook::Secret,
+    env: &mut HashMap<String, String>,
+) -> Result<ehrm_sim::EhrmSim, String> {
+    let api = ehrm_sim::read::ApiConfig::default();
+    let ehrm = ehrm_sim::EhrmSim::start(
+        ehrm_sim::EhrmSimConfig {
+            population: population.clone(),
+            api: api.clone(),
+            callback_secret: secret.clone(),
+            callback_failure_rate: 0.0,
+            callback_busy_per_id: 0,
+        },
+        loopback(),
+    )
+    .await
+    .map_err(|e| format!("eHRM simulator: {e}"))?;
+    for (k, v) in [
+        ("EHRM_API_BASE_URL", ehrm.api_base_url()),
+        ("EHRM_API_KEY", api.api_key),
+        ("EHRM_USERNAME", api.email),
+        ("EHRM_PASSWORD", api.password),
+    ] {
+        env.insert(k.into(), v);
+    }
+    Ok(ehrm)
 }
 
 /// A SQLite file and its write-ahead log.

@@ -28,6 +28,7 @@ pub(super) fn print_report(r: &DemoReport) {
     println!("  401 bad or stale signature   {:>6}", n(401));
     println!("  413 body too large           {:>6}", n(413));
     print_delivery(r);
+    print_positions(r);
     print_bkn(r);
     print_invariants(r);
 }
@@ -45,13 +46,34 @@ fn print_delivery(r: &DemoReport) {
         println!("      e.g. {ex}");
     }
     println!(
-        "  needs action at BKN          {:>6}   (annual SKP deleted in eHRM; SIASN has no delete for it)",
+        "  needs action at BKN          {:>6}   (annual SKP deleted in eHRM, or someone's only position)",
         st("needs_action")
     );
     println!("  dead (retries exhausted)     {:>6}", st("dead"));
     println!(
         "  still open                   {:>6}",
         st("pending") + st("sending") + st("retrying")
+    );
+}
+
+fn print_positions(r: &DemoReport) {
+    let p = &r.positions;
+    println!();
+    println!(
+        "Riwayat jabatan ({} positions, {} versions; each with its SK document)",
+        p.positions, p.versions
+    );
+    println!("  at BKN at the latest version {:>6}", p.synced);
+    println!("  deleted at BKN               {:>6}", p.deleted);
+    println!("  failed (BKN refused)         {:>6}", p.failed);
+    println!(
+        "  documents uploaded           {:>6}   data-utama refreshed {}",
+        p.uploads, p.refreshes
+    );
+    println!(
+        "  BKN calls for positions      {:>6}   ({:.2} per version)",
+        p.calls,
+        p.calls as f64 / p.versions.max(1) as f64
     );
 }
 
