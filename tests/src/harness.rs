@@ -73,36 +73,6 @@ pub fn fast_env() -> Vec<(&'static str, String)> {
     ]
 }
 
-/// An eHRM simulator on `population`, and the variables that point the runtime at its read API.
-async fn start_ehrm(
-    population: &Population,
-    secret: &Secret,
-    env: &mut HashMap<String, String>,
-) -> ehrm_sim::EhrmSim {
-    let api = ehrm_sim::read::ApiConfig::default();
-    let ehrm = ehrm_sim::EhrmSim::start(
-        ehrm_sim::EhrmSimConfig {
-            population: population.clone(),
-            api: api.clone(),
-            callback_secret: secret.clone(),
-            callback_failure_rate: 0.0,
-            callback_busy_per_id: 0,
-        },
-        loopback(),
-    )
-    .await
-    .expect("eHRM simulator starts");
-    for (k, v) in [
-        ("EHRM_API_BASE_URL", ehrm.api_base_url()),
-        ("EHRM_API_KEY", api.api_key),
-        ("EHRM_USERNAME", api.email),
-        ("EHRM_PASSWORD", api.password),
-    ] {
-        env.insert(k.into(), v);
-    }
-    ehrm
-}
-
 pub fn loopback() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], 0))
 }
@@ -129,7 +99,11 @@ impl Harness {
             env.insert(k.to_string(), v);
         }
         let ehrm = match opts.ehrm {
-            true => Some(start_ehrm(&population, &secret, &mut env).await),
+            true => Some(
+                ehrm_sync_devkit::world::start_ehrm(&population, &secret, &mut env)
+                    .await
+                    .expect("eHRM simulator starts"),
+            ),
             false => None,
         };
         let dir = tempfile::tempdir().expect("temp dir");

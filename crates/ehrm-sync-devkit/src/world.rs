@@ -200,6 +200,37 @@ pub fn local_env(sim: &SiasnSim, secret: &Secret, rate: f64) -> HashMap<String, 
     .collect()
 }
 
+/// The eHRM simulator (the SK documents and the unit map come from its read API), and the
+/// variables that point the runtime at it.
+pub async fn start_ehrm(
+    population: &Population,
+    secret: &ehrm_sync_webhook::Secret,
+    env: &mut HashMap<String, String>,
+) -> Result<ehrm_sim::EhrmSim, String> {
+    let api = ehrm_sim::read::ApiConfig::default();
+    let ehrm = ehrm_sim::EhrmSim::start(
+        ehrm_sim::EhrmSimConfig {
+            population: population.clone(),
+            api: api.clone(),
+            callback_secret: secret.clone(),
+            callback_failure_rate: 0.0,
+            callback_busy_per_id: 0,
+        },
+        loopback(),
+    )
+    .await
+    .map_err(|e| format!("eHRM simulator: {e}"))?;
+    for (k, v) in [
+        ("EHRM_API_BASE_URL", ehrm.api_base_url()),
+        ("EHRM_API_KEY", api.api_key),
+        ("EHRM_USERNAME", api.email),
+        ("EHRM_PASSWORD", api.password),
+    ] {
+        env.insert(k.into(), v);
+    }
+    Ok(ehrm)
+}
+
 /// How a wait for the queue to drain ended.
 pub struct Drained {
     /// No record left pending, sending or retrying.

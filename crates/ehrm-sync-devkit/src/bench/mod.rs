@@ -8,6 +8,7 @@
 pub mod adaptive;
 pub mod console;
 pub mod drain;
+pub mod positions;
 mod readiness_seed;
 pub mod reconcile;
 pub mod season;
@@ -105,6 +106,16 @@ pub enum BenchCommand {
         #[arg(long)]
         baseline: bool,
     },
+    /// Riwayat jabatan: BKN calls per new position, with and without its SK document, one per
+    /// employee and four at once.
+    Positions {
+        #[arg(long, default_value_t = 300)]
+        employees: usize,
+        #[arg(long, default_value_t = 100.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 8)]
+        workers: usize,
+    },
     /// Delivery of a backlog against the simulator at a BKN rate: calls per change, utilisation.
     Deliver {
         #[arg(long, default_value_t = 400)]
@@ -169,6 +180,11 @@ pub async fn run(cmd: BenchCommand) -> ExitCode {
             workers,
             baseline,
         } => crate::bench::adaptive::adaptive(limit, ceiling, secs, workers, baseline).await,
+        BenchCommand::Positions {
+            employees,
+            rate,
+            workers,
+        } => crate::bench::positions::positions(employees, rate, workers).await,
         BenchCommand::Drain {
             backlog,
             outage_secs,

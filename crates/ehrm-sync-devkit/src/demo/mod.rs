@@ -148,7 +148,7 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
     };
     let secret = random_secret();
     let mut env = local_env(&sim, &secret, args.rate);
-    let ehrm = start_ehrm(&population, &secret, &mut env).await?;
+    let ehrm = crate::world::start_ehrm(&population, &secret, &mut env).await?;
     // 8 delivery workers: enough to show the rate limit holding across them.
     let settings =
         LocalSettings::from_env(&env, db.clone(), loopback(), 8).map_err(|e| e.to_string())?;
@@ -195,37 +195,6 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
         remove_db(&db);
     }
     Ok(report)
-}
-
-/// The eHRM simulator (the SK documents and the unit map come from its read API), and the
-/// variables that point the runtime at it.
-async fn start_ehrm(
-    population: &Population,
-    secret: &ehrm_sync_webhook::Secret,
-    env: &mut HashMap<String, String>,
-) -> Result<ehrm_sim::EhrmSim, String> {
-    let api = ehrm_sim::read::ApiConfig::default();
-    let ehrm = ehrm_sim::EhrmSim::start(
-        ehrm_sim::EhrmSimConfig {
-            population: population.clone(),
-            api: api.clone(),
-            callback_secret: secret.clone(),
-            callback_failure_rate: 0.0,
-            callback_busy_per_id: 0,
-        },
-        loopback(),
-    )
-    .await
-    .map_err(|e| format!("eHRM simulator: {e}"))?;
-    for (k, v) in [
-        ("EHRM_API_BASE_URL", ehrm.api_base_url()),
-        ("EHRM_API_KEY", api.api_key),
-        ("EHRM_USERNAME", api.email),
-        ("EHRM_PASSWORD", api.password),
-    ] {
-        env.insert(k.into(), v);
-    }
-    Ok(ehrm)
 }
 
 /// A SQLite file and its write-ahead log.
