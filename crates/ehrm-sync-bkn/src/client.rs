@@ -29,8 +29,7 @@ use crate::cookies::CookieJar;
 use crate::sso::{FormAnswer, FormPost, SsoLogin};
 use crate::tokens::ApimTokens;
 use crate::wire::{
-    KinerjaPeriodikSave, RwKinerjaPeriodikItem, RwSkp22Item, Skp22Save, data_list, data_object,
-    saved_id,
+    KinerjaPeriodikSave, RwKinerjaPeriodikItem, Skp22Save, data_list, data_object, saved_id,
 };
 
 /// A request's body.
@@ -234,10 +233,7 @@ impl BknClient {
         }
     }
 
-    /// One API call with both tokens. `Ok(None)` means BKN has nothing ("Data tidak ditemukan").
-    /// A write is sent only if `guard` allows it after tokens and the gate's wait.
-    /// Long because pacing, both tokens, one renewal after a token error, the timeout and the
-    /// classification are one protocol per request; each step depends on the one before.
+    /// One API call with both tokens and a JSON body ([`BknClient::call_with`]).
     pub(crate) async fn call(
         &self,
         method: Method,
@@ -249,7 +245,11 @@ impl BknClient {
             .await
     }
 
-    /// [`BknClient::call`] with any body (a multipart upload).
+    /// One API call with both tokens and any body (JSON, a multipart upload). `Ok(None)` means
+    /// BKN has nothing ("Data tidak ditemukan"). A write is sent only if `guard` allows it after
+    /// tokens and the gate's wait.
+    /// Long because pacing, both tokens, one renewal after a token error, the timeout and the
+    /// classification are one protocol per request; each step depends on the one before.
     pub(crate) async fn call_with(
         &self,
         method: Method,
@@ -482,7 +482,7 @@ impl Bkn for BknClient {
 
     async fn annual_records(&self, nip: &Nip) -> Result<Vec<BknAnnualRecord>, BknError> {
         let answer = self.get(&format!("/pns/rw-skp22/{nip}")).await?;
-        Ok(annual_from(answer.as_ref()))
+        Ok(crate::wire::annual_from(answer.as_ref()))
     }
 
     async fn save_annual(
@@ -579,24 +579,4 @@ impl Bkn for BknClient {
     async fn refresh_data_utama_jabatan(&self, pns_id: &str) -> Result<(), BknError> {
         self.data_utama_jabatansync(pns_id).await
     }
-}
-
-/// rw-skp22's items as annual records (items without an id are skipped).
-pub(crate) fn annual_from(answer: Option<&Value>) -> Vec<BknAnnualRecord> {
-    answer
-        .map(data_list)
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|v| serde_json::from_value::<RwSkp22Item>(v).ok())
-        .filter_map(|i| {
-            Some(BknAnnualRecord {
-                id: i.id?,
-                tahun: i.tahun.and_then(|t| i32::try_from(t).ok()),
-                hasil_kinerja: to_u8(i.hasil_kinerja_nilai),
-                perilaku_kerja: to_u8(i.perilaku_kerja_nilai),
-                kuadran: to_u8(i.kuadran_kinerja_nilai),
-                penilai_nip: i.nip_nrp_penilai,
-            })
-        })
-        .collect()
 }

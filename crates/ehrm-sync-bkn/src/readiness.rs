@@ -152,7 +152,7 @@ impl BknReadiness for BknClient {
             .get_shared(&format!("/pns/{}/{nip}", which.path()), nip)
             .await?;
         if which == History::Skp22 {
-            let rows = crate::client::annual_from(answer.as_ref());
+            let rows = crate::wire::annual_from(answer.as_ref());
             return Ok(HistoryRows::Skp22(
                 rows.into_iter()
                     .filter_map(|r| {

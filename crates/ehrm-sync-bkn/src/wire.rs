@@ -8,6 +8,8 @@ use serde_json::Value;
 
 use ehrm_sync_domain::kinerja::{AnnualKinerja, PeriodicKinerja, Periodik};
 
+use ehrm_sync_core::ports::BknAnnualRecord;
+
 use crate::classify::loose_i64;
 
 pub mod jabatan;
@@ -290,6 +292,27 @@ pub fn data_object(answer: &Value) -> Option<serde_json::Map<String, Value>> {
         Some(Value::String(s)) if s.trim_start().starts_with('{') => serde_json::from_str(s).ok(),
         _ => None,
     }
+}
+
+/// rw-skp22's items as annual records (items without an id are skipped).
+pub fn annual_from(answer: Option<&Value>) -> Vec<BknAnnualRecord> {
+    let to_u8 = |v: Option<i64>| v.and_then(|n| u8::try_from(n).ok());
+    answer
+        .map(data_list)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|v| serde_json::from_value::<RwSkp22Item>(v).ok())
+        .filter_map(|i| {
+            Some(BknAnnualRecord {
+                id: i.id?,
+                tahun: i.tahun.and_then(|t| i32::try_from(t).ok()),
+                hasil_kinerja: to_u8(i.hasil_kinerja_nilai),
+                perilaku_kerja: to_u8(i.perilaku_kerja_nilai),
+                kuadran: to_u8(i.kuadran_kinerja_nilai),
+                penilai_nip: i.nip_nrp_penilai,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -181,36 +181,7 @@ impl Db {
                 }
             }
         }
-        let jabatan = population
-            .employees
-            .iter()
-            .flat_map(|e| {
-                crate::render::rw_jabatan(e, &population.units)
-                    .into_iter()
-                    .map(|item| StoredJabatan {
-                        nip: e.nip.clone(),
-                        pns_id: e.pns_id.clone(),
-                        item,
-                        writes: 0,
-                    })
-            })
-            .collect();
-        let mut position_names = HashMap::new();
-        for e in &population.employees {
-            let posts = e
-                .riwayat_jabatan
-                .iter()
-                .map(|j| (j.jenis_jabatan, j.nama_jabatan.as_str()))
-                .chain([(e.jenis_jabatan, e.jabatan_nama.as_str())]);
-            for (jenis, name) in posts {
-                let kind = match jenis {
-                    ehrm_sync_population::JenisJabatan::Fungsional => "jf",
-                    ehrm_sync_population::JenisJabatan::Pelaksana => "jfu",
-                    ehrm_sync_population::JenisJabatan::Struktural => continue,
-                };
-                position_names.insert(crate::history::ref_id(kind, name), name.to_string());
-            }
-        }
+        let (jabatan, position_names) = positions(population);
         Db {
             jabatan,
             position_names,
@@ -263,6 +234,42 @@ impl Db {
             .map(|n| n.saturating_sub(1))
             .sum()
     }
+}
+
+/// The positions BKN holds at start (rendered as rw-jabatan lists them) and SIASN's reference
+/// table of post names (JF and JFU ids → name).
+fn positions(population: &Population) -> (Vec<StoredJabatan>, HashMap<String, String>) {
+    let jabatan = population
+        .employees
+        .iter()
+        .flat_map(|e| {
+            crate::render::rw_jabatan(e, &population.units)
+                .into_iter()
+                .map(|item| StoredJabatan {
+                    nip: e.nip.clone(),
+                    pns_id: e.pns_id.clone(),
+                    item,
+                    writes: 0,
+                })
+        })
+        .collect();
+    let mut position_names = HashMap::new();
+    for e in &population.employees {
+        let posts = e
+            .riwayat_jabatan
+            .iter()
+            .map(|j| (j.jenis_jabatan, j.nama_jabatan.as_str()))
+            .chain([(e.jenis_jabatan, e.jabatan_nama.as_str())]);
+        for (jenis, name) in posts {
+            let kind = match jenis {
+                ehrm_sync_population::JenisJabatan::Fungsional => "jf",
+                ehrm_sync_population::JenisJabatan::Pelaksana => "jfu",
+                ehrm_sync_population::JenisJabatan::Struktural => continue,
+            };
+            position_names.insert(crate::history::ref_id(kind, name), name.to_string());
+        }
+    }
+    (jabatan, position_names)
 }
 
 /// The most calls that fell within any window of `window_ms`.

@@ -54,7 +54,7 @@ impl DeliveryService {
             (Some(id), Some(saved)) if saved == version => (id.clone(), Vec::new(), None),
             _ => {
                 let mut with_unit = rec.clone();
-                with_unit.data = Some(RecordData::Jabatan(data.clone()));
+                with_unit.data = Some(RecordData::Jabatan(Box::new(data.clone())));
                 let saved = self.upsert(&Jabatan, &with_unit, lease_until).await;
                 match &saved.outcome {
                     DeliveryOutcome::Delivered {

@@ -115,18 +115,7 @@ fn say(args: &DemoArgs, line: impl AsRef<str>) {
 pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
     let started = Instant::now();
     let mut rng = StdRng::seed_from_u64(args.seed ^ 0x00de_0000);
-    let population = generate(&PopulationSpec {
-        seed: args.seed,
-        employees: args.employees,
-        ..Default::default()
-    });
-    // A few employees eHRM knows but BKN does not.
-    let strangers = generate(&PopulationSpec {
-        seed: args.seed.wrapping_add(1),
-        employees: 3,
-        ..Default::default()
-    });
-
+    let (population, strangers) = populations(args);
     let reject = refused_nips(&population, &mut rng);
     let sim = SiasnSim::start(
         SimConfig {
@@ -195,6 +184,21 @@ pub async fn execute(args: &DemoArgs) -> Result<DemoReport, String> {
         remove_db(&db);
     }
     Ok(report)
+}
+
+/// The ministry, and a few employees eHRM knows but BKN does not.
+fn populations(args: &DemoArgs) -> (Population, Population) {
+    let population = generate(&PopulationSpec {
+        seed: args.seed,
+        employees: args.employees,
+        ..Default::default()
+    });
+    let strangers = generate(&PopulationSpec {
+        seed: args.seed.wrapping_add(1),
+        employees: 3,
+        ..Default::default()
+    });
+    (population, strangers)
 }
 
 /// A SQLite file and its write-ahead log.

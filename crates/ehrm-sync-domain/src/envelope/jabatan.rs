@@ -64,7 +64,7 @@ impl Validator {
             tmt_pelantikan,
             dokumen_sk: dokumen?,
         };
-        let data = RecordData::Jabatan(data);
+        let data = RecordData::Jabatan(Box::new(data));
         Some((RecordKey::of(&data), ChangeAction::Upsert(data)))
     }
 

@@ -11,7 +11,8 @@ use crate::kinerja::{AnnualKinerja, Penilai, PeriodicKinerja, Predikat, Rating};
 pub enum RecordData {
     Tahunan(AnnualKinerja),
     Periodik(PeriodicKinerja),
-    Jabatan(RiwayatJabatan),
+    /// Boxed: a position is several times the size of a performance record.
+    Jabatan(Box<RiwayatJabatan>),
 }
 
 impl RecordData {

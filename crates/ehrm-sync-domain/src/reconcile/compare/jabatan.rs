@@ -58,51 +58,7 @@ pub(super) fn compare_jabatan(
             continue;
         };
         matched.insert(key.clone());
-        type Norm = fn(Option<&str>) -> Option<String>;
-        let fields: [(&str, Norm, &Option<String>, &Option<String>); 6] = [
-            (
-                "jenis_jabatan",
-                norm::jenis_jabatan,
-                &ej.jenis_jabatan,
-                &bj.jenis_jabatan,
-            ),
-            (
-                "nama_jabatan",
-                norm::text,
-                &ej.nama_jabatan,
-                &bj.nama_jabatan,
-            ),
-            ("eselon", norm::eselon, &ej.eselon, &bj.eselon),
-            ("nomor_sk", norm::text, &ej.nomor_sk, &bj.nomor_sk),
-            ("tanggal_sk", norm::date, &ej.tanggal_sk, &bj.tanggal_sk),
-            (
-                "tmt_pelantikan",
-                norm::date,
-                &ej.tmt_pelantikan,
-                &bj.tmt_pelantikan,
-            ),
-        ];
-        let mut found: Vec<usize> = fields
-            .into_iter()
-            .filter_map(|(name, f, ev, bv)| {
-                rows.field(
-                    DataSet::Jabatan,
-                    format!("{key}.{name}"),
-                    f(ev.as_deref()),
-                    f(bv.as_deref()),
-                    Authority::Ehrm,
-                )
-            })
-            .collect();
-        if let Some(mapped) = rows.ctx.mapped(ej.unor.as_deref()) {
-            found.extend(rows.field(
-                DataSet::Jabatan,
-                format!("{key}.unor"),
-                Some(mapped),
-                norm::id(bj.unor.as_deref()),
-                Authority::Ehrm,
-            ));
-        }
+        let found = differing_fields(rows, key, ej, bj);
         if !found.is_empty() {
             repairs.push(JabatanRepair {
                 nip: rows.nip.to_string(),
@@ -129,4 +85,59 @@ pub(super) fn compare_jabatan(
         );
     }
     repairs
+}
+
+/// The rows of one position's fields that differ (their indexes).
+fn differing_fields(
+    rows: &mut Rows<'_>,
+    key: &str,
+    ej: &JabatanFacts,
+    bj: &JabatanFacts,
+) -> Vec<usize> {
+    type Norm = fn(Option<&str>) -> Option<String>;
+    let fields: [(&str, Norm, &Option<String>, &Option<String>); 6] = [
+        (
+            "jenis_jabatan",
+            norm::jenis_jabatan,
+            &ej.jenis_jabatan,
+            &bj.jenis_jabatan,
+        ),
+        (
+            "nama_jabatan",
+            norm::text,
+            &ej.nama_jabatan,
+            &bj.nama_jabatan,
+        ),
+        ("eselon", norm::eselon, &ej.eselon, &bj.eselon),
+        ("nomor_sk", norm::text, &ej.nomor_sk, &bj.nomor_sk),
+        ("tanggal_sk", norm::date, &ej.tanggal_sk, &bj.tanggal_sk),
+        (
+            "tmt_pelantikan",
+            norm::date,
+            &ej.tmt_pelantikan,
+            &bj.tmt_pelantikan,
+        ),
+    ];
+    let mut found: Vec<usize> = fields
+        .into_iter()
+        .filter_map(|(name, f, ev, bv)| {
+            rows.field(
+                DataSet::Jabatan,
+                format!("{key}.{name}"),
+                f(ev.as_deref()),
+                f(bv.as_deref()),
+                Authority::Ehrm,
+            )
+        })
+        .collect();
+    if let Some(mapped) = rows.ctx.mapped(ej.unor.as_deref()) {
+        found.extend(rows.field(
+            DataSet::Jabatan,
+            format!("{key}.unor"),
+            Some(mapped),
+            norm::id(bj.unor.as_deref()),
+            Authority::Ehrm,
+        ));
+    }
+    found
 }
