@@ -141,10 +141,12 @@ pub fn delivery_service(
         settings,
     )
     .with_breaker(bkn.breaker)
-    .with_sso(bkn.sso)
-    .with_unit_map(Arc::new(adapters.store.clone()));
+    .with_sso(bkn.sso);
+    // Positions need eHRM's read API: its unit map and their SK documents.
     let service = match ehrm_api(env)? {
-        Some(ehrm) => service.with_documents(ehrm),
+        Some(ehrm) => service
+            .with_documents(ehrm)
+            .with_unit_map(Arc::new(adapters.store.clone())),
         None => service,
     };
     let service = if bkn_settings.remember_lists {

@@ -117,10 +117,12 @@ impl Wiring {
             self.settings.delivery,
         )
         .with_breaker(self.bkn.breaker.clone())
-        .with_sso(self.bkn.sso.clone())
-        .with_unit_map(Arc::new(self.store.clone()));
+        .with_sso(self.bkn.sso.clone());
+        // Positions need eHRM's read API: its unit map and their SK documents.
         let service = match self.ehrm_api() {
-            Ok(ehrm) => service.with_documents(Arc::new(ehrm)),
+            Ok(ehrm) => service
+                .with_documents(Arc::new(ehrm))
+                .with_unit_map(Arc::new(self.store.clone())),
             Err(_) => service,
         };
         let service = if self.settings.bkn.remember_lists {

@@ -4,6 +4,7 @@
 
 mod console_aws;
 mod contract_aws;
+mod jabatan_aws;
 mod lambda_e2e;
 mod lambda_events;
 mod outage_aws;
