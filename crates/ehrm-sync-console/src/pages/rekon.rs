@@ -204,7 +204,7 @@ pub async fn findings_page(
                     (label::cell(l, r.data_set)) (label::cell(l, r.kind))
                     td { (r.nip.as_deref().or(r.unor_id.as_deref()).unwrap_or("")) }
                     td { (r.unit_code().unwrap_or("")) }
-                    td { (r.field.as_deref().unwrap_or("")) @if let Some(n) = &r.note { br; span.muted { (n) } } }
+                    td data-code=(r.field.as_deref().unwrap_or("")) { (field_words(l, r.field.as_deref())) @if let Some(n) = &r.note { br; span.muted { (n) } } }
                     td { (r.ehrm_value.as_deref().unwrap_or("—")) } td { (r.bkn_value.as_deref().unwrap_or("—")) }
                     (label::cell(l, r.authority)) (label::cell(l, r.action)) (label::cell(l, r.priority))
                     td { (mark_form(&c, &format!("/console/rekon/{}/tandai", encode(&run_id)), id, *mark, &back)) }
@@ -329,4 +329,16 @@ fn safe(v: &str) -> String {
     v.chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
         .collect()
+}
+
+/// A finding's field in the reader's words (`ehrm_sync_domain::reconcile::words`).
+fn field_words(l: Lang, field: Option<&str>) -> String {
+    let Some(f) = field else {
+        return String::new();
+    };
+    let (id, en) = ehrm_sync_domain::reconcile::words::field_words(f);
+    match l {
+        Lang::Id => id,
+        Lang::En => en,
+    }
 }

@@ -58,7 +58,14 @@ fn finding_cells(line: &FindingLine<'_>, with_follow_up: bool) -> Vec<Cell> {
         Cell::text(r.kind.as_str()),
         Cell::opt(r.nip.as_deref()),
         Cell::opt(r.unor_id.as_deref()),
-        Cell::opt(r.field.as_deref()),
+        // The field in words (`2014-07-29.nomor_sk` → "Jabatan TMT 29-07-2014: nomor SK"); the
+        // code stays in the JSON and CSV reports.
+        Cell::opt(
+            r.field
+                .as_deref()
+                .map(|f| ehrm_sync_domain::reconcile::words::field_words(f).0)
+                .as_deref(),
+        ),
         Cell::opt(r.ehrm_value.as_deref()),
         Cell::opt(r.bkn_value.as_deref()),
         Cell::text(r.authority.as_str()),

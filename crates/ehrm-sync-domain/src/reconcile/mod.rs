@@ -5,11 +5,12 @@
 //! Adapters fill the `*Facts` types with the values as each side writes them (eHRM: ISO dates,
 //! `III/d`, `II.a`; BKN: `dd-mm-yyyy`, `34`, `21`); [`normalize`] brings both to one notation,
 //! [`compare`] produces [`Discrepancy`] rows, and [`report`] writes them as `docs/ehrm-contract.md` ("The reconciliation report")
-//! asks (JSON list, CSV with a BOM and Indonesian headers).
+//! asks (JSON list, CSV with a BOM and Indonesian headers); [`words`] names a field for people.
 
 pub mod compare;
 pub mod normalize;
 pub mod report;
+pub mod words;
 
 use serde::{Deserialize, Serialize};
 use time::{Date, Month};
