@@ -76,6 +76,8 @@ step "house limits: files of at most 600 lines, functions of at most 80 (tests/t
 python3 tests/tools/sizes.py
 step "architecture: ports are the floor, adapters do not depend on the console, docs name what exists, no citation outside the repository (tests/tools/architecture.py)"
 python3 tests/tools/architecture.py
+step "privacy: every table and item kind is in the inventory (tests/tools/privacy.py)"
+python3 tests/tools/privacy.py
 step "cargo doc (warnings, broken intra-doc links among them, are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 step "the product builds without the AWS SDK (cargo tree -p ehrm-sync --no-default-features)"

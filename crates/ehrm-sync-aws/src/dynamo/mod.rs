@@ -11,7 +11,7 @@
 //! | change (audit) | `NIP#<nip>` | `CHG#<record key>#<received_at>#<webhook id>` | the validated change |
 //! | attempt (audit) | `NIP#<nip>` | `ATT#<record key>#<at>#<nonce>` | operation, outcome, HTTP status, BKN's message |
 //! | SIASN PNS id | `NIP#<nip>` | `PNSID` | `pns_id`, `fetched_at` |
-//! | remembered riwayat list | `NIP#<nip>` | `LIST#skp22`, `LIST#kinerjaperiodik` | `doc` (the read and its time, JSON) |
+//! | remembered riwayat list | `NIP#<nip>` | `LIST#skp22`, `LIST#kinerjaperiodik`, `LIST#jabatan` | `doc` (the read and its time, JSON) |
 //! | NIP of a PNS id | `PNS#<pns id>` | `NIP` | `nip` |
 //! | reconciliation row | `RKN#<run id>` | `ROW#<row key>` | `doc` (the row, JSON) |
 //! | reconciliation run | `RKNRUNS` | `<started_at>#<run id>` | `doc` (the summary, JSON) |
