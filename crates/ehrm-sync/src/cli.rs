@@ -66,6 +66,9 @@ pub enum Command {
     /// again, or make a BKN_TOKEN_KEY.
     #[command(subcommand)]
     BknToken(crate::bkn_token::BknTokenCommand),
+    /// Who saw, downloaded or changed what, when: the console's audit trail by time, NIP and
+    /// user (the first question of a breach notice, docs/privacy.md).
+    Audit(crate::audit::AuditArgs),
     /// Print the OpenAPI 3.1 document of the public HTTP contract (as `GET /v1/openapi.json`).
     Openapi,
     /// Load commands behind the figures in the README.
@@ -87,6 +90,7 @@ pub fn main() -> ExitCode {
             | Some(Command::Openapi)
             | Some(Command::ConsoleUser { .. })
             | Some(Command::BknToken(_))
+            | Some(Command::Audit(_))
     );
     logging::init(cli.log_format, if quiet { "warn" } else { "info" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -113,6 +117,7 @@ pub fn main() -> ExitCode {
             Some(Command::Replay(args)) => crate::status::replay_cmd(args).await,
             Some(Command::Reconcile(args)) => crate::reconcile::run(args).await,
             Some(Command::BknToken(command)) => crate::bkn_token::run(command).await,
+            Some(Command::Audit(args)) => crate::audit::run(args).await,
             Some(Command::Readiness(args)) => crate::readiness::run(args).await,
             Some(Command::Sim(args)) => ehrm_sync_devkit::sim::run(args).await,
             Some(Command::Openapi) => {

@@ -5,6 +5,7 @@
 //! * `reconcile` — compare eHRM with BKN, repair, report ([`reconcile`]);
 //! * `readiness` — the promotion and retirement readiness check ([`readiness`]);
 //! * `bkn-token` — the BKN SSO token from a shell ([`bkn_token`]);
+//! * `audit` — who saw, downloaded or changed what, when ([`audit`]);
 //! * what both long-run commands share: Ctrl-C and the exit codes ([`jobs`]);
 //! * `demo`, `sim`, `bench` — the development kit's commands (`ehrm-sync-devkit`).
 //!
@@ -12,6 +13,7 @@
 //! default: `cargo run` builds the local product without any AWS SDK crate; `--features aws` adds
 //! `status`, `redrive` and `replay --aws`).
 
+pub mod audit;
 pub mod bkn_token;
 pub mod cli;
 pub mod jobs;

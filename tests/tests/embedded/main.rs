@@ -2,6 +2,7 @@
 //! the real `ehrm-sync` binary. One test binary (one link) for all of them; each module is one
 //! subject.
 
+mod audit_cli;
 mod bkn_budget;
 mod bkn_client;
 mod bkn_wire;
