@@ -377,10 +377,14 @@ fn plant_pensiun(
         };
         out.push(expect(&bkn.employees[i].nip, "R6"));
     }
-    // Past retirement two months ago and still active: born earlier, in both systems.
-    if let Some(i) = p.pick(bkn, false, inside) {
+    // Past retirement two months ago, and eighteen months ago (R7 has no window), and still
+    // active: born earlier, in both systems.
+    for months_ago in [2, 18] {
+        let Some(i) = p.pick(bkn, false, inside) else {
+            continue;
+        };
         let nip = bkn.employees[i].nip.clone();
-        let shift = months_between(add_months(start, -2), tmt(&bkn.employees[i]));
+        let shift = months_between(add_months(start, -months_ago), tmt(&bkn.employees[i]));
         for pop in [&mut *ehrm, &mut *bkn] {
             if let Some(e) = pop.employees.iter_mut().find(|e| e.nip == nip) {
                 let birth = parse_iso_date(&e.tgl_lahir).unwrap_or(today);

@@ -99,8 +99,9 @@ impl Builder<'_> {
         }
     }
 
-    /// eHRM's due people without a proposal; people already past retirement are looked at
-    /// for a year (R7: still active at BKN).
+    /// eHRM's due people without a proposal, and everyone eHRM lists whose retirement date has
+    /// passed, however long ago (R7, BKN's quality indicator TIM_5, has no time limit: those
+    /// still active at SIASN are the most urgent).
     fn add_due_in_ehrm(
         &mut self,
         employees: &[PegawaiFacts],
@@ -108,7 +109,6 @@ impl Builder<'_> {
         pension: (Date, Date),
         ctx: Ctx<'_>,
     ) {
-        let past = add_months(pension.0, -12);
         for e in employees {
             if let Some(period) = ehrm_kp_period(e).filter(|p| periods.contains(p))
                 && self
@@ -122,8 +122,7 @@ impl Builder<'_> {
                 pegawai: e.clone(),
                 ..EhrmPerson::default()
             };
-            if let Some(tmt) =
-                ehrm_retirement(&person, ctx).filter(|t| *t >= past && *t <= pension.1)
+            if let Some(tmt) = ehrm_retirement(&person, ctx).filter(|t| *t <= pension.1)
                 && !self.proposed_pension.contains(&e.nip)
             {
                 self.add(&e.nip, Service::Pensiun, tmt, None);
