@@ -389,6 +389,39 @@ pub async fn redrive_and_reconciliation_are_operator_actions_and_audited(c: &Con
         "{}",
         redrive.text()
     );
+    // eHRM's unit map knows PU.01: an unknown unit is refused before anything runs.
+    let mut units = std::collections::BTreeMap::new();
+    units.insert("PU.01".to_string(), Some("8AE4".to_string()));
+    let map = ehrm_sync_core::unor_map::UnorMap {
+        fetched_at: 1,
+        units,
+    };
+    ehrm_sync_core::ports::overwrite_document(
+        c.controls.as_ref(),
+        ehrm_sync_core::unor_map::UNOR_MAP_DOCUMENT,
+        &map,
+    )
+    .await
+    .expect("unit map");
+    let unknown = b
+        .post(
+            "/console/tindakan/rekon",
+            &[
+                ("csrf", &page.csrf()),
+                ("mode", "start"),
+                ("scope", "unit"),
+                ("target", "XYZ"),
+            ],
+        )
+        .await;
+    assert_eq!(unknown.status, 400, "{}", unknown.text());
+    assert!(
+        unknown
+            .text()
+            .contains("unit XYZ tidak ada di daftar unit eHRM"),
+        "{}",
+        unknown.text()
+    );
     let run = b
         .post(
             "/console/tindakan/rekon",
@@ -421,6 +454,11 @@ pub async fn redrive_and_reconciliation_are_operator_actions_and_audited(c: &Con
         )
         .await;
     assert_eq!(bad.status, 400, "a NIP scope needs a valid NIP");
+    assert!(
+        bad.text().contains("NIP tidak valid: harus 18 angka"),
+        "in the page's language: {}",
+        bad.text()
+    );
     assert_eq!(
         *c.launcher.reconciles.lock().expect("launches"),
         vec![LaunchRequest::Restart(Scope::Unit("PU.01".into()))]

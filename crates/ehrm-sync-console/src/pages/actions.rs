@@ -238,7 +238,13 @@ fn scope_of(l: Lang, scope: &str, target: &str) -> Result<Scope, String> {
         ("unit", false) => Ok(Scope::Unit(target.to_string())),
         ("nip", false) => ehrm_sync_domain::nip::Nip::parse(target)
             .map(|n| Scope::Nip(n.as_str().to_string()))
-            .map_err(|e| e.to_string()),
+            .map_err(|_| {
+                l.t(
+                    "NIP tidak valid: harus 18 angka dengan susunan NIP PNS atau PPPK.",
+                    "Not a valid NIP: it must be 18 digits in the PNS or PPPK layout.",
+                )
+                .to_string()
+            }),
         _ => Err(l
             .t(
                 "Isi unit atau NIP untuk cakupan ini.",
@@ -263,6 +269,11 @@ pub async fn reconcile(
             Err(e) => return Err(c.bad(e)),
         },
     };
+    if let LaunchRequest::Start(Scope::Unit(u)) | LaunchRequest::Restart(Scope::Unit(u)) = &request
+        && let Some(refusal) = unknown_unit(&console, l, u).await
+    {
+        return Err(c.bad(refusal));
+    }
     let started = launcher.reconcile(request.clone()).await;
     let what = match &request {
         LaunchRequest::Start(s) => format!("start {}", s.masked()),
@@ -312,6 +323,24 @@ pub async fn readiness(
     Ok(after_launch(&c, &console, launch, what.into(), started).await)
 }
 
+/// Why a unit cannot be reconciled, when eHRM's unit map (read at start and every 6 hours)
+/// does not hold it: refused before any BKN call. Before the map was first read nothing can
+/// be said, and the run goes ahead.
+async fn unknown_unit(console: &Console, l: Lang, unit: &str) -> Option<String> {
+    use ehrm_sync_core::unor_map::{UnitMapping, lookup};
+    match lookup(console.deps.controls.as_ref(), unit).await {
+        Ok(UnitMapping::Unknown) => Some(match l {
+            Lang::Id => format!(
+                "Ditolak: unit {unit} tidak ada di daftar unit eHRM. Periksa kode unitnya (misalnya PU.03.02)."
+            ),
+            Lang::En => format!(
+                "Refused: unit {unit} is not in eHRM's unit list. Check the unit code (e.g. PU.03.02)."
+            ),
+        }),
+        _ => None,
+    }
+}
+
 /// An operator's launch form, and the launcher (none: this server cannot start runs).
 fn launch_post(console: &Console, c: &Ctx, csrf: &str) -> Result<Arc<dyn Launcher>, PageError> {
     operator_post(c, csrf)?;
@@ -346,6 +375,7 @@ async fn after_launch(
         address: c.address.clone(),
         action: launch.action.into(),
         what: match &started {
+            Ok(Launched::Busy { run_id }) => format!("{what}: refused: {run_id} is busy elsewhere"),
             Ok(_) => what,
             Err(e) => format!("{what}: refused: {e}"),
         },
@@ -355,6 +385,18 @@ async fn after_launch(
     audit::record_or_log(console.deps.controls.as_ref(), now, entry).await;
     let dead = console.deps.dead_letters.depth().await.ok();
     let outcome = match started {
+        Ok(Launched::Busy { run_id }) => {
+            let text = match l {
+                Lang::Id => format!(
+                    "Ditolak: proses {run_id} sedang dikerjakan proses lain. Tunggu sampai selesai."
+                ),
+                Lang::En => format!(
+                    "Refused: run {run_id} is being worked on by another process. Wait until it finishes."
+                ),
+            };
+            html! { div.error id={ (launch.action) "-refused" } { p { (text) }
+            p { a href=(launch.progress) { (l.t("Lihat kemajuannya", "See its progress")) } } } }
+        }
         Ok(s) => html! { div.notice id={ (launch.action) "-started" } {
         p { (launch.started_text) (launched_text(l, &s)) }
         p { a href=(launch.progress) { (l.t("Lihat kemajuannya", "See its progress")) } } } },
