@@ -561,11 +561,21 @@ impl Bkn for BknClient {
         data: &RiwayatJabatan,
         guard: &dyn WriteGuard,
     ) -> Result<Option<String>, BknError> {
-        self.jabatan_save(id, pns_id, data, guard).await
+        let saved = self.jabatan_save(id, pns_id, data, guard).await?;
+        // Readiness and reconciliation keep the day's answers (rw-jabatan among them).
+        self.note_saved(&data.nip).await;
+        Ok(saved)
     }
 
-    async fn delete_jabatan(&self, id: &str, guard: &dyn WriteGuard) -> Result<(), BknError> {
-        self.jabatan_delete(id, guard).await
+    async fn delete_jabatan(
+        &self,
+        nip: &Nip,
+        id: &str,
+        guard: &dyn WriteGuard,
+    ) -> Result<(), BknError> {
+        self.jabatan_delete(id, guard).await?;
+        self.note_saved(nip).await;
+        Ok(())
     }
 
     async fn upload_document(
@@ -576,7 +586,10 @@ impl Bkn for BknClient {
         self.upload_dok_rw(upload, guard).await
     }
 
-    async fn refresh_data_utama_jabatan(&self, pns_id: &str) -> Result<(), BknError> {
-        self.data_utama_jabatansync(pns_id).await
+    async fn refresh_data_utama_jabatan(&self, nip: &Nip, pns_id: &str) -> Result<(), BknError> {
+        self.data_utama_jabatansync(pns_id).await?;
+        // data-utama changed: the day's kept answers of this employee are stale.
+        self.note_saved(nip).await;
+        Ok(())
     }
 }

@@ -211,7 +211,11 @@ impl DeliveryService {
             },
         };
         ops.push(Operation::Refresh);
-        match self.bkn.refresh_data_utama_jabatan(&pns_id).await {
+        match self
+            .bkn
+            .refresh_data_utama_jabatan(rec.key.nip(), &pns_id)
+            .await
+        {
             Ok(()) => {
                 let id = if rec.deleted {
                     None
@@ -273,7 +277,11 @@ impl DeliveryService {
             return Pushed::not_attempted(ops, e);
         }
         ops.push(Operation::Delete);
-        if let Err(e) = self.bkn.delete_jabatan(&found.id, &guard).await {
+        if let Err(e) = self
+            .bkn
+            .delete_jabatan(rec.key.nip(), &found.id, &guard)
+            .await
+        {
             return Self::write_failed(ops, e, false, &guard);
         }
         self.forget_list(rec, Jabatan.list_kind()).await;

@@ -211,8 +211,13 @@ pub trait Bkn: Send + Sync {
         data: &RiwayatJabatan,
         guard: &dyn WriteGuard,
     ) -> Result<Option<String>, BknError>;
-    /// `jabatan/delete/{id}`; a row BKN no longer has counts as deleted.
-    async fn delete_jabatan(&self, id: &str, guard: &dyn WriteGuard) -> Result<(), BknError>;
+    /// `jabatan/delete/{id}` of `nip`'s row; a row BKN no longer has counts as deleted.
+    async fn delete_jabatan(
+        &self,
+        nip: &Nip,
+        id: &str,
+        guard: &dyn WriteGuard,
+    ) -> Result<(), BknError>;
     /// `upload-dok-rw`: attaches a document to a history row.
     async fn upload_document(
         &self,
@@ -220,7 +225,7 @@ pub trait Bkn: Send + Sync {
         guard: &dyn WriteGuard,
     ) -> Result<(), BknError>;
     /// `pns/data-utama-jabatansync`: BKN brings data-utama's position up to date.
-    async fn refresh_data_utama_jabatan(&self, pns_id: &str) -> Result<(), BknError>;
+    async fn refresh_data_utama_jabatan(&self, nip: &Nip, pns_id: &str) -> Result<(), BknError>;
 }
 
 /// Spaces calls to BKN; the HTTP client calls it before every request, token requests included.

@@ -118,16 +118,23 @@ impl RecordFamily for Jabatan {
         bkn.save_jabatan(id, pns_id, data, guard).await
     }
 
-    fn no_delete(&self, _key: &RecordKey, _id: &str) -> Option<String> {
-        None
+    /// Positions are deleted by delivery's own step (`deliver::jabatan`), which reads the list
+    /// afresh and keeps someone's only position; the shared path never deletes one.
+    fn no_delete(&self, _key: &RecordKey, id: &str) -> Option<String> {
+        Some(format!(
+            "a position (BKN id {id}) is deleted by its own step, not the shared path"
+        ))
     }
 
     async fn delete(
         &self,
-        bkn: &dyn Bkn,
+        _bkn: &dyn Bkn,
         id: &str,
-        guard: &dyn WriteGuard,
+        _guard: &dyn WriteGuard,
     ) -> Result<(), BknError> {
-        bkn.delete_jabatan(id, guard).await
+        Err(BknError::permanent(
+            format!("a position (BKN id {id}) is deleted by its own step, not the shared path"),
+            None,
+        ))
     }
 }
