@@ -1,5 +1,5 @@
 //! The repairs long runs make themselves: eHRM's performance records and positions
-//! ([`jabatan`]) that BKN lacks (or holds differently) queued for delivery through the normal path — checked by the very rules a
+//! (`repair/jabatan.rs`) that BKN lacks (or holds differently) queued for delivery through the normal path — checked by the very rules a
 //! webhook meets — for reconciliation and the readiness check; and BKN-authoritative values
 //! sent to eHRM as callbacks.
 
