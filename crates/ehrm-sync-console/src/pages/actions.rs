@@ -53,15 +53,18 @@ fn show_with(
         (outcome)
         h2 { (l.t("Token SSO BKN", "BKN SSO token")) }
         p { a href="/console/tindakan/token-sso" id="to-sso" { (l.t("Lihat dan tempel token SSO BKN", "See and paste the BKN SSO token")) } }
-        h2 { (l.t("Ulangi pengiriman (replay)", "Replay")) }
+        h2 title=(l.t("Istilah teknis: replay", "Technical term: replay")) { (l.t("Kirim ulang rekaman yang gagal", "Send failed records again")) }
         p.muted { (l.t("Rekaman gagal permanen atau ditolak BKN yang terakhir diperbarui dalam rentang (paling lama 14 hari) dikembalikan ke antrean. Jumlahnya ditampilkan dulu untuk dikonfirmasi.",
                        "Dead or refused records last updated in the window (at most 14 days) go back to the queue. Their number is shown first, for confirmation.")) }
         (replay_form(c, replay.0, replay.1, replay.2, false))
-        h2 { (l.t("Kirim ulang antrean surat mati (redrive)", "Redrive the dead-letter queue")) }
-        p { (l.t("Pesan di DLQ: ", "Messages in the DLQ: ")) strong id="dlq-depth" { (dead.map_or("?".into(), |d| d.to_string())) } }
+        h2 title=(l.t("Istilah teknis: redrive antrean surat mati (DLQ)", "Technical term: redrive the dead-letter queue (DLQ)")) {
+            (l.t("Kirim lagi pesan yang tersisih", "Send set-aside messages again")) }
+        p.muted { (l.t("Pesan pengiriman yang berkali-kali tidak dapat diproses disisihkan agar tidak menghambat yang lain. Tombol ini mengembalikannya ke antrean pengiriman.",
+                       "Delivery messages that could not be processed many times are set aside so they do not hold up the others. This button puts them back in the delivery queue.")) }
+        p { (l.t("Pesan yang tersisih: ", "Messages set aside: ")) strong id="dlq-depth" { (dead.map_or("?".into(), |d| d.to_string())) } }
         form method="post" action="/console/tindakan/redrive" {
             input type="hidden" name="csrf" value=(c.csrf);
-            button type="submit" id="redrive" { (l.t("Redrive", "Redrive")) }
+            button type="submit" id="redrive" title="redrive" { (l.t("Kembalikan ke antrean", "Put back in the queue")) }
         }
         h2 { (l.t("Rekonsiliasi", "Reconciliation")) }
         @if console.deps.launcher.is_none() {
@@ -118,7 +121,7 @@ fn replay_form(c: &Ctx, status: &str, since: &str, until: &str, confirm: bool) -
                 } }
                 label { (l.t("Sejak (tanggal)", "Since (date)")) input type="date" name="since" value=(since); }
                 label { (l.t("Sampai", "Until")) input type="date" name="until" value=(until); }
-                button type="submit" id="replay-count" { (l.t("Hitung dulu (dry run)", "Count first (dry run)")) }
+                button type="submit" id="replay-count" { (l.t("Hitung dulu, tanpa mengubah apa pun", "Count first, changing nothing")) }
             }
         }
     }

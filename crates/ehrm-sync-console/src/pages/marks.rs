@@ -30,7 +30,8 @@ pub fn mark_form(
             select name="state" aria-label=(l.t("Tindak lanjut", "Follow-up")) {
                 @for s in <MarkState as Label>::ALL { option value=(s.code()) selected[state == *s] { (s.label(l)) } }
             }
-            input name="note" value=(mark.map_or("", |m| m.note.as_str())) placeholder=(l.t("catatan", "note")) maxlength="1000" size="14";
+            label.compact { (l.t("Catatan", "Note"))
+                input name="note" value=(mark.map_or("", |m| m.note.as_str())) placeholder=(l.t("apa yang sudah dilakukan", "what was done")) maxlength="1000" size="14"; }
             button type="submit" { (l.t("Simpan", "Save")) }
             @if let Some(m) = mark { br; span.muted { (m.by) ", " (when(m.at)) } }
         }

@@ -82,15 +82,15 @@ fn status_cards(l: Lang, o: &Overview) -> Markup {
             }
             div class={ "card" @if o.dead_letters > 0 { " bad" } } id="count-dlq" {
                 div.n { (o.dead_letters) }
-                div { (l.t("antrean surat mati (DLQ)", "dead-letter queue")) }
+                div title=(l.t("Istilah teknis: antrean surat mati (DLQ)", "Technical term: dead-letter queue (DLQ)")) { (l.t("pesan tersisih (tidak dapat diproses)", "messages set aside (could not be processed)")) }
             }
         }
         p {
             (l.t("Menunggu paling lama sejak: ", "Oldest pending since: "))
             strong { (o.oldest_pending.map_or_else(|| "—".to_string(), when)) }
-            " · " (l.t("Penyapuan terakhir: ", "Last sweep: "))
+            " · " span title=(l.t("Istilah teknis: penyapuan (sweep)", "Technical term: sweep")) { (l.t("Pemeriksaan terakhir atas rekaman yang terlewat: ", "Last check for records left behind: ")) }
             @match &o.last_sweep {
-                Some(s) => { (when(s.at)) " (" (s.examined) " " (l.t("jatuh tempo", "due")) ", " (s.queued) " " (l.t("diantrekan", "queued")) ")" }
+                Some(s) => { (when(s.at)) " (" (s.examined) " " (l.t("rekaman sudah waktunya dikirim", "records due")) ", " (s.queued) " " (l.t("dimasukkan lagi ke antrean", "put back in the queue")) ")" }
                 None => { "—" }
             }
         }
@@ -99,21 +99,24 @@ fn status_cards(l: Lang, o: &Overview) -> Markup {
 
 fn breaker_section(l: Lang, o: &Overview) -> Markup {
     let (class, text) = match o.breaker.as_ref().map(|b| b.mode) {
-        None | Some(BreakerMode::Closed) => (
-            "ok",
-            l.t("BKN dapat dihubungi (tertutup)", "BKN reachable (closed)"),
-        ),
+        None | Some(BreakerMode::Closed) => ("ok", l.t("BKN dapat dihubungi", "BKN reachable")),
         Some(BreakerMode::Open) => (
             "bad",
-            l.t("BKN tidak dihubungi (terbuka)", "BKN not called (open)"),
+            l.t(
+                "BKN sedang tidak dihubungi (terlalu banyak gangguan); pengiriman menunggu",
+                "BKN is not being called (too many failures); deliveries wait",
+            ),
         ),
         Some(BreakerMode::HalfOpen) => (
             "warn",
-            l.t("Menguji BKN (setengah terbuka)", "Probing BKN (half-open)"),
+            l.t(
+                "Mencoba BKN lagi dengan satu panggilan",
+                "Trying BKN again with one call",
+            ),
         ),
     };
     html! {
-        h2 { (l.t("Pemutus sirkuit BKN", "BKN circuit breaker")) }
+        h2 title=(l.t("Istilah teknis: pemutus sirkuit (circuit breaker)", "Technical term: circuit breaker")) { (l.t("Hubungan ke BKN", "Connection to BKN")) }
         p id="breaker" class=(class) {
             strong { (text) }
             @if let Some(b) = &o.breaker {
@@ -211,8 +214,8 @@ async fn chart_section(
         "BKN calls per minute (line: the rate now)",
     );
     let t_backlog = l.t(
-        "Antrean jatuh tempo (penyapuan)",
-        "Backlog found due (sweeps)",
+        "Rekaman yang sudah waktunya dikirim (tiap pemeriksaan)",
+        "Records due, found by each check",
     );
     let t_findings = l.t(
         "Temuan rekon terakhir per set data × prioritas",
