@@ -107,7 +107,7 @@ pub enum BenchCommand {
         baseline: bool,
     },
     /// Riwayat jabatan: BKN calls per new position, with and without its SK document, one per
-    /// employee and four at once.
+    /// employee and five at once.
     Positions {
         #[arg(long, default_value_t = 300)]
         employees: usize,
