@@ -57,6 +57,11 @@ async fn http_to_bkn_through_dynamodb_and_sqs() {
         .with_env_filter("debug,hyper=info,aws_smithy_runtime=info,aws_sdk_dynamodb=info,aws_sdk_sqs=info,aws_config=info,h2=info,rustls=info,reqwest=info,aws_smithy_runtime_api=info,hyper_util=info")
         .with_writer(logs.clone())
         .finish();
+    // tracing-core caches a callsite's interest as decided on the thread that first hits it
+    // while only one scoped dispatcher is registered: another test delivering on its own
+    // thread (no subscriber) would make "never" stick for this one's events too. A second,
+    // silent dispatcher kept alive makes every callsite ask all live dispatchers.
+    let _second = tracing::Dispatch::new(tracing_subscriber::registry());
     let _guard = tracing::subscriber::set_default(subscriber);
 
     let w = AwsWorld::start(Faults::default(), &[("DeliveryMaxReceiveCount", "3")]).await;
