@@ -65,6 +65,8 @@ fn jabatan(f: &mut Fields) -> JabatanFacts {
         tanggal_sk: f.text(),
         tmt_jabatan: f.text(),
         tmt_pelantikan: f.text(),
+        bkn_id: f.text(),
+        ..JabatanFacts::default()
     }
 }
 
