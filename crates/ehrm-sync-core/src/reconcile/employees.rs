@@ -144,18 +144,7 @@ pub(super) async fn apply_repairs(
         let repaired = queue_kinerja(&deps.run.store, &deps.run.queue, &deps.run.clock, &r)
             .await
             .map_err(|e| JobError::Repair(e.to_string()))?;
-        match repaired {
-            Repaired::Queued => queued += 1,
-            Repaired::NotPossible(why) => {
-                for i in &r.rows {
-                    if let Some(row) = done.rows.get_mut(*i) {
-                        row.action = Action::NeedsReview;
-                        row.note = Some(why.clone());
-                    }
-                }
-                tracing::info!(reason = %why, "performance record left for review");
-            }
-        }
+        queued += settle_repair(&mut done.rows, &r.rows, repaired, "performance record");
     }
     let ports = JabatanRepairPorts {
         store: &deps.run.store,
@@ -167,18 +156,7 @@ pub(super) async fn apply_repairs(
         let repaired = queue_jabatan(&ports, &r)
             .await
             .map_err(|e| JobError::Repair(e.to_string()))?;
-        match repaired {
-            Repaired::Queued => queued += 1,
-            Repaired::NotPossible(why) => {
-                for i in &r.rows {
-                    if let Some(row) = done.rows.get_mut(*i) {
-                        row.action = Action::NeedsReview;
-                        row.note = Some(why.clone());
-                    }
-                }
-                tracing::info!(reason = %why, "position left for review");
-            }
-        }
+        queued += settle_repair(&mut done.rows, &r.rows, repaired, "position");
     }
     if let Some(outbox) = &deps.outbox {
         for row in done.rows.iter().filter(|r| r.action == Action::SentToEhrm) {
@@ -189,4 +167,26 @@ pub(super) async fn apply_repairs(
         }
     }
     Ok((queued, sent))
+}
+
+/// 1 for a queued repair; otherwise its report rows become `needs_review` with the reason.
+fn settle_repair(
+    rows: &mut [Discrepancy],
+    answered: &[usize],
+    repaired: Repaired,
+    what: &str,
+) -> u64 {
+    match repaired {
+        Repaired::Queued => 1,
+        Repaired::NotPossible(why) => {
+            for i in answered {
+                if let Some(row) = rows.get_mut(*i) {
+                    row.action = Action::NeedsReview;
+                    row.note = Some(why.clone());
+                }
+            }
+            tracing::info!(reason = %why, what, "repair left for review");
+            0
+        }
+    }
 }
