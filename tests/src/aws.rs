@@ -155,6 +155,7 @@ impl DataStack {
             queue_url: self.queue_url.clone(),
             dead_letter_url: Some(self.dead_letter_url.clone()),
             sso_secret_id: Some(self.sso_secret_id.clone()),
+            retention: Default::default(),
         }
     }
 
@@ -264,6 +265,7 @@ impl LongRunStack {
             callbacks: None,
             sso: None,
             units: None,
+            purge: None,
             clock: Arc::new(SystemClock),
         }
     }

@@ -40,6 +40,8 @@ pub struct AwsResources {
     /// `BKN_SSO_SECRET_ID`: the secret pasted SSO tokens are kept in (none: nothing can be
     /// pasted).
     pub sso_secret_id: Option<String>,
+    /// `RETAIN_<CLASS>_DAYS`: the TTL each expiring item carries.
+    pub retention: ehrm_sync_core::retention::Retention,
 }
 
 impl AwsResources {
@@ -49,6 +51,7 @@ impl AwsResources {
             queue_url: required(env, "DELIVERY_QUEUE_URL")?,
             dead_letter_url: optional_string(env, "DEAD_LETTER_QUEUE_URL"),
             sso_secret_id: optional_string(env, "BKN_SSO_SECRET_ID"),
+            retention: ehrm_sync_core::retention::Retention::from_env(env)?,
         })
     }
 }
@@ -66,7 +69,8 @@ pub struct Adapters {
 impl Adapters {
     pub fn new(sdk: &SdkConfig, resources: &AwsResources) -> Self {
         Adapters {
-            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &resources.table),
+            store: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), &resources.table)
+                .with_retention(resources.retention.clone()),
             queue: SqsQueue::new(
                 aws_sdk_sqs::Client::new(sdk),
                 &resources.queue_url,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use ehrm_sync_core::ports::{ControlStore, StoreError};
 use ehrm_sync_domain::record::Millis;
 
-pub const STREAM: &str = "console-audit";
+pub const STREAM: &str = ehrm_sync_core::ports::AUDIT_STREAM;
 /// How many entries the audit page shows.
 pub const SHOWN: usize = 500;
 

@@ -25,6 +25,7 @@
 //! * [`sso`] — the SSO login's shared status: pastes, waits, renewal turns, and the watch that
 //!   warns before it ends.
 //! * [`write_guard`] — the lease check immediately before a write leaves for BKN.
+//! * [`retention`] — how long each class of personal data is kept, and the purge.
 //! * [`retry`] — one way to try again (schedules from the domain's backoff).
 //! * [`status`] — the overview operators read (`ehrm-sync status`, the console).
 //! * [`config`] — environment variables, read the same way by the binary and the Lambdas.
@@ -52,6 +53,7 @@ pub mod readiness;
 pub mod reconcile;
 pub mod repair;
 pub mod replay;
+pub mod retention;
 pub mod retry;
 pub mod settle;
 pub mod sso;

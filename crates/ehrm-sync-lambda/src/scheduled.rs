@@ -5,7 +5,9 @@
 //! invokes it with `{"task": "reconcile", "launch": {"mode": "start", "scope": "all"}}` (or
 //! `restart`, or `{"mode": "resume"}`) to run one by hand. `{"task": "readiness"}` (hourly)
 //! continues the open promotion/retirement readiness run, or starts the month's run when this
-//! month has none yet, so each month's periods are checked before they begin.
+//! month has none yet, so each month's periods are checked before they begin. `{"task": "purge"}`
+//! (daily) removes what a DynamoDB TTL cannot: the data of synced records past their retention
+//! (`ehrm_sync_core::retention`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -14,9 +16,10 @@ use std::sync::Arc;
 
 use ehrm_sync_core::callbacks::CallbackDispatcher;
 use ehrm_sync_core::job::Outcome;
-use ehrm_sync_core::ports::{Clock, LaunchRequest, RunSummary};
+use ehrm_sync_core::ports::{Clock, ControlStore, LaunchRequest, Purge, RunSummary};
 use ehrm_sync_core::readiness::{Readiness, ReadinessRequest, ReadinessRun};
 use ehrm_sync_core::reconcile::{Reconciler, RunRequest};
+use ehrm_sync_core::retention::{Retention, purge_all};
 use ehrm_sync_core::sso::SsoWatch;
 use ehrm_sync_core::sweep::Sweeper;
 
@@ -37,6 +40,7 @@ const DEADLINE_MARGIN_MS: i64 = 5_000;
 pub enum Task {
     Sweep,
     Callbacks,
+    Purge,
     Readiness {
         /// Start a new run now, abandoning an unfinished one (the console, by hand).
         #[serde(default)]
@@ -74,6 +78,13 @@ pub enum TaskReport {
     },
     Reconcile(ReconcileReport),
     Readiness(ReadinessReport),
+    Purge {
+        configured: bool,
+        /// Items removed (records whose data went; the rest expire by their TTL).
+        removed: u64,
+        /// Finished readiness runs dropped from the list.
+        readiness_runs: usize,
+    },
 }
 
 /// How a readiness invocation ended.
@@ -134,7 +145,16 @@ pub struct ScheduledHandler {
     pub sso: Option<SsoWatchTask>,
     /// eHRM's unit map, refreshed with the sweep (`None` without eHRM's read API).
     pub units: Option<ehrm_sync_core::unor_map::UnitMapRefresher>,
+    /// The retention purge (`None`: not wired, as in tests of other tasks).
+    pub purge: Option<PurgeTask>,
     pub clock: Arc<dyn Clock>,
+}
+
+/// What the daily purge works on.
+pub struct PurgeTask {
+    pub purge: Arc<dyn Purge>,
+    pub controls: Arc<dyn ControlStore>,
+    pub retention: Retention,
 }
 
 /// The SSO watch and the metrics it writes, flushed once per look.
@@ -166,6 +186,31 @@ impl std::fmt::Display for TaskError {
 impl std::error::Error for TaskError {}
 
 impl ScheduledHandler {
+    async fn purge(&self) -> Result<TaskReport, TaskError> {
+        let Some(task) = &self.purge else {
+            return Ok(TaskReport::Purge {
+                configured: false,
+                removed: 0,
+                readiness_runs: 0,
+            });
+        };
+        let now = self.clock.now_ms();
+        let report = purge_all(
+            task.purge.as_ref(),
+            task.controls.as_ref(),
+            &task.retention,
+            now,
+            false,
+        )
+        .await
+        .map_err(|e| TaskError(format!("purge failed: {e}")))?;
+        Ok(TaskReport::Purge {
+            configured: true,
+            removed: report.removed(),
+            readiness_runs: report.readiness_runs.len(),
+        })
+    }
+
     /// `deadline_ms`: the invocation's deadline (Unix ms), from the Lambda context.
     pub async fn handle(
         &self,
@@ -174,7 +219,7 @@ impl ScheduledHandler {
     ) -> Result<Value, TaskError> {
         let task: Task = serde_json::from_value(event.clone()).map_err(|_| {
             TaskError(format!(
-                "unknown task {:?}; expected \"sweep\", \"callbacks\", \"reconcile\" or \"readiness\"",
+                "unknown task {:?}; expected \"sweep\", \"callbacks\", \"reconcile\", \"readiness\" or \"purge\"",
                 event.get("task")
             ))
         })?;
@@ -190,6 +235,7 @@ impl ScheduledHandler {
             Task::Readiness { restart } => Ok(TaskReport::Readiness(
                 self.readiness(restart, deadline_ms).await?,
             )),
+            Task::Purge => self.purge().await,
             Task::Sweep => {
                 if let Some(units) = &self.units {
                     units.tick().await;

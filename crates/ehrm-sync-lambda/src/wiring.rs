@@ -62,6 +62,11 @@ pub async fn scheduled_handler() -> Result<crate::scheduled::ScheduledHandler, C
             metrics,
         }),
         units: ehrm_sync_aws::wiring::unit_map_refresher(&env, &adapters)?,
+        purge: Some(crate::scheduled::PurgeTask {
+            purge: Arc::new(adapters.store.clone()),
+            controls: Arc::new(adapters.store.clone()),
+            retention: ehrm_sync_core::retention::Retention::from_env(&env)?,
+        }),
         clock: adapters.clock.clone(),
     })
 }

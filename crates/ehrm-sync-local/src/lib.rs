@@ -284,6 +284,7 @@ impl Runtime {
             }
         }));
         tasks.push(spawn_sso_watch(&wiring, stop_rx.clone()));
+        tasks.push(spawn_purge(&wiring, stop_rx.clone()));
         if let Ok(ehrm) = wiring.ehrm_api() {
             tasks.push(spawn_unit_map(&wiring, Arc::new(ehrm), stop_rx.clone()));
         }
@@ -343,6 +344,30 @@ fn spawn_unit_map(
             refresher.tick().await;
             tokio::select! {
                 _ = tokio::time::sleep(UNIT_MAP_INTERVAL) => {}
+                _ = stop.changed() => return,
+            }
+        }
+    })
+}
+
+/// The retention purge (`ehrm_sync_core::retention`): at start, then every `purge_interval`.
+fn spawn_purge(wiring: &Wiring, mut stop: watch::Receiver<bool>) -> JoinHandle<()> {
+    let store = wiring.store.clone();
+    let clock = wiring.clock.clone();
+    let retention = wiring.settings.retention.clone();
+    let interval = wiring.settings.purge_interval;
+    tokio::spawn(async move {
+        loop {
+            let now = clock.now_ms();
+            match ehrm_sync_core::retention::purge_all(&store, &store, &retention, now, false).await
+            {
+                Ok(report) => tracing::info!(removed = report.removed(), "retention purge"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "retention purge failed; next in {interval:?}")
+                }
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
                 _ = stop.changed() => return,
             }
         }

@@ -49,6 +49,10 @@ pub struct LocalSettings {
     pub console_users: Users,
     /// `BKN_TOKEN_KEY`: seals pasted SSO tokens in the store; without it none can be pasted.
     pub token_key: Option<crate::vault::TokenKey>,
+    /// `RETAIN_<CLASS>_DAYS`: how long each class of personal data is kept.
+    pub retention: ehrm_sync_core::retention::Retention,
+    /// `PURGE_INTERVAL_SECONDS` (default 21600, 6 hours): how often `serve` purges.
+    pub purge_interval: Duration,
 }
 
 impl LocalSettings {
@@ -95,6 +99,12 @@ impl LocalSettings {
                 max_receives,
             },
             sweep_interval: Duration::from_secs(optional(env, "SWEEP_INTERVAL_SECONDS", 30)?),
+            retention: ehrm_sync_core::retention::Retention::from_env(env)?,
+            purge_interval: Duration::from_secs(optional(
+                env,
+                "PURGE_INTERVAL_SECONDS",
+                ehrm_sync_core::retention::PURGE_INTERVAL_MS as u64 / 1_000,
+            )?),
             sweep: sweep_settings(env)?,
             callbacks: CallbackConfig::from_env(env)?,
             ehrm_api: EhrmApiConfig::from_env(env)?,

@@ -13,6 +13,9 @@
 //! `riwayat_lists`, `rate_state`, `controls`, `events`, `callbacks`, `reconcile_rows`, `reconcile_runs`,
 //! `finding_marks`, `series`.
 //!
+//! Retention (`retention`): one statement per table removes what has outlived its class's
+//! retention, never what correctness needs.
+//!
 //! Implements the core ports; depends on the core and the domain, never on AWS or HTTP.
 
 mod actor;
@@ -22,6 +25,7 @@ mod control;
 mod gate;
 mod queue;
 mod reconcile;
+mod retention;
 mod schema;
 mod store;
 

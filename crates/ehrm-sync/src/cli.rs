@@ -69,6 +69,9 @@ pub enum Command {
     /// Who saw, downloaded or changed what, when: the console's audit trail by time, NIP and
     /// user (the first question of a breach notice, docs/privacy.md).
     Audit(crate::audit::AuditArgs),
+    /// Remove what has outlived its retention (RETAIN_<CLASS>_DAYS, docs/privacy.md), printing
+    /// what went per class; --dry-run only counts.
+    Purge(crate::purge::PurgeArgs),
     /// Print the OpenAPI 3.1 document of the public HTTP contract (as `GET /v1/openapi.json`).
     Openapi,
     /// Load commands behind the figures in the README.
@@ -91,6 +94,7 @@ pub fn main() -> ExitCode {
             | Some(Command::ConsoleUser { .. })
             | Some(Command::BknToken(_))
             | Some(Command::Audit(_))
+            | Some(Command::Purge(_))
     );
     logging::init(cli.log_format, if quiet { "warn" } else { "info" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -118,6 +122,7 @@ pub fn main() -> ExitCode {
             Some(Command::Reconcile(args)) => crate::reconcile::run(args).await,
             Some(Command::BknToken(command)) => crate::bkn_token::run(command).await,
             Some(Command::Audit(args)) => crate::audit::run(args).await,
+            Some(Command::Purge(args)) => crate::purge::run(args).await,
             Some(Command::Readiness(args)) => crate::readiness::run(args).await,
             Some(Command::Sim(args)) => ehrm_sync_devkit::sim::run(args).await,
             Some(Command::Openapi) => {

@@ -6,6 +6,7 @@
 //! * `readiness` — the promotion and retirement readiness check ([`readiness`]);
 //! * `bkn-token` — the BKN SSO token from a shell ([`bkn_token`]);
 //! * `audit` — who saw, downloaded or changed what, when ([`audit`]);
+//! * `purge` — what has outlived its retention removed ([`purge`]);
 //! * what both long-run commands share: Ctrl-C and the exit codes ([`jobs`]);
 //! * `demo`, `sim`, `bench` — the development kit's commands (`ehrm-sync-devkit`).
 //!
@@ -18,6 +19,7 @@ pub mod bkn_token;
 pub mod cli;
 pub mod jobs;
 pub mod logging;
+pub mod purge;
 pub mod readiness;
 pub mod reconcile;
 pub mod status;

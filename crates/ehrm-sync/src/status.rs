@@ -11,10 +11,10 @@ use serde_json::json;
 use ehrm_sync_core::breaker::{BreakerEvent, BreakerMode};
 use ehrm_sync_core::clock::{SystemClock, format_ms};
 use ehrm_sync_core::config::ProcessEnv;
-use ehrm_sync_core::ports::RunSummary;
 use ehrm_sync_core::ports::{
     Clock, ControlStore, DeadLetters, DeliveryQueue, RateGate, ReconcileStore, SyncStore,
 };
+use ehrm_sync_core::ports::{Purge, RunSummary};
 use ehrm_sync_core::replay::{ReplayReport, ReplayRequest, replay};
 use ehrm_sync_core::sso::SsoDesk;
 use ehrm_sync_core::status::{Overview, overview};
@@ -86,6 +86,8 @@ pub struct Backend {
     /// The BKN SSO login's status; pasting needs its vault.
     pub sso: Arc<SsoDesk>,
     pub clock: Arc<dyn Clock>,
+    /// What has outlived its retention (`ehrm-sync purge`).
+    pub purge: Arc<dyn Purge>,
 }
 
 impl Backend {
@@ -109,6 +111,7 @@ impl Backend {
                 a.clock.clone(),
             )),
             clock: a.clock.clone(),
+            purge: Arc::new(a.store.clone()),
         })
     }
 
@@ -142,6 +145,7 @@ impl Backend {
             sso,
             store: Arc::new(store.clone()),
             control: Arc::new(store.clone()),
+            purge: Arc::new(store.clone()),
             gate: Arc::new(store.clone()),
             reconcile: Arc::new(store),
             queue: Arc::new(queue.clone()),

@@ -10,4 +10,5 @@ mod lambda_events;
 mod outage_aws;
 mod readiness_aws;
 mod reconcile_aws;
+mod retention_aws;
 mod sso_aws;

@@ -20,6 +20,7 @@ mod push_e2e;
 mod readiness;
 mod reconcile;
 mod resilience;
+mod retention;
 mod scheduled_budget;
 mod sso;
 mod sso_secrecy;

@@ -92,6 +92,7 @@ async fn a_hanging_callback_endpoint_cannot_hold_the_scheduled_function() {
         callbacks: Some(dispatcher),
         sso: None,
         units: None,
+        purge: None,
         clock: clock.clone(),
     };
 

@@ -3,7 +3,7 @@
 use super::*;
 
 impl DynamoStore {
-    fn callback_item(cb: &Callback, revision: u64) -> Result<Item, StoreError> {
+    fn callback_item(&self, cb: &Callback, revision: u64) -> Result<Item, StoreError> {
         let mut stored = cb.clone();
         stored.revision = revision;
         let mut item = to_item(&stored)?;
@@ -22,6 +22,10 @@ impl DynamoStore {
                 "due_at".into(),
                 n(cb.next_attempt_at.unwrap_or(cb.created_at)),
             );
+        }
+        // Only a sent callback expires: one eHRM refused, or gave up on, stays for operators.
+        if cb.status == CallbackStatus::Sent {
+            item.insert("ttl".into(), self.ttl(DataClass::Callbacks, cb.updated_at));
         }
         Ok(item)
     }
@@ -48,7 +52,7 @@ impl CallbackOutbox for DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(Self::callback_item(callback, 1)?))
+            .set_item(Some(self.callback_item(callback, 1)?))
             .condition_expression("attribute_not_exists(PK)")
             .send()
             .await;
@@ -82,7 +86,7 @@ impl CallbackOutbox for DynamoStore {
             .client
             .put_item()
             .table_name(&self.table)
-            .set_item(Some(Self::callback_item(callback, callback.revision + 1)?))
+            .set_item(Some(self.callback_item(callback, callback.revision + 1)?))
             .condition_expression("revision = :expected")
             .expression_attribute_values(":expected", n(callback.revision))
             .send()

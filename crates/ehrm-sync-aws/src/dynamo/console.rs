@@ -36,6 +36,7 @@ impl FindingMarks for DynamoStore {
             .item("PK", s(MARKS_PARTITION))
             .item("SK", s(mark.finding_id.clone()))
             .item("doc", s(doc))
+            .item("ttl", self.ttl(DataClass::Runs, mark.at))
             .send()
             .await
             .map_err(unavailable)?;
@@ -62,9 +63,11 @@ impl Series for DynamoStore {
             .table_name(&self.table)
             .key("PK", s(series_pk(series)))
             .key("SK", s(bucket_sk(bucket)))
-            .update_expression("ADD #v :n")
+            .update_expression("ADD #v :n SET #ttl = :ttl")
             .expression_attribute_names("#v", "value")
+            .expression_attribute_names("#ttl", "ttl")
             .expression_attribute_values(":n", n(n_))
+            .expression_attribute_values(":ttl", self.ttl(DataClass::Series, bucket))
             .send()
             .await
             .map_err(unavailable)?;
@@ -83,6 +86,7 @@ impl Series for DynamoStore {
             .item("PK", s(series_pk(series)))
             .item("SK", s(bucket_sk(bucket)))
             .item("value", n(value))
+            .item("ttl", self.ttl(DataClass::Series, bucket))
             .send()
             .await
             .map_err(unavailable)?;

@@ -33,6 +33,10 @@ impl ControlStore for DynamoStore {
             .item("SK", s("CTL"))
             .item("value", s(value.to_string()))
             .item("revision", n(expected + 1));
+        let req = match self.control_ttl(name, value) {
+            Some(ttl) => req.item("ttl", ttl),
+            None => req,
+        };
         let req = if expected == 0 {
             req.condition_expression("attribute_not_exists(PK)")
         } else {
@@ -59,6 +63,7 @@ impl ControlStore for DynamoStore {
             .item("SK", s(format!("{at:013}#{:08x}", rand::random::<u32>())))
             .item("at", n(at))
             .item("event", s(event.to_string()))
+            .item("ttl", self.ttl(event_class(stream), at))
             .send()
             .await
             .map_err(unavailable)?;
@@ -94,5 +99,30 @@ impl ControlStore for DynamoStore {
                 }
             })
             .collect()
+    }
+}
+
+/// The audit trail is kept longest; other streams (breaker, SSO) as events.
+fn event_class(stream: &str) -> DataClass {
+    if stream == ehrm_sync_core::ports::AUDIT_STREAM {
+        DataClass::Audit
+    } else {
+        DataClass::Events
+    }
+}
+
+impl DynamoStore {
+    /// Console sessions expire a retention after they were last seen; a readiness run's cohort
+    /// and findings a runs' retention after they were written. Other documents (checkpoints,
+    /// breaker, the unit map, the vault) never expire.
+    fn control_ttl(&self, name: &str, value: &serde_json::Value) -> Option<AttributeValue> {
+        if name.starts_with("console.session.") {
+            let seen = value["seen"].as_i64()?;
+            return Some(self.ttl(DataClass::Sessions, seen));
+        }
+        let piece = name
+            .strip_prefix("readiness.")
+            .is_some_and(|rest| rest.contains(".cohort.") || rest.contains(".findings."));
+        piece.then(|| self.ttl(DataClass::Runs, wall_clock_ms()))
     }
 }

@@ -24,6 +24,13 @@
 //! | follow-up mark of a finding | `MARKS` | `<finding id>` | `doc` (JSON) |
 //! | chart series bucket | `SER#<series>` | `<bucket start, 13 digits>` | `value` (N, `ADD`ed) |
 //!
+//! Every item that expires carries `ttl` (epoch seconds: its own time plus its class's
+//! retention, `ehrm_sync_core::retention`): changes, attempts, remembered lists, reconciliation
+//! rows and runs, events (the audit trail longest), sent callbacks, marks, chart buckets,
+//! console sessions and readiness runs' pieces. Records, PNS ids, guards, the gate and other
+//! control documents never expire; a synced record's data is removed by the daily purge
+//! (`retention`).
+//!
 //! Two global secondary indexes, both projecting all attributes:
 //!
 //! * **`due`** — `due_pk` (S) / `due_at` (N). *Sparse*: only records that are pending,
@@ -74,12 +81,13 @@ use aws_sdk_dynamodb::types::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use ehrm_sync_core::ports::RunSummary;
 use ehrm_sync_core::ports::{
     AcceptResult, AcceptWrite, AttemptEntry, Callback, CallbackOutbox, CallbackStatus, Control,
     ControlStore, IdempotencyEntry, PnsIdCache, RateGate, ReconcileStore, RiwayatFamily,
     RiwayatLists, StoreError, SyncStore,
 };
+use ehrm_sync_core::ports::{DataClass, RunSummary};
+use ehrm_sync_core::retention::Retention;
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::reconcile::Discrepancy;
 use ehrm_sync_domain::record::{Millis, RecordKey, SyncRecord, SyncStatus};
@@ -91,6 +99,7 @@ mod gate;
 mod pns_ids;
 mod reconcile;
 mod records;
+mod retention;
 
 pub const DUE_INDEX: &str = "due";
 pub const STATUS_INDEX: &str = "by_status";
@@ -104,6 +113,8 @@ type Item = HashMap<String, AttributeValue>;
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// The TTL of each expiring item (`retention`).
+    retention: Retention,
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -138,6 +149,14 @@ fn record_sk(key: &RecordKey) -> String {
     format!("REC#{key}")
 }
 
+/// Now, for a TTL: the write's own time where the item does not carry one.
+fn wall_clock_ms() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or_default()
+}
+
 fn number(item: &Item, name: &str) -> Option<i64> {
     match item.get(name) {
         Some(AttributeValue::N(v)) => v.parse().ok(),
@@ -160,7 +179,19 @@ impl DynamoStore {
         DynamoStore {
             client,
             table: table.into(),
+            retention: Retention::default(),
         }
+    }
+
+    /// Expiring items carry TTLs from these retentions (default: `Retention::default()`).
+    pub fn with_retention(mut self, retention: Retention) -> Self {
+        self.retention = retention;
+        self
+    }
+
+    /// The `ttl` attribute of an item of `class` written (or last seen) at `at`.
+    fn ttl(&self, class: DataClass, at: Millis) -> AttributeValue {
+        n(self.retention.expires_at_secs(class, at))
     }
 
     pub fn table(&self) -> &str {

@@ -81,6 +81,7 @@ impl RiwayatLists for DynamoStore {
             .item("PK", s(nip_pk(nip)))
             .item("SK", s(list_sk(family)))
             .item("doc", s(doc))
+            .item("ttl", self.ttl(DataClass::Lists, wall_clock_ms()))
             .send()
             .await
             .map_err(unavailable)?;

@@ -57,6 +57,7 @@ impl ReconcileStore for DynamoStore {
                 .item("PK", s(format!("RKN#{run_id}")))
                 .item("SK", s(format!("ROW#{key}")))
                 .item("doc", s(serde_json::to_string(r).map_err(corrupt)?))
+                .item("ttl", self.ttl(DataClass::Runs, wall_clock_ms()))
                 .build()
                 .map_err(corrupt)?;
             requests.push(WriteRequest::builder().put_request(put).build());
@@ -106,6 +107,10 @@ impl ReconcileStore for DynamoStore {
             .item("PK", s("RKNRUNS"))
             .item("SK", s(format!("{started_at:013}#{run_id}")))
             .item("doc", s(doc))
+            .item(
+                "ttl",
+                self.ttl(DataClass::Runs, summary.finished_at.unwrap_or(started_at)),
+            )
             .send()
             .await
             .map_err(unavailable)?;

@@ -91,6 +91,7 @@ impl SyncStore for DynamoStore {
                 rand::random::<u32>()
             )),
         );
+        item.insert("ttl".into(), self.ttl(DataClass::Attempts, a.at));
         self.client
             .put_item()
             .table_name(&self.table)
@@ -272,6 +273,7 @@ impl DynamoStore {
                 log.record_key, log.received_at, log.webhook_id
             )),
         );
+        log_item.insert("ttl".into(), self.ttl(DataClass::Changes, log.received_at));
         Put::builder()
             .table_name(&self.table)
             .set_item(Some(log_item))

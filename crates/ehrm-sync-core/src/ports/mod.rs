@@ -15,7 +15,8 @@
 //! * [`runs`] — reconciliation runs, their rows and summaries, report files and workbooks;
 //! * [`launch`] — starting long runs from the console;
 //! * [`observe`] — metrics, chart series, follow-up marks of findings;
-//! * [`sso`] — the vault of BKN SSO tokens.
+//! * [`sso`] — the vault of BKN SSO tokens;
+//! * [`retention`] — removing what has outlived its retention.
 
 pub mod bkn;
 pub mod clock;
@@ -24,6 +25,7 @@ pub mod ehrm;
 pub mod launch;
 pub mod observe;
 pub mod queue;
+pub mod retention;
 pub mod runs;
 pub mod sso;
 pub mod store;
@@ -35,6 +37,7 @@ pub use ehrm::*;
 pub use launch::*;
 pub use observe::*;
 pub use queue::*;
+pub use retention::*;
 pub use runs::*;
 pub use sso::*;
 pub use store::*;

@@ -31,8 +31,10 @@ use crate::job::{
 use crate::ports::{BknReadiness, StoreError, XLSX_TYPE, load_document, overwrite_document};
 pub use cohort::{ehrm_kp_period, unit_and_below};
 pub use report::{CSV_HEADERS, csv, json, tables};
-use state::{COHORT_PAGE, RUN_CONTROL, cohort_control, findings_control};
-pub use state::{Candidate, ReadinessRun, RuleCount, Subject, finished_runs};
+use state::{COHORT_PAGE, cohort_control, findings_control};
+pub use state::{
+    Candidate, RUN_CONTROL, ReadinessRun, RuleCount, Subject, finished_runs, forget_finished,
+};
 
 #[derive(Clone)]
 pub struct ReadinessDeps {

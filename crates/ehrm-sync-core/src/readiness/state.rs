@@ -124,6 +124,24 @@ pub async fn finished_runs(controls: &dyn ControlStore) -> Result<Vec<ReadinessR
         .unwrap_or_default())
 }
 
+/// Drops finished runs from the list (their retention has ended: `crate::retention`).
+pub async fn forget_finished(
+    controls: &dyn ControlStore,
+    run_ids: &[String],
+) -> Result<(), StoreError> {
+    for _ in 0..5 {
+        let (runs, revision) = load_document::<Vec<ReadinessRun>>(controls, RUNS_CONTROL).await?;
+        let mut runs = runs.unwrap_or_default();
+        runs.retain(|r| !run_ids.contains(&r.life.run_id));
+        let value = serde_json::to_value(&runs).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        match controls.put_control(RUNS_CONTROL, &value, revision).await {
+            Err(StoreError::Conflict) => continue,
+            other => return other,
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
 pub async fn remember_finished(
     controls: &dyn ControlStore,
     run: &ReadinessRun,
