@@ -69,7 +69,7 @@ pub enum Command {
     /// Who saw, downloaded or changed what, when: the console's audit trail by time, NIP and
     /// user (the first question of a breach notice, docs/privacy.md).
     Audit(crate::audit::AuditArgs),
-    /// Remove what has outlived its retention (RETAIN_<CLASS>_DAYS, docs/privacy.md), printing
+    /// Remove what has outlived its retention (RETAIN_*_DAYS, docs/privacy.md), printing
     /// what went per class; --dry-run only counts.
     Purge(crate::purge::PurgeArgs),
     /// Print the OpenAPI 3.1 document of the public HTTP contract (as `GET /v1/openapi.json`).
