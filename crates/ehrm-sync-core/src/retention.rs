@@ -164,3 +164,35 @@ async fn readiness_runs_kept(
     }
     Ok((keep, gone))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn each_class_has_its_default_and_its_variable() {
+        let r = Retention::from_env(&env(&[("RETAIN_AUDIT_DAYS", "3000")])).expect("valid");
+        assert_eq!(r.days(DataClass::Audit), 3000);
+        assert_eq!(r.days(DataClass::RecordData), 365);
+        assert_eq!(r.days(DataClass::Sessions), 1);
+        assert_eq!(variable(DataClass::RecordData), "RETAIN_RECORD_DATA_DAYS");
+        assert_eq!(r.cutoff(DataClass::Lists, 31 * DAY_MS), DAY_MS);
+        assert_eq!(r.expires_at_secs(DataClass::Series, 1_000), 1 + 90 * 86_400);
+    }
+
+    #[test]
+    fn a_retention_out_of_bounds_names_its_variable() {
+        for bad in ["0", "3651", "-1", "x"] {
+            let err =
+                Retention::from_env(&env(&[("RETAIN_ATTEMPTS_DAYS", bad)])).expect_err("refused");
+            assert_eq!(err.var, "RETAIN_ATTEMPTS_DAYS", "{bad}");
+        }
+    }
+}
