@@ -23,7 +23,14 @@ pub struct AuditEntry {
     /// What exactly (filters, run, finding and state); never a secret or a NIK.
     pub what: String,
     pub count: Option<u64>,
+    /// The NIPs a download held (whose data left the console), so "whose data was downloaded"
+    /// has an answer; at most [`PEOPLE_KEPT`], the filter in `what` reproduces the rest.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub people: Vec<String>,
 }
+
+/// The most NIPs one download's entry lists.
+pub const PEOPLE_KEPT: usize = 5_000;
 
 pub async fn record(
     controls: &dyn ControlStore,

@@ -32,8 +32,8 @@ use axum::Router;
 use axum::routing::{get, post};
 
 use ehrm_sync_core::ports::{
-    Clock, ControlStore, DeadLetters, DeliveryQueue, FindingMarks, RateGate, ReconcileStore,
-    Series, SyncStore, Workbooks,
+    Clock, ControlStore, DeadLetters, DeliveryQueue, FindingMarks, PersonalHistory, PnsIdCache,
+    RateGate, ReconcileStore, Series, SyncStore, Workbooks,
 };
 
 pub use ehrm_sync_core::ports::{LaunchError, LaunchRequest, Launched, Launcher};
@@ -47,6 +47,9 @@ pub struct ConsoleDeps {
     pub dead_letters: Arc<dyn DeadLetters>,
     pub reconcile: Arc<dyn ReconcileStore>,
     pub marks: Arc<dyn FindingMarks>,
+    /// One person's history and its erasure (Pegawai → Data pribadi).
+    pub history: Arc<dyn PersonalHistory>,
+    pub pns: Arc<dyn PnsIdCache>,
     pub series: Arc<dyn Series>,
     /// The BKN rate gate: the adaptive rate now and its last changes.
     pub gate: Arc<dyn RateGate>,
@@ -99,6 +102,15 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/console/logout", post(login::logout))
         .route("/console/lang/{lang}", get(login::switch_language))
         .route("/console/pegawai", get(pegawai::page))
+        .route(
+            "/console/pegawai/{nip}/data-pribadi.xlsx",
+            get(data_pribadi::xlsx),
+        )
+        .route(
+            "/console/pegawai/{nip}/data-pribadi.json",
+            get(data_pribadi::json),
+        )
+        .route("/console/pegawai/{nip}/hapus", post(data_pribadi::erase))
         .route("/console/gagal", get(failed::page))
         .route("/console/gagal.xlsx", get(failed::download))
         .route("/console/rekon", get(rekon::runs))

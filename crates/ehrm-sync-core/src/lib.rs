@@ -27,6 +27,7 @@
 //! * [`write_guard`] — the lease check immediately before a write leaves for BKN.
 //! * [`retention`] — how long each class of personal data is kept, and the purge.
 //! * [`retry`] — one way to try again (schedules from the domain's backoff).
+//! * [`subject`] — one person's report (what is held, what was done with it) and erasure.
 //! * [`status`] — the overview operators read (`ehrm-sync status`, the console).
 //! * [`config`] — environment variables, read the same way by the binary and the Lambdas.
 //! * [`clock`], [`ids`], [`metrics`], [`crashpoint`] — the machine's clock, random tokens,
@@ -58,6 +59,7 @@ pub mod retry;
 pub mod settle;
 pub mod sso;
 pub mod status;
+pub mod subject;
 pub mod sweep;
 pub mod tables;
 #[cfg(test)]

@@ -60,6 +60,8 @@ pub fn console_deps(
         dead_letters: Arc::new(adapters.queue.clone()),
         reconcile: store.clone(),
         marks: store.clone(),
+        history: store.clone(),
+        pns: store.clone(),
         gate: store.clone(),
         series: store,
         queue: Arc::new(adapters.queue.clone()),

@@ -85,6 +85,8 @@ pub fn console_deps(
         dead_letters: Arc::new(queue.clone()),
         reconcile: shared.clone(),
         marks: shared.clone(),
+        history: shared.clone(),
+        pns: shared.clone(),
         gate: shared.clone(),
         series: shared,
         queue: Arc::new(queue.clone()),

@@ -28,6 +28,7 @@ mod reconcile;
 mod retention;
 mod schema;
 mod store;
+mod subject;
 
 pub use queue::{QueueOptions, SqliteQueue};
 pub use store::SqliteStore;

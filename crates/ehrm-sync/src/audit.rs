@@ -53,7 +53,10 @@ fn matches(
     since.is_none_or(|s| at >= s)
         && until.is_none_or(|u| at <= u)
         && args.user.as_deref().is_none_or(|u| e.who == u)
-        && args.nip.as_deref().is_none_or(|n| e.what.contains(n))
+        && args
+            .nip
+            .as_deref()
+            .is_none_or(|n| e.what.contains(n) || e.people.iter().any(|p| p == n))
 }
 
 pub async fn run(args: AuditArgs) -> ExitCode {
@@ -84,7 +87,7 @@ async fn audit(args: &AuditArgs) -> Result<usize, String> {
         shown += 1;
         if args.json {
             let line = serde_json::json!({"at": format_ms(*at), "who": e.who, "address": e.address,
-                "action": e.action, "what": e.what, "count": e.count});
+                "action": e.action, "what": e.what, "count": e.count, "people": e.people});
             println!("{line}");
         } else {
             let count = e.count.map(|c| c.to_string()).unwrap_or_default();

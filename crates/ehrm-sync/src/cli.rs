@@ -72,6 +72,12 @@ pub enum Command {
     /// Remove what has outlived its retention (RETAIN_*_DAYS, docs/privacy.md), printing
     /// what went per class; --dry-run only counts.
     Purge(crate::purge::PurgeArgs),
+    /// What ehrm-sync holds about one person and what it did with it (UU 27/2022 Art. 32), as
+    /// data-pribadi-NIP.xlsx and .json.
+    SubjectReport(crate::subject::SubjectArgs),
+    /// Erase one person's data, keeping only what prevents a resend (record keys, versions, BKN
+    /// ids); refused while their records are on their way or an open run covers them.
+    Forget(crate::subject::SubjectArgs),
     /// Print the OpenAPI 3.1 document of the public HTTP contract (as `GET /v1/openapi.json`).
     Openapi,
     /// Load commands behind the figures in the README.
@@ -95,6 +101,8 @@ pub fn main() -> ExitCode {
             | Some(Command::BknToken(_))
             | Some(Command::Audit(_))
             | Some(Command::Purge(_))
+            | Some(Command::SubjectReport(_))
+            | Some(Command::Forget(_))
     );
     logging::init(cli.log_format, if quiet { "warn" } else { "info" });
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -123,6 +131,8 @@ pub fn main() -> ExitCode {
             Some(Command::BknToken(command)) => crate::bkn_token::run(command).await,
             Some(Command::Audit(args)) => crate::audit::run(args).await,
             Some(Command::Purge(args)) => crate::purge::run(args).await,
+            Some(Command::SubjectReport(args)) => crate::subject::run_report(args).await,
+            Some(Command::Forget(args)) => crate::subject::run_forget(args).await,
             Some(Command::Readiness(args)) => crate::readiness::run(args).await,
             Some(Command::Sim(args)) => ehrm_sync_devkit::sim::run(args).await,
             Some(Command::Openapi) => {

@@ -7,6 +7,7 @@
 //! * `bkn-token` — the BKN SSO token from a shell ([`bkn_token`]);
 //! * `audit` — who saw, downloaded or changed what, when ([`audit`]);
 //! * `purge` — what has outlived its retention removed ([`purge`]);
+//! * `subject-report`, `forget` — one person's data and its history; its erasure ([`subject`]);
 //! * what both long-run commands share: Ctrl-C and the exit codes ([`jobs`]);
 //! * `demo`, `sim`, `bench` — the development kit's commands (`ehrm-sync-devkit`).
 //!
@@ -23,3 +24,4 @@ pub mod purge;
 pub mod readiness;
 pub mod reconcile;
 pub mod status;
+pub mod subject;

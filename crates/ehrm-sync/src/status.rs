@@ -14,7 +14,7 @@ use ehrm_sync_core::config::ProcessEnv;
 use ehrm_sync_core::ports::{
     Clock, ControlStore, DeadLetters, DeliveryQueue, RateGate, ReconcileStore, SyncStore,
 };
-use ehrm_sync_core::ports::{Purge, RunSummary};
+use ehrm_sync_core::ports::{FindingMarks, PersonalHistory, PnsIdCache, Purge, RunSummary};
 use ehrm_sync_core::replay::{ReplayReport, ReplayRequest, replay};
 use ehrm_sync_core::sso::SsoDesk;
 use ehrm_sync_core::status::{Overview, overview};
@@ -88,9 +88,26 @@ pub struct Backend {
     pub clock: Arc<dyn Clock>,
     /// What has outlived its retention (`ehrm-sync purge`).
     pub purge: Arc<dyn Purge>,
+    /// One person's history and its erasure (`ehrm-sync subject-report`, `forget`).
+    pub history: Arc<dyn PersonalHistory>,
+    pub pns: Arc<dyn PnsIdCache>,
+    pub marks: Arc<dyn FindingMarks>,
 }
 
 impl Backend {
+    /// What a person's report and erasure work on.
+    pub fn subject(&self) -> ehrm_sync_core::subject::SubjectDeps {
+        ehrm_sync_core::subject::SubjectDeps {
+            store: self.store.clone(),
+            history: self.history.clone(),
+            pns: self.pns.clone(),
+            reconcile: self.reconcile.clone(),
+            controls: self.control.clone(),
+            marks: self.marks.clone(),
+            clock: self.clock.clone(),
+        }
+    }
+
     #[cfg(feature = "aws")]
     async fn open_aws() -> Result<Backend, String> {
         let sdk = ehrm_sync_aws::sdk::load().await;
@@ -112,6 +129,9 @@ impl Backend {
             )),
             clock: a.clock.clone(),
             purge: Arc::new(a.store.clone()),
+            history: Arc::new(a.store.clone()),
+            pns: Arc::new(a.store.clone()),
+            marks: Arc::new(a.store.clone()),
         })
     }
 
@@ -146,6 +166,9 @@ impl Backend {
             store: Arc::new(store.clone()),
             control: Arc::new(store.clone()),
             purge: Arc::new(store.clone()),
+            history: Arc::new(store.clone()),
+            pns: Arc::new(store.clone()),
+            marks: Arc::new(store.clone()),
             gate: Arc::new(store.clone()),
             reconcile: Arc::new(store),
             queue: Arc::new(queue.clone()),

@@ -15,6 +15,7 @@ use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
 use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
 use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
 
+pub use super::personal_case::the_personal_data_report_and_erasure_are_for_operators_and_audited;
 pub use super::readiness_case::readiness_findings_filter_carry_their_marks_and_download;
 use super::{ConsoleFixture, OPERATOR, VIEWER};
 use crate::contract::store::{annual_change, random_nip};
@@ -150,9 +151,18 @@ pub async fn the_login_form_needs_its_csrf_token_and_failures_are_throttled_and_
     c.clock.advance_ms(16 * 60_000);
     assert_eq!(b.login(OPERATOR.0, OPERATOR.1).await.status, 303);
     let audit = b.get("/console/audit").await.text();
-    assert_eq!(audit.matches("<td>login_failed</td>").count(), 5);
     assert_eq!(
-        audit.matches("<td>login_throttled</td>").count(),
+        audit
+            .matches("<td data-code=\"login_failed\">gagal masuk (kata sandi salah)</td>")
+            .count(),
+        5
+    );
+    assert_eq!(
+        audit
+            .matches(
+                "<td data-code=\"login_throttled\">masuk ditahan (terlalu banyak percobaan)</td>"
+            )
+            .count(),
         1,
         "a refusal is audited when the limit is crossed, not for every attempt"
     );
@@ -197,13 +207,20 @@ pub async fn concurrent_guesses_stay_within_the_limit(c: &ConsoleFixture) {
     }
     let checked = statuses.iter().filter(|s| **s == 401).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!((checked, refused), (5, 19), "{statuses:?}");
+    // Never more than the limit checked; on a busy machine a guess whose counters stayed
+    // contended is refused unchecked too (fail closed), so fewer may be checked.
+    assert!(
+        (1..=5).contains(&checked) && checked + refused == 24,
+        "{statuses:?}"
+    );
     let audit = {
         let o = c.client("10.0.0.17");
         o.login(OPERATOR.0, OPERATOR.1).await;
         o.get("/console/audit").await.text()
     };
-    let entries = audit.matches("<td>login_throttled</td>").count();
+    let entries = audit
+        .matches("<td data-code=\"login_throttled\">masuk ditahan (terlalu banyak percobaan)</td>")
+        .count();
     assert!(
         (1..=3).contains(&entries),
         "nineteen refusals, an entry per limit crossed (pair, name, address): {entries}"
@@ -343,7 +360,8 @@ pub async fn replay_counts_first_then_replays_on_confirmation_and_is_audited(c: 
     assert_eq!(pending.len(), 3);
     let audit = b.get("/console/audit").await.text();
     assert!(
-        audit.contains("<td>replay</td>") && audit.contains("<td class=\"num\">3</td>"),
+        audit.contains("<td data-code=\"replay\">mengirim ulang rekaman gagal</td>")
+            && audit.contains("<td class=\"num\">3</td>"),
         "{audit}"
     );
 }
@@ -464,7 +482,10 @@ pub async fn redrive_and_reconciliation_are_operator_actions_and_audited(c: &Con
         vec![LaunchRequest::Restart(Scope::Unit("PU.01".into()))]
     );
     let audit = b.get("/console/audit").await.text();
-    assert!(audit.contains("<td>redrive</td>") && audit.contains("<td>reconcile</td>"));
+    assert!(
+        audit.contains("<td data-code=\"redrive\">mengembalikan pesan yang disisihkan</td>")
+            && audit.contains("<td data-code=\"reconcile\">menjalankan rekonsiliasi</td>")
+    );
     assert!(audit.contains("restart unit PU.01"));
 }
 
@@ -503,7 +524,10 @@ pub async fn the_readiness_check_is_an_operator_action_and_audited(c: &ConsoleFi
         vec![false, true]
     );
     let audit = b.get("/console/audit").await.text();
-    assert!(audit.contains("<td>readiness</td>") && audit.contains("<td>restart</td>"));
+    assert!(
+        audit.contains("<td data-code=\"readiness\">menjalankan pemeriksaan kesiapan</td>")
+            && audit.contains("<td>restart</td>")
+    );
 }
 
 fn finding(nip: &str, unit: &str, priority: Priority, bkn: &str) -> Discrepancy {
@@ -613,7 +637,7 @@ pub async fn a_follow_up_mark_carries_over_while_the_finding_persists(c: &Consol
         "A is handled, not open"
     );
     let audit = b.get("/console/audit").await.text();
-    assert!(audit.contains("<td>mark</td>"));
+    assert!(audit.contains("<td data-code=\"mark\">menandai tindak lanjut temuan</td>"));
 }
 
 fn cell_text(sheet: &calamine::Range<Data>, row: usize, col: usize) -> Option<String> {
@@ -690,7 +714,7 @@ pub async fn downloads_keep_nips_as_exact_text(c: &ConsoleFixture) {
     ] {
         assert!(
             audit.contains(&format!(
-                "<td>download</td><td>{}</td>",
+                "<td data-code=\"download\">mengunduh</td><td>{}</td>",
                 page.replace('&', "&amp;")
             )),
             "{page} audited: {audit}"
@@ -757,7 +781,7 @@ pub async fn the_employee_page_shows_bkns_message_and_the_attempts(c: &ConsoleFi
     let audit = o.get("/console/audit").await.text();
     assert!(
         audit.contains(&format!(
-            "<td>{}</td><td>10.0.0.15</td><td>view_employee</td><td>/console/pegawai?nip={}</td>",
+            "<td>{}</td><td>10.0.0.15</td><td data-code=\"view_employee\">melihat halaman pegawai</td><td>/console/pegawai?nip={}</td>",
             VIEWER.0,
             rec.key.nip()
         )),

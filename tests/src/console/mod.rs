@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod cases;
+mod personal_case;
 mod readiness_case;
 
 use std::collections::BTreeMap;
@@ -362,6 +363,7 @@ macro_rules! console_cases {
             the_employee_page_shows_bkns_message_and_the_attempts,
             the_overview_shows_the_bkn_rate_and_its_cuts,
             readiness_findings_filter_carry_their_marks_and_download,
+            the_personal_data_report_and_erasure_are_for_operators_and_audited,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

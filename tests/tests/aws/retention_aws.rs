@@ -264,3 +264,60 @@ async fn expiring_items_carry_their_ttl_and_the_purge_keeps_what_prevents_a_rese
     assert_eq!(at_bkn.len(), 1, "{at_bkn:?}");
     assert_eq!(w.sim.stats().duplicates, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_persons_report_and_erasure_on_dynamodb_find_everything_in_their_partition() {
+    use ehrm_sync_core::ports::PnsIdCache;
+    use ehrm_sync_core::subject::{SubjectDeps, forget, report};
+
+    let w = AwsWorld::start(Faults::default(), &[]).await;
+    let store = w.adapters.store.clone();
+    let (body, key) = w.changed_annual(1);
+    let version = body["version"].as_u64().expect("version");
+    assert_eq!(w.post_change(Shape::HttpApi, &body).await.0, 202);
+    settle(&w, &key, version).await;
+    let now = ehrm_sync_core::ports::Clock::now_ms(w.adapters.clock.as_ref());
+    let rec = store.record(&key).await.expect("read").expect("record");
+    store
+        .add_callback(&ehrm_sync_core::callbacks::outcome_callback(&rec, now))
+        .await
+        .expect("callback");
+    let deps = SubjectDeps {
+        store: Arc::new(store.clone()),
+        history: Arc::new(store.clone()),
+        pns: Arc::new(store.clone()),
+        reconcile: Arc::new(store.clone()),
+        controls: Arc::new(store.clone()),
+        marks: Arc::new(store.clone()),
+        clock: w.adapters.clock.clone(),
+    };
+    let nip = key.nip().clone();
+    let held = report(&deps, &nip).await.expect("report");
+    assert_eq!(
+        (held.records.len(), held.changes.len(), held.callbacks.len()),
+        (1, 1, 1)
+    );
+    assert!(!held.attempts.is_empty());
+    assert!(held.pns_id.is_some(), "the PNS id resolved for the save");
+
+    let outcome = forget(&deps, &nip)
+        .await
+        .expect("store")
+        .expect("not refused");
+    assert_eq!(outcome.erased.records, 1);
+    let after = report(&deps, &nip).await.expect("report");
+    assert_eq!(
+        (
+            after.changes.len(),
+            after.attempts.len(),
+            after.callbacks.len(),
+            after.pns_id.clone()
+        ),
+        (0, 0, 0, None),
+        "{after:?}"
+    );
+    assert_eq!(after.records[0].data, None);
+    assert_eq!(after.records[0].bkn_id, rec.bkn_id, "BKN's id stays");
+    let pns = held.pns_id.expect("pns id");
+    assert_eq!(store.nip_for_pns_id(&pns).await.expect("read"), None);
+}

@@ -334,6 +334,12 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
     click(&c, "#search").await;
     wait_for_url(&c, "nip=").await;
     assert_eq!(text_of(&c, ".last-error").await, REFUSAL);
+    assert!(
+        text_of(&c, "#data-pribadi")
+            .await
+            .contains("Laporan data pribadi"),
+        "the person's report is offered to operators"
+    );
     shot(&c, "03-pegawai").await;
     c.goto(&format!("{base}/console/gagal"))
         .await
@@ -483,7 +489,15 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
         .await
         .expect("audit");
     let audit = text_of(&c, "#audit").await;
-    for action in ["login", "reconcile", "mark", "replay"] {
+    // Who saw and downloaded whose data is on record (UU 27/2022 Art. 31, 46).
+    for action in [
+        "masuk",
+        "melihat halaman pegawai",
+        "mengunduh",
+        "menjalankan rekonsiliasi",
+        "menandai tindak lanjut temuan",
+        "mengirim ulang rekaman gagal",
+    ] {
         assert!(audit.contains(action), "audited: {action}");
     }
     shot(&c, "10-audit").await;

@@ -14,6 +14,7 @@ fn entry(who: &str, action: &str, what: &str) -> AuditEntry {
         action: action.into(),
         what: what.into(),
         count: None,
+        people: Vec::new(),
     }
 }
 
@@ -66,6 +67,14 @@ async fn who_saw_whose_data_when() {
             entry("budi", "download", &format!("/console/gagal q={nip}")),
         ),
         ("2026-12-03T08:00:00+07:00", entry("ani", "login", "")),
+        (
+            "2026-12-03T09:00:00+07:00",
+            AuditEntry {
+                people: vec!["197001011995031001".into(), nip.into()],
+                count: Some(2),
+                ..entry("citra", "download", "/console/gagal.xlsx?unit=PU.01")
+            },
+        ),
     ];
     for (t, e) in &entries {
         record(&store, at(t), e).await.expect("recorded");
@@ -84,9 +93,14 @@ async fn who_saw_whose_data_when() {
         .collect();
     assert_eq!(
         who,
-        vec![("ani", "view_employee"), ("budi", "download")],
-        "oldest first"
+        vec![
+            ("ani", "view_employee"),
+            ("budi", "download"),
+            ("citra", "download")
+        ],
+        "oldest first; a download that held the person, whatever its filter"
     );
+    assert_eq!(about[2]["people"][1], nip);
 
     let one_day = audit(&db, &["--since", "2026-12-01", "--until", "2026-12-01"]);
     assert_eq!(one_day.len(), 2, "a bare --until covers its whole day");

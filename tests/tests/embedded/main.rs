@@ -24,3 +24,4 @@ mod retention;
 mod scheduled_budget;
 mod sso;
 mod sso_secrecy;
+mod subject;

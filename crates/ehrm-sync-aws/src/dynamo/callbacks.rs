@@ -30,6 +30,24 @@ impl DynamoStore {
         Ok(item)
     }
 
+    /// A pointer in the person's partition (`NIP#<nip>` / `CBK#<id>`), so their callbacks are
+    /// found without a scan (a person's report, their erasure).
+    async fn point_to_callback(&self, cb: &Callback) -> Result<(), StoreError> {
+        let Some(nip) = cb.payload["data"]["nip"].as_str() else {
+            return Ok(());
+        };
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("PK", s(format!("NIP#{nip}")))
+            .item("SK", s(format!("CBK#{}", cb.id)))
+            .item("ttl", self.ttl(DataClass::Attempts, cb.created_at))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+
     fn decode_callback(mut item: Item) -> Result<Callback, StoreError> {
         for (from, to) in [("cb_status", "status"), ("cb_updated_at", "updated_at")] {
             if let Some(v) = item.remove(from) {
@@ -57,7 +75,7 @@ impl CallbackOutbox for DynamoStore {
             .send()
             .await;
         match result {
-            Ok(_) => Ok(()),
+            Ok(_) => self.point_to_callback(callback).await,
             Err(e) if is_condition_failure(&e) => Ok(()),
             Err(e) => Err(unavailable(e)),
         }

@@ -21,6 +21,7 @@
 //! | control document | `CTL#<name>` | `CTL` | `value` (JSON), `revision` |
 //! | event | `EVS#<stream>` | `<at>#<nonce>` | `event` (JSON) |
 //! | callback to eHRM | `CB#<id>` | `CB` | the callback, `revision`; `due_pk = CALLBACK` + `due_at` while pending |
+//! | pointer to a callback about a person | `NIP#<nip>` | `CBK#<callback id>` | — (a person's report and erasure find their callbacks) |
 //! | follow-up mark of a finding | `MARKS` | `<finding id>` | `doc` (JSON) |
 //! | chart series bucket | `SER#<series>` | `<bucket start, 13 digits>` | `value` (N, `ADD`ed) |
 //!
@@ -100,6 +101,7 @@ mod pns_ids;
 mod reconcile;
 mod records;
 mod retention;
+mod subject;
 
 pub const DUE_INDEX: &str = "due";
 pub const STATUS_INDEX: &str = "by_status";

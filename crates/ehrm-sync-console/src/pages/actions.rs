@@ -189,6 +189,7 @@ pub async fn replay(
         action: "replay".into(),
         what: what.clone(),
         count: Some(report.replayed as u64),
+        people: Vec::new(),
     };
     audit::record_or_log(d.controls.as_ref(), now, entry).await;
     let outcome = html! {
@@ -216,6 +217,7 @@ pub async fn redrive(State(console): State<Arc<Console>>, c: Ctx, Form(f): Form<
         action: "redrive".into(),
         what: "dead-letter queue".into(),
         count: Some(moved),
+        people: Vec::new(),
     };
     audit::record_or_log(d.controls.as_ref(), now, entry).await;
     let dead = d.dead_letters.depth().await.ok();
@@ -383,6 +385,7 @@ async fn after_launch(
             Err(e) => format!("{what}: refused: {e}"),
         },
         count: None,
+        people: Vec::new(),
     };
     let now = console.deps.clock.now_ms();
     audit::record_or_log(console.deps.controls.as_ref(), now, entry).await;

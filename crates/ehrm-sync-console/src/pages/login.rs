@@ -141,6 +141,7 @@ fn entry(who: &str, address: &str, action: &str) -> AuditEntry {
         action: action.to_string(),
         what: String::new(),
         count: None,
+        people: Vec::new(),
     }
 }
 

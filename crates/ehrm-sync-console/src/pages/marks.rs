@@ -83,6 +83,7 @@ pub async fn save(
         action: "mark".into(),
         what,
         count: Some(1),
+        people: Vec::new(),
     };
     audit::record_or_log(console.deps.controls.as_ref(), now, entry).await;
     let back = Some(f.back).filter(|b| b.starts_with(pages) && !b.contains(['\r', '\n']));

@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod audit_page;
+pub mod data_pribadi;
 pub mod failed;
 pub mod kesiapan;
 pub mod login;
@@ -327,8 +328,41 @@ pub async fn xlsx(console: &Console, c: &Ctx, tables: &[Table], filename: &str) 
         .workbook(tables)
         .map_err(|e| c.bad(e.to_string()))?;
     let rows = tables.iter().map(|t| t.rows.len()).max().unwrap_or(0);
-    audit_access(console, c, "download", rows).await;
+    let people = people_in(
+        tables
+            .iter()
+            .flat_map(|t| t.rows.iter().flatten())
+            .filter_map(|cell| match cell {
+                ehrm_sync_core::ports::Cell::Text(t) => Some(t.as_str()),
+                _ => None,
+            }),
+    );
+    audit_download(console, c, rows, people).await;
     Ok(attachment(XLSX_TYPE, filename, bytes))
+}
+
+/// The NIPs among a download's values (employees, appraisers), each once, in order.
+pub fn people_in<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    values
+        .filter(|v| v.len() == 18 && ehrm_sync_domain::nip::Nip::parse(v).is_ok())
+        .filter(|v| seen.insert(v.to_string()))
+        .take(crate::audit::PEOPLE_KEPT)
+        .map(str::to_string)
+        .collect()
+}
+
+/// Puts a download on record with the people it held.
+pub async fn audit_download(console: &Console, c: &Ctx, rows: usize, people: Vec<String>) {
+    let entry = crate::audit::AuditEntry {
+        who: c.user.clone(),
+        address: c.address.clone(),
+        action: "download".into(),
+        what: c.request.clone(),
+        count: Some(rows as u64),
+        people,
+    };
+    crate::audit::record_or_log(console.deps.controls.as_ref(), c.now, entry).await;
 }
 
 /// Puts a view or download of personal data on record: who, from where, which page with which
@@ -340,6 +374,7 @@ pub async fn audit_access(console: &Console, c: &Ctx, action: &str, rows: usize)
         action: action.to_string(),
         what: c.request.clone(),
         count: Some(rows as u64),
+        people: Vec::new(),
     };
     crate::audit::record_or_log(console.deps.controls.as_ref(), c.now, entry).await;
 }

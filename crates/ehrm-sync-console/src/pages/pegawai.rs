@@ -36,7 +36,7 @@ pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<S
                 let found = records_with_attempts(&console, &nip).await.in_page(l)?;
                 // Whose data was seen, by whom (the NIP is what this entry must answer for).
                 super::audit_access(&console, &c, "view_employee", found.len()).await;
-                employee(l, &nip, &found)
+                html! { (employee(l, &nip, &found)) (super::data_pribadi::section(&c, &nip)) }
             }
         }
     };

@@ -19,7 +19,7 @@ use ehrm_sync_domain::reconcile::{
 };
 
 use super::marks::{self, MarkForm, mark_form};
-use super::{Ctx, InPage, Page, attachment, audit_access, when, xlsx};
+use super::{Ctx, InPage, Page, attachment, when, xlsx};
 use crate::findings::{
     FindingFilter, FindingQuery, RunRows, encode, select, unit_with_descendants,
 };
@@ -317,7 +317,8 @@ pub async fn download_csv(
             ..r.clone()
         })
         .collect();
-    audit_access(&console, &c, "download", rows.len()).await;
+    let people = super::people_in(rows.iter().filter_map(|r| r.nip.as_deref()));
+    super::audit_download(&console, &c, rows.len(), people).await;
     Ok(attachment(
         "text/csv; charset=utf-8",
         &format!("temuan-{}.csv", safe(&run_id)),

@@ -232,6 +232,7 @@ pub async fn paste(State(console): State<Arc<Console>>, c: Ctx, Form(f): Form<Pa
                 action: "sso_token".into(),
                 what,
                 count: None,
+                people: Vec::new(),
             };
             audit::record_or_log(d.controls.as_ref(), d.clock.now_ms(), entry).await;
             html! {
@@ -294,6 +295,7 @@ pub async fn retry_login(
         action: "sso_retry_login".into(),
         what: "BKN SSO password login".into(),
         count: None,
+        people: Vec::new(),
     };
     audit::record_or_log(d.controls.as_ref(), d.clock.now_ms(), entry).await;
     let mut c = c;

@@ -16,7 +16,8 @@
 //! * [`launch`] — starting long runs from the console;
 //! * [`observe`] — metrics, chart series, follow-up marks of findings;
 //! * [`sso`] — the vault of BKN SSO tokens;
-//! * [`retention`] — removing what has outlived its retention.
+//! * [`retention`] — removing what has outlived its retention;
+//! * [`subject`] — one person's history, and its erasure.
 
 pub mod bkn;
 pub mod clock;
@@ -29,6 +30,7 @@ pub mod retention;
 pub mod runs;
 pub mod sso;
 pub mod store;
+pub mod subject;
 
 pub use bkn::*;
 pub use clock::*;
@@ -41,3 +43,4 @@ pub use retention::*;
 pub use runs::*;
 pub use sso::*;
 pub use store::*;
+pub use subject::*;

@@ -33,7 +33,8 @@ pub use cohort::{ehrm_kp_period, unit_and_below};
 pub use report::{CSV_HEADERS, csv, json, tables};
 use state::{COHORT_PAGE, cohort_control, findings_control};
 pub use state::{
-    Candidate, RUN_CONTROL, ReadinessRun, RuleCount, Subject, finished_runs, forget_finished,
+    Candidate, RUN_CONTROL, ReadinessRun, RuleCount, Subject, all_findings, erase_person,
+    finished_runs, forget_finished,
 };
 
 #[derive(Clone)]

@@ -116,6 +116,51 @@ pub async fn all_findings(
     Ok(out)
 }
 
+/// Removes one person from a run's cohort pages and findings (their erasure); returns how many
+/// of their entries went.
+pub async fn erase_person(
+    controls: &dyn ControlStore,
+    run: &ReadinessRun,
+    nip: &str,
+) -> Result<u64, StoreError> {
+    let findings =
+        (0..run.people.div_ceil(run.chunk.max(1))).map(|i| findings_control(&run.life.run_id, i));
+    let pages = (0..run.people.div_ceil(COHORT_PAGE)).map(|i| cohort_control(&run.life.run_id, i));
+    let mut erased = 0;
+    for name in findings.chain(pages) {
+        erased += drop_person(controls, &name, nip).await?;
+    }
+    Ok(erased)
+}
+
+/// Rewrites one list document without the entries about `nip`.
+async fn drop_person(
+    controls: &dyn ControlStore,
+    name: &str,
+    nip: &str,
+) -> Result<u64, StoreError> {
+    for _ in 0..5 {
+        let (entries, revision) = load_document::<Vec<serde_json::Value>>(controls, name).await?;
+        let Some(mut entries) = entries else {
+            return Ok(0);
+        };
+        let before = entries.len();
+        entries.retain(|e| e["nip"].as_str() != Some(nip));
+        let gone = (before - entries.len()) as u64;
+        if gone == 0 {
+            return Ok(0);
+        }
+        let value =
+            serde_json::to_value(&entries).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        match controls.put_control(name, &value, revision).await {
+            Err(StoreError::Conflict) => continue,
+            Err(e) => return Err(e),
+            Ok(()) => return Ok(gone),
+        }
+    }
+    Err(StoreError::Conflict)
+}
+
 /// The newest finished runs first.
 pub async fn finished_runs(controls: &dyn ControlStore) -> Result<Vec<ReadinessRun>, StoreError> {
     Ok(load_document::<Vec<ReadinessRun>>(controls, RUNS_CONTROL)
