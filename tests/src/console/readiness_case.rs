@@ -157,4 +157,22 @@ pub async fn readiness_findings_filter_carry_their_marks_and_download(c: &Consol
     );
     assert_eq!(sheet.height(), 2, "the filtered view only");
     assert!(book.worksheet_range("Aturan").is_ok());
+
+    // Who searched or downloaded whose data is on record: the search by NIP, the download with
+    // the NIP it held, whatever its filter.
+    let by_nip = client.get(&format!("/console/kesiapan?nip={NIP_A}")).await;
+    assert_eq!(by_nip.status, 200);
+    let audit = client
+        .get(&format!("/console/audit?nip={NIP_B}"))
+        .await
+        .text();
+    assert!(
+        audit.contains("/console/kesiapan.xlsx?service=pensiun"),
+        "the download held B: {audit}"
+    );
+    let audit_a = client
+        .get(&format!("/console/audit?nip={NIP_A}"))
+        .await
+        .text();
+    assert!(audit_a.contains("data-code=\"search_nip\""), "{audit_a}");
 }

@@ -37,6 +37,11 @@ fn action_words(l: Lang, code: &str) -> &'static str {
         ),
         "logout" => l.t("keluar", "signed out"),
         "view_employee" => l.t("melihat halaman pegawai", "viewed an employee's page"),
+        "search_nip" => l.t("mencari temuan menurut NIP", "searched findings by NIP"),
+        "view_audit" => l.t(
+            "melihat siapa mengakses data seorang pegawai",
+            "looked up who accessed a person's data",
+        ),
         "download" => l.t("mengunduh", "downloaded"),
         "replay" => l.t("mengirim ulang rekaman gagal", "sent failed records again"),
         "redrive" => l.t(

@@ -227,6 +227,10 @@ pub async fn page(
     let l = c.lang;
     let f = q.parse().in_page(l)?;
     let v = view(&console, &f).await.in_page(l)?;
+    if f.nip.is_some() {
+        // A search by NIP is an access to that person's data.
+        super::audit_access(&console, &c, "search_nip", v.picked.len()).await;
+    }
     let pages = v.picked.len().div_ceil(PAGE).max(1);
     let page = f.page.min(pages - 1);
     let q = f.query();

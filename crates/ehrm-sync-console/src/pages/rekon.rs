@@ -183,6 +183,10 @@ pub async fn findings_page(
     let f = q.parse().in_page(l)?;
     let v = view_or_not_found(&console, &c, &run_id, &f).await?;
     let picked = select(&v.rows, &v.marks, &f, v.units.as_ref());
+    if f.nip.is_some() {
+        // A search by NIP is an access to that person's data.
+        super::audit_access(&console, &c, "search_nip", picked.len()).await;
+    }
     let pages = picked.len().div_ceil(PAGE).max(1);
     let page = f.page.min(pages - 1);
     let shown = picked.iter().skip(page * PAGE).take(PAGE);
