@@ -54,11 +54,12 @@ pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<R
     let charts = chart_section(&console, &c, &o, week).await.in_page(l)?;
     let open = open_findings(&console, &o).await.in_page(l)?;
     let (sso_status, sso_standing) = d.sso.standing().await.in_page(l)?;
+    let last_call = last_bkn_call(d.series.as_ref(), c.now).await.in_page(l)?;
     let body = html! {
         (status_cards(l, &o))
         h2 { (l.t("Login SSO BKN", "BKN SSO login")) }
         (super::sso::facts(l, &sso_status, sso_standing, c.now))
-        (breaker_section(l, &o))
+        (breaker_section(l, &o, last_call))
         (charts)
         (open_section(l, &open))
     };
@@ -97,7 +98,18 @@ fn status_cards(l: Lang, o: &Overview) -> Markup {
     }
 }
 
-fn breaker_section(l: Lang, o: &Overview) -> Markup {
+/// The minute of the last call to BKN within a week, from the calls-per-minute series.
+async fn last_bkn_call(
+    s: &dyn ehrm_sync_core::ports::Series,
+    now: Millis,
+) -> Result<Option<Millis>, ehrm_sync_core::ports::StoreError> {
+    let points = s
+        .series(BKN_CALLS, now - 7 * DAY_MS, now + MINUTE_MS)
+        .await?;
+    Ok(points.iter().filter(|(_, v)| *v > 0).map(|(b, _)| *b).max())
+}
+
+fn breaker_section(l: Lang, o: &Overview, last_call: Option<Millis>) -> Markup {
     let (class, text) = match o.breaker.as_ref().map(|b| b.mode) {
         None | Some(BreakerMode::Closed) => ("ok", l.t("BKN dapat dihubungi", "BKN reachable")),
         Some(BreakerMode::Open) => (
@@ -123,6 +135,10 @@ fn breaker_section(l: Lang, o: &Overview) -> Markup {
                 @if let Some(reason) = &b.reason { " — " span.message { (reason) } }
                 @if let (BreakerMode::Open, Some(at)) = (b.mode, b.retry_at) { " · " (l.t("uji berikutnya ", "next probe ")) (when(at)) }
             }
+            " · " span id="last-bkn-call" { @match last_call {
+                Some(at) => { (l.t("panggilan BKN terakhir: ", "last call to BKN: ")) (when(at)) }
+                None => { (l.t("belum ada panggilan BKN dalam 7 hari", "no call to BKN in 7 days")) }
+            } }
         }
         @if !o.breaker_events.is_empty() {
             table {
@@ -168,6 +184,41 @@ fn filled(
         .collect()
 }
 
+const DAY_MS: Millis = 24 * HOUR_MS;
+/// Jakarta is UTC+7 all year.
+const WIB_OFFSET_MS: Millis = 7 * HOUR_MS;
+
+/// The start of the Jakarta day holding `ms`.
+fn jakarta_midnight(ms: Millis) -> Millis {
+    (ms + WIB_OFFSET_MS).div_euclid(DAY_MS) * DAY_MS - WIB_OFFSET_MS
+}
+
+/// Hourly columns from `from` (a Jakarta midnight) summed into one column per day, labelled
+/// `dd/mm`, oldest first.
+fn by_day(hourly: Vec<Column>, from: Millis) -> Vec<Column> {
+    let mut days: Vec<Column> = Vec::new();
+    for (i, col) in hourly.into_iter().enumerate() {
+        let day = i / 24;
+        if days.len() <= day {
+            let date = when(from + day as i64 * DAY_MS);
+            let label = match (date.get(8..10), date.get(5..7)) {
+                (Some(d), Some(m)) => format!("{d}/{m}"),
+                _ => date,
+            };
+            days.push(Column {
+                label,
+                parts: col.parts.iter().map(|(k, _)| (*k, 0.0)).collect(),
+            });
+        }
+        if let Some(d) = days.get_mut(day) {
+            for (sum, (_, v)) in d.parts.iter_mut().zip(&col.parts) {
+                sum.1 += v;
+            }
+        }
+    }
+    days
+}
+
 fn hour_label(ms: Millis) -> String {
     let t = when(ms);
     t.get(11..16).unwrap_or("").to_string()
@@ -182,17 +233,22 @@ async fn chart_section(
     let l = c.lang;
     let s = console.deps.series.as_ref();
     let now = console.deps.clock.now_ms();
-    let hours = if week { 24 * 7 } else { 24 };
     let until = series::bucket(now, HOUR_MS) + HOUR_MS;
-    let from = until - hours * HOUR_MS;
-    let deliveries = delivery_columns(s, from, until).await?;
+    // A week is seven Jakarta days, today's included, one bar per day in order.
+    let from = if week {
+        jakarta_midnight(now) - 6 * DAY_MS
+    } else {
+        until - 24 * HOUR_MS
+    };
+    let hourly = delivery_columns(s, from, until).await?;
+    let deliveries = if week { by_day(hourly, from) } else { hourly };
     let call_cols = call_columns(s, now).await?;
     let backlog_pts = s.series(BACKLOG, from, until).await?;
     let backlog: Vec<(String, f64)> = backlog_pts
         .iter()
         .map(|(b, v)| (hour_label(*b), *v as f64))
         .collect();
-    let findings = findings_columns(o);
+    let findings = findings_columns(l, o);
     // The line is the shared adaptive rate now (the configured ceiling before any call).
     let rate_now = o
         .bkn_rate
@@ -205,9 +261,28 @@ async fn chart_section(
         ("permanent", l.t("ditolak", "refused")),
         ("needs_action", l.t("perlu tindakan", "needs action")),
     ];
-    let t_deliveries = l.t(
-        "Pengiriman per jam menurut hasil",
-        "Deliveries per hour by outcome",
+    let t_deliveries = if week {
+        l.t(
+            "Pengiriman per hari menurut hasil (7 hari)",
+            "Deliveries per day by outcome (7 days)",
+        )
+    } else {
+        l.t(
+            "Pengiriman per jam menurut hasil (24 jam)",
+            "Deliveries per hour by outcome (24 hours)",
+        )
+    };
+    let x_deliveries = if week {
+        l.t("tanggal", "date")
+    } else {
+        l.t("jam (WIB)", "hour (WIB)")
+    };
+    let priorities = Priority::ALL.map(|p| (p.as_str(), p.label(l)));
+    let calls_name = [("calls", l.t("panggilan", "calls"))];
+    let empty = |what| html! { p.muted.empty-chart { (what) } };
+    let no_data = l.t(
+        "Belum ada data dalam rentang ini.",
+        "No data in this range yet.",
     );
     let t_calls = l.t(
         "Panggilan BKN per menit (garis: laju saat ini)",
@@ -227,14 +302,21 @@ async fn chart_section(
             a href="/console/?range=24h" { "24 " (l.t("jam", "h")) } " · " a href="/console/?range=7d" { "7 " (l.t("hari", "d")) }
         }
         div.charts {
-            figure id="chart-deliveries" { figcaption { (t_deliveries) } (charts::stacked_bars(t_deliveries, &deliveries, None)) (charts::legend(&legend)) }
-            figure id="chart-calls" { figcaption { (t_calls) } (charts::stacked_bars(t_calls, &call_cols, Some(rate_per_min)))
+            figure id="chart-deliveries" { figcaption { (t_deliveries) }
+                @if charts::has_values(&deliveries) {
+                    (charts::stacked_bars(t_deliveries, charts::Axes { x: x_deliveries, y: l.t("pengiriman", "deliveries"), names: &legend }, &deliveries, None)) (charts::legend(&legend))
+                } @else { (empty(no_data)) } }
+            figure id="chart-calls" { figcaption { (t_calls) }
+                (charts::stacked_bars(t_calls, charts::Axes { x: l.t("menit (WIB), 60 menit terakhir", "minute (WIB), last 60 minutes"), y: l.t("panggilan per menit", "calls per minute"), names: &calls_name }, &call_cols, Some(rate_per_min)))
                 (rate_changes(l, o.bkn_rate.as_ref(), console.settings.bkn_rate_per_sec)) }
             figure id="chart-backlog" { figcaption { (t_backlog) }
-                @if backlog.is_empty() { p.muted { (l.t("Belum ada penyapuan tercatat.", "No sweep recorded yet.")) } }
-                @else { (charts::line(t_backlog, &backlog)) } }
-            figure id="chart-findings" { figcaption { (t_findings) } (charts::stacked_bars(t_findings, &findings, None))
-                (charts::legend(&Priority::ALL.map(|p| (p.as_str(), p.label(l))))) }
+                @if backlog.is_empty() { (empty(l.t("Belum ada pemeriksaan tercatat.", "No check recorded yet."))) }
+                @else { (charts::line(t_backlog, charts::Axes { x: l.t("jam (WIB)", "hour (WIB)"), y: l.t("rekaman", "records"), names: &[] }, &backlog)) } }
+            figure id="chart-findings" { figcaption { (t_findings) }
+                @if charts::has_values(&findings) {
+                    (charts::stacked_bars(t_findings, charts::Axes { x: l.t("set data", "data set"), y: l.t("temuan", "findings"), names: &priorities }, &findings, None))
+                    (charts::legend(&priorities))
+                } @else { (empty(l.t("Belum ada rekonsiliasi yang selesai, atau tanpa temuan.", "No finished reconciliation yet, or no findings."))) } }
         }
     })
 }
@@ -307,7 +389,18 @@ async fn call_columns(
         .collect())
 }
 
-fn findings_columns(o: &Overview) -> Vec<Column> {
+/// A data set's name short enough for a bar's label.
+fn short_name(l: Lang, d: DataSet) -> &'static str {
+    match d {
+        DataSet::Pegawai => l.t("pegawai", "employees"),
+        DataSet::Jabatan => l.t("jabatan", "positions"),
+        DataSet::PejabatStruktural => l.t("struktural", "structural"),
+        DataSet::Unor => l.t("unit", "units"),
+        DataSet::Kinerja => l.t("kinerja", "performance"),
+    }
+}
+
+fn findings_columns(l: Lang, o: &Overview) -> Vec<Column> {
     let last = o.reconciliation_runs.iter().find(|r| r.counts.is_some());
     let mut by: BTreeMap<DataSet, BTreeMap<Priority, f64>> = BTreeMap::new();
     for count in last.and_then(|r| r.counts.as_ref()).into_iter().flatten() {
@@ -319,7 +412,7 @@ fn findings_columns(o: &Overview) -> Vec<Column> {
     DataSet::ALL
         .iter()
         .map(|d| Column {
-            label: d.as_str().to_string(),
+            label: short_name(l, *d).to_string(),
             parts: Priority::ALL
                 .iter()
                 .map(|p| {

@@ -55,9 +55,11 @@ async fn concurrent_guesses_never_pass_the_limit() {
             checked += 1;
         }
     }
-    assert_eq!(
-        checked, PAIR_LIMIT,
-        "exactly the limit had their password checked"
+    // Never more than the limit; on a busy machine a guess whose counters stayed contended for
+    // every round is refused unchecked as well (fail closed), so fewer may be checked.
+    assert!(
+        (1..=PAIR_LIMIT).contains(&checked),
+        "{checked} had their password checked"
     );
 }
 
