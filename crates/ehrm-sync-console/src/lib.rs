@@ -10,12 +10,14 @@
 //!   [`label`] — every code a page shows, as words in both languages (a missing label does not
 //!   compile); [`describe`] — a record named in words (kind, year or period, position and TMT);
 //! * [`findings`] — a run's findings with their follow-up marks, filtered (pure);
+//!   [`deadlines`] — how urgent a readiness deadline is (pure);
 //! * [`audit`] — who did what, when.
 //!
 //! Depends on the core and the domain; never on a store adapter or AWS.
 
 pub mod audit;
 pub mod charts;
+pub mod deadlines;
 pub mod describe;
 pub mod findings;
 pub mod i18n;

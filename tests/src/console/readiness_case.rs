@@ -19,6 +19,7 @@ use super::{ConsoleFixture, VIEWER};
 
 const NIP_A: &str = "198507142010011002";
 const NIP_B: &str = "196901312010012001";
+const NIP_C: &str = "197203152000031003";
 
 fn finding(nip: &str, unit: &str, rule: RuleId, severity: Severity) -> ReadinessFinding {
     let period = parse_iso_date("2027-03-01").expect("date");
@@ -175,4 +176,54 @@ pub async fn readiness_findings_filter_carry_their_marks_and_download(c: &Consol
         .await
         .text();
     assert!(audit_a.contains("data-code=\"search_nip\""), "{audit_a}");
+
+    // Deadlines warn: past ones first and marked, then this month's; "bulan ini" keeps both.
+    let today = ehrm_sync_domain::dates::jakarta_date(ehrm_sync_core::ports::Clock::now_ms(
+        c.clock.as_ref(),
+    ));
+    let shifted = |days: i32| {
+        let mut d = today;
+        for _ in 0..days.unsigned_abs() {
+            d = if days < 0 {
+                d.previous_day()
+            } else {
+                d.next_day()
+            }
+            .expect("a date");
+        }
+        d
+    };
+    let due = |nip: &str, rule, severity, days: i32| ReadinessFinding {
+        deadline: shifted(days),
+        ..finding(nip, "PU.02", rule, severity)
+    };
+    let later = due(NIP_C, RuleId::R2, Severity::Block, 40);
+    // (K4 of A was marked handled above: a handled finding is not urgent any more.)
+    let overdue = due(NIP_A, RuleId::K3, Severity::Block, -10);
+    let this_month = due(NIP_B, RuleId::K6, Severity::Warn, 0);
+    store_run(c, "kesiapan-3", &[later, this_month, overdue]).await;
+    client.get("/console/lang/id").await;
+    let text = client.get("/console/kesiapan?run=kesiapan-3").await.text();
+    let at = |nip: &str| text.find(&format!("<td>{nip}</td>")).expect("listed");
+    assert!(
+        at(NIP_A) < at(NIP_B) && at(NIP_B) < at(NIP_C),
+        "most urgent first: {text}"
+    );
+    assert!(text.contains("class=\"overdue\"") && text.contains("lewat batas waktu"));
+    assert!(text.contains("class=\"due-soon\""));
+    let month = client
+        .get("/console/kesiapan?run=kesiapan-3&due=month")
+        .await
+        .text();
+    assert!(month.contains("2 temuan cocok"), "{month}");
+    assert_eq!(
+        client.get("/console/kesiapan?due=kemarin").await.status,
+        400
+    );
+    assert!(
+        text.contains("<option value=\"2027-03\">Maret 2027</option>"),
+        "periods from a list"
+    );
+    let overview = client.get("/console/").await.text();
+    assert!(overview.contains("id=\"blocked-per-unit\""), "{overview}");
 }

@@ -3,7 +3,7 @@
 //! follow-up; follow-up marks keyed by the finding's stable key, so they carry over to the next
 //! run while the same blocker persists; the filtered view as Excel.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use axum::Form;
@@ -17,13 +17,15 @@ use ehrm_sync_core::ports::{RunStatus, load_document};
 use ehrm_sync_core::readiness::ReadinessRun;
 use ehrm_sync_core::readiness::state::{self, RUN_CONTROL};
 use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
-use ehrm_sync_domain::dates::format_iso_date;
+use ehrm_sync_domain::dates::{format_iso_date, jakarta_date};
 use ehrm_sync_domain::readiness::rules::{RuleId, rule};
 use ehrm_sync_domain::readiness::{ReadinessFinding, Service, Severity, Side};
+use time::Date;
 
 use super::marks::{self, MarkForm, mark_form};
 use super::rekon::marks_by_id;
 use super::{Ctx, InPage, Page, when, xlsx};
+use crate::deadlines::{Due, Urgency};
 use crate::findings::{encode, unit_with_descendants};
 use crate::i18n::Lang;
 use crate::label::{self, BadParam, Label, parse_param};
@@ -47,6 +49,8 @@ pub struct KesiapanQuery {
     pub side: String,
     pub nip: String,
     pub state: String,
+    /// `overdue` or `month` (`crate::deadlines::Due`).
+    pub due: String,
     pub page: usize,
 }
 
@@ -63,6 +67,7 @@ pub struct Filter {
     pub side: Option<Side>,
     pub nip: Option<String>,
     pub state: Option<MarkState>,
+    pub due: Option<Due>,
     pub page: usize,
 }
 
@@ -88,6 +93,10 @@ impl KesiapanQuery {
             side: parse_param("side", &self.side)?,
             nip: text(&self.nip),
             state: parse_param("state", &self.state)?,
+            due: Due::parse(&self.due).map_err(|()| BadParam {
+                field: "due",
+                value: self.due.clone(),
+            })?,
             page: self.page,
         })
     }
@@ -121,6 +130,7 @@ impl Filter {
             ("side", code(self.side.map(Label::code))),
             ("nip", text(&self.nip)),
             ("state", code(self.state.map(Label::code))),
+            ("due", code(self.due.map(Due::code))),
         ];
         let refs: Vec<(&str, &String)> = pairs.iter().map(|(k, v)| (*k, v)).collect();
         crate::findings::query_of(&refs)
@@ -153,14 +163,54 @@ async fn findings_of(
     Ok(f)
 }
 
+/// People blocked per unit in the newest run, for promotion and for retirement (each person
+/// once per service), most blocked first.
+pub async fn blocked_per_unit(
+    console: &Console,
+) -> Result<Vec<(String, usize, usize)>, StoreError> {
+    let Some(run) = runs(console).await?.into_iter().next() else {
+        return Ok(Vec::new());
+    };
+    let mut by: HashMap<String, (HashSet<String>, HashSet<String>)> = HashMap::new();
+    for x in findings_of(console, &run).await?.iter() {
+        if x.severity != Severity::Block {
+            continue;
+        }
+        let unit = x.unit.clone().unwrap_or_else(|| "—".into());
+        let entry = by.entry(unit).or_default();
+        match x.service {
+            Service::Kp => entry.0.insert(x.nip.clone()),
+            Service::Pensiun => entry.1.insert(x.nip.clone()),
+        };
+    }
+    let mut out: Vec<(String, usize, usize)> = by
+        .into_iter()
+        .map(|(unit, (kp, pensiun))| (unit, kp.len(), pensiun.len()))
+        .collect();
+    out.sort_by_key(|(unit, kp, pensiun)| (std::cmp::Reverse(kp + pensiun), unit.clone()));
+    Ok(out)
+}
+
 /// The chosen run and its findings that pass the filter, with their marks.
 struct View {
     runs: Vec<ReadinessRun>,
     run: Option<ReadinessRun>,
+    /// Most urgent first: open findings past their deadline, then due this month, then the
+    /// rest, each by deadline.
     picked: Vec<(ReadinessFinding, Option<FindingMark>)>,
+    /// The months (`YYYY-MM`) the run's periods fall in, for the period list.
+    months: Vec<String>,
 }
 
-async fn view(console: &Console, f: &Filter) -> Result<View, StoreError> {
+/// How urgent a finding is for the people who must act: only an open one can be overdue.
+fn urgency(x: &ReadinessFinding, mark: Option<&FindingMark>, today: Date) -> Urgency {
+    match mark.map_or(MarkState::Open, |m| m.state) {
+        MarkState::Open => Urgency::of(x.deadline, today),
+        _ => Urgency::Later,
+    }
+}
+
+async fn view(console: &Console, f: &Filter, today: Date) -> Result<View, StoreError> {
     let runs = runs(console).await?;
     let run = runs
         .iter()
@@ -171,6 +221,7 @@ async fn view(console: &Console, f: &Filter) -> Result<View, StoreError> {
             runs,
             run,
             picked: Vec::new(),
+            months: Vec::new(),
         });
     };
     let findings = findings_of(console, chosen).await?;
@@ -188,7 +239,13 @@ async fn view(console: &Console, f: &Filter) -> Result<View, StoreError> {
             Some(unit_with_descendants(&tree, unit))
         }
     };
-    let picked = findings
+    let mut months: Vec<String> = findings
+        .iter()
+        .map(|x| format_iso_date(x.period)[..7].to_string())
+        .collect();
+    months.sort();
+    months.dedup();
+    let mut picked: Vec<(ReadinessFinding, Option<FindingMark>)> = findings
         .iter()
         .filter(|x| {
             units
@@ -210,8 +267,18 @@ async fn view(console: &Console, f: &Filter) -> Result<View, StoreError> {
             f.state
                 .is_none_or(|s| m.as_ref().map_or(MarkState::Open, |m| m.state) == s)
         })
+        .filter(|(x, m)| {
+            f.due
+                .is_none_or(|d| d.admits(urgency(x, m.as_ref(), today)))
+        })
         .collect();
-    Ok(View { runs, run, picked })
+    picked.sort_by_key(|(x, m)| (urgency(x, m.as_ref(), today), x.deadline));
+    Ok(View {
+        runs,
+        run,
+        picked,
+        months,
+    })
 }
 
 /// The follow-up mark's id of a readiness finding.
@@ -226,7 +293,8 @@ pub async fn page(
 ) -> Page {
     let l = c.lang;
     let f = q.parse().in_page(l)?;
-    let v = view(&console, &f).await.in_page(l)?;
+    let today = jakarta_date(c.now);
+    let v = view(&console, &f, today).await.in_page(l)?;
     if f.nip.is_some() {
         // A search by NIP is an access to that person's data.
         super::audit_access(&console, &c, "search_nip", v.picked.len()).await;
@@ -239,8 +307,9 @@ pub async fn page(
         (runs_table(l, &v.runs))
         @if let Some(run) = &v.run {
             h2 { (l.t("Temuan", "Findings")) " " (run.life.run_id) }
-            (filter_form(l, &f))
+            (filter_form(l, &f, &v.months))
             p {
+                a id="due-month" href="/console/kesiapan?due=month" { (l.t("Bulan ini: lewat atau jatuh tempo bulan ini", "This month: past or due this month")) } " · "
                 (v.picked.len()) " " (l.t("temuan cocok", "matching findings")) " · "
                 a id="download-xlsx" href={ "/console/kesiapan.xlsx?" (q) } { (l.t("Unduh Excel (.xlsx)", "Download Excel (.xlsx)")) }
             }
@@ -249,12 +318,14 @@ pub async fn page(
                      th { (l.t("Tingkat", "Severity")) } th { (l.t("Pihak", "Side")) } th { (l.t("Batas waktu", "Deadline")) } th { (l.t("Masalah", "Problem")) }
                      th { (l.t("Tindakan", "Action")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
                 @for (x, mark) in v.picked.iter().skip(page * PAGE).take(PAGE) {
-                    tr data-finding=(mark_id(x)) {
+                    @let due = urgency(x, mark.as_ref(), today).shown(l);
+                    tr data-finding=(mark_id(x)) class=[due.map(|d| d.0)] {
                         td { (x.nip) } td { (x.unit.as_deref().unwrap_or("")) } (label::cell(l, x.service))
                         td { (format_iso_date(x.period)) }
                         td title=(rule(x.rule).basis) { (x.rule.as_str()) }
                         (label::cell(l, x.severity))
-                        (label::cell(l, x.side)) td { (format_iso_date(x.deadline)) }
+                        (label::cell(l, x.side)) td { (format_iso_date(x.deadline))
+                            @if let Some((class, words)) = due { br; strong class={ "badge " (class) } { (words) } } }
                         td { (if matches!(l, Lang::Id) { &x.problem_id } else { &x.problem_en })
                              @if let Some(b) = &x.bkn_value { br; span.muted { "BKN: " (b) } }
                              @if let Some(e) = &x.ehrm_value { br; span.muted { "eHRM: " (e) } } }
@@ -304,13 +375,21 @@ fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
     }
 }
 
-fn filter_form(l: Lang, f: &Filter) -> Markup {
+fn filter_form(l: Lang, f: &Filter, months: &[String]) -> Markup {
     html! {
         form.filters method="get" action="/console/kesiapan" {
             input type="hidden" name="run" value=(f.run.as_deref().unwrap_or(""));
             label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit.as_deref().unwrap_or("")) size="10"; }
             label { (l.t("Layanan", "Service")) (label::select::<Service>(l, "service", f.service)) }
-            label { (l.t("Periode (TTTT-BB)", "Period (YYYY-MM)")) input name="period" id="f-period" value=(f.period.as_deref().unwrap_or("")) size="8"; }
+            label { (l.t("Periode", "Period")) select name="period" id="f-period" {
+                option value="" selected[f.period.is_none()] { (l.t("semua", "all")) }
+                @for m in months { option value=(m) selected[f.period.as_deref() == Some(m.as_str())] { (month_words(l, m)) } }
+            } }
+            label { (l.t("Batas waktu", "Deadline")) select name="due" id="f-due" {
+                option value="" selected[f.due.is_none()] { (l.t("semua", "all")) }
+                option value="overdue" selected[f.due == Some(Due::Overdue)] { (l.t("lewat batas waktu", "past the deadline")) }
+                option value="month" selected[f.due == Some(Due::Month)] { (l.t("lewat atau bulan ini", "past or this month")) }
+            } }
             label { (l.t("Tingkat", "Severity")) (label::select::<Severity>(l, "severity", f.severity)) }
             label { (l.t("Aturan", "Rule")) select name="rule" id="f-rule" {
                 option value="" selected[f.rule.is_none()] { (l.t("semua", "all")) }
@@ -329,7 +408,7 @@ pub async fn mark(State(console): State<Arc<Console>>, c: Ctx, Form(f): Form<Mar
     c.check_csrf(&f.csrf)?;
     let l = c.lang;
     let state = marks::state_of(&c, &f)?;
-    let known = view(&console, &Filter::default())
+    let known = view(&console, &Filter::default(), jakarta_date(c.now))
         .await
         .in_page(l)?
         .picked
@@ -362,7 +441,7 @@ pub async fn download(
 ) -> Page {
     let l = c.lang;
     let f = q.parse().in_page(l)?;
-    let v = view(&console, &f).await.in_page(l)?;
+    let v = view(&console, &f, jakarta_date(c.now)).await.in_page(l)?;
     let Some(run) = &v.run else {
         return Err(c.bad(l.t("Belum ada pemeriksaan.", "No run yet.")));
     };
@@ -375,4 +454,42 @@ pub async fn download(
         &format!("kesiapan-{}.xlsx", run.today),
     )
     .await
+}
+
+/// `2027-03` as `Maret 2027`.
+fn month_words(l: Lang, ym: &str) -> String {
+    const ID: [&str; 12] = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ];
+    const EN: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let month: usize = ym.get(5..7).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let names = if l == Lang::Id { &ID } else { &EN };
+    match (month.checked_sub(1).and_then(|i| names.get(i)), ym.get(..4)) {
+        (Some(name), Some(year)) => format!("{name} {year}"),
+        _ => ym.to_string(),
+    }
 }

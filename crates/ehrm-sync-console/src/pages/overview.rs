@@ -53,6 +53,9 @@ pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<R
     let week = q.range.as_deref() == Some("7d");
     let charts = chart_section(&console, &c, &o, week).await.in_page(l)?;
     let open = open_findings(&console, &o).await.in_page(l)?;
+    let blocked = super::kesiapan::blocked_per_unit(&console)
+        .await
+        .in_page(l)?;
     let (sso_status, sso_standing) = d.sso.standing().await.in_page(l)?;
     let last_call = last_bkn_call(d.series.as_ref(), c.now).await.in_page(l)?;
     let body = html! {
@@ -62,6 +65,7 @@ pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<R
         (breaker_section(l, &o, last_call))
         (charts)
         (open_section(l, &open))
+        (blocked_section(l, &blocked))
     };
     Ok(layout::page(
         &c,
@@ -447,6 +451,23 @@ async fn open_findings(
     let mut out: Vec<_> = by.into_iter().collect();
     out.sort_by_key(|(u, m)| (std::cmp::Reverse(m.values().sum::<u64>()), u.clone()));
     Ok(out)
+}
+
+/// Readiness at a glance: people whose promotion or retirement is blocked, per unit.
+fn blocked_section(l: Lang, blocked: &[(String, usize, usize)]) -> Markup {
+    html! {
+        h2 { (l.t("Kesiapan: pegawai yang terhambat per unit (pemeriksaan terakhir)", "Readiness: people blocked per unit (newest check)")) }
+        @if blocked.is_empty() { p.muted { (l.t("Tidak ada pegawai yang terhambat, atau belum ada pemeriksaan.", "Nobody blocked, or no check yet.")) } }
+        @else {
+            table id="blocked-per-unit" {
+                tr { th { "Unit" } th.num { (l.t("Kenaikan pangkat", "Promotion")) } th.num { (l.t("Pensiun", "Retirement")) } }
+                @for (unit, kp, pensiun) in blocked.iter().take(30) {
+                    tr { td { a href={ "/console/kesiapan?severity=block&unit=" (crate::findings::encode(unit)) } { (unit) } }
+                        td.num { (kp) } td.num { (pensiun) } }
+                }
+            }
+        }
+    }
 }
 
 fn open_section(l: Lang, open: &[(String, BTreeMap<Priority, u64>)]) -> Markup {
