@@ -44,12 +44,13 @@ pub enum Due {
 }
 
 impl Due {
-    pub fn parse(v: &str) -> Result<Option<Due>, ()> {
+    /// `Err` holds the value that is neither.
+    pub fn parse(v: &str) -> Result<Option<Due>, String> {
         match v.trim() {
             "" => Ok(None),
             "overdue" => Ok(Some(Due::Overdue)),
             "month" => Ok(Some(Due::Month)),
-            _ => Err(()),
+            other => Err(other.to_string()),
         }
     }
 

@@ -93,9 +93,9 @@ impl KesiapanQuery {
             side: parse_param("side", &self.side)?,
             nip: text(&self.nip),
             state: parse_param("state", &self.state)?,
-            due: Due::parse(&self.due).map_err(|()| BadParam {
+            due: Due::parse(&self.due).map_err(|value| BadParam {
                 field: "due",
-                value: self.due.clone(),
+                value,
             })?,
             page: self.page,
         })

@@ -228,6 +228,48 @@ fn hour_label(ms: Millis) -> String {
     t.get(11..16).unwrap_or("").to_string()
 }
 
+/// The charts' titles (deliveries, their x axis, calls, backlog, findings).
+fn chart_titles(
+    l: Lang,
+    week: bool,
+) -> (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+) {
+    let t_deliveries = if week {
+        l.t(
+            "Pengiriman per hari menurut hasil (7 hari)",
+            "Deliveries per day by outcome (7 days)",
+        )
+    } else {
+        l.t(
+            "Pengiriman per jam menurut hasil (24 jam)",
+            "Deliveries per hour by outcome (24 hours)",
+        )
+    };
+    let x_deliveries = if week {
+        l.t("tanggal", "date")
+    } else {
+        l.t("jam (WIB)", "hour (WIB)")
+    };
+    let t_calls = l.t(
+        "Panggilan BKN per menit (garis: laju saat ini)",
+        "BKN calls per minute (line: the rate now)",
+    );
+    let t_backlog = l.t(
+        "Rekaman yang sudah waktunya dikirim (tiap pemeriksaan)",
+        "Records due, found by each check",
+    );
+    let t_findings = l.t(
+        "Temuan rekon terakhir per set data × prioritas",
+        "Findings of the last run by data set × priority",
+    );
+    (t_deliveries, x_deliveries, t_calls, t_backlog, t_findings)
+}
+
 async fn chart_section(
     console: &Console,
     c: &Ctx,
@@ -265,40 +307,13 @@ async fn chart_section(
         ("permanent", l.t("ditolak", "refused")),
         ("needs_action", l.t("perlu tindakan", "needs action")),
     ];
-    let t_deliveries = if week {
-        l.t(
-            "Pengiriman per hari menurut hasil (7 hari)",
-            "Deliveries per day by outcome (7 days)",
-        )
-    } else {
-        l.t(
-            "Pengiriman per jam menurut hasil (24 jam)",
-            "Deliveries per hour by outcome (24 hours)",
-        )
-    };
-    let x_deliveries = if week {
-        l.t("tanggal", "date")
-    } else {
-        l.t("jam (WIB)", "hour (WIB)")
-    };
+    let (t_deliveries, x_deliveries, t_calls, t_backlog, t_findings) = chart_titles(l, week);
     let priorities = Priority::ALL.map(|p| (p.as_str(), p.label(l)));
     let calls_name = [("calls", l.t("panggilan", "calls"))];
     let empty = |what| html! { p.muted.empty-chart { (what) } };
     let no_data = l.t(
         "Belum ada data dalam rentang ini.",
         "No data in this range yet.",
-    );
-    let t_calls = l.t(
-        "Panggilan BKN per menit (garis: laju saat ini)",
-        "BKN calls per minute (line: the rate now)",
-    );
-    let t_backlog = l.t(
-        "Rekaman yang sudah waktunya dikirim (tiap pemeriksaan)",
-        "Records due, found by each check",
-    );
-    let t_findings = l.t(
-        "Temuan rekon terakhir per set data × prioritas",
-        "Findings of the last run by data set × priority",
     );
     Ok(html! {
         h2 { (l.t("Grafik", "Charts")) }
