@@ -253,6 +253,11 @@ pub fn cell<T: Label>(lang: Lang, value: T) -> Markup {
     html! { td data-code=(value.code()) { (value.label(lang)) } }
 }
 
+/// As [`cell`], with its column's name for the stacked cards of a narrow screen.
+pub fn cell_in<T: Label>(lang: Lang, value: T, column: &str) -> Markup {
+    html! { td data-code=(value.code()) data-label=(column) { (value.label(lang)) } }
+}
+
 /// A value of `T` from a query parameter: `None` when empty, the field and value when unknown.
 pub fn parse_param<T: Label>(field: &'static str, value: &str) -> Result<Option<T>, BadParam> {
     let value = value.trim();

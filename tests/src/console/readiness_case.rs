@@ -204,7 +204,10 @@ pub async fn readiness_findings_filter_carry_their_marks_and_download(c: &Consol
     store_run(c, "kesiapan-3", &[later, this_month, overdue]).await;
     client.get("/console/lang/id").await;
     let text = client.get("/console/kesiapan?run=kesiapan-3").await.text();
-    let at = |nip: &str| text.find(&format!("<td>{nip}</td>")).expect("listed");
+    let at = |nip: &str| {
+        text.find(&format!("<span class=\"nip\">{nip}</span>"))
+            .expect("listed")
+    };
     assert!(
         at(NIP_A) < at(NIP_B) && at(NIP_B) < at(NIP_C),
         "most urgent first: {text}"

@@ -95,6 +95,34 @@ pub(crate) async fn shot(c: &Client, name: &str) {
     std::fs::write(shots_dir().join(format!("{name}.png")), png).expect("write screenshot");
 }
 
+/// The page's width and the window's, in CSS pixels, once the window is `width` wide.
+pub(crate) async fn widths_at(c: &Client, width: u32) -> (i64, i64) {
+    c.set_window_size(width, 900).await.expect("window size");
+    let got = c
+        .execute(
+            "return [document.documentElement.scrollWidth, window.innerWidth];",
+            vec![],
+        )
+        .await
+        .expect("widths");
+    let n = |i: usize| got[i].as_i64().expect("a number");
+    (n(0), n(1))
+}
+
+/// The page fits an office screen (1366 px) and a phone (390 px) without sideways scrolling;
+/// screenshots of both.
+pub(crate) async fn fits_both_widths(c: &Client, name: &str) {
+    for width in [1366, 390] {
+        let (page, window) = widths_at(c, width).await;
+        shot(c, &format!("{name}-{width}")).await;
+        assert!(
+            page <= window,
+            "{name} at {width} px: the page is {page} px wide in a {window} px window"
+        );
+    }
+    c.set_window_size(1400, 1000).await.expect("window size");
+}
+
 pub(crate) async fn text_of(c: &Client, css: &str) -> String {
     c.find(Locator::Css(css))
         .await
@@ -346,6 +374,7 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
         .expect("gagal");
     assert!(text_of(&c, "#failed").await.contains(REFUSAL));
     shot(&c, "04-gagal").await;
+    fits_both_widths(&c, "04-gagal-lebar").await;
 
     // Reconcile; filter the findings by unit and priority; download them.
     let store = runtime.store.clone();
@@ -375,8 +404,10 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
             .expect("rows")
         {
             let cells = row.find_all(Locator::Css("td")).await.expect("cells");
-            nips.push(cells[2].text().await.expect("nip"));
-            let code = cells[9].attr("data-code").await.expect("priority");
+            // "NIP / unit": the NIP on the first line, the unit under it.
+            let text = cells[1].text().await.expect("nip");
+            nips.push(text.lines().next().unwrap_or_default().to_string());
+            let code = cells[6].attr("data-code").await.expect("priority");
             assert_eq!(code.as_deref(), Some(priority));
         }
         nips
@@ -386,6 +417,7 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
         "the unit's finding is listed"
     );
     shot(&c, "07-temuan-tersaring").await;
+    fits_both_widths(&c, "07-temuan-lebar").await;
 
     let href = c
         .find(Locator::Css("#download-xlsx"))
@@ -528,6 +560,9 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
         .expect("readiness");
     assert!(text_of(&c, "#readiness-runs").await.contains("kesiapan-"));
     shot(&c, "13-kesiapan").await;
+    fits_both_widths(&c, "13-kesiapan-lebar").await;
+    c.goto(&format!("{base}/console/")).await.expect("overview");
+    fits_both_widths(&c, "14-ringkasan-lebar").await;
 
     // In English, then out.
     click(&c, "a.lang").await;

@@ -227,16 +227,16 @@ fn table(l: Lang, records: &[SyncRecord]) -> Markup {
     html! {
         @if records.is_empty() { p.muted { (l.t("Tidak ada rekaman yang cocok.", "No matching records.")) } }
         @else {
-            table id="failed" {
+            table id="failed" class="stack" {
                 tr { th { "NIP" } th { (l.t("Rekaman", "Record")) } th { "Status" } th.num { (l.t("Dicoba ulang", "Retries")) } th { (l.t("Diperbarui", "Updated")) } th { (l.t("Pesan BKN", "BKN's message")) } }
                 @for r in records {
                     tr {
-                        td { a href={ "/console/pegawai?nip=" (r.key.nip().as_str()) } { (r.key.nip().as_str()) } }
-                        td data-code=(r.key.to_string()) { (describe::record(l, r)) }
-                        td class=(status_class(r.status)) data-code=(r.status.code()) { (r.status.label(l)) }
-                        td.num { (r.attempts) }
-                        td { (when(r.updated_at)) }
-                        td.message { (r.last_error.as_deref().unwrap_or("")) }
+                        td data-label="NIP" { a href={ "/console/pegawai?nip=" (r.key.nip().as_str()) } { (r.key.nip().as_str()) } }
+                        td data-label=(l.t("Rekaman", "Record")) data-code=(r.key.to_string()) { (describe::record(l, r)) }
+                        td data-label="Status" class=(status_class(r.status)) data-code=(r.status.code()) { (r.status.label(l)) }
+                        td.num data-label=(l.t("Dicoba ulang", "Retries")) { (r.attempts) }
+                        td data-label=(l.t("Diperbarui", "Updated")) { (when(r.updated_at)) }
+                        td.message data-label=(l.t("Pesan BKN", "BKN's message")) { (r.last_error.as_deref().unwrap_or("")) }
                     }
                 }
             }

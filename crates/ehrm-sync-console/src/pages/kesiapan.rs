@@ -313,24 +313,24 @@ pub async fn page(
                 (v.picked.len()) " " (l.t("temuan cocok", "matching findings")) " · "
                 a id="download-xlsx" href={ "/console/kesiapan.xlsx?" (q) } { (l.t("Unduh Excel (.xlsx)", "Download Excel (.xlsx)")) }
             }
-            table id="readiness" {
-                tr { th { "NIP" } th { "Unit" } th { (l.t("Layanan", "Service")) } th { (l.t("Periode/TMT", "Period/TMT")) } th { (l.t("Aturan", "Rule")) }
-                     th { (l.t("Tingkat", "Severity")) } th { (l.t("Pihak", "Side")) } th { (l.t("Batas waktu", "Deadline")) } th { (l.t("Masalah", "Problem")) }
+            table id="readiness" class="stack" {
+                tr { th { (l.t("NIP / unit", "NIP / unit")) } th { (l.t("Layanan · periode/TMT", "Service · period/TMT")) } th { (l.t("Aturan · tingkat", "Rule · severity")) }
+                     th { (l.t("Pihak", "Side")) } th { (l.t("Batas waktu", "Deadline")) } th { (l.t("Masalah", "Problem")) }
                      th { (l.t("Tindakan", "Action")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
                 @for (x, mark) in v.picked.iter().skip(page * PAGE).take(PAGE) {
                     @let due = urgency(x, mark.as_ref(), today).shown(l);
                     tr data-finding=(mark_id(x)) class=[due.map(|d| d.0)] {
-                        td { (x.nip) } td { (x.unit.as_deref().unwrap_or("")) } (label::cell(l, x.service))
-                        td { (format_iso_date(x.period)) }
-                        td title=(rule(x.rule).basis) { (x.rule.as_str()) }
-                        (label::cell(l, x.severity))
-                        (label::cell(l, x.side)) td { (format_iso_date(x.deadline))
+                        td data-label=(l.t("NIP / unit", "NIP / unit")) { span.nip { (x.nip) } @if let Some(u) = &x.unit { br; span.muted { (u) } } }
+                        td data-label=(l.t("Layanan · periode/TMT", "Service · period/TMT")) data-code=(x.service.code()) { (x.service.label(l)) br; (format_iso_date(x.period)) }
+                        td data-label=(l.t("Aturan · tingkat", "Rule · severity")) data-code=(x.severity.code()) { span title=(rule(x.rule).basis) { (x.rule.as_str()) } " · " (x.severity.label(l)) }
+                        (label::cell_in(l, x.side, l.t("Pihak", "Side")))
+                        td data-label=(l.t("Batas waktu", "Deadline")) { (format_iso_date(x.deadline))
                             @if let Some((class, words)) = due { br; strong class={ "badge " (class) } { (words) } } }
-                        td { (if matches!(l, Lang::Id) { &x.problem_id } else { &x.problem_en })
+                        td data-label=(l.t("Masalah", "Problem")) { (if matches!(l, Lang::Id) { &x.problem_id } else { &x.problem_en })
                              @if let Some(b) = &x.bkn_value { br; span.muted { "BKN: " (b) } }
                              @if let Some(e) = &x.ehrm_value { br; span.muted { "eHRM: " (e) } } }
-                        td { @if let Some(a) = x.action { (a.label(l)) } }
-                        td { (mark_form(&c, "/console/kesiapan/tandai", &mark_id(x), mark.as_ref(), &back)) }
+                        td data-label=(l.t("Tindakan", "Action")) { @if let Some(a) = x.action { (a.label(l)) } }
+                        td data-label=(l.t("Tindak lanjut", "Follow-up")) { (mark_form(&c, "/console/kesiapan/tandai", &mark_id(x), mark.as_ref(), &back)) }
                     }
                 }
             }
@@ -354,6 +354,7 @@ fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
         @if runs.is_empty() {
             p.muted { (l.t("Belum ada pemeriksaan kesiapan. Operator menjalankannya di Tindakan (atau: ehrm-sync readiness); di AWS jadwalnya menjalankan pemeriksaan tiap bulan.", "No readiness check yet. An operator starts one under Actions (or: ehrm-sync readiness); on AWS its schedule runs one each month.")) }
         } @else {
+            div.table-scroll {
             table id="readiness-runs" {
                 tr { th { (l.t("Pemeriksaan", "Run")) } th { (l.t("Cakupan", "Scope")) } th { (l.t("Keadaan", "State")) } th.num { (l.t("Orang", "People")) }
                      th.num { (l.t("Temuan", "Findings")) } th.num { (l.t("Panggilan BKN / orang", "BKN calls / person")) } th.num { (l.t("SKP dikirim", "SKP sent")) } th { (l.t("Mulai", "Started")) } }
@@ -370,6 +371,7 @@ fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
                         td { (when(r.life.started_at)) }
                     }
                 }
+            }
             }
         }
     }

@@ -83,6 +83,7 @@ pub async fn runs(State(console): State<Arc<Console>>, c: Ctx) -> Page {
     let body = html! {
         @if runs.is_empty() { p.muted { (l.t("Belum ada rekonsiliasi.", "No reconciliation yet.")) } }
         @else {
+            div.table-scroll {
             table id="runs" {
                 tr { th { (l.t("Rekon", "Run")) } th { (l.t("Cakupan", "Scope")) } th { (l.t("Keadaan", "State")) } th { (l.t("Kemajuan", "Progress")) }
                      th.num { (l.t("Temuan", "Findings")) } th { (l.t("Per set data / jenis / prioritas", "By data set / kind / priority")) }
@@ -101,6 +102,7 @@ pub async fn runs(State(console): State<Arc<Console>>, c: Ctx) -> Page {
                         td { (when(r.started_at)) }
                     }
                 }
+            }
             }
             p.muted { (l.t("Perbaikan: diantrekan ke BKN / dikirim ke eHRM.", "Repairs: queued for BKN / sent to eHRM.")) }
         }
@@ -200,18 +202,24 @@ pub async fn findings_page(
             a id="download-xlsx" href={ "/console/rekon/" (encode(&run_id)) "/temuan.xlsx?" (q) } { (l.t("Unduh Excel (.xlsx)", "Download Excel (.xlsx)")) } " · "
             a id="download-csv" href={ "/console/rekon/" (encode(&run_id)) "/temuan.csv?" (q) } { "CSV" }
         }
-        table id="findings" {
-            tr { th { (l.t("Set data", "Data set")) } th { (l.t("Jenis", "Kind")) } th { "NIP / Unor" } th { "Unit" } th { (l.t("Kolom", "Field")) } th { (l.t("Nilai eHRM", "eHRM value")) } th { (l.t("Nilai BKN", "BKN value")) }
-                 th { (l.t("Berwenang", "Authority")) } th { (l.t("Tindakan", "Action")) } th { (l.t("Prioritas", "Priority")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
+        p.muted id="authority-help" { (l.t(
+            "Berwenang: pihak yang nilainya dianggap benar untuk kolom itu — eHRM untuk riwayat kinerja dan jabatan, BKN untuk pangkat, pensiun dan identitas. Yang perlu dilakukan tertulis di bawah tindakan.",
+            "Authority: the side whose value counts as right for that field — eHRM for performance and position history, BKN for rank, retirement and identity. What to do is written under the action.")) }
+        table id="findings" class="stack" {
+            tr { th { (l.t("Data", "Data")) } th { (l.t("NIP / unit", "NIP / unit")) } th { (l.t("Kolom", "Field")) } th { (l.t("Nilai eHRM", "eHRM value")) } th { (l.t("Nilai BKN", "BKN value")) }
+                 th title=(l.t("Pihak yang nilainya dianggap benar", "The side whose value counts as right")) { (l.t("Berwenang · tindakan", "Authority · action")) } th { (l.t("Prioritas", "Priority")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
             @for (r, id, mark) in shown {
                 tr data-finding=(id) {
-                    (label::cell(l, r.data_set)) (label::cell(l, r.kind))
-                    td { (r.nip.as_deref().or(r.unor_id.as_deref()).unwrap_or("")) }
-                    td { (r.unit_code().unwrap_or("")) }
-                    td data-code=(r.field.as_deref().unwrap_or("")) { (field_words(l, r.field.as_deref())) @if let Some(n) = &r.note { br; span.muted { (n) } } }
-                    td { (r.ehrm_value.as_deref().unwrap_or("—")) } td { (r.bkn_value.as_deref().unwrap_or("—")) }
-                    (label::cell(l, r.authority)) (label::cell(l, r.action)) (label::cell(l, r.priority))
-                    td { (mark_form(&c, &format!("/console/rekon/{}/tandai", encode(&run_id)), id, *mark, &back)) }
+                    td data-label=(l.t("Data", "Data")) data-code=(r.data_set.code()) { (r.data_set.label(l)) br; span.muted data-code=(r.kind.code()) { (r.kind.label(l)) } }
+                    td data-label=(l.t("NIP / unit", "NIP / unit")) { span.nip { (r.nip.as_deref().or(r.unor_id.as_deref()).unwrap_or("")) }
+                        @if let (Some(_), Some(unit)) = (&r.nip, r.unit_code()) { br; span.muted { (unit) } } }
+                    td data-label=(l.t("Kolom", "Field")) data-code=(r.field.as_deref().unwrap_or("")) { (field_words(l, r.field.as_deref())) @if let Some(n) = &r.note { br; span.muted { (n) } } }
+                    td data-label=(l.t("Nilai eHRM", "eHRM value")) { (r.ehrm_value.as_deref().unwrap_or("—")) }
+                    td data-label=(l.t("Nilai BKN", "BKN value")) { (r.bkn_value.as_deref().unwrap_or("—")) }
+                    td data-label=(l.t("Berwenang · tindakan", "Authority · action")) data-code=(r.action.code()) { (r.authority.label(l)) " · " (r.action.label(l))
+                        br; span.todo { (what_to_do(l, r.authority, r.action)) } }
+                    (label::cell_in(l, r.priority, l.t("Prioritas", "Priority")))
+                    td data-label=(l.t("Tindak lanjut", "Follow-up")) { (mark_form(&c, &format!("/console/rekon/{}/tandai", encode(&run_id)), id, *mark, &back)) }
                 }
             }
         }
@@ -227,6 +235,28 @@ pub async fn findings_page(
         "/console/rekon",
         body,
     ))
+}
+
+/// What a finding asks of the HR officer, and where.
+fn what_to_do(l: Lang, authority: Authority, action: Action) -> &'static str {
+    match (action, authority) {
+        (Action::QueuedForBkn, _) => l.t(
+            "Tidak perlu apa-apa: data eHRM sudah diantrekan ke BKN.",
+            "Nothing: eHRM's data is already queued for BKN.",
+        ),
+        (Action::SentToEhrm, _) => l.t(
+            "Perbaiki di eHRM: nilai BKN yang benar sudah dikirim ke eHRM.",
+            "Fix it in eHRM: BKN's value, the right one, was sent to eHRM.",
+        ),
+        (Action::NeedsReview, Authority::Ehrm) => l.t(
+            "Periksa dan perbaiki data di eHRM; perubahan akan dikirim ke BKN.",
+            "Check and fix the data in eHRM; the change will reach BKN.",
+        ),
+        (Action::NeedsReview, Authority::Bkn) => l.t(
+            "Bila nilai BKN keliru, ajukan perbaikan di SIASN; bila benar, perbaiki eHRM.",
+            "If BKN's value is wrong, ask for a correction at SIASN; if it is right, fix eHRM.",
+        ),
+    }
 }
 
 fn filter_form(l: Lang, run_id: &str, f: &FindingFilter) -> Markup {
