@@ -32,11 +32,7 @@ pub fn router(wiring: &Wiring) -> Option<Router> {
     if wiring.settings.console_users.is_empty() {
         return None;
     }
-    let reports = wiring
-        .settings
-        .db_path
-        .parent()
-        .map_or_else(|| "reports".into(), |p| p.join("reports"));
+    let reports = crate::reports::folder_beside(&wiring.settings.db_path);
     let readiness = wiring
         .readiness(reports.clone())
         .map(Arc::new)

@@ -356,6 +356,7 @@ fn spawn_purge(wiring: &Wiring, mut stop: watch::Receiver<bool>) -> JoinHandle<(
     let clock = wiring.clock.clone();
     let retention = wiring.settings.retention.clone();
     let interval = wiring.settings.purge_interval;
+    let reports = reports::folder_beside(&wiring.settings.db_path);
     tokio::spawn(async move {
         loop {
             let now = clock.now_ms();
@@ -365,6 +366,11 @@ fn spawn_purge(wiring: &Wiring, mut stop: watch::Receiver<bool>) -> JoinHandle<(
                 Err(e) => {
                     tracing::warn!(error = %e, "retention purge failed; next in {interval:?}")
                 }
+            }
+            // Report folders hold findings: they follow the runs' retention.
+            let before = retention.cutoff(ehrm_sync_core::ports::DataClass::Runs, now);
+            if let Err(e) = reports::purge_folder(&reports, before, false) {
+                tracing::warn!(error = %e, "old report folders could not be removed");
             }
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}

@@ -46,10 +46,35 @@ async fn purge(args: &PurgeArgs) -> Result<(), String> {
     )
     .await
     .map_err(|e| format!("the purge stopped: {e}"))?;
+    // Report folders beside the store hold findings: they follow the runs' retention (on AWS
+    // the reports bucket's lifecycle rule does).
+    let folders = if args.backend.aws {
+        None
+    } else {
+        let dir = ehrm_sync_local::reports::folder_beside(&args.backend.db);
+        let before = retention.cutoff(ehrm_sync_core::ports::DataClass::Runs, now);
+        Some(
+            ehrm_sync_local::reports::purge_folder(&dir, before, args.dry_run)
+                .map_err(|e| format!("{}: {e}", dir.display()))?,
+        )
+    };
     if args.json {
-        println!("{}", json(&report));
+        let mut out = json(&report);
+        out["report_folders"] = folders.into();
+        println!("{out}");
     } else {
         print!("{}", text(&report));
+        if let Some(n) = folders {
+            let verb = if args.dry_run {
+                "would remove"
+            } else {
+                "removed"
+            };
+            println!(
+                "{:<12} report folders of runs past retention: {verb} {n}",
+                "reports"
+            );
+        }
     }
     Ok(())
 }
