@@ -11,7 +11,8 @@
 //!   compile); [`describe`] — a record named in words (kind, year or period, position and TMT);
 //! * [`findings`] — a run's findings with their follow-up marks, filtered (pure);
 //!   [`deadlines`] — how urgent a readiness deadline is (pure);
-//! * [`audit`] — who did what, when.
+//! * [`audit`] — who did what, when; [`ours`] — ehrm-sync's own messages in the page's
+//!   language (BKN's words stay verbatim).
 //!
 //! Depends on the core and the domain; never on a store adapter or AWS.
 
@@ -23,6 +24,7 @@ pub mod findings;
 pub mod i18n;
 pub mod label;
 pub mod layout;
+pub mod ours;
 pub mod pages;
 pub mod session;
 pub mod throttle;

@@ -15,7 +15,10 @@ use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
 use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
 use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
 
-pub use super::personal_case::the_personal_data_report_and_erasure_are_for_operators_and_audited;
+pub use super::personal_case::{
+    an_indonesian_page_shows_our_messages_in_indonesian,
+    the_personal_data_report_and_erasure_are_for_operators_and_audited,
+};
 pub use super::readiness_case::readiness_findings_filter_carry_their_marks_and_download;
 use super::{ConsoleFixture, OPERATOR, VIEWER};
 use crate::contract::store::{annual_change, random_nip};

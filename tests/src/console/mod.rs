@@ -364,6 +364,7 @@ macro_rules! console_cases {
             the_overview_shows_the_bkn_rate_and_its_cuts,
             readiness_findings_filter_carry_their_marks_and_download,
             the_personal_data_report_and_erasure_are_for_operators_and_audited,
+            an_indonesian_page_shows_our_messages_in_indonesian,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -137,3 +137,42 @@ pub async fn the_personal_data_report_and_erasure_are_for_operators_and_audited(
         "only entries naming the person"
     );
 }
+
+/// An Indonesian page shows none of our English messages: a record's last error, its attempts
+/// and the failed list say them in Indonesian (BKN's own words would stay verbatim).
+pub async fn an_indonesian_page_shows_our_messages_in_indonesian(c: &ConsoleFixture) {
+    let mut rec = synced_record(c).await;
+    rec.revision += 1;
+    rec.status = SyncStatus::Dead;
+    rec.last_error = Some("the connection to BKN broke before an answer was read".into());
+    c.store.put_record(&rec).await.expect("record");
+    let attempt = AttemptEntry {
+        record_key: rec.key.to_string(),
+        at: c.clock.now_ms(),
+        version: 1,
+        operation: vec![Operation::Lookup].into(),
+        outcome: AttemptOutcome::Transient,
+        http_status: Some(503),
+        message: Some("BKN server error 503: Service Unavailable".into()),
+        duration_ms: 40,
+    };
+    c.store.append_attempt(&attempt).await.expect("attempt");
+    let b = c.client("10.0.0.23");
+    b.login(VIEWER.0, VIEWER.1).await;
+    let nip = rec.key.nip().to_string();
+    for path in [
+        format!("/console/pegawai?nip={nip}"),
+        "/console/gagal".into(),
+    ] {
+        let page = b.get(&path).await.text();
+        for english in ehrm_sync_console::ours::english_starts() {
+            assert!(!page.contains(english), "{path} shows {english:?}");
+        }
+        assert!(page.contains("Sambungan ke BKN terputus"), "{path}");
+    }
+    let page = b.get(&format!("/console/pegawai?nip={nip}")).await.text();
+    assert!(
+        page.contains("Kesalahan server BKN 503: Service Unavailable"),
+        "BKN's words after ours, verbatim"
+    );
+}

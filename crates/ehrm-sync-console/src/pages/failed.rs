@@ -236,7 +236,7 @@ fn table(l: Lang, records: &[SyncRecord]) -> Markup {
                         td data-label="Status" class=(status_class(r.status)) data-code=(r.status.code()) { (r.status.label(l)) }
                         td.num data-label=(l.t("Dicoba ulang", "Retries")) { (r.attempts) }
                         td data-label=(l.t("Diperbarui", "Updated")) { (when(r.updated_at)) }
-                        td.message data-label=(l.t("Pesan BKN", "BKN's message")) { (r.last_error.as_deref().unwrap_or("")) }
+                        td.message data-label=(l.t("Pesan BKN", "BKN's message")) { (crate::ours::shown(l, r.last_error.as_deref().unwrap_or(""))) }
                     }
                 }
             }

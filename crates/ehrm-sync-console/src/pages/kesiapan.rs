@@ -363,7 +363,7 @@ fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
                         td { a href={ "/console/kesiapan?run=" (encode(&r.life.run_id)) } { (r.life.run_id) } }
                         td { (r.scope) }
                         td { (r.life.status.label(l))
-                             @if let Some(p) = &r.life.pause_reason { br; span.muted { (p) } } }
+                             @if let Some(p) = &r.life.pause_reason { br; span.muted { (crate::ours::shown(l, p)) } } }
                         td.num { (r.done) " / " (r.people) }
                         td.num { (r.findings) }
                         td.num { (format!("{:.2}", r.calls_per_person())) }

@@ -136,7 +136,7 @@ fn breaker_section(l: Lang, o: &Overview, last_call: Option<Millis>) -> Markup {
         p id="breaker" class=(class) {
             strong { (text) }
             @if let Some(b) = &o.breaker {
-                @if let Some(reason) = &b.reason { " — " span.message { (reason) } }
+                @if let Some(reason) = &b.reason { " — " span.message { (crate::ours::shown(l, reason)) } }
                 @if let (BreakerMode::Open, Some(at)) = (b.mode, b.retry_at) { " · " (l.t("uji berikutnya ", "next probe ")) (when(at)) }
             }
             " · " span id="last-bkn-call" { @match last_call {
@@ -152,12 +152,12 @@ fn breaker_section(l: Lang, o: &Overview, last_call: Option<Millis>) -> Markup {
                         td { (when(*at)) }
                         @match e {
                             BreakerEvent::Opened { reason, consecutive_failures, .. } => {
-                                td.bad { (l.t("terbuka", "opened")) " (" (consecutive_failures) "×)" }
-                                td.message { (reason.as_deref().unwrap_or("")) }
+                                td.bad { (l.t("dihentikan sementara", "stopped calling")) " (" (consecutive_failures) (l.t(" gangguan berturut-turut)", " failures in a row)")) }
+                                td.message { (crate::ours::shown(l, reason.as_deref().unwrap_or(""))) }
                             }
                             BreakerEvent::Closed { was_open_ms, reason } => {
-                                td.ok { (l.t("tertutup", "closed")) " (" (was_open_ms / 60_000) " min)" }
-                                td.message { (reason) }
+                                td.ok { (l.t("pulih", "resumed")) " (" (l.t("setelah ", "after ")) (was_open_ms / 60_000) (l.t(" menit", " min")) ")" }
+                                td.message { (crate::ours::shown(l, reason)) }
                             }
                         }
                     }

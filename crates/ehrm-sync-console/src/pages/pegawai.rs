@@ -88,7 +88,7 @@ fn employee(l: Lang, nip: &Nip, found: &[(SyncRecord, Vec<AttemptEntry>)]) -> Ma
                     tr { th { (l.t("Dicoba ulang (gangguan sementara)", "Retries (transient failures)")) } td { (rec.attempts) } }
                     tr { th { (l.t("Percobaan berikutnya", "Next attempt")) } td { (rec.next_attempt_at.map_or("—".into(), when)) } }
                     tr { th { (l.t("Pesan terakhir (dari BKN, apa adanya)", "Last error (BKN's message, verbatim)")) }
-                        td.message.last-error { (rec.last_error.as_deref().unwrap_or("—")) } }
+                        td.message.last-error { (crate::ours::shown(l, rec.last_error.as_deref().unwrap_or("—"))) } }
                     tr { th { (l.t("Diperbarui", "Updated")) } td { (when(rec.updated_at)) } }
                 }
                 @if !attempts.is_empty() {
@@ -98,7 +98,7 @@ fn employee(l: Lang, nip: &Nip, found: &[(SyncRecord, Vec<AttemptEntry>)]) -> Ma
                             tr { th { (l.t("Waktu", "Time")) } th { (l.t("Versi", "Version")) } th { (l.t("Operasi", "Operation")) } th { (l.t("Hasil", "Outcome")) } th { "HTTP" } th { (l.t("Pesan BKN", "BKN's message")) } th.num { "ms" } }
                             @for a in attempts.iter().rev() {
                                 tr { td { (when(a.at)) } td { (a.version) } td data-code=(a.operation.to_string()) { (label::operations(l, &a.operation)) } (label::cell(l, a.outcome))
-                                    td { (a.http_status.map_or(String::new(), |s| s.to_string())) } td.message { (a.message.as_deref().unwrap_or("")) } td.num { (a.duration_ms) } }
+                                    td { (a.http_status.map_or(String::new(), |s| s.to_string())) } td.message { (crate::ours::shown(l, a.message.as_deref().unwrap_or(""))) } td.num { (a.duration_ms) } }
                             }
                         }
                     }

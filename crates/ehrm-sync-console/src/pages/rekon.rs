@@ -92,7 +92,7 @@ pub async fn runs(State(console): State<Arc<Console>>, c: Ctx) -> Page {
                     tr {
                         td { a href={ "/console/rekon/" (r.run_id) } { (r.run_id) } }
                         td { (r.scope) @if r.dry_run { " (" (l.t("uji, tanpa perbaikan", "trial, nothing repaired")) ")" } }
-                        td { (r.status.label(l)) @if let Some(p) = &r.pause_reason { br; span.muted { (p) } } }
+                        td { (r.status.label(l)) @if let Some(p) = &r.pause_reason { br; span.muted { (crate::ours::shown(l, p)) } } }
                         td { (r.employees_done) " / " (r.employees_total) }
                         td.num { (r.rows.map_or("—".into(), |n| n.to_string())) }
                         td { (counts_text(r)) }
