@@ -134,15 +134,7 @@ async fn forget_person(args: &SubjectArgs) -> Result<(), String> {
         }
     };
     let e = &erased.erased;
-    let total = e.records
-        + e.attempts
-        + e.changes
-        + e.callbacks
-        + e.read_from_bkn
-        + e.findings
-        + e.marks
-        + erased.readiness_entries;
-    audit(&backend, "forget", &nip, total).await?;
+    audit(&backend, "forget", &nip, erased.total()).await?;
     println!(
         "erased: data of {} records, {} BKN calls, {} changes, {} callbacks, {} read from BKN, {} findings, {} marks, {} readiness entries",
         e.records,

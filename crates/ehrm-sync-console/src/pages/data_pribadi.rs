@@ -105,15 +105,7 @@ pub async fn erase(
                 html! { p.error role="alert" id="forget-refused" { (if l == Lang::Id { refusal.indonesian() } else { refusal.to_string() }) } }
             }
             Ok(done) => {
-                let e = &done.erased;
-                let total = e.records
-                    + e.attempts
-                    + e.changes
-                    + e.callbacks
-                    + e.read_from_bkn
-                    + e.findings
-                    + e.marks
-                    + done.readiness_entries;
+                let total = done.total();
                 audit(&console, &c, "forget", &nip, total).await;
                 html! {
                     div.notice id="forget-done" {

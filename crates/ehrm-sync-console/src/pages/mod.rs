@@ -354,27 +354,30 @@ pub fn people_in<'a>(values: impl Iterator<Item = &'a str>) -> Vec<String> {
 
 /// Puts a download on record with the people it held.
 pub async fn audit_download(console: &Console, c: &Ctx, rows: usize, people: Vec<String>) {
-    let entry = crate::audit::AuditEntry {
-        who: c.user.clone(),
-        address: c.address.clone(),
-        action: "download".into(),
-        what: c.request.clone(),
-        count: Some(rows as u64),
-        people,
-    };
-    crate::audit::record_or_log(console.deps.controls.as_ref(), c.now, entry).await;
+    audit_with_people(console, c, "download", rows, people).await;
 }
 
 /// Puts a view or download of personal data on record: who, from where, which page with which
 /// filter, how many rows (`docs/console.md`, "Audit").
 pub async fn audit_access(console: &Console, c: &Ctx, action: &str, rows: usize) {
+    audit_with_people(console, c, action, rows, Vec::new()).await;
+}
+
+/// As [`audit_access`], naming the people the page or file held.
+async fn audit_with_people(
+    console: &Console,
+    c: &Ctx,
+    action: &str,
+    rows: usize,
+    people: Vec<String>,
+) {
     let entry = crate::audit::AuditEntry {
         who: c.user.clone(),
         address: c.address.clone(),
         action: action.to_string(),
         what: c.request.clone(),
         count: Some(rows as u64),
-        people: Vec::new(),
+        people,
     };
     crate::audit::record_or_log(console.deps.controls.as_ref(), c.now, entry).await;
 }

@@ -72,6 +72,21 @@ pub struct ForgetOutcome {
     pub readiness_entries: u64,
 }
 
+impl ForgetOutcome {
+    /// Every item removed, of every kind.
+    pub fn total(&self) -> u64 {
+        let e = &self.erased;
+        e.records
+            + e.attempts
+            + e.changes
+            + e.callbacks
+            + e.read_from_bkn
+            + e.findings
+            + e.marks
+            + self.readiness_entries
+    }
+}
+
 fn unsettled(records: &[SyncRecord]) -> Vec<String> {
     records
         .iter()
