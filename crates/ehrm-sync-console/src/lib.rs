@@ -81,6 +81,8 @@ pub struct Console {
     pub settings: ConsoleSettings,
     rows_cache: findings::RowsCache,
     readiness_cache: findings::RowsCache<Vec<ehrm_sync_domain::readiness::ReadinessFinding>>,
+    /// eHRM's employees and units as last read (`ehrm_sync_core::people`), until a newer read.
+    people_cache: std::sync::Mutex<Arc<ehrm_sync_core::people::Directory>>,
 }
 
 impl Console {
@@ -91,7 +93,27 @@ impl Console {
             settings,
             rows_cache: findings::RowsCache::default(),
             readiness_cache: findings::RowsCache::default(),
+            people_cache: std::sync::Mutex::default(),
         }
+    }
+
+    /// The names and units of people: one small read to learn whether eHRM was read again,
+    /// the whole directory only then.
+    pub async fn people(
+        &self,
+    ) -> Result<Arc<ehrm_sync_core::people::Directory>, ehrm_sync_core::ports::StoreError> {
+        use ehrm_sync_core::people;
+        let controls = self.deps.controls.as_ref();
+        let at = people::fetched_at(controls).await?;
+        let held = self.people_cache.lock().map(|c| c.clone()).ok();
+        if let Some(held) = held.filter(|d| d.fetched_at == at) {
+            return Ok(held);
+        }
+        let fresh = Arc::new(people::load(controls).await?);
+        if let Ok(mut cache) = self.people_cache.lock() {
+            *cache = fresh.clone();
+        }
+        Ok(fresh)
     }
 }
 

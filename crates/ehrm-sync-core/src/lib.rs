@@ -49,6 +49,7 @@ pub mod job;
 pub mod memory;
 pub mod metrics;
 pub mod pacer;
+pub mod people;
 pub mod ports;
 pub mod readiness;
 pub mod reconcile;

@@ -103,7 +103,8 @@ pub async fn refresh(
 }
 
 /// The refresh as a scheduled task: `serve` and the scheduled function call [`Self::tick`]
-/// often; eHRM is read only when the map is older than [`UNOR_MAP_REFRESH_MS`].
+/// often; eHRM is read only when the map is older than [`UNOR_MAP_REFRESH_MS`]. The people
+/// the console names ([`crate::people`]) are read on the same cadence.
 pub struct UnitMapRefresher {
     pub controls: std::sync::Arc<dyn ControlStore>,
     pub ehrm: std::sync::Arc<dyn EhrmDirectory>,
@@ -124,6 +125,16 @@ impl UnitMapRefresher {
             Err(e) => {
                 tracing::warn!(error = %e, "eHRM's unit map not refreshed; the last one stays")
             }
+        }
+        if let Err(e) = crate::people::refresh(
+            self.controls.as_ref(),
+            self.ehrm.as_ref(),
+            self.clock.as_ref(),
+            false,
+        )
+        .await
+        {
+            tracing::warn!(error = %e, "eHRM's employees not read again; the last list stays");
         }
     }
 }

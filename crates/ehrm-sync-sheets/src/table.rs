@@ -16,6 +16,12 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, WorkbookError> {
     let mut book = Workbook::new();
     let bold = Format::new().set_bold().set_num_format("@");
     let text = Format::new().set_num_format("@");
+    let formats = Formats {
+        bold,
+        text,
+        day: Format::new().set_num_format("dd-mm-yyyy"),
+        moment: Format::new().set_num_format("dd-mm-yyyy hh:mm"),
+    };
     for table in tables {
         if table.rows.len() + 1 > MAX_ROWS {
             return Err(WorkbookError(format!(
@@ -26,21 +32,23 @@ pub fn workbook(tables: &[Table]) -> Result<Vec<u8>, WorkbookError> {
         }
         let sheet = book.add_worksheet();
         sheet.set_name(&table.name).map_err(xlsx_error)?;
-        write_table(sheet, table, &bold, &text)?;
+        write_table(sheet, table, &formats)?;
     }
     book.save_to_buffer().map_err(xlsx_error)
 }
 
-fn write_table(
-    sheet: &mut Worksheet,
-    table: &Table,
-    bold: &Format,
-    text: &Format,
-) -> Result<(), WorkbookError> {
+struct Formats {
+    bold: Format,
+    text: Format,
+    day: Format,
+    moment: Format,
+}
+
+fn write_table(sheet: &mut Worksheet, table: &Table, f: &Formats) -> Result<(), WorkbookError> {
     let mut widths: Vec<usize> = table.headers.iter().map(|h| h.chars().count()).collect();
     for (col, header) in table.headers.iter().enumerate() {
         sheet
-            .write_string_with_format(0, col as u16, header, bold)
+            .write_string_with_format(0, col as u16, header, &f.bold)
             .map_err(xlsx_error)?;
     }
     for (i, row) in table.rows.iter().enumerate() {
@@ -50,8 +58,20 @@ fn write_table(
             match cell {
                 Cell::Text(t) => {
                     sheet
-                        .write_string_with_format(r, c, t, text)
+                        .write_string_with_format(r, c, t, &f.text)
                         .map_err(xlsx_error)?;
+                }
+                Cell::Day(_) | Cell::Moment(_) => {
+                    let format = if matches!(cell, Cell::Day(_)) {
+                        &f.day
+                    } else {
+                        &f.moment
+                    };
+                    if let Some(serial) = cell.serial() {
+                        sheet
+                            .write_number_with_format(r, c, serial, format)
+                            .map_err(xlsx_error)?;
+                    }
                 }
                 Cell::Number(n) => {
                     sheet.write_number(r, c, *n).map_err(xlsx_error)?;

@@ -15,6 +15,7 @@ use ehrm_sync_core::reconcile::UNIT_TREE_CONTROL;
 use ehrm_sync_domain::reconcile::{Action, Authority, DataSet, Discrepancy, Kind, Priority};
 use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
 
+pub use super::people_case::failed_records_filter_by_unit_and_name_their_people;
 pub use super::personal_case::{
     an_indonesian_page_shows_our_messages_in_indonesian,
     the_personal_data_report_and_erasure_are_for_operators_and_audited,
@@ -703,7 +704,7 @@ pub async fn downloads_keep_nips_as_exact_text(c: &ConsoleFixture) {
         Some(rec.key.nip().as_str())
     );
     assert_eq!(
-        cell_text(&sheet, 1, 11).as_deref(),
+        cell_text(&sheet, 1, 6).as_deref(),
         Some("Data penilai tidak ditemukan")
     );
     // Every download of personal data is on record: who, which page and filter, how many rows.

@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod cases;
+mod people_case;
 mod personal_case;
 mod readiness_case;
 
@@ -365,6 +366,7 @@ macro_rules! console_cases {
             readiness_findings_filter_carry_their_marks_and_download,
             the_personal_data_report_and_erasure_are_for_operators_and_audited,
             an_indonesian_page_shows_our_messages_in_indonesian,
+            failed_records_filter_by_unit_and_name_their_people,
         );
     };
     (@cases $make:expr; $($case:ident),* $(,)?) => {

@@ -2,6 +2,7 @@
 //! type, tahun, time range and text in BKN's message; paged by key (last update time, record
 //! key) so that a page is as fast at record 90,000 as at record 1; downloadable as Excel.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::extract::{Query, State};
@@ -9,6 +10,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use ehrm_sync_core::clock::parse_time;
+use ehrm_sync_core::people::Directory;
 use ehrm_sync_core::ports::StoreError;
 use ehrm_sync_core::tables::{RecordLine, records_tables};
 use ehrm_sync_domain::record::{Millis, RecordType, SyncRecord, SyncStatus};
@@ -39,6 +41,8 @@ pub struct Filter {
     from: String,
     to: String,
     q: String,
+    /// eHRM's unit code: the unit and its sub-units.
+    unit: String,
     /// `<updated_at>~<record key>` of the last row of the previous page.
     after: String,
 }
@@ -52,6 +56,7 @@ impl Filter {
             ("from", &self.from),
             ("to", &self.to),
             ("q", &self.q),
+            ("unit", &self.unit),
         ])
     }
 }
@@ -65,10 +70,24 @@ struct Selection {
     until: Millis,
     text: Option<String>,
     after: Option<(Millis, String)>,
+    /// The unit and its sub-units, with the directory that says whose unit is whose.
+    units: Option<(HashSet<String>, Arc<Directory>)>,
 }
 
-fn selection(f: &Filter, now: Millis, c: &Ctx) -> Result<Selection, PageError> {
+fn selection(
+    f: &Filter,
+    now: Millis,
+    c: &Ctx,
+    people: &Arc<Directory>,
+) -> Result<Selection, PageError> {
     let l = c.lang;
+    let units = match f.unit.trim() {
+        "" => None,
+        unit if people.knows_unit(unit) => {
+            Some((people.unit_with_descendants(unit), people.clone()))
+        }
+        unit => return Err(c.bad(unknown_unit(l, unit, people.fetched_at == 0))),
+    };
     let statuses = match parse_param::<SyncStatus>("status", &f.status).in_page(l)? {
         None => STATUSES.to_vec(),
         Some(s) if STATUSES.contains(&s) => vec![s],
@@ -120,7 +139,17 @@ fn selection(f: &Filter, now: Millis, c: &Ctx) -> Result<Selection, PageError> {
         }),
         text: Some(f.q.trim().to_lowercase()).filter(|q| !q.is_empty()),
         after,
+        units,
     })
+}
+
+fn unknown_unit(l: Lang, unit: &str, never_read: bool) -> String {
+    match (l, never_read) {
+        (Lang::Id, true) => "Daftar unit dan pegawai dari eHRM belum terbaca, jadi belum bisa menyaring per unit. Coba lagi nanti.".into(),
+        (Lang::En, true) => "eHRM's units and employees have not been read yet, so records cannot be filtered by unit. Try again later.".into(),
+        (Lang::Id, false) => format!("Unit «{unit}» tidak ada di daftar unit eHRM. Pilih unit dari daftar."),
+        (Lang::En, false) => format!("Unit «{unit}» is not in eHRM's unit list. Choose a unit from the list."),
+    }
 }
 
 fn matches(s: &Selection, r: &SyncRecord) -> bool {
@@ -130,6 +159,11 @@ fn matches(s: &Selection, r: &SyncRecord) -> bool {
         .is_none_or(|(at, k)| (r.updated_at, key.as_str()) > (*at, k.as_str()))
         && s.jenis.is_none_or(|j| r.key.record_type() == j)
         && s.tahun.is_none_or(|t| r.key.tahun() == Some(t))
+        && s.units.as_ref().is_none_or(|(units, people)| {
+            people
+                .unit_of(r.key.nip().as_str())
+                .is_some_and(|u| units.contains(u))
+        })
         && s.text.as_deref().is_none_or(|q| {
             r.last_error
                 .as_deref()
@@ -186,16 +220,17 @@ async fn collect(
 
 pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(f): Query<Filter>) -> Page {
     let l = c.lang;
-    let s = selection(&f, console.deps.clock.now_ms(), &c)?;
+    let people = console.people().await.in_page(l)?;
+    let s = selection(&f, console.deps.clock.now_ms(), &c, &people)?;
     let (records, more) = collect(&console, &s, PAGE).await.in_page(l)?;
     let next = records
         .last()
         .filter(|_| more)
         .map(|r| format!("{}~{}", r.updated_at, r.key));
     let body = html! {
-        (filters(l, &f))
+        (filters(l, &f, &people))
         p { a id="download-failed" href={ "/console/gagal.xlsx?" (f.query()) } { (l.t("Unduh Excel (.xlsx)", "Download Excel (.xlsx)")) } }
-        (table(l, &records))
+        (table(l, &records, &people))
         div.pager {
             @if !f.after.is_empty() { a href={ "/console/gagal?" (f.query()) } { (l.t("« Halaman pertama", "« First page")) } }
             @if let Some(n) = next { a id="next-page" href={ "/console/gagal?" (f.query()) "&after=" (encode(&n)) } { (l.t("Berikutnya »", "Next »")) } }
@@ -209,9 +244,14 @@ pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(f): Query<F
     ))
 }
 
-fn filters(l: Lang, f: &Filter) -> Markup {
+fn filters(l: Lang, f: &Filter, people: &Directory) -> Markup {
     html! {
         form.filters method="get" action="/console/gagal" {
+            label { (l.t("Unit (dengan sub-unitnya)", "Unit (with its sub-units)"))
+                input id="f-unit" name="unit" value=(f.unit) list="unit-list" size="14" placeholder=(l.t("kode atau nama", "code or name")); }
+            datalist id="unit-list" {
+                @for (code, unit) in people.units() { option value=(code) { (unit.name.as_deref().unwrap_or(code)) } }
+            }
             label { "Status" (label::options(l, "status", SyncStatus::parse(&f.status), &STATUSES)) }
             label { (l.t("Jenis", "Type")) (label::select(l, "jenis", RecordType::parse(&f.jenis))) }
             label { "Tahun" input name="tahun" value=(f.tahun) size="5" inputmode="numeric"; }
@@ -223,15 +263,19 @@ fn filters(l: Lang, f: &Filter) -> Markup {
     }
 }
 
-fn table(l: Lang, records: &[SyncRecord]) -> Markup {
+fn table(l: Lang, records: &[SyncRecord], people: &Directory) -> Markup {
     html! {
         @if records.is_empty() { p.muted { (l.t("Tidak ada rekaman yang cocok.", "No matching records.")) } }
         @else {
             table id="failed" class="stack" {
-                tr { th { "NIP" } th { (l.t("Rekaman", "Record")) } th { "Status" } th.num { (l.t("Dicoba ulang", "Retries")) } th { (l.t("Diperbarui", "Updated")) } th { (l.t("Pesan BKN", "BKN's message")) } }
+                tr { th { (l.t("Pegawai", "Employee")) } th { "Unit" } th { (l.t("Rekaman", "Record")) } th { "Status" } th.num { (l.t("Dicoba ulang", "Retries")) } th { (l.t("Diperbarui", "Updated")) } th { (l.t("Pesan BKN", "BKN's message")) } }
                 @for r in records {
                     tr {
-                        td data-label="NIP" { a href={ "/console/pegawai?nip=" (r.key.nip().as_str()) } { (r.key.nip().as_str()) } }
+                        td data-label=(l.t("Pegawai", "Employee")) {
+                            @if let Some(name) = people.name(r.key.nip().as_str()) { (name) br; }
+                            a.nip href={ "/console/pegawai?nip=" (r.key.nip().as_str()) } { (r.key.nip().as_str()) } }
+                        td data-label="Unit" data-code=(people.unit_of(r.key.nip().as_str()).unwrap_or_default()) {
+                            (people.unit_of(r.key.nip().as_str()).map(|u| people.unit_label(u)).unwrap_or_else(|| "—".into())) }
                         td data-label=(l.t("Rekaman", "Record")) data-code=(r.key.to_string()) { (describe::record(l, r)) }
                         td data-label="Status" class=(status_class(r.status)) data-code=(r.status.code()) { (r.status.label(l)) }
                         td.num data-label=(l.t("Dicoba ulang", "Retries")) { (r.attempts) }
@@ -249,16 +293,21 @@ pub async fn download(
     c: Ctx,
     Query(f): Query<Filter>,
 ) -> Page {
-    let s = selection(&f, console.deps.clock.now_ms(), &c)?;
+    let people = console.people().await.in_page(c.lang)?;
+    let s = selection(&f, console.deps.clock.now_ms(), &c, &people)?;
     let (records, _) = collect(&console, &s, DOWNLOAD_MAX).await.in_page(c.lang)?;
-    let lines: Vec<RecordLine> = records.iter().map(|r| line(c.lang, r)).collect();
+    let lines: Vec<RecordLine> = records.iter().map(|r| line(c.lang, r, &people)).collect();
     xlsx(&console, &c, &records_tables(&lines), "perlu-tindakan.xlsx").await
 }
 
-fn line(l: Lang, r: &SyncRecord) -> RecordLine {
+fn line(l: Lang, r: &SyncRecord, people: &Directory) -> RecordLine {
+    let nip = r.key.nip().as_str();
     RecordLine {
-        nip: r.key.nip().as_str().to_string(),
+        nip: nip.to_string(),
+        name: people.name(nip).map(str::to_string),
+        unit: people.unit_of(nip).map(|u| people.unit_label(u)),
         record_key: r.key.to_string(),
+        record_type: Label::label(r.key.record_type(), l).to_string(),
         kind: describe::record(l, r),
         tahun: r.key.tahun().map(|t| t.to_string()).unwrap_or_default(),
         status: r.status.label(l).to_string(),
@@ -266,8 +315,11 @@ fn line(l: Lang, r: &SyncRecord) -> RecordLine {
         delivered_version: r.delivered_version,
         bkn_id: r.bkn_id.clone(),
         attempts: r.attempts,
-        updated: when(r.updated_at),
-        next_attempt: r.next_attempt_at.map(when),
-        last_error: r.last_error.clone(),
+        updated: r.updated_at,
+        next_attempt: r.next_attempt_at,
+        last_error: r
+            .last_error
+            .as_deref()
+            .map(|m| crate::ours::shown(l, m).to_string()),
     }
 }

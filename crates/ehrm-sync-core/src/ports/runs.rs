@@ -181,12 +181,19 @@ pub trait ReportSink: Send + Sync {
 /// The media type of an `.xlsx` file.
 pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
+/// 1970-01-01 as a Julian day number.
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+
 /// One cell of a [`Table`].
 #[derive(Clone, Debug, PartialEq)]
 pub enum Cell {
     /// Written as a string with the text format: never turned into a number or a formula.
     Text(String),
     Number(f64),
+    /// A calendar day, written as a real date cell (`dd-mm-yyyy`): days since 1970-01-01.
+    Day(i64),
+    /// A moment, written as a real date-and-time cell in WIB (`dd-mm-yyyy hh:mm`).
+    Moment(Millis),
     Empty,
 }
 
@@ -199,11 +206,41 @@ impl Cell {
         v.map_or(Cell::Empty, Cell::text)
     }
 
+    /// A date as eHRM and BKN write it (`yyyy-mm-dd`, or `dd-mm-yyyy`) as a date cell; any
+    /// other text stays text, an empty one stays empty.
+    pub fn date(v: Option<&str>) -> Cell {
+        let Some(v) = v.map(str::trim).filter(|v| !v.is_empty()) else {
+            return Cell::Empty;
+        };
+        use ehrm_sync_domain::dates::{parse_bkn_date, parse_iso_date};
+        // BKN's "no date" (01-01-0001) and anything before Excel's calendar stay text.
+        match parse_iso_date(v)
+            .or_else(|| parse_bkn_date(v))
+            .filter(|d| d.year() >= 1900)
+        {
+            Some(d) => Cell::Day(i64::from(d.to_julian_day()) - UNIX_EPOCH_JULIAN_DAY),
+            None => Cell::text(v),
+        }
+    }
+
+    /// The Excel serial number of a date cell (days since 1899-12-30, WIB for moments).
+    pub fn serial(&self) -> Option<f64> {
+        const EPOCH_SERIAL: f64 = 25_569.0;
+        const WIB_MS: i64 = 7 * 3600 * 1000;
+        match self {
+            Cell::Day(d) => Some(*d as f64 + EPOCH_SERIAL),
+            Cell::Moment(ms) => Some((ms + WIB_MS) as f64 / 86_400_000.0 + EPOCH_SERIAL),
+            _ => None,
+        }
+    }
+
     /// Characters the cell shows (for column widths).
     pub fn width(&self) -> usize {
         match self {
             Cell::Text(t) => t.chars().count(),
             Cell::Number(n) => n.to_string().len(),
+            Cell::Day(_) => 10,
+            Cell::Moment(_) => 16,
             Cell::Empty => 0,
         }
     }

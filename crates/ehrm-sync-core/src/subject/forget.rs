@@ -70,6 +70,9 @@ pub struct ForgetOutcome {
     pub erased: Erased,
     /// Entries about the person in readiness runs' cohorts and findings.
     pub readiness_entries: u64,
+    /// The name and unit were taken off the console's list (eHRM's next read brings them back
+    /// while eHRM holds the person).
+    pub listed: bool,
 }
 
 impl ForgetOutcome {
@@ -84,6 +87,7 @@ impl ForgetOutcome {
             + e.findings
             + e.marks
             + self.readiness_entries
+            + u64::from(self.listed)
     }
 }
 
@@ -154,9 +158,11 @@ pub async fn forget(
     for run in readiness_runs(deps.controls.as_ref()).await? {
         readiness_entries += erase_person(deps.controls.as_ref(), &run, nip.as_str()).await?;
     }
+    let listed = crate::people::forget(deps.controls.as_ref(), nip.as_str()).await?;
     tracing::info!(nip = %nip.masked(), records = erased.records, "personal data erased");
     Ok(Ok(ForgetOutcome {
         erased,
         readiness_entries,
+        listed,
     }))
 }

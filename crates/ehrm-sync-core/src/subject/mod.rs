@@ -80,6 +80,9 @@ pub struct SubjectReport {
     pub nip: String,
     pub generated_at: String,
     pub pns_id: Option<String>,
+    /// The name and unit the console shows, from eHRM's employee list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listed: Option<crate::people::Person>,
     pub records: Vec<SyncRecord>,
     pub changes: Vec<ChangeLogEntry>,
     pub attempts: Vec<AttemptEntry>,
@@ -179,6 +182,7 @@ pub async fn report(deps: &SubjectDeps, nip: &Nip) -> Result<SubjectReport, Stor
         nip: nip.to_string(),
         generated_at: format_ms(deps.clock.now_ms()),
         pns_id: deps.pns.pns_id(nip).await?,
+        listed: crate::people::person(deps.controls.as_ref(), nip.as_str()).await?,
         changes: deps.history.changes_of(nip).await?,
         callbacks: deps.history.callbacks_of(nip).await?,
         readiness: readiness_of(deps, nip.as_str()).await?,

@@ -84,6 +84,14 @@ fn summary(r: &SubjectReport) -> Table {
         vec![Cell::text("NIP"), Cell::text(&r.nip)],
         vec![Cell::text("Dibuat pada"), Cell::text(&r.generated_at)],
         vec![Cell::text("ID PNS SIASN"), Cell::opt(r.pns_id.as_deref())],
+        vec![
+            Cell::text("Nama (daftar pegawai eHRM)"),
+            Cell::opt(r.listed.as_ref().map(|p| p.name.as_str())),
+        ],
+        vec![
+            Cell::text("Unit (daftar pegawai eHRM)"),
+            Cell::opt(r.listed.as_ref().and_then(|p| p.unit.as_deref())),
+        ],
     ];
     rows.extend(
         counts
