@@ -57,31 +57,13 @@ labels!(WaitReason, &WaitReason::ALL, |r| (
     r.words_en()
 ));
 
-labels!(DataSet, &DataSet::ALL, |d| match d {
-    DataSet::Pegawai => ("data pegawai", "employee data"),
-    DataSet::Jabatan => ("riwayat jabatan", "position history"),
-    DataSet::PejabatStruktural => ("pejabat struktural", "structural officials"),
-    DataSet::Unor => ("unit kerja", "work units"),
-    DataSet::Kinerja => ("riwayat kinerja", "performance history"),
-});
+labels!(DataSet, &DataSet::ALL, |d| d.words());
 
-labels!(Kind, &Kind::ALL, |k| match k {
-    Kind::MissingAtBkn => ("tidak ada di BKN", "missing at BKN"),
-    Kind::MissingInEhrm => ("tidak ada di eHRM", "missing in eHRM"),
-    Kind::Differs => ("berbeda", "differs"),
-});
+labels!(Kind, &Kind::ALL, |k| k.words());
 
-labels!(Priority, &Priority::ALL, |p| match p {
-    Priority::KenaikanPangkat => ("kenaikan pangkat", "promotion (kenaikan pangkat)"),
-    Priority::Pensiun => ("pensiun", "retirement (pensiun)"),
-    Priority::Struktural => ("struktural", "structural"),
-    Priority::Normal => ("biasa", "normal"),
-});
+labels!(Priority, &Priority::ALL, |p| p.words());
 
-labels!(Authority, [Authority::Ehrm, Authority::Bkn], |a| match a {
-    Authority::Ehrm => ("eHRM", "eHRM"),
-    Authority::Bkn => ("BKN", "BKN"),
-});
+labels!(Authority, [Authority::Ehrm, Authority::Bkn], |a| a.words());
 
 labels!(
     Action,
@@ -90,11 +72,7 @@ labels!(
         Action::SentToEhrm,
         Action::NeedsReview
     ],
-    |a| match a {
-        Action::QueuedForBkn => ("diantrekan ke BKN", "queued for BKN"),
-        Action::SentToEhrm => ("dikirim ke eHRM", "sent to eHRM"),
-        Action::NeedsReview => ("perlu ditinjau", "needs review"),
-    }
+    |a| a.words()
 );
 
 labels!(SyncStatus, &SyncStatus::ALL, |s| match s {
@@ -155,11 +133,7 @@ pub fn operations(lang: Lang, ops: &Operations) -> String {
     words.join(", ")
 }
 
-labels!(MarkState, &MarkState::ALL, |m| match m {
-    MarkState::Open => ("terbuka", "open"),
-    MarkState::Handled => ("sudah ditangani", "handled"),
-    MarkState::Ignored => ("diabaikan", "ignored"),
-});
+labels!(MarkState, &MarkState::ALL, |m| m.words());
 
 labels!(
     RunStatus,
@@ -177,25 +151,12 @@ labels!(
     }
 );
 
-labels!(Service, [Service::Kp, Service::Pensiun], |s| match s {
-    Service::Kp => ("KP", "promotion (KP)"),
-    Service::Pensiun => ("pensiun", "retirement (pensiun)"),
-});
+labels!(Service, [Service::Kp, Service::Pensiun], |s| s.words());
 
-labels!(Severity, [Severity::Block, Severity::Warn], |s| match s {
-    Severity::Block => ("menghalangi", "blocks"),
-    Severity::Warn => ("peringatan", "warning"),
-});
+labels!(Severity, [Severity::Block, Severity::Warn], |s| s.words());
 
-labels!(
-    Side,
-    [Side::BknData, Side::EhrmData, Side::Usulan],
-    |s| match s {
-        Side::BknData => ("data BKN", "BKN's data"),
-        Side::EhrmData => ("data eHRM", "eHRM's data"),
-        Side::Usulan => ("usulan", "the proposal (usulan)"),
-    }
-);
+labels!(Side, [Side::BknData, Side::EhrmData, Side::Usulan], |s| s
+    .words());
 
 /// Rules read as their titles (their codes, `K4`, are shown beside them where they are listed).
 impl Label for RuleId {

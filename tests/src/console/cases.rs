@@ -677,11 +677,17 @@ pub async fn downloads_keep_nips_as_exact_text(c: &ConsoleFixture) {
         "text cells, all 18 digits"
     );
     assert_eq!(
-        cell_text(&sheet, 2, 6).as_deref(),
+        cell_text(&sheet, 2, 7).as_deref(),
         Some("=HYPERLINK(\"x\")"),
         "a string, never a formula"
     );
-    assert_eq!(cell_text(&sheet, 1, 11).as_deref(), Some("open"));
+    assert_eq!(
+        cell_text(&sheet, 1, 4).as_deref(),
+        Some("PU.01"),
+        "the employee's unit is filled"
+    );
+    assert_eq!(cell_text(&sheet, 1, 1).as_deref(), Some("berbeda"), "words");
+    assert_eq!(cell_text(&sheet, 1, 12).as_deref(), Some("terbuka"));
     assert!(book.worksheet_range("Ringkasan").is_ok(), "a summary sheet");
 
     let filtered = b

@@ -404,9 +404,15 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
             .expect("rows")
         {
             let cells = row.find_all(Locator::Css("td")).await.expect("cells");
-            // "NIP / unit": the NIP on the first line, the unit under it.
-            let text = cells[1].text().await.expect("nip");
-            nips.push(text.lines().next().unwrap_or_default().to_string());
+            // "Employee / unit": the name, the NIP, the unit.
+            let nip = cells[1]
+                .find(Locator::Css("span.nip"))
+                .await
+                .expect("the NIP")
+                .text()
+                .await
+                .expect("nip");
+            nips.push(nip);
             let code = cells[6].attr("data-code").await.expect("priority");
             assert_eq!(code.as_deref(), Some(priority));
         }

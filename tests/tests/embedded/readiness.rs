@@ -251,10 +251,21 @@ fn assert_workbook(run: &ReadinessRun, findings: &[ReadinessFinding]) {
             Some(&Data::String(f.nip.clone())),
             "row {i}"
         );
+        // The rule by its code and title, the deadline a real date.
+        assert!(
+            matches!(sheet.get((i + 1, 5)), Some(Data::String(r)) if r.starts_with(&format!("{} — ", f.rule.as_str()))),
+            "row {i}: {:?}",
+            sheet.get((i + 1, 5))
+        );
+        assert!(
+            matches!(sheet.get((i + 1, 8)), Some(Data::DateTime(_))),
+            "row {i}: {:?}",
+            sheet.get((i + 1, 8))
+        );
         assert_eq!(
-            sheet.get((i + 1, 4)),
-            Some(&Data::String(f.rule.as_str().into())),
-            "row {i}"
+            sheet.get((i + 1, 14)),
+            Some(&Data::String("terbuka".into())),
+            "row {i}: the follow-up column"
         );
     }
     assert!(book.worksheet_range("Ringkasan").is_ok() && book.worksheet_range("Aturan").is_ok());

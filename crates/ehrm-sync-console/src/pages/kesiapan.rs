@@ -30,6 +30,7 @@ use crate::findings::{encode, unit_with_descendants};
 use crate::i18n::Lang;
 use crate::label::{self, BadParam, Label, parse_param};
 use crate::{Console, layout};
+use ehrm_sync_core::readiness::ReadinessLine;
 
 const PAGE: usize = 100;
 /// Marks of readiness findings are kept beside reconciliation's, under this prefix.
@@ -447,8 +448,16 @@ pub async fn download(
     let Some(run) = &v.run else {
         return Err(c.bad(l.t("Belum ada pemeriksaan.", "No run yet.")));
     };
-    let rows: Vec<ReadinessFinding> = v.picked.into_iter().map(|(x, _)| x).collect();
-    let tables = ehrm_sync_core::readiness::tables(run, &rows);
+    let lines: Vec<ReadinessLine<'_>> = v
+        .picked
+        .iter()
+        .map(|(finding, mark)| ReadinessLine {
+            finding,
+            follow_up: mark.as_ref().map(|m| (m.state, m.note.as_str())),
+        })
+        .collect();
+    let people = console.people().await.in_page(l)?;
+    let tables = ehrm_sync_core::readiness::tables(run, &lines, &people);
     xlsx(
         &console,
         &c,

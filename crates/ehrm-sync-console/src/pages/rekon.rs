@@ -95,7 +95,7 @@ pub async fn runs(State(console): State<Arc<Console>>, c: Ctx) -> Page {
                         td { (r.status.label(l)) @if let Some(p) = &r.pause_reason { br; span.muted { (crate::ours::shown(l, p)) } } }
                         td { (r.employees_done) " / " (r.employees_total) }
                         td.num { (r.rows.map_or("—".into(), |n| n.to_string())) }
-                        td { (counts_text(r)) }
+                        td { (counts_text(l, r)) }
                         td.num { (r.duration_ms / 1000) " s" }
                         td.num { (r.bkn_calls) }
                         td.num { (r.repairs_queued) " / " (r.callbacks_sent) }
@@ -115,16 +115,16 @@ pub async fn runs(State(console): State<Arc<Console>>, c: Ctx) -> Page {
     ))
 }
 
-fn counts_text(r: &RunSummary) -> String {
+fn counts_text(l: Lang, r: &RunSummary) -> String {
     r.counts
         .iter()
         .flatten()
         .map(|c| {
             format!(
-                "{}/{}/{}: {}",
-                c.data_set.as_str(),
-                c.kind.as_str(),
-                c.priority.as_str(),
+                "{}, {}, {}: {}",
+                c.data_set.label(l),
+                c.kind.label(l),
+                c.priority.label(l),
                 c.count
             )
         })
@@ -185,6 +185,7 @@ pub async fn findings_page(
     let f = q.parse().in_page(l)?;
     let v = view_or_not_found(&console, &c, &run_id, &f).await?;
     let picked = select(&v.rows, &v.marks, &f, v.units.as_ref());
+    let people = console.people().await.in_page(l)?;
     if f.nip.is_some() {
         // A search by NIP is an access to that person's data.
         super::audit_access(&console, &c, "search_nip", picked.len()).await;
@@ -206,16 +207,18 @@ pub async fn findings_page(
             "Berwenang: pihak yang nilainya dianggap benar untuk kolom itu — eHRM untuk riwayat kinerja dan jabatan, BKN untuk pangkat, pensiun dan identitas. Yang perlu dilakukan tertulis di bawah tindakan.",
             "Authority: the side whose value counts as right for that field — eHRM for performance and position history, BKN for rank, retirement and identity. What to do is written under the action.")) }
         table id="findings" class="stack" {
-            tr { th { (l.t("Data", "Data")) } th { (l.t("NIP / unit", "NIP / unit")) } th { (l.t("Kolom", "Field")) } th { (l.t("Nilai eHRM", "eHRM value")) } th { (l.t("Nilai BKN", "BKN value")) }
+            tr { th { (l.t("Data", "Data")) } th { (l.t("Pegawai / unit", "Employee / unit")) } th { (l.t("Kolom", "Field")) } th { (l.t("Nilai eHRM", "eHRM value")) } th { (l.t("Nilai BKN", "BKN value")) }
                  th title=(l.t("Pihak yang nilainya dianggap benar", "The side whose value counts as right")) { (l.t("Berwenang · tindakan", "Authority · action")) } th { (l.t("Prioritas", "Priority")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
             @for (r, id, mark) in shown {
                 tr data-finding=(id) {
                     td data-label=(l.t("Data", "Data")) data-code=(r.data_set.code()) { (r.data_set.label(l)) br; span.muted data-code=(r.kind.code()) { (r.kind.label(l)) } }
-                    td data-label=(l.t("NIP / unit", "NIP / unit")) { span.nip { (r.nip.as_deref().or(r.unor_id.as_deref()).unwrap_or("")) }
-                        @if let (Some(_), Some(unit)) = (&r.nip, r.unit_code()) { br; span.muted { (unit) } } }
+                    td data-label=(l.t("Pegawai / unit", "Employee / unit")) {
+                        @if let Some(name) = r.nip.as_deref().and_then(|n| people.name(n)) { span.name { (name) } br; }
+                        span.nip { (r.nip.as_deref().or(r.unor_id.as_deref()).unwrap_or("")) }
+                        @if let Some(unit) = r.unit_code() { br; span.muted data-code=(unit) { (people.unit_label(unit)) } } }
                     td data-label=(l.t("Kolom", "Field")) data-code=(r.field.as_deref().unwrap_or("")) { (field_words(l, r.field.as_deref())) @if let Some(n) = &r.note { br; span.muted { (n) } } }
-                    td data-label=(l.t("Nilai eHRM", "eHRM value")) { (r.ehrm_value.as_deref().unwrap_or("—")) }
-                    td data-label=(l.t("Nilai BKN", "BKN value")) { (r.bkn_value.as_deref().unwrap_or("—")) }
+                    td data-label=(l.t("Nilai eHRM", "eHRM value")) { (value_words(l, r.field.as_deref(), r.ehrm_value.as_deref())) }
+                    td data-label=(l.t("Nilai BKN", "BKN value")) { (value_words(l, r.field.as_deref(), r.bkn_value.as_deref())) }
                     td data-label=(l.t("Berwenang · tindakan", "Authority · action")) data-code=(r.action.code()) { (r.authority.label(l)) " · " (r.action.label(l))
                         br; span.todo { (what_to_do(l, r.authority, r.action)) } }
                     (label::cell_in(l, r.priority, l.t("Prioritas", "Priority")))
@@ -316,7 +319,7 @@ pub async fn download_xlsx(
         .iter()
         .map(|(row, _, mark)| FindingLine {
             row,
-            follow_up: Some(mark.map_or(("open", ""), |m| (m.state.as_str(), m.note.as_str()))),
+            follow_up: mark.map(|m| (m.state, m.note.as_str())),
         })
         .collect();
     let facts = RunFacts {
@@ -326,7 +329,8 @@ pub async fn download_xlsx(
         finished: v.run.finished_at.map(when),
         selection: f.describe(),
     };
-    let tables = findings_tables(&facts, &lines, true);
+    let people = console.people().await.in_page(c.lang)?;
+    let tables = findings_tables(&facts, &lines, &people);
     xlsx(
         &console,
         &c,
@@ -364,6 +368,19 @@ fn safe(v: &str) -> String {
     v.chars()
         .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
         .collect()
+}
+
+/// A finding's value in the reader's words (`ehrm_sync_domain::reconcile::words`): golongan
+/// `III/d` on both sides, eselon `III.a`, predikat by name.
+fn value_words(l: Lang, field: Option<&str>, value: Option<&str>) -> String {
+    let Some(v) = value else {
+        return "—".into();
+    };
+    let (id, en) = ehrm_sync_domain::reconcile::words::value_words(field, v);
+    match l {
+        Lang::Id => id,
+        Lang::En => en,
+    }
 }
 
 /// A finding's field in the reader's words (`ehrm_sync_domain::reconcile::words`).

@@ -98,6 +98,15 @@ pub enum MarkState {
 impl MarkState {
     pub const ALL: [MarkState; 3] = [MarkState::Open, MarkState::Handled, MarkState::Ignored];
 
+    /// `(Indonesian, English)` words.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            MarkState::Open => ("terbuka", "open"),
+            MarkState::Handled => ("sudah ditangani", "handled"),
+            MarkState::Ignored => ("diabaikan", "ignored"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             MarkState::Open => "open",

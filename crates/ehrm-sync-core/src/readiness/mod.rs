@@ -30,7 +30,7 @@ use crate::job::{
 };
 use crate::ports::{BknReadiness, StoreError, XLSX_TYPE, load_document, overwrite_document};
 pub use cohort::{ehrm_kp_period, unit_and_below};
-pub use report::{CSV_HEADERS, csv, json, tables};
+pub use report::{CSV_HEADERS, ReadinessLine, csv, json, tables};
 use state::{COHORT_PAGE, cohort_control, findings_control};
 pub use state::{
     Candidate, RUN_CONTROL, ReadinessRun, RuleCount, Subject, all_findings, erase_person,
@@ -349,8 +349,16 @@ impl Job for ReadinessJob {
                 ),
             ];
             if let Some(w) = &self.deps.run.workbooks {
+                let people = crate::people::load(self.deps.run.controls.as_ref()).await?;
+                let lines: Vec<ReadinessLine<'_>> = findings
+                    .iter()
+                    .map(|finding| ReadinessLine {
+                        finding,
+                        follow_up: None,
+                    })
+                    .collect();
                 let bytes = w
-                    .workbook(&report::tables(run, &findings))
+                    .workbook(&report::tables(run, &lines, &people))
                     .map_err(|e| JobError::Report(e.to_string()))?;
                 files.push(("readiness.xlsx", XLSX_TYPE, bytes));
             }

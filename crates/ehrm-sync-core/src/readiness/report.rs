@@ -1,13 +1,15 @@
 //! A readiness run's files: `readiness.json` (the run, the rule table and every finding),
 //! `readiness.csv` (one row per person, period and rule) and `readiness.xlsx` for HR officers
-//! (NIPs as text; a summary sheet per unit and period; the rule table).
+//! (NIPs as text, names and units, words instead of codes, dates as date cells, the follow-up;
+//! a summary sheet per unit and period; the rule table).
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
 use super::state::{ReadinessRun, RuleCount};
-use crate::ports::{Cell, Table};
+use crate::people::Directory;
+use crate::ports::{Cell, MarkState, Table};
 use ehrm_sync_domain::dates::format_iso_date;
 use ehrm_sync_domain::readiness::rules::rule;
 use ehrm_sync_domain::readiness::{RULES, ReadinessFinding, Severity};
@@ -102,31 +104,70 @@ pub fn json(run: &ReadinessRun, findings: &[ReadinessFinding]) -> String {
         .unwrap_or_default()
 }
 
-/// The workbook's sheets: `Temuan` (findings), `Ringkasan` (per unit and period: people with a
-/// blocker, blockers, warnings), `Aturan` (the rule table).
-pub fn tables(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Vec<Table> {
-    let rows = findings
-        .iter()
-        .map(|f| {
-            cells(f)
-                .into_iter()
-                .enumerate()
-                .map(|(i, c)| match i {
-                    12 if !c.is_empty() => {
-                        c.parse::<f64>().map_or(Cell::text(c.clone()), Cell::Number)
-                    }
-                    _ if c.is_empty() => Cell::Empty,
-                    _ => Cell::text(c),
-                })
-                .collect()
-        })
-        .collect();
+/// A finding with its follow-up (none: still open), for the workbook.
+#[derive(Clone, Copy, Debug)]
+pub struct ReadinessLine<'a> {
+    pub finding: &'a ReadinessFinding,
+    pub follow_up: Option<(MarkState, &'a str)>,
+}
+
+/// The findings sheet's columns (the CSV keeps the codes machines read).
+pub const SHEET_HEADERS: [&str; 17] = [
+    "NIP",
+    "Nama",
+    "Unit",
+    "Layanan",
+    "Periode/TMT",
+    "Aturan",
+    "Tingkat",
+    "Yang harus bertindak",
+    "Batas Waktu",
+    "Masalah",
+    "Nilai BKN",
+    "Nilai eHRM",
+    "Tahun SKP",
+    "Tindakan",
+    "Tindak Lanjut",
+    "Catatan Tindak Lanjut",
+    "Dasar",
+];
+
+fn sheet_cells(line: &ReadinessLine<'_>, people: &Directory) -> Vec<Cell> {
+    let f = line.finding;
+    let r = rule(f.rule);
+    let (state, note) = line.follow_up.unwrap_or((MarkState::Open, ""));
+    vec![
+        Cell::text(&f.nip),
+        Cell::opt(people.name(&f.nip)),
+        Cell::opt(f.unit.as_deref().map(|u| people.unit_label(u)).as_deref()),
+        Cell::text(f.service.words().0),
+        Cell::date(Some(&format_iso_date(f.period))),
+        Cell::text(format!("{} — {}", r.code, r.title_id)),
+        Cell::text(f.severity.words().0),
+        Cell::text(f.side.words().0),
+        Cell::date(Some(&format_iso_date(f.deadline))),
+        Cell::text(&f.problem_id),
+        Cell::opt(f.bkn_value.as_deref()),
+        Cell::opt(f.ehrm_value.as_deref()),
+        f.tahun.map_or(Cell::Empty, |t| Cell::Number(f64::from(t))),
+        Cell::opt(f.action.map(|a| a.words().0)),
+        Cell::text(state.words().0),
+        Cell::opt(Some(note).filter(|n| !n.is_empty())),
+        Cell::text(r.basis),
+    ]
+}
+
+/// The workbook's sheets: `Temuan` (findings in words, with names, units and follow-up),
+/// `Ringkasan` (per unit and period: people with a blocker, blockers, warnings), `Aturan` (the
+/// rule table).
+pub fn tables(run: &ReadinessRun, lines: &[ReadinessLine<'_>], people: &Directory) -> Vec<Table> {
     let temuan = Table {
         name: "Temuan".into(),
-        headers: CSV_HEADERS.iter().map(|h| h.to_string()).collect(),
-        rows,
+        headers: SHEET_HEADERS.iter().map(|h| h.to_string()).collect(),
+        rows: lines.iter().map(|l| sheet_cells(l, people)).collect(),
     };
-    vec![temuan, summary_table(run, findings), rules_table()]
+    let findings: Vec<&ReadinessFinding> = lines.iter().map(|l| l.finding).collect();
+    vec![temuan, summary_table(run, &findings, people), rules_table()]
 }
 
 /// Per unit, service and period.
@@ -137,12 +178,15 @@ struct Tally {
     warnings: usize,
 }
 
-fn summary_table(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Table {
+fn summary_table(run: &ReadinessRun, findings: &[&ReadinessFinding], people: &Directory) -> Table {
     let mut per: BTreeMap<(String, &str, String), Tally> = BTreeMap::new();
     for f in findings {
         let key = (
-            f.unit.clone().unwrap_or_default(),
-            f.service.as_str(),
+            f.unit
+                .as_deref()
+                .map(|u| people.unit_label(u))
+                .unwrap_or_default(),
+            f.service.words().0,
             format_iso_date(f.period),
         );
         let t = per.entry(key).or_default();
@@ -156,16 +200,16 @@ fn summary_table(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Table {
     }
     let per_person = (run.calls_per_person() * 100.0).round() / 100.0;
     let mut rows: Vec<Vec<Cell>> = vec![
-        vec![Cell::text("Run"), Cell::text(run.life.run_id.clone())],
-        vec![Cell::text("Cakupan / scope"), Cell::text(run.scope.clone())],
         vec![
-            Cell::text("Tanggal / date"),
-            Cell::text(format_iso_date(run.today)),
+            Cell::text("Pemeriksaan"),
+            Cell::text(run.life.run_id.clone()),
         ],
+        vec![Cell::text("Cakupan"), Cell::text(run.scope.clone())],
         vec![
-            Cell::text("Orang / people"),
-            Cell::Number(run.people as f64),
+            Cell::text("Tanggal"),
+            Cell::date(Some(&format_iso_date(run.today))),
         ],
+        vec![Cell::text("Orang"), Cell::Number(run.people as f64)],
         vec![
             Cell::text("Panggilan BKN per orang"),
             Cell::Number(per_person),
@@ -187,7 +231,7 @@ fn summary_table(run: &ReadinessRun, findings: &[ReadinessFinding]) -> Table {
         rows.push(vec![
             Cell::text(unit),
             Cell::text(service),
-            Cell::text(period),
+            Cell::date(Some(&period)),
             Cell::Number(t.blocked_people.len() as f64),
             Cell::Number(t.blocks as f64),
             Cell::Number(t.warnings as f64),
@@ -209,7 +253,6 @@ fn rules_table() -> Table {
         "Dibaca di BKN",
         "Dasar",
         "Judul",
-        "Title",
     ];
     Table {
         name: "Aturan".into(),
@@ -220,12 +263,11 @@ fn rules_table() -> Table {
                 vec![
                     Cell::text(r.code),
                     Cell::text(r.service),
-                    Cell::text(r.severity.as_str()),
+                    Cell::text(r.severity.words().0),
                     Cell::text(r.confidence),
                     Cell::text(r.reads.join(", ")),
                     Cell::text(r.basis),
                     Cell::text(r.title_id),
-                    Cell::text(r.title_en),
                 ]
             })
             .collect(),

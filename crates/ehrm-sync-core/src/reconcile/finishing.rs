@@ -15,12 +15,16 @@ use crate::tables::{FindingLine, RunFacts, findings_tables};
 
 impl ReconcileJob {
     /// `report.xlsx`: the rows for HR officers, NIPs as text, with a summary sheet.
-    fn workbook(
+    async fn workbook(
         &self,
         state: &RunState,
         rows: &[Discrepancy],
     ) -> Option<Result<Vec<u8>, JobError>> {
         let workbooks = self.deps.run.workbooks.as_ref()?;
+        let people = match crate::people::load(self.deps.run.controls.as_ref()).await {
+            Ok(people) => people,
+            Err(e) => return Some(Err(e.into())),
+        };
         let facts = RunFacts {
             run_id: state.life.run_id.clone(),
             scope: state.scope.to_string(),
@@ -37,7 +41,7 @@ impl ReconcileJob {
             .collect();
         Some(
             workbooks
-                .workbook(&findings_tables(&facts, &lines, false))
+                .workbook(&findings_tables(&facts, &lines, &people))
                 .map_err(|e| JobError::Report(e.to_string())),
         )
     }
@@ -56,7 +60,7 @@ impl ReconcileJob {
                 sink.write(&run_id, "report.json", "application/json", json)
                     .await?,
             ];
-            if let Some(xlsx) = self.workbook(state, &rows) {
+            if let Some(xlsx) = self.workbook(state, &rows).await {
                 files.push(sink.write(&run_id, "report.xlsx", XLSX_TYPE, xlsx?).await?);
             }
             state.report = files;

@@ -1,12 +1,13 @@
-//! A reconciliation run's findings as a workbook: `Temuan` (one row per finding, the report's
-//! columns) and `Ringkasan` (the run and its counts).
+//! A reconciliation run's findings as a workbook for HR officers: `Temuan` (one row per finding,
+//! in words, with the employee's name and unit and the follow-up) and `Ringkasan` (the run and
+//! its counts).
 
 use std::collections::BTreeMap;
 
-use ehrm_sync_domain::reconcile::report::CSV_HEADERS;
-use ehrm_sync_domain::reconcile::{DataSet, Discrepancy, Kind, Priority};
+use ehrm_sync_domain::reconcile::{DataSet, Discrepancy, Kind, Priority, words};
 
-use crate::ports::{Cell, Table};
+use crate::people::Directory;
+use crate::ports::{Cell, MarkState, Table};
 
 /// What the summary sheet says about the run.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,66 +20,77 @@ pub struct RunFacts {
     pub selection: Option<String>,
 }
 
-/// A finding, with its follow-up when the workbook carries them.
+/// A finding, with its follow-up (none: still open).
 #[derive(Clone, Copy, Debug)]
 pub struct FindingLine<'a> {
     pub row: &'a Discrepancy,
-    /// State (`open`, `handled`, `ignored`) and note.
-    pub follow_up: Option<(&'a str, &'a str)>,
+    pub follow_up: Option<(MarkState, &'a str)>,
 }
 
-/// The findings workbook's sheets. With `with_follow_up`, two more columns: the state and its
-/// note.
+/// The findings sheet's columns, in Indonesian; the CSV and JSON reports keep the contract's
+/// codes.
+pub const FINDING_HEADERS: [&str; 14] = [
+    "Set Data",
+    "Jenis Selisih",
+    "NIP",
+    "Nama",
+    "Unit",
+    "Kolom",
+    "Nilai eHRM",
+    "Nilai BKN",
+    "Berwenang",
+    "Tindakan",
+    "Prioritas",
+    "Catatan",
+    "Tindak Lanjut",
+    "Catatan Tindak Lanjut",
+];
+
+/// The findings workbook's sheets: everything in words, names and units from eHRM's list.
 pub fn findings_tables(
     run: &RunFacts,
     lines: &[FindingLine<'_>],
-    with_follow_up: bool,
+    people: &Directory,
 ) -> Vec<Table> {
-    let mut headers: Vec<String> = CSV_HEADERS.iter().map(|h| h.to_string()).collect();
-    if with_follow_up {
-        headers.push("Tindak Lanjut".into());
-        headers.push("Catatan Tindak Lanjut".into());
-    }
-    let rows = lines
-        .iter()
-        .map(|l| finding_cells(l, with_follow_up))
-        .collect();
+    let rows = lines.iter().map(|l| finding_cells(l, people)).collect();
     let findings = Table {
         name: "Temuan".into(),
-        headers,
+        headers: FINDING_HEADERS.iter().map(|h| h.to_string()).collect(),
         rows,
     };
     vec![findings, summary(run, lines)]
 }
 
-fn finding_cells(line: &FindingLine<'_>, with_follow_up: bool) -> Vec<Cell> {
+fn finding_cells(line: &FindingLine<'_>, people: &Directory) -> Vec<Cell> {
     let r = line.row;
-    let mut cells = vec![
-        Cell::text(r.data_set.as_str()),
-        Cell::text(r.kind.as_str()),
+    let value = |v: Option<&str>| {
+        v.map_or(Cell::Empty, |v| {
+            Cell::text(words::value_words(r.field.as_deref(), v).0)
+        })
+    };
+    let (state, note) = line.follow_up.unwrap_or((MarkState::Open, ""));
+    vec![
+        Cell::text(r.data_set.words().0),
+        Cell::text(r.kind.words().0),
         Cell::opt(r.nip.as_deref()),
-        Cell::opt(r.unor_id.as_deref()),
-        // The field in words (`2014-07-29.nomor_sk` → "Jabatan TMT 29-07-2014: nomor SK"); the
-        // code stays in the JSON and CSV reports.
+        Cell::opt(r.nip.as_deref().and_then(|n| people.name(n))),
+        Cell::opt(r.unit_code().map(|u| people.unit_label(u)).as_deref()),
+        // `2014-07-29.nomor_sk` → "Jabatan TMT 29-07-2014: nomor SK".
         Cell::opt(
             r.field
                 .as_deref()
-                .map(|f| ehrm_sync_domain::reconcile::words::field_words(f).0)
+                .map(|f| words::field_words(f).0)
                 .as_deref(),
         ),
-        Cell::opt(r.ehrm_value.as_deref()),
-        Cell::opt(r.bkn_value.as_deref()),
-        Cell::text(r.authority.as_str()),
-        Cell::text(r.action.as_str()),
-        Cell::text(r.priority.as_str()),
+        value(r.ehrm_value.as_deref()),
+        value(r.bkn_value.as_deref()),
+        Cell::text(r.authority.words().0),
+        Cell::text(r.action.words().0),
+        Cell::text(r.priority.words().0),
         Cell::opt(r.note.as_deref()),
-    ];
-    if with_follow_up {
-        let (state, note) = line.follow_up.unwrap_or(("open", ""));
-        cells.push(Cell::text(state));
-        cells.push(Cell::opt(Some(note).filter(|n| !n.is_empty())));
-    }
-    cells
+        Cell::text(state.words().0),
+        Cell::opt(Some(note).filter(|n| !n.is_empty())),
+    ]
 }
 
 fn summary(run: &RunFacts, lines: &[FindingLine<'_>]) -> Table {
@@ -114,9 +126,9 @@ fn summary(run: &RunFacts, lines: &[FindingLine<'_>]) -> Table {
     }
     rows.extend(counts.iter().map(|((d, k, p), n)| {
         vec![
-            Cell::text(d.as_str()),
-            Cell::text(k.as_str()),
-            Cell::text(p.as_str()),
+            Cell::text(d.words().0),
+            Cell::text(k.words().0),
+            Cell::text(p.words().0),
             Cell::Number(*n as f64),
         ]
     }));

@@ -71,6 +71,15 @@ pub enum Side {
 }
 
 impl Side {
+    /// `(Indonesian, English)` words.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Side::BknData => ("data BKN", "BKN's data"),
+            Side::EhrmData => ("data eHRM", "eHRM's data"),
+            Side::Usulan => ("usulan", "the proposal (usulan)"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Side::BknData => "bkn_data",
@@ -89,6 +98,14 @@ pub enum Service {
 }
 
 impl Service {
+    /// `(Indonesian, English)` words.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Service::Kp => ("KP", "promotion (KP)"),
+            Service::Pensiun => ("pensiun", "retirement (pensiun)"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Service::Kp => "kp",

@@ -48,6 +48,14 @@ pub enum Severity {
 }
 
 impl Severity {
+    /// `(Indonesian, English)` words.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Severity::Block => ("menghalangi", "blocks"),
+            Severity::Warn => ("peringatan", "warning"),
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Block => "block",
