@@ -60,3 +60,73 @@ pub async fn recent(
         .filter_map(|(at, v)| serde_json::from_value(v).ok().map(|e| (at, e)))
         .collect())
 }
+
+/// English words of stored `what` texts and their Indonesian, longest first where one
+/// contains another. The stored text stays as written (the command-line audit prints it).
+const WHAT_ID: [(&str, &str); 22] = [
+    ("readiness finding ", "temuan kesiapan "),
+    ("run ", "rekon "),
+    (", finding ", ", temuan "),
+    ("→ handled", "→ sudah ditangani"),
+    ("→ ignored", "→ diabaikan"),
+    ("→ open", "→ terbuka"),
+    ("status dead", "status gagal permanen"),
+    ("status failed", "status ditolak BKN"),
+    (", updated ", ", diperbarui "),
+    (" WIB to ", " WIB sampai "),
+    ("dead-letter queue", "antrean pesan gagal"),
+    ("restart", "mulai ulang"),
+    ("start ", "mulai "),
+    ("resume", "lanjutkan"),
+    ("continue", "lanjutkan"),
+    (": refused: ", ": ditolak: "),
+    (" is busy elsewhere", " sedang dikerjakan proses lain"),
+    ("BKN SSO password login", "login SSO BKN dengan kata sandi"),
+    ("BKN SSO ", "SSO BKN "),
+    (", expires ", ", berlaku sampai "),
+    ("unknown", "tidak diketahui"),
+    ("nip ", "NIP "),
+];
+
+/// An entry's `what` in the page's language.
+pub fn what_words(l: crate::i18n::Lang, what: &str) -> String {
+    if matches!(l, crate::i18n::Lang::En) {
+        return what.to_string();
+    }
+    let mut out = what.to_string();
+    for (en, id) in WHAT_ID {
+        if out.contains(en) {
+            out = out.replace(en, id);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+
+    #[test]
+    fn what_reads_in_indonesian() {
+        assert_eq!(
+            what_words(Lang::Id, "run rekon-1, finding ab12 → handled"),
+            "rekon rekon-1, temuan ab12 → sudah ditangani"
+        );
+        assert_eq!(
+            what_words(
+                Lang::Id,
+                "status failed, updated 2026-12-01 10:00 WIB to 2026-12-03 10:00 WIB"
+            ),
+            "status ditolak BKN, diperbarui 2026-12-01 10:00 WIB sampai 2026-12-03 10:00 WIB"
+        );
+        assert_eq!(
+            what_words(
+                Lang::Id,
+                "restart unit PU.01: refused: rekon-2 is busy elsewhere"
+            ),
+            "mulai ulang unit PU.01: ditolak: rekon-2 sedang dikerjakan proses lain"
+        );
+        assert_eq!(what_words(Lang::En, "resume"), "resume");
+    }
+}

@@ -90,7 +90,7 @@ pub fn page(ctx: &Ctx, title: &str, current: &str, body: Markup) -> Response {
                     }
                     span.who {
                         a.lang href={ "/console/lang/" (other.0) "?back=" (current) } hreflang=(other.0) { (other.1) }
-                        " · " (ctx.user) " (" (ctx.role.as_str()) ") "
+                        " · " (ctx.user) " (" (ctx.lang.t(ctx.role.words().0, ctx.role.words().1)) ") "
                         form.inline method="post" action="/console/logout" {
                             input type="hidden" name="csrf" value=(ctx.csrf);
                             button type="submit" id="logout" { (l.t("Keluar", "Log out")) }

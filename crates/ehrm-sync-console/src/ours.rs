@@ -131,6 +131,14 @@ pub fn shown(l: Lang, message: &str) -> Cow<'_, str> {
     Cow::Borrowed(message)
 }
 
+/// Why a typed NIP is not one, in the page's language.
+pub fn bad_nip(l: Lang, e: &ehrm_sync_domain::nip::NipError) -> String {
+    match l {
+        Lang::Id => format!("NIP tidak valid: {}.", e.words_id()),
+        Lang::En => format!("Not a valid NIP: {e}."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -21,6 +21,14 @@ impl Role {
         }
     }
 
+    /// `(Indonesian, English)` words.
+    pub fn words(self) -> (&'static str, &'static str) {
+        match self {
+            Role::Viewer => ("pembaca", "viewer"),
+            Role::Operator => ("operator", "operator"),
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Role> {
         match s {
             "viewer" => Some(Role::Viewer),

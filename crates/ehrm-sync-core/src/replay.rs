@@ -69,6 +69,33 @@ pub enum ReplayError {
     Queue(#[from] QueueError),
 }
 
+impl ReplayError {
+    /// The same, in Indonesian, for the console (the English form is [`std::fmt::Display`]).
+    pub fn words_id(&self) -> String {
+        match self {
+            ReplayError::Unknown(s) => {
+                format!("Status harus gagal permanen atau ditolak BKN, bukan «{s}».")
+            }
+            ReplayError::BadTime(which) => format!(
+                "{} bukan tanggal (TTTT-BB-HH) atau waktu RFC 3339.",
+                if *which == "since" {
+                    "Tanggal mulai"
+                } else {
+                    "Tanggal akhir"
+                }
+            ),
+            ReplayError::Status(s) => format!(
+                "Hanya rekaman gagal permanen atau ditolak BKN yang dapat dikirim ulang, bukan {}.",
+                s.as_str()
+            ),
+            ReplayError::EmptyWindow => "Rentang waktu harus berakhir sesudah dimulai.".into(),
+            ReplayError::WindowTooLong => "Rentang waktu paling lama 14 hari.".into(),
+            ReplayError::Store(e) => format!("Penyimpanan tidak dapat dibaca: {e}"),
+            ReplayError::Queue(e) => format!("Antrean tidak dapat ditulisi: {e}"),
+        }
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct ReplayReport {
     /// The records that matched (all of them listed in a dry run).

@@ -59,6 +59,32 @@ pub enum NipError {
     Future(&'static str),
 }
 
+impl NipError {
+    /// The same, in Indonesian (the English form is [`std::fmt::Display`]).
+    pub fn words_id(&self) -> String {
+        match self {
+            NipError::Shape => "harus tepat 18 angka".into(),
+            NipError::BirthDate => "angka 1–8 bukan tanggal lahir yang ada (TTTTBBHH)".into(),
+            NipError::CpnsStart => "angka 9–14 bukan bulan TMT CPNS yang ada (TTTTBB)".into(),
+            NipError::PppkYear => "angka 9–12 bukan tahun pengangkatan PPPK yang ada".into(),
+            NipError::PppkCount => "angka ke-14 (pengangkatan PPPK ke-) harus 1–9".into(),
+            NipError::AppointedBeforeBirth => {
+                "tanggal pengangkatan tidak sesudah tanggal lahir".into()
+            }
+            NipError::Gender => "angka ke-15 (jenis kelamin) harus 1 atau 2".into(),
+            NipError::Sequence => "angka 16–18 (nomor urut) harus 001–999".into(),
+            NipError::Future(what) => format!(
+                "{} ada di masa depan",
+                match *what {
+                    "the birth date" => "tanggal lahir",
+                    "the appointment date" => "tanggal pengangkatan",
+                    other => other,
+                }
+            ),
+        }
+    }
+}
+
 impl Nip {
     /// Parses and checks an NIP: shape, layout, real calendar dates, gender, sequence.
     pub fn parse(raw: &str) -> Result<Self, NipError> {

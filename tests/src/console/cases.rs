@@ -490,7 +490,10 @@ pub async fn redrive_and_reconciliation_are_operator_actions_and_audited(c: &Con
         audit.contains("<td data-code=\"redrive\">mengembalikan pesan yang disisihkan</td>")
             && audit.contains("<td data-code=\"reconcile\">menjalankan rekonsiliasi</td>")
     );
-    assert!(audit.contains("restart unit PU.01"));
+    assert!(
+        audit.contains("mulai ulang unit PU.01"),
+        "in the page's language"
+    );
 }
 
 pub async fn the_readiness_check_is_an_operator_action_and_audited(c: &ConsoleFixture) {
@@ -530,7 +533,7 @@ pub async fn the_readiness_check_is_an_operator_action_and_audited(c: &ConsoleFi
     let audit = b.get("/console/audit").await.text();
     assert!(
         audit.contains("<td data-code=\"readiness\">menjalankan pemeriksaan kesiapan</td>")
-            && audit.contains("<td>restart</td>")
+            && audit.contains("<td>mulai ulang</td>")
     );
 }
 

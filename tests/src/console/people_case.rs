@@ -83,6 +83,16 @@ pub async fn failed_records_filter_by_unit_and_name_their_people(c: &ConsoleFixt
     assert!(!text.contains(&nip(&elsewhere)), "another unit's record");
     assert!(!text.contains("Andi Pratama"));
 
+    let employee = b
+        .get(&format!("/console/pegawai?nip={}", nip(&in_sub_unit)))
+        .await
+        .text();
+    assert!(
+        employee.contains("Ir. Sri Wahyuni, M.T.")
+            && employee.contains("Direktorat Jalan Bebas Hambatan (PU.03.02)"),
+        "the employee's page is headed by their name and unit"
+    );
+
     let unknown = b.get("/console/gagal?unit=XYZ").await;
     assert_eq!(unknown.status, 400);
     assert!(

@@ -124,7 +124,7 @@ pub async fn the_personal_data_report_and_erasure_are_for_operators_and_audited(
     ] {
         assert!(
             audit.contains(&format!(
-                "<td data-code=\"{action}\">{words}</td><td>nip {nip}</td>"
+                "<td data-code=\"{action}\">{words}</td><td>NIP {nip}</td>"
             )),
             "{action}: {audit}"
         );

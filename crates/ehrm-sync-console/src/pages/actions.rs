@@ -154,11 +154,15 @@ pub async fn replay(
     let d = &console.deps;
     let now = d.clock.now_ms();
     let dry_run = f.confirm != "yes";
+    let words = |e: ehrm_sync_core::replay::ReplayError| match l {
+        Lang::Id => e.words_id(),
+        Lang::En => e.to_string(),
+    };
     let request = ReplayRequest::parse(&f.status, opt(&f.since), opt(&f.until), dry_run, now)
-        .map_err(|e| c.bad(e.to_string()))?;
+        .map_err(|e| c.bad(words(e)))?;
     let report = run_replay(&d.store, &d.queue, &d.clock, &request, &|_, _| {})
         .await
-        .map_err(|e| c.bad(e.to_string()))?;
+        .map_err(|e| c.bad(words(e)))?;
     let what = format!(
         "status {}, updated {} to {}",
         request.status.as_str(),

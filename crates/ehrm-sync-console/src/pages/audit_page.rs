@@ -82,12 +82,7 @@ pub async fn page(
     let raw = q.nip.unwrap_or_default();
     let wanted = match raw.trim() {
         "" => None,
-        t => Some(Nip::parse(t).map_err(|e| {
-            c.bad(format!(
-                "{}{e}",
-                l.t("NIP tidak valid: ", "Not a valid NIP: ")
-            ))
-        })?),
+        t => Some(Nip::parse(t).map_err(|e| c.bad(crate::ours::bad_nip(l, &e)))?),
     };
     let read = if wanted.is_some() { SEARCHED } else { SHOWN };
     let mut entries = recent(console.deps.controls.as_ref(), read)
@@ -108,7 +103,7 @@ pub async fn page(
         table id="audit" {
             tr { th { (l.t("Waktu", "Time")) } th { (l.t("Siapa", "Who")) } th { (l.t("Dari", "From")) } th { (l.t("Tindakan", "Action")) } th { (l.t("Apa", "What")) } th.num { (l.t("Jumlah", "Count")) } th.num { (l.t("Orang dalam unduhan", "People in the download")) } }
             @for (at, e) in &entries {
-                tr { td { (when(*at)) } td { (e.who) } td { (e.address) } td data-code=(e.action) { (action_words(l, &e.action)) } td { (e.what) } td.num { (e.count.map_or(String::new(), |n| n.to_string())) }
+                tr { td { (when(*at)) } td { (e.who) } td { (e.address) } td data-code=(e.action) { (action_words(l, &e.action)) } td { (crate::audit::what_words(l, &e.what)) } td.num { (e.count.map_or(String::new(), |n| n.to_string())) }
                     td.num { @if !e.people.is_empty() { (e.people.len()) } } }
             }
         }

@@ -44,12 +44,7 @@ async fn audit(console: &Console, c: &Ctx, action: &str, nip: &Nip, count: u64) 
 }
 
 fn parse(c: &Ctx, raw: &str) -> Result<Nip, super::PageError> {
-    Nip::parse(raw.trim()).map_err(|e| {
-        c.bad(format!(
-            "{}{e}",
-            c.lang.t("NIP tidak valid: ", "Not a valid NIP: ")
-        ))
-    })
+    Nip::parse(raw.trim()).map_err(|e| c.bad(crate::ours::bad_nip(c.lang, &e)))
 }
 
 /// The person's report, audited before it is read.

@@ -296,6 +296,7 @@ pub async fn page(
     let f = q.parse().in_page(l)?;
     let today = jakarta_date(c.now);
     let v = view(&console, &f, today).await.in_page(l)?;
+    let people = console.people().await.in_page(l)?;
     if f.nip.is_some() {
         // A search by NIP is an access to that person's data.
         super::audit_access(&console, &c, "search_nip", v.picked.len()).await;
@@ -315,15 +316,17 @@ pub async fn page(
                 a id="download-xlsx" href={ "/console/kesiapan.xlsx?" (q) } { (l.t("Unduh Excel (.xlsx)", "Download Excel (.xlsx)")) }
             }
             table id="readiness" class="stack" {
-                tr { th { (l.t("NIP / unit", "NIP / unit")) } th { (l.t("Layanan · periode/TMT", "Service · period/TMT")) } th { (l.t("Aturan · tingkat", "Rule · severity")) }
+                tr { th { (l.t("Pegawai / unit", "Employee / unit")) } th { (l.t("Layanan · periode/TMT", "Service · period/TMT")) } th { (l.t("Aturan · tingkat", "Rule · severity")) }
                      th { (l.t("Pihak", "Side")) } th { (l.t("Batas waktu", "Deadline")) } th { (l.t("Masalah", "Problem")) }
                      th { (l.t("Tindakan", "Action")) } th { (l.t("Tindak lanjut", "Follow-up")) } }
                 @for (x, mark) in v.picked.iter().skip(page * PAGE).take(PAGE) {
                     @let due = urgency(x, mark.as_ref(), today).shown(l);
                     tr data-finding=(mark_id(x)) class=[due.map(|d| d.0)] {
-                        td data-label=(l.t("NIP / unit", "NIP / unit")) { span.nip { (x.nip) } @if let Some(u) = &x.unit { br; span.muted { (u) } } }
+                        td data-label=(l.t("Pegawai / unit", "Employee / unit")) {
+                            @if let Some(name) = people.name(&x.nip) { span.name { (name) } br; }
+                            span.nip { (x.nip) } @if let Some(u) = &x.unit { br; span.muted data-code=(u) { (people.unit_label(u)) } } }
                         td data-label=(l.t("Layanan · periode/TMT", "Service · period/TMT")) data-code=(x.service.code()) { (x.service.label(l)) br; (format_iso_date(x.period)) }
-                        td data-label=(l.t("Aturan · tingkat", "Rule · severity")) data-code=(x.severity.code()) { span title=(rule(x.rule).basis) { (x.rule.as_str()) } " · " (x.severity.label(l)) }
+                        td data-label=(l.t("Aturan · tingkat", "Rule · severity")) data-code=(x.severity.code()) { span title=(rule(x.rule).basis) { (x.rule.as_str()) " " (x.rule.label(l)) } " · " (x.severity.label(l)) }
                         (label::cell_in(l, x.side, l.t("Pihak", "Side")))
                         td data-label=(l.t("Batas waktu", "Deadline")) { (format_iso_date(x.deadline))
                             @if let Some((class, words)) = due { br; strong class={ "badge " (class) } { (words) } } }

@@ -3,6 +3,7 @@
 //! priority, and the charts (deliveries per hour by outcome, BKN calls per minute against the
 //! configured rate, backlog, findings of the last run).
 
+use ehrm_sync_core::people::Directory;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
@@ -58,14 +59,15 @@ pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<R
         .in_page(l)?;
     let (sso_status, sso_standing) = d.sso.standing().await.in_page(l)?;
     let last_call = last_bkn_call(d.series.as_ref(), c.now).await.in_page(l)?;
+    let people = console.people().await.in_page(l)?;
     let body = html! {
         (status_cards(l, &o))
         h2 { (l.t("Login SSO BKN", "BKN SSO login")) }
         (super::sso::facts(l, &sso_status, sso_standing, c.now))
         (breaker_section(l, &o, last_call))
         (charts)
-        (open_section(l, &open))
-        (blocked_section(l, &blocked))
+        (open_section(l, &open, &people))
+        (blocked_section(l, &blocked, &people))
     };
     Ok(layout::page(
         &c,
@@ -469,7 +471,7 @@ async fn open_findings(
 }
 
 /// Readiness at a glance: people whose promotion or retirement is blocked, per unit.
-fn blocked_section(l: Lang, blocked: &[(String, usize, usize)]) -> Markup {
+fn blocked_section(l: Lang, blocked: &[(String, usize, usize)], people: &Directory) -> Markup {
     html! {
         h2 { (l.t("Kesiapan: pegawai yang terhambat per unit (pemeriksaan terakhir)", "Readiness: people blocked per unit (newest check)")) }
         @if blocked.is_empty() { p.muted { (l.t("Tidak ada pegawai yang terhambat, atau belum ada pemeriksaan.", "Nobody blocked, or no check yet.")) } }
@@ -477,7 +479,7 @@ fn blocked_section(l: Lang, blocked: &[(String, usize, usize)]) -> Markup {
             table id="blocked-per-unit" {
                 tr { th { "Unit" } th.num { (l.t("Kenaikan pangkat", "Promotion")) } th.num { (l.t("Pensiun", "Retirement")) } }
                 @for (unit, kp, pensiun) in blocked.iter().take(30) {
-                    tr { td { a href={ "/console/kesiapan?severity=block&unit=" (crate::findings::encode(unit)) } { (unit) } }
+                    tr { td { a href={ "/console/kesiapan?severity=block&unit=" (crate::findings::encode(unit)) } { (people.unit_label(unit)) } }
                         td.num { (kp) } td.num { (pensiun) } }
                 }
             }
@@ -485,7 +487,7 @@ fn blocked_section(l: Lang, blocked: &[(String, usize, usize)]) -> Markup {
     }
 }
 
-fn open_section(l: Lang, open: &[(String, BTreeMap<Priority, u64>)]) -> Markup {
+fn open_section(l: Lang, open: &[(String, BTreeMap<Priority, u64>)], people: &Directory) -> Markup {
     html! {
         h2 { (l.t("Temuan terbuka per unit dan prioritas (rekon terakhir)", "Open findings per unit and priority (last run)")) }
         @if open.is_empty() { p.muted { (l.t("Tidak ada temuan terbuka.", "No open findings.")) } }
@@ -493,7 +495,7 @@ fn open_section(l: Lang, open: &[(String, BTreeMap<Priority, u64>)]) -> Markup {
             table id="open-findings" {
                 tr { th { "Unit" } @for p in Priority::ALL { th.num { (p.label(l)) } } th.num { (l.t("Jumlah", "Total")) } }
                 @for (unit, m) in open.iter().take(30) {
-                    tr { td { (unit) }
+                    tr { td { (people.unit_label(unit)) }
                         @for p in Priority::ALL { td.num { (m.get(&p).copied().unwrap_or(0)) } }
                         td.num { (m.values().sum::<u64>()) } }
                 }

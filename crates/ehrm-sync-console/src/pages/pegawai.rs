@@ -7,6 +7,7 @@ use axum::extract::{Query, State};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use ehrm_sync_core::people::Directory;
 use ehrm_sync_core::ports::AttemptEntry;
 use ehrm_sync_domain::nip::Nip;
 use ehrm_sync_domain::record::{SyncRecord, SyncStatus};
@@ -30,13 +31,14 @@ pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<S
     } else {
         match Nip::parse(raw) {
             Err(e) => {
-                html! { p.error role="alert" { (l.t("NIP tidak valid: ", "Not a valid NIP: ")) (e.to_string()) } }
+                html! { p.error role="alert" { (crate::ours::bad_nip(l, &e)) } }
             }
             Ok(nip) => {
                 let found = records_with_attempts(&console, &nip).await.in_page(l)?;
                 // Whose data was seen, by whom (the NIP is what this entry must answer for).
                 super::audit_access(&console, &c, "view_employee", found.len()).await;
-                html! { (employee(l, &nip, &found)) (super::data_pribadi::section(&c, &nip)) }
+                let people = console.people().await.in_page(l)?;
+                html! { (heading(&people, &nip)) (employee(l, &found)) (super::data_pribadi::section(&c, &nip)) }
             }
         }
     };
@@ -69,9 +71,19 @@ async fn records_with_attempts(
     Ok(out)
 }
 
-fn employee(l: Lang, nip: &Nip, found: &[(SyncRecord, Vec<AttemptEntry>)]) -> Markup {
+/// The person's name and unit from eHRM's list, then the NIP.
+fn heading(people: &Directory, nip: &Nip) -> Markup {
     html! {
-        h2 { "NIP " (nip.as_str()) }
+        h2 id="employee" {
+            @if let Some(name) = people.name(nip.as_str()) { (name) " · " }
+            "NIP " span.nip { (nip.as_str()) }
+        }
+        @if let Some(unit) = people.unit_of(nip.as_str()) { p.muted data-code=(unit) { (people.unit_label(unit)) } }
+    }
+}
+
+fn employee(l: Lang, found: &[(SyncRecord, Vec<AttemptEntry>)]) -> Markup {
+    html! {
         @if found.is_empty() {
             p.notice { (l.t("Belum ada riwayat kinerja atau jabatan dari eHRM untuk NIP ini.", "No performance or position record from eHRM for this NIP yet.")) }
         }

@@ -4,6 +4,17 @@ use time::Date;
 
 use super::bup::PositionKind;
 use super::codes::{active_kedudukan, education_ceiling, eselon_range, next_golongan, rank};
+use crate::codes::{eselon_name, golongan_name, pendidikan_name};
+
+/// A golongan as people write it (`III/d`), `-` when absent.
+fn gol(v: Option<&str>) -> String {
+    v.map_or_else(|| "-".into(), golongan_name)
+}
+
+/// An eselon as people write it (`III.a`), `-` when absent.
+fn esl(v: Option<&str>) -> String {
+    v.map_or_else(|| "-".into(), eselon_name)
+}
 use super::facts::{BknPerson, BknProfile, EhrmPerson, Proposal};
 use super::{
     Ctx, Draft, ReadinessFinding, RuleId, Service, Severity, Side, add_years, iso, listing,
@@ -159,9 +170,9 @@ fn k3_time_in_rank(
     });
     let bkn_value = format!(
         "data-utama {} TMT {}; rw-golongan {} TMT {}",
-        profile.golongan_id.as_deref().unwrap_or("-"),
+        gol(profile.golongan_id.as_deref()),
         iso(profile.tmt_golongan),
-        latest.and_then(|g| g.golongan_id.as_deref()).unwrap_or("-"),
+        gol(latest.and_then(|g| g.golongan_id.as_deref())),
         iso(latest.and_then(|g| g.tmt)),
     );
     let ehrm_tmt = ehrm.and_then(|e| e.pegawai.tmt_golongan.as_deref().and_then(parse_iso_date));
@@ -226,13 +237,13 @@ fn k5_position(
                 (Some((_, max)), Some(t)) if rank(max).is_some_and(|m| t > m) => Some((
                     format!(
                         "golongan tujuan {} di atas rentang pangkat eselon {}",
-                        target.unwrap_or("-"),
-                        profile.eselon_id.as_deref().unwrap_or("-")
+                        gol(target),
+                        esl(profile.eselon_id.as_deref())
                     ),
                     format!(
                         "target rank {} is above the eselon {} range",
-                        target.unwrap_or("-"),
-                        profile.eselon_id.as_deref().unwrap_or("-")
+                        gol(target),
+                        esl(profile.eselon_id.as_deref())
                     ),
                 )),
                 _ => None,
@@ -326,8 +337,8 @@ fn k6_credit_points(
         Draft::new(
             RuleId::K6,
             Side::BknData,
-            format!("Angka kredit di SIASN {sum:.3} (sampai tahun {}), dibutuhkan {needed:.3} untuk golongan {}", through.map_or("-".into(), |t| t.to_string()), target.unwrap_or("-")),
-            format!("Credit points at SIASN {sum:.3} (through {}), {needed:.3} needed for rank {}", through.map_or("-".into(), |t| t.to_string()), target.unwrap_or("-")),
+            format!("Angka kredit di SIASN {sum:.3} (sampai tahun {}), dibutuhkan {needed:.3} untuk golongan {}", through.map_or("-".into(), |t| t.to_string()), gol(target)),
+            format!("Credit points at SIASN {sum:.3} (through {}), {needed:.3} needed for rank {}", through.map_or("-".into(), |t| t.to_string()), gol(target)),
         )
         .values(Some(format!("{sum:.3}")), None),
     )
@@ -358,16 +369,19 @@ fn k7_education(
                 RuleId::K7,
                 Side::BknData,
                 format!(
-                    "Pendidikan terakhir di data-utama ({tk}) tidak ada di riwayat pendidikan SIASN"
+                    "Pendidikan terakhir di data-utama ({}) tidak ada di riwayat pendidikan SIASN",
+                    pendidikan_name(tk)
                 ),
                 format!(
-                    "The highest education in data-utama ({tk}) is not in SIASN's education history"
+                    "The highest education in data-utama ({}) is not in SIASN's education history",
+                    pendidikan_name(tk)
                 ),
             )
             .values(
                 Some(format!(
-                    "data-utama {tk}; rw-pendidikan {}",
-                    best_education(bkn).map_or("-".into(), |b| b.to_string())
+                    "data-utama {}; rw-pendidikan {}",
+                    pendidikan_name(tk),
+                    best_education(bkn).map_or("-".into(), |b| pendidikan_name(&format!("{b:02}")))
                 )),
                 None,
             ),
@@ -381,10 +395,10 @@ fn k7_education(
         Draft::new(
             RuleId::K7,
             Side::BknData,
-            format!("Golongan tujuan {} melewati batas pendidikan {tk} ({ceiling}); catat ijazah baru di SIASN atau KP reguler tidak dapat diproses", target.unwrap_or("-")),
-            format!("Target rank {} is above the ceiling of education {tk} ({ceiling}); record a newer degree at SIASN or the regular promotion cannot proceed", target.unwrap_or("-")),
+            format!("Golongan tujuan {} melewati batas pendidikan {} (paling tinggi golongan {}); catat ijazah baru di SIASN atau KP reguler tidak dapat diproses", gol(target), pendidikan_name(tk), gol(Some(ceiling))),
+            format!("Target rank {} is above the ceiling of education {} (rank {} at most); record a newer degree at SIASN or the regular promotion cannot proceed", gol(target), pendidikan_name(tk), gol(Some(ceiling))),
         )
-        .values(Some(tk.to_string()), None),
+        .values(Some(pendidikan_name(tk)), None),
     )
 }
 

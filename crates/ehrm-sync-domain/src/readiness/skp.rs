@@ -9,8 +9,16 @@ use super::kp::KpCase;
 use super::{Draft, ReadinessFinding, RuleId, Service, Severity, Side, SkpRepair};
 use crate::reconcile::KinerjaFacts;
 
+/// `predikat BAIK` (the code when it is none of BKN's five).
 fn predikat(p: Option<u8>) -> String {
-    format!("predikat {}", p.map_or("-".into(), |p| p.to_string()))
+    let words = p.map_or_else(
+        || "-".to_string(),
+        |code| {
+            crate::kinerja::Predikat::from_code(code)
+                .map_or_else(|| code.to_string(), |p| p.label().to_string())
+        },
+    );
+    format!("predikat {words}")
 }
 
 /// The finding for one year, `None` when BKN holds a passing record.
