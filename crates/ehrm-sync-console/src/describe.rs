@@ -73,3 +73,20 @@ pub fn document(l: Lang, rec: &SyncRecord) -> Option<String> {
         ),
     })
 }
+
+/// A run's scope as stored (`all`, `priority-only`, `unit PU.01`, `nip 1985…`, `rolling
+/// slice`) in the page's language.
+pub fn scope(l: Lang, scope: &str) -> String {
+    match scope {
+        "all" => l.t("semua pegawai", "everyone").into(),
+        "priority-only" => l.t("hanya prioritas", "priority only").into(),
+        "rolling slice" => l
+            .t("sebagian bergilir (terjadwal)", "rolling slice (scheduled)")
+            .into(),
+        other => match other.split_once(' ') {
+            Some(("nip", n)) => format!("NIP {n}"),
+            Some(("unit", u)) => format!("unit {u}"),
+            _ => other.into(),
+        },
+    }
+}

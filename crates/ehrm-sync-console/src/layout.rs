@@ -144,3 +144,13 @@ pub fn bare(lang: Lang, status: StatusCode, title: &str, body: Markup) -> Respon
     };
     (status, Html(markup.into_string())).into_response()
 }
+
+/// The units eHRM lists, for a unit box's suggestions (`list="unit-list"`): the code as the
+/// value, the name as its text, so typing either finds it.
+pub fn unit_list(people: &ehrm_sync_core::people::Directory) -> Markup {
+    html! {
+        datalist id="unit-list" {
+            @for (code, unit) in people.units() { option value=(code) { (unit.name.as_deref().unwrap_or(code)) } }
+        }
+    }
+}

@@ -121,14 +121,26 @@ pub fn shown(l: Lang, message: &str) -> Cow<'_, str> {
     {
         return Cow::Owned(if l == Lang::Id { id } else { en }.to_string());
     }
-    if l == Lang::Id {
-        for (en, id) in PREFIXES {
-            if let Some(rest) = message.strip_prefix(en) {
-                return Cow::Owned(format!("{id}{rest}"));
-            }
-        }
+    if l == Lang::Id
+        && let Some(indonesian) = in_indonesian(message, 3)
+    {
+        return Cow::Owned(indonesian);
     }
     Cow::Borrowed(message)
+}
+
+/// Our English start translated, then what follows it when that is ours too (`BKN
+/// unavailable: the connection to BKN broke …`), at most `depth` deep.
+fn in_indonesian(message: &str, depth: u8) -> Option<String> {
+    let (id, rest) = PREFIXES
+        .iter()
+        .find_map(|(en, id)| message.strip_prefix(en).map(|rest| (*id, rest)))?;
+    let rest = match depth {
+        0 => None,
+        _ => in_indonesian(rest, depth - 1),
+    }
+    .unwrap_or_else(|| rest.to_string());
+    Some(format!("{id}{rest}"))
 }
 
 /// Why a typed NIP is not one, in the page's language.
@@ -152,6 +164,14 @@ mod tests {
         );
         assert_eq!(shown(Lang::En, msg), msg);
         assert_eq!(shown(Lang::Id, "BKN answered again"), "BKN menjawab lagi");
+        assert_eq!(
+            shown(
+                Lang::Id,
+                "BKN unavailable: the connection to BKN broke before an answer was read"
+            ),
+            "BKN tidak tersedia: Sambungan ke BKN terputus sebelum jawabannya terbaca",
+            "ours within ours"
+        );
         let pair = "dihapus di eHRM lewat webhook / deleted in eHRM by webhook";
         assert_eq!(shown(Lang::Id, pair), "dihapus di eHRM lewat webhook");
         assert_eq!(shown(Lang::En, pair), "deleted in eHRM by webhook");

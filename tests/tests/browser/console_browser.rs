@@ -13,7 +13,7 @@ use calamine::{Data, Reader, Xlsx};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use ehrm_sync_core::ports::{ReconcileStore, SyncStore};
+use ehrm_sync_core::ports::{ReconcileStore, RunStatus, SyncStore};
 use ehrm_sync_devkit::events::{SignedEvent, upsert_body};
 use ehrm_sync_devkit::world::{ReconcileWorld, WorldSpec};
 use ehrm_sync_domain::nip::Nip;
@@ -307,6 +307,120 @@ async fn reconcile_from_console(
     }
 }
 
+/// An HR officer filters Gagal by their unit: the refused record is there, with the
+/// employee's name from eHRM's list.
+async fn failed_in_my_unit(c: &Client, served: &Served, employee: &Employee) {
+    let started = Instant::now();
+    while ehrm_sync_core::people::fetched_at(&served.runtime.store)
+        .await
+        .expect("the list")
+        == 0
+    {
+        assert!(
+            started.elapsed() < ehrm_sync_tests::patience::secs(60),
+            "eHRM's employees are read at start"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    c.goto(&format!("{}/console/gagal", served.base))
+        .await
+        .expect("gagal");
+    fill(c, "#f-unit", &employee.unor_id).await;
+    click(c, "#filter").await;
+    wait_for_url(c, "unit=").await;
+    let listed = text_of(c, "#failed").await;
+    assert!(
+        listed.contains(&employee.nip) && listed.contains(REFUSAL),
+        "the unit's refused record: {listed}"
+    );
+    assert!(listed.contains(&employee.nama), "the employee's name");
+    shot(c, "04b-gagal-unit").await;
+    fits_both_widths(c, "04b-gagal-unit-lebar").await;
+    c.goto(&format!("{}/console/gagal?unit=XYZ", served.base))
+        .await
+        .expect("an unknown unit");
+    assert!(
+        text_of(c, "main")
+            .await
+            .contains("Unit «XYZ» tidak ada di daftar unit eHRM")
+    );
+}
+
+/// Waits for the newest reconciliation run to reach `status`, and returns its id.
+async fn newest_run_reaches(store: &dyn ReconcileStore, status: RunStatus) -> String {
+    let started = Instant::now();
+    loop {
+        let runs = store.runs(1).await.expect("runs");
+        if let Some(r) = runs.first().filter(|r| r.status == status) {
+            return r.run_id.clone();
+        }
+        assert!(
+            started.elapsed() < ehrm_sync_tests::patience::secs(120),
+            "the run reaches {status:?}: {runs:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// A run started while BKN is down is shown paused with its reason, in Indonesian; resumed
+/// while BKN answers slowly, it is shown running with its progress; then it finishes.
+async fn a_run_shows_while_paused_and_while_running(
+    c: &Client,
+    served: &Served,
+    world: &ReconcileWorld,
+) {
+    let store = served.runtime.store.clone();
+    world.siasn.set_faults(Faults {
+        down: true,
+        ..Faults::default()
+    });
+    c.goto(&format!("{}/console/tindakan", served.base))
+        .await
+        .expect("actions");
+    choose(c, "select[name=mode]", "start").await;
+    choose(c, "select[name=scope]", "all").await;
+    click(c, "#reconcile").await;
+    let run_id = newest_run_reaches(&store, RunStatus::Paused).await;
+    c.goto(&format!("{}/console/rekon", served.base))
+        .await
+        .expect("runs");
+    let row = text_of(c, "#runs").await;
+    assert!(
+        row.contains(&run_id) && row.contains("jeda"),
+        "the paused run is listed: {row}"
+    );
+    for english in ehrm_sync_console::ours::english_starts() {
+        assert!(!row.contains(english), "its reason in Indonesian: {row}");
+    }
+    assert!(row.contains("semua pegawai"), "the scope in words: {row}");
+    shot(c, "05a-rekon-jeda").await;
+
+    world.siasn.set_faults(Faults {
+        latency_ms: (300, 300),
+        ..Faults::default()
+    });
+    c.goto(&format!("{}/console/tindakan", served.base))
+        .await
+        .expect("actions");
+    choose(c, "select[name=mode]", "resume").await;
+    click(c, "#reconcile").await;
+    c.find(Locator::Css("#reconcile-started"))
+        .await
+        .expect("resumed");
+    newest_run_reaches(&store, RunStatus::Running).await;
+    c.goto(&format!("{}/console/rekon", served.base))
+        .await
+        .expect("runs");
+    let row = text_of(c, "#runs").await;
+    assert!(
+        row.contains(&run_id) && row.contains("berjalan"),
+        "the running run is listed with its progress: {row}"
+    );
+    shot(c, "05b-rekon-berjalan").await;
+    world.siasn.set_faults(Faults::default());
+    newest_run_reaches(&store, RunStatus::Finished).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
     let world = ReconcileWorld::start(WorldSpec {
@@ -375,6 +489,8 @@ async fn an_operator_and_an_hr_officer_use_the_console_in_a_real_browser() {
     assert!(text_of(&c, "#failed").await.contains(REFUSAL));
     shot(&c, "04-gagal").await;
     fits_both_widths(&c, "04-gagal-lebar").await;
+    failed_in_my_unit(&c, &served, employee).await;
+    a_run_shows_while_paused_and_while_running(&c, &served, &world).await;
 
     // Reconcile; filter the findings by unit and priority; download them.
     let store = runtime.store.clone();

@@ -249,9 +249,7 @@ fn filters(l: Lang, f: &Filter, people: &Directory) -> Markup {
         form.filters method="get" action="/console/gagal" {
             label { (l.t("Unit (dengan sub-unitnya)", "Unit (with its sub-units)"))
                 input id="f-unit" name="unit" value=(f.unit) list="unit-list" size="14" placeholder=(l.t("kode atau nama", "code or name")); }
-            datalist id="unit-list" {
-                @for (code, unit) in people.units() { option value=(code) { (unit.name.as_deref().unwrap_or(code)) } }
-            }
+            (layout::unit_list(people))
             label { "Status" (label::options(l, "status", SyncStatus::parse(&f.status), &STATUSES)) }
             label { (l.t("Jenis", "Type")) (label::select(l, "jenis", RecordType::parse(&f.jenis))) }
             label { "Tahun" input name="tahun" value=(f.tahun) size="5" inputmode="numeric"; }

@@ -3,6 +3,7 @@
 //! follow-up; follow-up marks keyed by the finding's stable key, so they carry over to the next
 //! run while the same blocker persists; the filtered view as Excel.
 
+use ehrm_sync_core::people::Directory;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -309,7 +310,7 @@ pub async fn page(
         (runs_table(l, &v.runs))
         @if let Some(run) = &v.run {
             h2 { (l.t("Temuan", "Findings")) " " (run.life.run_id) }
-            (filter_form(l, &f, &v.months))
+            (filter_form(l, &f, &v.months, &people))
             p {
                 a id="due-month" href="/console/kesiapan?due=month" { (l.t("Bulan ini: lewat atau jatuh tempo bulan ini", "This month: past or due this month")) } " · "
                 (v.picked.len()) " " (l.t("temuan cocok", "matching findings")) " · "
@@ -365,7 +366,7 @@ fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
                 @for r in runs.iter().take(12) {
                     tr {
                         td { a href={ "/console/kesiapan?run=" (encode(&r.life.run_id)) } { (r.life.run_id) } }
-                        td { (r.scope) }
+                        td { (crate::describe::scope(l, &r.scope)) }
                         td { (r.life.status.label(l))
                              @if let Some(p) = &r.life.pause_reason { br; span.muted { (crate::ours::shown(l, p)) } } }
                         td.num { (r.done) " / " (r.people) }
@@ -381,11 +382,12 @@ fn runs_table(l: Lang, runs: &[ReadinessRun]) -> Markup {
     }
 }
 
-fn filter_form(l: Lang, f: &Filter, months: &[String]) -> Markup {
+fn filter_form(l: Lang, f: &Filter, months: &[String], people: &Directory) -> Markup {
     html! {
         form.filters method="get" action="/console/kesiapan" {
             input type="hidden" name="run" value=(f.run.as_deref().unwrap_or(""));
-            label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit.as_deref().unwrap_or("")) size="10"; }
+            label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit.as_deref().unwrap_or("")) list="unit-list" size="12" placeholder=(l.t("kode atau nama", "code or name")); }
+                (layout::unit_list(people))
             label { (l.t("Layanan", "Service")) (label::select::<Service>(l, "service", f.service)) }
             label { (l.t("Periode", "Period")) select name="period" id="f-period" {
                 option value="" selected[f.period.is_none()] { (l.t("semua", "all")) }

@@ -169,7 +169,7 @@ fn breaker_section(l: Lang, o: &Overview, last_call: Option<Millis>) -> Markup {
         h2 { (l.t("Rekonsiliasi terakhir", "Last reconciliation runs")) }
         @if o.reconciliation_runs.is_empty() { p.muted { (l.t("Belum ada.", "None yet.")) } }
         @for r in o.reconciliation_runs.iter().take(3) {
-            p { a href={ "/console/rekon/" (r.run_id) } { (r.run_id) } " — " (r.scope) ", " (format!("{:?}", r.status).to_lowercase())
+            p { a href={ "/console/rekon/" (r.run_id) } { (r.run_id) } " — " (crate::describe::scope(l, &r.scope)) ", " (r.status.label(l))
                 ", " (r.employees_done) "/" (r.employees_total) ", " (r.rows.unwrap_or(0)) " " (l.t("temuan", "findings")) }
         }
     }

@@ -2,6 +2,7 @@
 //! run's findings, filtered, with their follow-up (tindak lanjut) marks; downloads of the
 //! filtered view as Excel or CSV.
 
+use ehrm_sync_core::people::Directory;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -91,7 +92,7 @@ pub async fn runs(State(console): State<Arc<Console>>, c: Ctx) -> Page {
                 @for r in &runs {
                     tr {
                         td { a href={ "/console/rekon/" (r.run_id) } { (r.run_id) } }
-                        td { (r.scope) @if r.dry_run { " (" (l.t("uji, tanpa perbaikan", "trial, nothing repaired")) ")" } }
+                        td { (crate::describe::scope(l, &r.scope)) @if r.dry_run { " (" (l.t("uji, tanpa perbaikan", "trial, nothing repaired")) ")" } }
                         td { (r.status.label(l)) @if let Some(p) = &r.pause_reason { br; span.muted { (crate::ours::shown(l, p)) } } }
                         td { (r.employees_done) " / " (r.employees_total) }
                         td.num { (r.rows.map_or("—".into(), |n| n.to_string())) }
@@ -196,8 +197,8 @@ pub async fn findings_page(
     let q = f.query();
     let back = format!("/console/rekon/{}?{}&page={page}", encode(&run_id), q);
     let body = html! {
-        p { (v.run.scope) " · " (v.run.status.label(l)) " · " (when(v.run.started_at)) " · " (v.rows.len()) " " (l.t("temuan", "findings")) }
-        (filter_form(l, &run_id, &f))
+        p { (crate::describe::scope(l, &v.run.scope)) " · " (v.run.status.label(l)) " · " (when(v.run.started_at)) " · " (v.rows.len()) " " (l.t("temuan", "findings")) }
+        (filter_form(l, &run_id, &f, &people))
         p {
             (picked.len()) " " (l.t("temuan cocok", "matching findings")) " · "
             a id="download-xlsx" href={ "/console/rekon/" (encode(&run_id)) "/temuan.xlsx?" (q) } { (l.t("Unduh Excel (.xlsx)", "Download Excel (.xlsx)")) } " · "
@@ -262,7 +263,7 @@ fn what_to_do(l: Lang, authority: Authority, action: Action) -> &'static str {
     }
 }
 
-fn filter_form(l: Lang, run_id: &str, f: &FindingFilter) -> Markup {
+fn filter_form(l: Lang, run_id: &str, f: &FindingFilter, people: &Directory) -> Markup {
     html! {
         form.filters method="get" action={ "/console/rekon/" (encode(run_id)) } {
             label { (l.t("Set data", "Data set")) (label::select::<DataSet>(l, "data_set", f.data_set)) }
@@ -270,7 +271,8 @@ fn filter_form(l: Lang, run_id: &str, f: &FindingFilter) -> Markup {
             label { (l.t("Prioritas", "Priority")) (label::select::<Priority>(l, "priority", f.priority)) }
             label { (l.t("Berwenang", "Authority")) (label::select::<Authority>(l, "authority", f.authority)) }
             label { (l.t("Tindakan", "Action")) (label::select::<Action>(l, "action", f.action)) }
-            label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit.as_deref().unwrap_or("")) size="10"; }
+            label { (l.t("Unit (dengan sub-unit)", "Unit (with sub-units)")) input name="unit" id="f-unit" value=(f.unit.as_deref().unwrap_or("")) list="unit-list" size="12" placeholder=(l.t("kode atau nama", "code or name")); }
+                (layout::unit_list(people))
             label { "NIP" input name="nip" id="f-nip" value=(f.nip.as_deref().unwrap_or("")) size="20"; }
             label { (l.t("Tindak lanjut", "Follow-up")) (label::select::<MarkState>(l, "state", f.state)) }
             button type="submit" id="filter" { (l.t("Saring", "Filter")) }
@@ -324,7 +326,7 @@ pub async fn download_xlsx(
         .collect();
     let facts = RunFacts {
         run_id: v.run.run_id.clone(),
-        scope: v.run.scope.clone(),
+        scope: crate::describe::scope(Lang::Id, &v.run.scope),
         started: when(v.run.started_at),
         finished: v.run.finished_at.map(when),
         selection: f.describe(),
