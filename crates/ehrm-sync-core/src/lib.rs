@@ -19,6 +19,8 @@
 //! * [`tables`] — what workbooks show, as tables of cells.
 //! * [`unor_map`] — eHRM's units and their SIASN UNOR ids, refreshed on a schedule, read by
 //!   ingest and delivery of riwayat jabatan.
+//! * [`people`] — eHRM's employees and units by name, read with the unit map, for the console
+//!   and the workbooks.
 //! * [`told`] — how eHRM is told about a record (the status answer and the callbacks share it).
 //! * [`pacer`] — waiting for each BKN call's slot in the shared schedule.
 //! * [`breaker`] — the circuit breaker on BKN, shared by every worker through the store.
