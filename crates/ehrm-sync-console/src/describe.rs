@@ -83,10 +83,66 @@ pub fn scope(l: Lang, scope: &str) -> String {
         "rolling slice" => l
             .t("sebagian bergilir (terjadwal)", "rolling slice (scheduled)")
             .into(),
+        other if other.contains("..") => other
+            .split(", ")
+            .map(|part| window(l, part))
+            .collect::<Vec<_>>()
+            .join(", "),
         other => match other.split_once(' ') {
             Some(("nip", n)) => format!("NIP {n}"),
             Some(("unit", u)) => format!("unit {u}"),
             _ => other.into(),
         },
+    }
+}
+
+/// A readiness scope's part, `kp 2027-01..2027-06` → `KP Jan 2027 – Jun 2027`.
+fn window(l: Lang, part: &str) -> String {
+    let Some((kind, range)) = part.split_once(' ') else {
+        return part.into();
+    };
+    let Some((from, to)) = range.split_once("..") else {
+        return part.into();
+    };
+    let kind = match kind {
+        "kp" => "KP",
+        "pensiun" => l.t("pensiun", "retirement"),
+        other => other,
+    };
+    format!("{kind} {} – {}", month(l, from), month(l, to))
+}
+
+/// `2027-01` → `Jan 2027` (`Agu`, `Okt`, `Des` in Indonesian); anything else as it is.
+fn month(l: Lang, ym: &str) -> String {
+    const ID: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agu", "Sep", "Okt", "Nov", "Des",
+    ];
+    const EN: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let names = if l == Lang::Id { &ID } else { &EN };
+    match (
+        ym.get(..4),
+        ym.get(5..7).and_then(|m| m.parse::<usize>().ok()),
+    ) {
+        (Some(year), Some(m)) if (1..=12).contains(&m) && ym.len() == 7 => {
+            format!("{} {year}", names[m - 1])
+        }
+        _ => ym.into(),
+    }
+}
+
+#[cfg(test)]
+mod scope_tests {
+    use super::*;
+
+    #[test]
+    fn scopes_read_as_words() {
+        assert_eq!(
+            scope(Lang::Id, "kp 2027-01..2027-06, pensiun 2026-12..2028-02"),
+            "KP Jan 2027 – Jun 2027, pensiun Des 2026 – Feb 2028"
+        );
+        assert_eq!(scope(Lang::Id, "all"), "semua pegawai");
+        assert_eq!(scope(Lang::En, "nip 1985"), "NIP 1985");
     }
 }

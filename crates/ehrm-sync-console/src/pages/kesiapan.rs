@@ -316,6 +316,9 @@ pub async fn page(
                 (v.picked.len()) " " (l.t("temuan cocok", "matching findings")) " · "
                 a id="download-xlsx" href={ "/console/kesiapan.xlsx?" (q) } { (l.t("Unduh Excel (.xlsx)", "Download Excel (.xlsx)")) }
             }
+            @if v.picked.is_empty() {
+                p.notice id="no-findings" { (l.t("Tidak ada temuan yang cocok: tidak ada yang menghalangi atau perlu diwaspadai untuk pilihan ini.", "No matching findings: nothing blocks or needs watching for this choice.")) }
+            } @else {
             table id="readiness" class="stack" {
                 tr { th { (l.t("Pegawai / unit", "Employee / unit")) } th { (l.t("Layanan · periode/TMT", "Service · period/TMT")) } th { (l.t("Aturan · tingkat", "Rule · severity")) }
                      th { (l.t("Pihak", "Side")) } th { (l.t("Batas waktu", "Deadline")) } th { (l.t("Masalah", "Problem")) }
@@ -338,6 +341,7 @@ pub async fn page(
                         td data-label=(l.t("Tindak lanjut", "Follow-up")) { (mark_form(&c, "/console/kesiapan/tandai", &mark_id(x), mark.as_ref(), &back)) }
                     }
                 }
+            }
             }
             div.pager {
                 @if page > 0 { a href={ "/console/kesiapan?" (q) "&page=" (page - 1) } { (l.t("« Sebelumnya", "« Previous")) } }
