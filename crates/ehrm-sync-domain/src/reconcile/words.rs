@@ -100,6 +100,14 @@ pub fn value_words(field: Option<&str>, value: &str) -> (String, String) {
         Some("predikat") => same(predikat_name(value)),
         Some("hasil_kinerja" | "perilaku_kerja") => same(rating_name(value)),
         _ if value.contains(" hasil=") => kinerja_summary_words(value),
+        None => match value
+            .split_once(' ')
+            .and_then(|(key, rest)| Some((subject(key)?, rest)))
+        {
+            // A position by its TMT and post (`2001-08-02 ANALIS PERENCANAAN`).
+            Some(((sid, sen), rest)) => (format!("{sid}: {rest}"), format!("{sen}: {rest}")),
+            None => same(value.to_string()),
+        },
         Some(f) if f.starts_with("tmt") || f.starts_with("tgl") || f.starts_with("tanggal") => {
             same(
                 parse_iso_date(value)
@@ -258,5 +266,9 @@ mod tests {
             "SKP tahunan 2025: hasil kerja SESUAI EKSPEKTASI, perilaku kerja DIATAS EKSPEKTASI, predikat kinerja BAIK"
         );
         assert_eq!(value_words(Some("nomor_sk"), "SK-1/2020").0, "SK-1/2020");
+        assert_eq!(
+            value_words(None, "2001-08-02 ANALIS PERENCANAAN").0,
+            "Jabatan TMT 02-08-2001: ANALIS PERENCANAAN"
+        );
     }
 }
