@@ -4,8 +4,8 @@
 //! match failed records and findings to people by name and unit, not by NIP.
 //!
 //! The employees are spread over [`SHARDS`] documents by NIP, so that no document outgrows a
-//! DynamoDB item (400 KB) at 100,000 employees; the index document holds the units and the
-//! time of the last read. Names are personal data (`docs/privacy.md`): shown only to signed-in
+//! DynamoDB item (400 KB) at 100,000 employees; the index document holds the units, and a
+//! small stamp the time of the last read (what every page view reads). Names are personal data (`docs/privacy.md`): shown only to signed-in
 //! users, never logged, overwritten at each read, and removed by the erasure of a person.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -22,6 +22,8 @@ use crate::ports::{
 
 /// The index document: when eHRM was read, and its units.
 pub const PEOPLE_INDEX: &str = "people";
+/// A small document with the time of the last read alone, which every page view reads.
+pub const PEOPLE_STAMP: &str = "people/at";
 /// Documents the employees are spread over.
 pub const SHARDS: u32 = 64;
 /// How often eHRM's employees are read again.
@@ -50,6 +52,11 @@ pub struct PeopleIndex {
     pub fetched_at: Millis,
     pub employees: usize,
     pub units: BTreeMap<String, Unit>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    fetched_at: Millis,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,10 +159,10 @@ impl Directory {
     }
 }
 
-/// When eHRM's employees were last read (0: never), from the index alone.
+/// When eHRM's employees were last read (0: never), from the small stamp document alone.
 pub async fn fetched_at(controls: &dyn ControlStore) -> Result<Millis, StoreError> {
-    let (index, _) = load_document::<PeopleIndex>(controls, PEOPLE_INDEX).await?;
-    Ok(index.map_or(0, |i| i.fetched_at))
+    let (stamp, _) = load_document::<Stamp>(controls, PEOPLE_STAMP).await?;
+    Ok(stamp.map_or(0, |s| s.fetched_at))
 }
 
 /// The whole directory: the index and every shard.
@@ -225,13 +232,14 @@ pub async fn store(
     for (i, shard) in shards.iter().enumerate() {
         overwrite_document(controls, &shard_name(i as u32), shard).await?;
     }
-    // The index last: a reader that sees the new time sees the new shards.
+    // The stamp last: a reader that sees the new time sees the new shards and index.
     let index = PeopleIndex {
         fetched_at,
         employees: count,
         units,
     };
     overwrite_document(controls, PEOPLE_INDEX, &index).await?;
+    overwrite_document(controls, PEOPLE_STAMP, &Stamp { fetched_at }).await?;
     tracing::info!(
         employees = count,
         units = index.units.len(),
