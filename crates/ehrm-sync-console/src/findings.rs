@@ -114,22 +114,11 @@ pub fn unit_with_descendants(
     tree: &HashMap<String, Option<String>>,
     unit: &str,
 ) -> HashSet<String> {
-    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-    for (code, parent) in tree {
-        if let Some(p) = parent {
-            children.entry(p.as_str()).or_default().push(code.as_str());
-        }
-    }
-    let mut found = HashSet::from([unit.to_string()]);
-    let mut stack = vec![unit];
-    while let Some(u) = stack.pop() {
-        for c in children.get(u).into_iter().flatten() {
-            if found.insert(c.to_string()) {
-                stack.push(c);
-            }
-        }
-    }
-    found
+    ehrm_sync_core::people::unit_and_below(
+        tree.iter()
+            .map(|(code, parent)| (code.as_str(), parent.as_deref())),
+        unit,
+    )
 }
 
 /// The state of a finding: its mark's, or open.

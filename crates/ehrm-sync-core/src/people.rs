@@ -16,9 +16,10 @@ use ehrm_sync_domain::reconcile::{PegawaiFacts, UnitFacts};
 use ehrm_sync_domain::record::Millis;
 
 use crate::ports::{
-    Clock, ControlStore, EhrmDirectory, SourceError, StoreError, load_document, overwrite_document,
+    Clock, ControlStore, EhrmDirectory, StoreError, load_document, overwrite_document,
     save_document,
 };
+use crate::unor_map::RefreshError;
 
 /// The index document: when eHRM was read, and its units.
 pub const PEOPLE_INDEX: &str = "people";
@@ -140,23 +141,36 @@ impl Directory {
 
     /// The unit and every unit under it.
     pub fn unit_with_descendants(&self, code: &str) -> HashSet<String> {
-        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
-        for (id, u) in &self.units {
-            if let Some(p) = u.parent.as_deref() {
-                children.entry(p).or_default().push(id);
-            }
-        }
-        let mut out = HashSet::from([code.to_string()]);
-        let mut todo = vec![code];
-        while let Some(next) = todo.pop() {
-            for child in children.get(next).into_iter().flatten() {
-                if out.insert(child.to_string()) {
-                    todo.push(child);
-                }
-            }
-        }
-        out
+        unit_and_below(
+            self.units
+                .iter()
+                .map(|(id, u)| (id.as_str(), u.parent.as_deref())),
+            code,
+        )
     }
+}
+
+/// The unit `root` and every unit below it, from `(code, parent)` pairs of a unit tree.
+pub fn unit_and_below<'a>(
+    tree: impl Iterator<Item = (&'a str, Option<&'a str>)>,
+    root: &str,
+) -> HashSet<String> {
+    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+    for (id, parent) in tree {
+        if let Some(p) = parent {
+            children.entry(p).or_default().push(id);
+        }
+    }
+    let mut out = HashSet::from([root.to_string()]);
+    let mut todo = vec![root.to_string()];
+    while let Some(next) = todo.pop() {
+        for child in children.get(next.as_str()).into_iter().flatten() {
+            if out.insert(child.to_string()) {
+                todo.push(child.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// When eHRM's employees were last read (0: never), from the small stamp document alone.
@@ -181,15 +195,6 @@ pub async fn load(controls: &dyn ControlStore) -> Result<Directory, StoreError> 
         people,
         units: index.units,
     })
-}
-
-/// Why a read of eHRM did not refresh the directory.
-#[derive(Debug, thiserror::Error)]
-pub enum RefreshError {
-    #[error("eHRM's employees or units could not be read: {0}")]
-    Source(#[from] SourceError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
 }
 
 /// Reads eHRM's employees and units again when the directory is older than

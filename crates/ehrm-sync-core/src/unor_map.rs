@@ -66,10 +66,10 @@ pub async fn lookup(controls: &dyn ControlStore, unor_id: &str) -> Result<UnitMa
     })
 }
 
-/// Why a refresh did not happen.
+/// Why a refresh (of the unit map, or of the people, `crate::people`) did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum RefreshError {
-    #[error("eHRM's unit list could not be read: {0}")]
+    #[error("eHRM's read API could not be read: {0}")]
     Source(#[from] SourceError),
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -22,18 +22,10 @@ pub struct Lists {
 
 /// The units at and below `root` in eHRM's tree.
 pub fn unit_and_below(units: &[UnitFacts], root: &str) -> HashSet<String> {
-    let mut out: HashSet<String> = HashSet::from([root.to_string()]);
-    loop {
-        let before = out.len();
-        for u in units {
-            if u.parent.as_ref().is_some_and(|p| out.contains(p)) {
-                out.insert(u.id.clone());
-            }
-        }
-        if out.len() == before {
-            return out;
-        }
-    }
+    crate::people::unit_and_below(
+        units.iter().map(|u| (u.id.as_str(), u.parent.as_deref())),
+        root,
+    )
 }
 
 /// The period at which eHRM's data says the time in rank is reached (4 years; 2 for a
