@@ -394,6 +394,16 @@ async fn a_run_shows_while_paused_and_while_running(
     }
     assert!(row.contains("semua pegawai"), "the scope in words: {row}");
     shot(c, "05a-rekon-jeda").await;
+    c.goto(&format!("{}/console/", served.base))
+        .await
+        .expect("overview");
+    let overview = text_of(c, "main").await;
+    assert!(
+        overview.contains(&run_id)
+            && overview.contains("jeda")
+            && overview.contains("BKN tidak tersedia"),
+        "the overview shows the paused run and why"
+    );
 
     world.siasn.set_faults(Faults {
         latency_ms: (300, 300),

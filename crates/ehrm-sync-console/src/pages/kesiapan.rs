@@ -140,7 +140,7 @@ impl Filter {
 }
 
 /// The runs, newest first: the open one (if any) and the finished ones.
-async fn runs(console: &Console) -> Result<Vec<ReadinessRun>, StoreError> {
+pub(crate) async fn runs(console: &Console) -> Result<Vec<ReadinessRun>, StoreError> {
     let controls = console.deps.controls.as_ref();
     let mut runs = state::finished_runs(controls).await?;
     if let (Some(open), _) = load_document::<ReadinessRun>(controls, RUN_CONTROL).await?

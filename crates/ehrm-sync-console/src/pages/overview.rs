@@ -60,6 +60,7 @@ pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<R
     let (sso_status, sso_standing) = d.sso.standing().await.in_page(l)?;
     let last_call = last_bkn_call(d.series.as_ref(), c.now).await.in_page(l)?;
     let people = console.people().await.in_page(l)?;
+    let readiness = super::kesiapan::runs(&console).await.in_page(l)?;
     let body = html! {
         (status_cards(l, &o))
         h2 { (l.t("Login SSO BKN", "BKN SSO login")) }
@@ -67,6 +68,7 @@ pub async fn page(State(console): State<Arc<Console>>, c: Ctx, Query(q): Query<R
         (breaker_section(l, &o, last_call))
         (charts)
         (open_section(l, &open, &people))
+        (readiness_runs(l, &readiness))
         (blocked_section(l, &blocked, &people))
     };
     Ok(layout::page(
@@ -170,7 +172,9 @@ fn breaker_section(l: Lang, o: &Overview, last_call: Option<Millis>) -> Markup {
         @if o.reconciliation_runs.is_empty() { p.muted { (l.t("Belum ada.", "None yet.")) } }
         @for r in o.reconciliation_runs.iter().take(3) {
             p { a href={ "/console/rekon/" (r.run_id) } { (r.run_id) } " — " (crate::describe::scope(l, &r.scope)) ", " (r.status.label(l))
-                ", " (r.employees_done) "/" (r.employees_total) ", " (r.rows.unwrap_or(0)) " " (l.t("temuan", "findings")) }
+                ", " (r.employees_done) "/" (r.employees_total) " " (l.t("pegawai", "employees")) ", " (r.bkn_calls) " " (l.t("panggilan BKN", "BKN calls"))
+                ", " (r.rows.unwrap_or(0)) " " (l.t("temuan", "findings"))
+                @if let Some(p) = &r.pause_reason { br; span.muted { (crate::ours::shown(l, p)) } } }
         }
     }
 }
@@ -468,6 +472,22 @@ async fn open_findings(
     let mut out: Vec<_> = by.into_iter().collect();
     out.sort_by_key(|(u, m)| (std::cmp::Reverse(m.values().sum::<u64>()), u.clone()));
     Ok(out)
+}
+
+/// The newest readiness checks as they stand: running (with progress), paused (with the
+/// reason), finished.
+fn readiness_runs(l: Lang, runs: &[ehrm_sync_core::readiness::ReadinessRun]) -> Markup {
+    html! {
+        h2 { (l.t("Pemeriksaan kesiapan terakhir", "Last readiness checks")) }
+        @if runs.is_empty() { p.muted { (l.t("Belum ada.", "None yet.")) } }
+        @for r in runs.iter().take(2) {
+            p.readiness-run { a href={ "/console/kesiapan?run=" (crate::findings::encode(&r.life.run_id)) } { (r.life.run_id) }
+                " — " (crate::describe::scope(l, &r.scope)) ", " (r.life.status.label(l))
+                ", " (r.done) "/" (r.people) " " (l.t("orang", "people")) ", " (r.life.bkn_calls) " " (l.t("panggilan BKN", "BKN calls"))
+                ", " (r.findings) " " (l.t("temuan", "findings"))
+                @if let Some(p) = &r.life.pause_reason { br; span.muted { (crate::ours::shown(l, p)) } } }
+        }
+    }
 }
 
 /// Readiness at a glance: people whose promotion or retirement is blocked, per unit.
