@@ -691,7 +691,13 @@ pub async fn downloads_keep_nips_as_exact_text(c: &ConsoleFixture) {
     );
     assert_eq!(cell_text(&sheet, 1, 1).as_deref(), Some("berbeda"), "words");
     assert_eq!(cell_text(&sheet, 1, 12).as_deref(), Some("terbuka"));
-    assert!(book.worksheet_range("Ringkasan").is_ok(), "a summary sheet");
+    let summary = book.worksheet_range("Ringkasan").expect("a summary sheet");
+    assert_eq!(cell_text(&summary, 3, 0).as_deref(), Some("Mulai"));
+    assert!(
+        matches!(summary.get((3, 1)), Some(Data::DateTime(_))),
+        "the start is a date cell: {:?}",
+        summary.get((3, 1))
+    );
 
     let filtered = b
         .get("/console/rekon/run-x/temuan.csv?priority=pensiun")

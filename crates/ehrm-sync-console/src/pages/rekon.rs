@@ -327,8 +327,8 @@ pub async fn download_xlsx(
     let facts = RunFacts {
         run_id: v.run.run_id.clone(),
         scope: crate::describe::scope(Lang::Id, &v.run.scope),
-        started: when(v.run.started_at),
-        finished: v.run.finished_at.map(when),
+        started: v.run.started_at,
+        finished: v.run.finished_at,
         selection: f.describe(),
     };
     let people = console.people().await.in_page(c.lang)?;

@@ -8,7 +8,6 @@ use ehrm_sync_domain::reconcile::{Action, DataSet, Discrepancy, Kind, Priority, 
 
 use super::state::FindingTotals;
 use super::{ROLLING_CONTROL, ReconcileJob, RunState};
-use crate::clock::format_ms;
 use crate::job::JobError;
 use crate::ports::{FindingCount, Scope, StoreError, XLSX_TYPE};
 use crate::tables::{FindingLine, RunFacts, findings_tables};
@@ -28,8 +27,8 @@ impl ReconcileJob {
         let facts = RunFacts {
             run_id: state.life.run_id.clone(),
             scope: state.scope.to_string(),
-            started: format_ms(state.life.started_at),
-            finished: Some(format_ms(self.deps.run.clock.now_ms())),
+            started: state.life.started_at,
+            finished: Some(self.deps.run.clock.now_ms()),
             selection: None,
         };
         let lines: Vec<_> = rows

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use ehrm_sync_domain::reconcile::{DataSet, Discrepancy, Kind, Priority, words};
 
+use ehrm_sync_domain::record::Millis;
+
 use crate::people::Directory;
 use crate::ports::{Cell, MarkState, Table};
 
@@ -14,8 +16,8 @@ use crate::ports::{Cell, MarkState, Table};
 pub struct RunFacts {
     pub run_id: String,
     pub scope: String,
-    pub started: String,
-    pub finished: Option<String>,
+    pub started: Millis,
+    pub finished: Option<Millis>,
     /// What the rows are (e.g. the console's filters), when not the whole run.
     pub selection: Option<String>,
 }
@@ -97,11 +99,12 @@ fn summary(run: &RunFacts, lines: &[FindingLine<'_>]) -> Table {
     let mut rows = vec![
         pair("ID Rekon", &run.run_id),
         pair("Cakupan", &run.scope),
-        pair("Mulai", &run.started),
-        pair(
-            "Selesai",
-            run.finished.as_deref().unwrap_or("belum selesai"),
-        ),
+        vec![Cell::text("Mulai"), Cell::Moment(run.started)],
+        vec![
+            Cell::text("Selesai"),
+            run.finished
+                .map_or_else(|| Cell::text("belum selesai"), Cell::Moment),
+        ],
         pair(
             "Pilihan",
             run.selection.as_deref().unwrap_or("semua temuan"),
