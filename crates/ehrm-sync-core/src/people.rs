@@ -16,10 +16,9 @@ use ehrm_sync_domain::reconcile::{PegawaiFacts, UnitFacts};
 use ehrm_sync_domain::record::Millis;
 
 use crate::ports::{
-    Clock, ControlStore, EhrmDirectory, StoreError, load_document, overwrite_document,
-    save_document,
+    Clock, ControlStore, EhrmDirectory, RefreshError, StoreError, load_document,
+    overwrite_document, save_document,
 };
-use crate::unor_map::RefreshError;
 
 /// The index document: when eHRM was read, and its units.
 pub const PEOPLE_INDEX: &str = "people";

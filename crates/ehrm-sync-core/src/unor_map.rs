@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use ehrm_sync_domain::record::Millis;
 
 use crate::ports::{
-    Clock, ControlStore, EhrmDirectory, SourceError, StoreError, load_document, overwrite_document,
+    Clock, ControlStore, EhrmDirectory, StoreError, load_document, overwrite_document,
 };
 
 /// The shared document's name.
@@ -66,14 +66,7 @@ pub async fn lookup(controls: &dyn ControlStore, unor_id: &str) -> Result<UnitMa
     })
 }
 
-/// Why a refresh (of the unit map, or of the people, `crate::people`) did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum RefreshError {
-    #[error("eHRM's read API could not be read: {0}")]
-    Source(#[from] SourceError),
-    #[error(transparent)]
-    Store(#[from] StoreError),
-}
+pub use crate::ports::RefreshError;
 
 /// Reads eHRM's units again when the map is older than [`UNOR_MAP_REFRESH_MS`] (or `force`);
 /// returns the number of units when it did.

@@ -19,6 +19,16 @@ pub struct SourceError {
     pub transient: bool,
 }
 
+/// Why a refresh of what is kept from eHRM's read API (the unit map, the people the console
+/// names) did not happen; the last copy stays.
+#[derive(Debug, thiserror::Error)]
+pub enum RefreshError {
+    #[error("eHRM's read API could not be read: {0}")]
+    Source(#[from] SourceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// eHRM's read API (`docs/ehrm-contract.md`, "The read API").
 #[async_trait]
 pub trait EhrmDirectory: Send + Sync {
