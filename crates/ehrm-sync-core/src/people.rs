@@ -32,7 +32,7 @@ pub const PEOPLE_REFRESH_MS: i64 = 6 * 3600 * 1000;
 /// One employee as the console names them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Person {
-    /// As eHRM prints it, titles included (`Ir. Budi Santoso, M.T.`).
+    /// As eHRM prints it, titles included (`Ir. Budi Santoso, M.T.`); empty when eHRM gave none.
     pub name: String,
     /// eHRM's unit code.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -111,7 +111,10 @@ impl Directory {
     }
 
     pub fn name(&self, nip: &str) -> Option<&str> {
-        self.people.get(nip).map(|p| p.name.as_str())
+        self.people
+            .get(nip)
+            .map(|p| p.name.as_str())
+            .filter(|n| !n.is_empty())
     }
 
     pub fn unit_of(&self, nip: &str) -> Option<&str> {
@@ -205,14 +208,17 @@ pub async fn refresh(
     force: bool,
 ) -> Result<Option<usize>, RefreshError> {
     let now = clock.now_ms();
-    if !force && now - fetched_at(controls).await? < PEOPLE_REFRESH_MS {
+    let held_at = fetched_at(controls).await?;
+    if !force && held_at > 0 && now - held_at < PEOPLE_REFRESH_MS {
         return Ok(None);
     }
     let units = ehrm.units().await?;
     let employees = ehrm.employees().await?;
-    let people = employees.iter().filter_map(|e| {
+    // Someone eHRM lists without a name still counts for their unit's filter.
+    let people = employees.iter().map(|e| {
         let unit = e.unor.clone().filter(|u| !u.trim().is_empty());
-        display_name(e).map(|name| (e.nip.clone(), Person { name, unit }))
+        let name = display_name(e).unwrap_or_default();
+        (e.nip.clone(), Person { name, unit })
     });
     let count = store(controls, now, people, units_of(units)).await?;
     Ok(Some(count))
@@ -346,6 +352,71 @@ mod tests {
         assert!(!forget(&controls, a).await.expect("mem"));
         assert_eq!(person(&controls, a).await.expect("mem"), None);
         assert!(person(&controls, b).await.expect("mem").is_some());
+    }
+
+    struct Listed;
+
+    #[async_trait::async_trait]
+    impl EhrmDirectory for Listed {
+        async fn employees(&self) -> Result<Vec<PegawaiFacts>, crate::ports::SourceError> {
+            let person = |nip: &str, nama: Option<&str>| PegawaiFacts {
+                nip: nip.into(),
+                nama: nama.map(str::to_string),
+                unor: Some("PU.01".into()),
+                ..PegawaiFacts::default()
+            };
+            Ok(vec![
+                person("198501012010011001", Some("Budi")),
+                person("198501012010011002", None),
+            ])
+        }
+        async fn employee(
+            &self,
+            _: &str,
+        ) -> Result<Option<ehrm_sync_domain::reconcile::EmployeeFacts>, crate::ports::SourceError>
+        {
+            Ok(None)
+        }
+        async fn units(&self) -> Result<Vec<UnitFacts>, crate::ports::SourceError> {
+            Ok(vec![UnitFacts {
+                id: "PU.01".into(),
+                nama: Some("Sekretariat Jenderal".into()),
+                ..UnitFacts::default()
+            }])
+        }
+        async fn structural_posts(
+            &self,
+        ) -> Result<Vec<ehrm_sync_domain::reconcile::StructuralPost>, crate::ports::SourceError>
+        {
+            Ok(Vec::new())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_keeps_everyone_for_their_unit_and_names_those_named() {
+        let controls = MemoryControls::default();
+        let clock = crate::test_support::FakeClock::at(1_000);
+        let read = refresh(&controls, &Listed, &clock, false)
+            .await
+            .expect("read");
+        assert_eq!(read, Some(2));
+        assert_eq!(
+            refresh(&controls, &Listed, &clock, false)
+                .await
+                .expect("fresh"),
+            None,
+            "not read again within 6 hours"
+        );
+        let dir = load(&controls).await.expect("load");
+        assert_eq!(dir.fetched_at, 1_000);
+        assert_eq!(dir.name("198501012010011001"), Some("Budi"));
+        assert_eq!(
+            dir.name("198501012010011002"),
+            None,
+            "no name, no empty name"
+        );
+        assert_eq!(dir.unit_of("198501012010011002"), Some("PU.01"));
+        assert_eq!(dir.unit_label("PU.01"), "Sekretariat Jenderal (PU.01)");
     }
 
     #[test]
